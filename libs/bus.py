@@ -1,0 +1,356 @@
+"""The NATS JetStream bus: idempotent streams, de-duplicated publishing, durable pull consumers.
+
+Delivery is at least once: a handler must be idempotent. A message whose handler fails is
+redelivered with a growing delay; after `max_deliver` attempts JetStream stops and announces it,
+and the DeadLetterForwarder moves it to `dlq.<consumer>` so it never blocks the rest. A message
+that cannot even be decoded is sent to the DLQ at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+import nats
+from google.protobuf.message import DecodeError, Message
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import api
+from nats.js.errors import BadRequestError, NotFoundError
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
+
+from libs import topology
+from libs.telemetry import extract_context, inject_headers
+from reviewguard.events.v1 import events_pb2
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
+
+M = TypeVar("M", bound=Message)
+
+# Codes JetStream answers when a stream exists with another configuration.
+_STREAM_NAME_IN_USE = 10058
+
+
+class PoisonMessage(Exception):
+    """Raised by a handler for a message that can never succeed: it goes to the DLQ at once."""
+
+
+@dataclass
+class Delivery(Generic[M]):
+    """One decoded message handed to a handler, with the trace context it carried."""
+
+    message: M
+    subject: str
+    headers: dict[str, str]
+    context: otel_context.Context
+    deliveries: int
+    stream_sequence: int
+    raw: Msg = field(repr=False)
+
+
+Handler = Callable[[Sequence[Delivery[M]]], Awaitable[None]]
+
+
+class Bus:
+    """A connected JetStream client. Created in a wiring root, closed there with `close`."""
+
+    def __init__(self, nc: NatsClient, *, duplicate_window_seconds: float) -> None:
+        self._nc = nc
+        self._js = nc.jetstream()
+        self._duplicate_window = duplicate_window_seconds
+
+    @classmethod
+    async def connect(cls, url: str, *, name: str, duplicate_window_seconds: float = 600.0, connect_timeout: float = 30.0) -> "Bus":
+        """Connects, retrying until `connect_timeout`; later disconnects reconnect forever."""
+        async for attempt in AsyncRetrying(
+            stop=stop_after_delay(connect_timeout),
+            wait=wait_exponential(multiplier=0.1, max=2.0),
+            retry=retry_if_exception_type((OSError, nats.errors.NoServersError, asyncio.TimeoutError)),
+            reraise=True,
+        ):
+            with attempt:
+                nc = await nats.connect(
+                    url,
+                    name=f"reviewguard-{name}",
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=0.5,
+                    connect_timeout=2,
+                    allow_reconnect=True,
+                )
+        return cls(nc, duplicate_window_seconds=duplicate_window_seconds)
+
+    @property
+    def connected(self) -> bool:
+        return self._nc.is_connected
+
+    async def ensure_streams(self, specs: Sequence[topology.StreamSpec] = topology.ALL_STREAMS) -> None:
+        """Creates each stream, or brings an existing one to this configuration."""
+        for spec in specs:
+            config = api.StreamConfig(
+                name=spec.name,
+                subjects=list(spec.subjects),
+                retention=api.RetentionPolicy.LIMITS,
+                storage=api.StorageType.FILE,
+                max_age=spec.max_age_days * 86400,
+                duplicate_window=self._duplicate_window,
+            )
+            try:
+                await self._js.add_stream(config)
+            except BadRequestError as error:
+                if error.err_code != _STREAM_NAME_IN_USE:
+                    raise
+                await self._js.update_stream(config)
+
+    async def publish(
+        self, subject: str, message: Message, *, msg_id: str, headers: dict[str, str] | None = None, timeout: float = 5.0
+    ) -> bool:
+        """Publishes once per `msg_id` within the duplicate window; False when it was a duplicate.
+
+        The trace context is taken from `headers` when given (an outbox row publishing for the
+        request that wrote it), else from the current span.
+        """
+        return await self.publish_bytes(subject, message.SerializeToString(), msg_id=msg_id, headers=headers, timeout=timeout)
+
+    async def publish_bytes(
+        self, subject: str, payload: bytes, *, msg_id: str, headers: dict[str, str] | None = None, timeout: float = 5.0
+    ) -> bool:
+        """`publish` for a payload serialised earlier (an outbox row)."""
+        all_headers = dict(headers) if headers else inject_headers()
+        all_headers["Nats-Msg-Id"] = msg_id
+        ack = await self._js.publish(subject, payload, headers=all_headers, timeout=timeout)
+        return not ack.duplicate
+
+    async def consume(
+        self,
+        *,
+        stream: str,
+        durable: str,
+        subject: str,
+        message_type: type[M],
+        handler: Handler[M],
+        stop: asyncio.Event,
+        batch: int = 64,
+        max_deliver: int = 5,
+        ack_wait_seconds: float = 30.0,
+    ) -> None:
+        """Runs a durable pull consumer until `stop` is set.
+
+        The handler gets a batch; if it raises, each message is retried alone so that one bad
+        message does not hold back the others; failures are nak'ed with a growing delay.
+        """
+        config = api.ConsumerConfig(
+            durable_name=durable,
+            ack_policy=api.AckPolicy.EXPLICIT,
+            deliver_policy=api.DeliverPolicy.ALL,
+            max_deliver=max_deliver,
+            ack_wait=ack_wait_seconds,
+            filter_subject=subject,
+            max_ack_pending=max(1000, batch * 4),
+        )
+        sub = await self._js.pull_subscribe(subject, durable=durable, stream=stream, config=config)
+        log.info("consumer started", extra={"fields": {"stream": stream, "durable": durable, "subject": subject}})
+        try:
+            while not stop.is_set():
+                try:
+                    msgs = await sub.fetch(batch, timeout=1.0)
+                except (NatsTimeoutError, asyncio.TimeoutError):
+                    continue
+                except (nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError):
+                    await asyncio.sleep(0.5)
+                    continue
+                await self._dispatch(msgs, durable=durable, message_type=message_type, handler=handler)
+        finally:
+            try:
+                await sub.unsubscribe()
+            except Exception:  # noqa: BLE001 - best effort on shutdown
+                pass
+
+    def start_consumer(
+        self,
+        *,
+        stream: str,
+        durable: str,
+        subject: str,
+        message_type: type[M],
+        handler: Handler[M],
+        stop: asyncio.Event,
+        batch: int = 64,
+        max_deliver: int = 5,
+        ack_wait_seconds: float = 30.0,
+    ) -> list[asyncio.Task]:
+        """Starts `consume` and the dead-letter forwarder for the same consumer, as tasks."""
+        return [
+            asyncio.create_task(
+                self.consume(
+                    stream=stream,
+                    durable=durable,
+                    subject=subject,
+                    message_type=message_type,
+                    handler=handler,
+                    stop=stop,
+                    batch=batch,
+                    max_deliver=max_deliver,
+                    ack_wait_seconds=ack_wait_seconds,
+                ),
+                name=f"consume-{durable}",
+            ),
+            asyncio.create_task(
+                self.forward_dead_letters(stream=stream, consumer=durable, stop=stop), name=f"dlq-forward-{durable}"
+            ),
+        ]
+
+    async def _dispatch(self, msgs: list[Msg], *, durable: str, message_type: type[M], handler: Handler[M]) -> None:
+        deliveries: list[Delivery[M]] = []
+        for msg in msgs:
+            try:
+                decoded = message_type.FromString(msg.data)
+            except DecodeError as error:
+                await self.dead_letter(msg, consumer=durable, reason=f"undecodable: {error}")
+                continue
+            headers = dict(msg.headers or {})
+            deliveries.append(
+                Delivery(
+                    message=decoded,
+                    subject=msg.subject,
+                    headers=headers,
+                    context=extract_context(headers),
+                    deliveries=msg.metadata.num_delivered,
+                    stream_sequence=msg.metadata.sequence.stream,
+                    raw=msg,
+                )
+            )
+        if not deliveries:
+            return
+        try:
+            await handler(deliveries)
+        except Exception as batch_error:  # noqa: BLE001 - retried one by one below
+            if len(deliveries) == 1:
+                await self._fail(deliveries[0], durable, batch_error)
+                return
+            log.warning("batch failed; retrying one by one", exc_info=True, extra={"fields": {"consumer": durable}})
+            for delivery in deliveries:
+                try:
+                    await handler([delivery])
+                except Exception as error:  # noqa: BLE001
+                    await self._fail(delivery, durable, error)
+                else:
+                    await delivery.raw.ack()
+            return
+        for delivery in deliveries:
+            await delivery.raw.ack()
+
+    async def _fail(self, delivery: Delivery, durable: str, error: Exception) -> None:
+        if isinstance(error, PoisonMessage):
+            await self.dead_letter(delivery.raw, consumer=durable, reason=f"poison: {error}")
+            return
+        # NOTE: back off 1 s, 2 s, 4 s ... so a struggling dependency gets room to recover.
+        delay = min(60.0, 2.0 ** (delivery.deliveries - 1))
+        log.warning(
+            "message failed; will retry",
+            exc_info=error,
+            extra={"fields": {"consumer": durable, "deliveries": delivery.deliveries, "retry_in_s": delay}},
+        )
+        await delivery.raw.nak(delay=delay)
+
+    async def dead_letter(self, msg: Msg, *, consumer: str, reason: str) -> None:
+        """Moves a message to `dlq.<consumer>` and terminates its delivery."""
+        meta = msg.metadata
+        letter = events_pb2.DeadLetter(
+            stream=meta.stream,
+            stream_sequence=meta.sequence.stream,
+            consumer=consumer,
+            subject=msg.subject,
+            data=msg.data,
+            headers={k: v for k, v in (msg.headers or {}).items() if k != "Nats-Msg-Id"},
+            reason=reason,
+            deliveries=meta.num_delivered,
+        )
+        await self.publish(
+            topology.dead_letter_subject(consumer),
+            letter,
+            msg_id=f"dlq:{meta.stream}:{meta.sequence.stream}:{consumer}",
+        )
+        await msg.term()
+        log.error("message dead-lettered", extra={"fields": {"consumer": consumer, "reason": reason, "seq": meta.sequence.stream}})
+
+    async def forward_dead_letters(self, *, stream: str, consumer: str, stop: asyncio.Event) -> None:
+        """Moves messages that ran out of deliveries on (stream, consumer) to the DLQ, until `stop`.
+
+        Reads the durable max-deliveries advisories, fetches each original message by sequence
+        and republishes it as a DeadLetter.
+        """
+        advisory_subject = topology.max_deliveries_advisory(stream, consumer)
+        durable = f"dlq-{consumer}"
+        config = api.ConsumerConfig(
+            durable_name=durable,
+            ack_policy=api.AckPolicy.EXPLICIT,
+            filter_subject=advisory_subject,
+            max_deliver=-1,
+            ack_wait=30,
+        )
+        sub = await self._js.pull_subscribe(
+            advisory_subject, durable=durable, stream=topology.MAX_DELIVERIES_ADVISORIES.name, config=config
+        )
+        try:
+            while not stop.is_set():
+                try:
+                    msgs = await sub.fetch(16, timeout=1.0)
+                except (NatsTimeoutError, asyncio.TimeoutError):
+                    continue
+                except (nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError):
+                    await asyncio.sleep(0.5)
+                    continue
+                for msg in msgs:
+                    try:
+                        await self._forward_one(json.loads(msg.data), consumer=consumer)
+                    except Exception:  # noqa: BLE001 - retried on redelivery
+                        log.exception("dead-letter forwarding failed")
+                        await msg.nak(delay=2)
+                    else:
+                        await msg.ack()
+        finally:
+            try:
+                await sub.unsubscribe()
+            except Exception:  # noqa: BLE001
+                pass
+
+    async def _forward_one(self, advisory: dict, *, consumer: str) -> None:
+        stream, seq = advisory["stream"], int(advisory["stream_seq"])
+        try:
+            original = await self._js.get_msg(stream, seq)
+        except NotFoundError:
+            log.error("dead letter expired before forwarding", extra={"fields": {"stream": stream, "seq": seq}})
+            return
+        letter = events_pb2.DeadLetter(
+            stream=stream,
+            stream_sequence=seq,
+            consumer=consumer,
+            subject=original.subject or "",
+            data=original.data or b"",
+            headers={k: v for k, v in (original.headers or {}).items() if k != "Nats-Msg-Id"},
+            reason="max_deliveries",
+            deliveries=int(advisory.get("deliveries", 0)),
+        )
+        await self.publish(topology.dead_letter_subject(consumer), letter, msg_id=f"dlq:{stream}:{seq}:{consumer}")
+        log.error("message dead-lettered", extra={"fields": {"consumer": consumer, "reason": "max_deliveries", "seq": seq}})
+
+    async def close(self) -> None:
+        """Drains subscriptions and pending publishes, then closes."""
+        if not self._nc.is_closed:
+            try:
+                await self._nc.drain()
+            except Exception:  # noqa: BLE001 - a dead server cannot be drained
+                await self._nc.close()
+
+    @property
+    def jetstream(self):
+        """The raw JetStream context, for tests and tools."""
+        return self._js

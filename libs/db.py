@@ -1,0 +1,93 @@
+"""PostgreSQL through asyncpg: one pool per service, each service owning its own schema.
+
+Migrations are plain SQL files `NNNN_name.sql` in the service's `migrations/` folder, applied
+in order, each in its own transaction, under an advisory lock so that replicas starting together
+apply them once. An applied file that later changes is refused (its checksum is kept).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from pathlib import Path
+
+import asyncpg
+
+log = logging.getLogger(__name__)
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+async def create_pool(dsn: str, *, schema: str, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    """A pool whose connections resolve unqualified names in `schema` first."""
+    return await asyncpg.create_pool(
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        server_settings={"search_path": f"{schema},public", "application_name": f"reviewguard-{schema}"},
+    )
+
+
+class MigrationError(RuntimeError):
+    """A migration folder or history that cannot be applied safely."""
+
+
+def _migration_files(directory: Path) -> list[tuple[int, str, str]]:
+    files = []
+    for path in sorted(directory.glob("*.sql")):
+        match = _MIGRATION_NAME.match(path.name)
+        if not match:
+            raise MigrationError(f"{path}: migration files are named NNNN_lower_snake.sql")
+        files.append((int(match.group(1)), path.name, path.read_text(encoding="utf-8")))
+    versions = [v for v, _, _ in files]
+    if len(set(versions)) != len(versions):
+        raise MigrationError(f"{directory}: two migrations share a version number")
+    return files
+
+
+async def migrate(dsn: str, *, schema: str, directory: Path) -> list[str]:
+    """Applies the pending migrations of one service's schema; returns the names applied."""
+    if not re.fullmatch(r"[a-z_]+", schema):
+        raise MigrationError(f"bad schema name {schema!r}")
+    files = _migration_files(directory)
+    applied_now: list[str] = []
+    conn = await asyncpg.connect(dsn)
+    try:
+        lock_key = int.from_bytes(hashlib.sha256(f"reviewguard-migrate-{schema}".encode()).digest()[:8], "big", signed=True)
+        await conn.execute("SELECT pg_advisory_lock($1)", lock_key)
+        try:
+            await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            await conn.execute(
+                f"""CREATE TABLE IF NOT EXISTS {schema}.schema_migrations (
+                        version integer PRIMARY KEY,
+                        name text NOT NULL,
+                        checksum text NOT NULL,
+                        applied_at timestamptz NOT NULL DEFAULT now())"""
+            )
+            done = {
+                row["version"]: row
+                for row in await conn.fetch(f"SELECT version, name, checksum FROM {schema}.schema_migrations")
+            }
+            for version, name, sql in files:
+                checksum = hashlib.sha256(sql.encode()).hexdigest()
+                if version in done:
+                    if done[version]["checksum"] != checksum:
+                        raise MigrationError(f"{schema}/{name} changed after it was applied; add a new migration instead")
+                    continue
+                async with conn.transaction():
+                    await conn.execute(f"SET LOCAL search_path TO {schema}, public")
+                    await conn.execute(sql)
+                    await conn.execute(
+                        f"INSERT INTO {schema}.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                        version,
+                        name,
+                        checksum,
+                    )
+                applied_now.append(name)
+                log.info("migration applied", extra={"fields": {"schema": schema, "migration": name}})
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", lock_key)
+    finally:
+        await conn.close()
+    return applied_now

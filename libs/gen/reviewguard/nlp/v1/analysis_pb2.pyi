@@ -1,0 +1,52 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class RiskTerm(_message.Message):
+    __slots__ = ("term", "category", "language")
+    TERM_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    term: str
+    category: str
+    language: str
+    def __init__(self, term: _Optional[str] = ..., category: _Optional[str] = ..., language: _Optional[str] = ...) -> None: ...
+
+class Analysis(_message.Message):
+    __slots__ = ("review_id", "tenant_id", "language", "language_confidence", "risk_terms", "malicious_candidate", "predicted_stars", "star_probs", "negative_score", "aspects", "suspicion", "suspicion_reasons", "analyzer_version", "analyzed_at")
+    REVIEW_ID_FIELD_NUMBER: _ClassVar[int]
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    RISK_TERMS_FIELD_NUMBER: _ClassVar[int]
+    MALICIOUS_CANDIDATE_FIELD_NUMBER: _ClassVar[int]
+    PREDICTED_STARS_FIELD_NUMBER: _ClassVar[int]
+    STAR_PROBS_FIELD_NUMBER: _ClassVar[int]
+    NEGATIVE_SCORE_FIELD_NUMBER: _ClassVar[int]
+    ASPECTS_FIELD_NUMBER: _ClassVar[int]
+    SUSPICION_FIELD_NUMBER: _ClassVar[int]
+    SUSPICION_REASONS_FIELD_NUMBER: _ClassVar[int]
+    ANALYZER_VERSION_FIELD_NUMBER: _ClassVar[int]
+    ANALYZED_AT_FIELD_NUMBER: _ClassVar[int]
+    review_id: str
+    tenant_id: str
+    language: str
+    language_confidence: float
+    risk_terms: _containers.RepeatedCompositeFieldContainer[RiskTerm]
+    malicious_candidate: bool
+    predicted_stars: int
+    star_probs: _containers.RepeatedScalarFieldContainer[float]
+    negative_score: float
+    aspects: _containers.RepeatedScalarFieldContainer[str]
+    suspicion: float
+    suspicion_reasons: _containers.RepeatedScalarFieldContainer[str]
+    analyzer_version: str
+    analyzed_at: _timestamp_pb2.Timestamp
+    def __init__(self, review_id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., language: _Optional[str] = ..., language_confidence: _Optional[float] = ..., risk_terms: _Optional[_Iterable[_Union[RiskTerm, _Mapping]]] = ..., malicious_candidate: _Optional[bool] = ..., predicted_stars: _Optional[int] = ..., star_probs: _Optional[_Iterable[float]] = ..., negative_score: _Optional[float] = ..., aspects: _Optional[_Iterable[str]] = ..., suspicion: _Optional[float] = ..., suspicion_reasons: _Optional[_Iterable[str]] = ..., analyzer_version: _Optional[str] = ..., analyzed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -1,0 +1,36 @@
+from reviewguard.nlp.v1 import analysis_pb2 as _analysis_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class GetAnalysisRequest(_message.Message):
+    __slots__ = ("tenant_id", "review_id")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    review_id: str
+    def __init__(self, tenant_id: _Optional[str] = ..., review_id: _Optional[str] = ...) -> None: ...
+
+class TextInput(_message.Message):
+    __slots__ = ("text", "language")
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    text: str
+    language: str
+    def __init__(self, text: _Optional[str] = ..., language: _Optional[str] = ...) -> None: ...
+
+class AnalyzeTextRequest(_message.Message):
+    __slots__ = ("texts",)
+    TEXTS_FIELD_NUMBER: _ClassVar[int]
+    texts: _containers.RepeatedCompositeFieldContainer[TextInput]
+    def __init__(self, texts: _Optional[_Iterable[_Union[TextInput, _Mapping]]] = ...) -> None: ...
+
+class AnalyzeTextResponse(_message.Message):
+    __slots__ = ("analyses",)
+    ANALYSES_FIELD_NUMBER: _ClassVar[int]
+    analyses: _containers.RepeatedCompositeFieldContainer[_analysis_pb2.Analysis]
+    def __init__(self, analyses: _Optional[_Iterable[_Union[_analysis_pb2.Analysis, _Mapping]]] = ...) -> None: ...

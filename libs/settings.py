@@ -1,0 +1,86 @@
+"""The one settings object, read from environment variables once at start and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of every service; each service reads the part it needs.
+
+    Variables are prefixed `REVIEWGUARD_` except the two connection strings, which keep the
+    names every tool uses (`DATABASE_URL`, `NATS_URL`).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="REVIEWGUARD_", extra="ignore", frozen=True)
+
+    # NOTE: SecretStr keeps passwords in a DSN out of logs and reprs.
+    database_url: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "REVIEWGUARD_DATABASE_URL")
+    )
+    nats_url: str | None = Field(default=None, validation_alias=AliasChoices("NATS_URL", "REVIEWGUARD_NATS_URL"))
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+
+    # Where `reviewguard run` keeps embedded PostgreSQL and NATS data between runs.
+    data_dir: Path = Path(".data")
+    embedded_nats_port: int = 4222
+
+    # gRPC listen addresses; each service also dials the others here.
+    host: str = "127.0.0.1"
+    ingest_port: int = 50051
+    nlp_port: int = 50052
+    alerting_port: int = 50053
+    resolution_port: int = 50054
+    gateway_port: int = 8080
+    grpc_grace_seconds: float = 5.0
+
+    # JetStream consumers: how often and how patiently a message is retried before the DLQ.
+    bus_max_deliver: int = 5
+    bus_ack_wait_seconds: float = 30.0
+    bus_fetch_batch: int = 64
+    # Seconds the duplicate window of each stream spans (Nats-Msg-Id de-duplication).
+    bus_duplicate_window_seconds: float = 600.0
+
+    # Outbox relay: poll interval when no NOTIFY arrives, and rows per publish batch.
+    outbox_poll_seconds: float = 1.0
+    outbox_batch: int = 200
+
+    # Gateway request limits.
+    max_reviews_per_request: int = 500
+    max_request_bytes: int = 8 * 1024 * 1024
+
+    # Ingest validation limits (characters).
+    max_title_chars: int = 500
+    max_body_chars: int = 20_000
+
+    # Languages the detector chooses among (ISO 639-1). Fewer is faster and more accurate.
+    nlp_languages: str = "en,de,fr,es,it,ja,zh,pt,nl,pl,sv,tr,ko,ar"
+
+    # Default SLA hours by severity (tenant policy overrides come with the resolution issue).
+    sla_high_hours: float = 6.0
+    sla_normal_hours: float = 12.0
+    sla_first_response_hours: float = 24.0
+
+    # Demo tenant created by `reviewguard run`.
+    demo_api_key: SecretStr | None = None
+    demo_tenant_name: str = "demo"
+
+    log_level: str = "INFO"
+    log_json: bool = True
+    # Tracing exporter: "none", "console", or "jsonl" (one file per service in trace_dir).
+    trace_exporter: str = "none"
+    trace_dir: Path = Path(".data/traces")
+
+    def database_dsn(self) -> str:
+        """The PostgreSQL DSN; raises when none was configured or started."""
+        if self.database_url is None:
+            raise RuntimeError("DATABASE_URL is not set")
+        return self.database_url.get_secret_value()
+
+    def grpc_target(self, service: str) -> str:
+        """host:port that a client dials for one backend service."""
+        return f"{self.host}:{getattr(self, f'{service}_port')}"

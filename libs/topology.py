@@ -1,0 +1,43 @@
+"""The JetStream streams and subjects ReviewGuard's events flow through.
+
+Payloads are the messages of protos/reviewguard/events/v1/events.proto.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    name: str
+    subjects: tuple[str, ...]
+    # Days a message is kept; consumers that fall further behind than this lose messages.
+    max_age_days: float = 7.0
+
+
+REVIEWS = StreamSpec("REVIEWS", ("reviews.>",))
+ALERTS = StreamSpec("ALERTS", ("alerts.>",))
+CASES = StreamSpec("CASES", ("cases.>",))
+DEAD_LETTERS = StreamSpec("DLQ", ("dlq.>",), max_age_days=30.0)
+# NOTE: JetStream has no dead-letter queue of its own. It announces a message that ran out of
+# deliveries on this advisory subject; keeping the advisories in a stream makes that durable, so
+# a forwarder that was down when the advisory was sent still moves the message to the DLQ.
+MAX_DELIVERIES_ADVISORIES = StreamSpec(
+    "ADVISORIES_MAX_DELIVERIES", ("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.>",), max_age_days=30.0
+)
+
+ALL_STREAMS = (REVIEWS, ALERTS, CASES, DEAD_LETTERS, MAX_DELIVERIES_ADVISORIES)
+
+REVIEW_INGESTED = "reviews.ingested"
+REVIEW_ANALYZED = "reviews.analyzed"
+ALERT_FIRED = "alerts.fired"
+CASE_OPENED = "cases.opened"
+
+
+def dead_letter_subject(consumer: str) -> str:
+    return f"dlq.{consumer}"
+
+
+def max_deliveries_advisory(stream: str, consumer: str) -> str:
+    return f"$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{stream}.{consumer}"

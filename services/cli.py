@@ -1,0 +1,101 @@
+"""The `reviewguard` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import time
+
+from libs.logs import configure_logging
+from libs.settings import Settings
+
+log = logging.getLogger("reviewguard")
+
+
+def _run(settings: Settings) -> int:
+    from services.gateway.tenants import provision_tenant
+    from services.launcher import LocalSystem
+
+    system = LocalSystem(settings=settings)
+    try:
+        system.start_infrastructure()
+        api_key = settings.demo_api_key.get_secret_value() if settings.demo_api_key else None
+        _, key = asyncio.run(provision_tenant(system.dsn, settings.demo_tenant_name, api_key))
+        system.start_services()
+        system.wait_ready()
+        base = f"http://{settings.host}:{settings.gateway_port}"
+        print(
+            f"""
+ReviewGuard is running.  API docs: {base}/docs   (Ctrl-C stops everything; data stays in {settings.data_dir})
+
+Demo tenant '{settings.demo_tenant_name}', API key: {key}
+
+  curl -s -X POST {base}/v1/reviews -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\
+    -d '{{"reviews":[{{"platform":"amazon","marketplace":"DE","external_id":"demo-1","product_id":"B0DEMO","rating":1,"title":"Kaputt angekommen","body":"Das Gerät kam beschädigt an und funktioniert nicht. Totaler Betrug!","posted_at":"2026-11-20T09:30:00+01:00"}}]}}'
+  curl -s {base}/v1/cases -H 'Authorization: Bearer {key}'
+""",
+            flush=True,
+        )
+        while True:
+            time.sleep(1.0)
+            system.restart_dead()
+    except KeyboardInterrupt:
+        print("\nstopping...", flush=True)
+        return 0
+    finally:
+        system.stop()
+
+
+def _serve(name: str) -> int:
+    import importlib
+
+    from libs.runtime import run_service
+
+    module = importlib.import_module(f"services.{name}.app")
+    run_service(name, module.serve)
+    return 0
+
+
+def _tenant_create(settings: Settings, name: str, api_key: str | None) -> int:
+    from services.gateway.tenants import provision_tenant
+
+    tenant_id, key = asyncio.run(provision_tenant(settings.database_dsn(), name, api_key))
+    print(f"tenant {name} ({tenant_id})\napi key: {key}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="reviewguard", description="ReviewGuard: review defence for cross-border sellers.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="start the whole system (embedded PostgreSQL and NATS unless configured)")
+    serve = commands.add_parser("serve", help="run one service")
+    serve.add_argument("service", choices=["ingest", "nlp", "alerting", "resolution", "gateway"])
+    tenant = commands.add_parser("tenant", help="manage tenants")
+    tenant_commands = tenant.add_subparsers(dest="tenant_command", required=True)
+    create = tenant_commands.add_parser("create", help="create a tenant (if missing) and print an API key for it")
+    create.add_argument("name")
+    create.add_argument("--api-key", help="register this key instead of generating one")
+    nlp = commands.add_parser("nlp", help="train, evaluate and run the review models", add_help=False)
+    nlp.add_argument("args", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+
+    settings = Settings()
+    configure_logging("cli", level=settings.log_level, json_lines=False)
+    if args.command == "run":
+        return _run(settings)
+    if args.command == "serve":
+        return _serve(args.service)
+    if args.command == "tenant":
+        return _tenant_create(settings, args.name, args.api_key)
+    if args.command == "nlp":
+        from services.nlp.stars.cli import main as nlp_main
+
+        return nlp_main(args.args)
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""Wiring root of the gateway: the FastAPI app, its pool and gRPC channels, served by uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from contextlib import asynccontextmanager
+
+import grpc
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+from libs import db
+from libs.errors import DomainError, grpc_to_http
+from libs.grpc_client import open_channel
+from libs.settings import Settings
+from reviewguard.alerting.v1 import alerting_pb2_grpc
+from reviewguard.ingest.v1 import ingest_pb2_grpc
+from reviewguard.nlp.v1 import nlp_pb2_grpc
+from reviewguard.resolution.v1 import resolution_pb2_grpc
+from services.gateway.dependencies import Backends
+from services.gateway.routes import alerts, cases, health, reviews
+from services.gateway.tenants import MIGRATIONS, SCHEMA
+
+log = logging.getLogger(__name__)
+
+
+class BodySizeLimit:
+    """Refuses request bodies over `max_bytes` with 413, before they are read whole."""
+
+    def __init__(self, app, max_bytes: int) -> None:
+        self._app = app
+        self._max = max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self._app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self._max:
+            return await self._refuse(send)
+        seen = 0
+
+        async def counting_receive():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self._max:
+                    raise _TooLarge()
+            return message
+
+        try:
+            await self._app(scope, counting_receive, send)
+        except _TooLarge:
+            await self._refuse(send)
+
+    async def _refuse(self, send) -> None:
+        response = JSONResponse({"detail": f"request body larger than {self._max} bytes"}, status_code=413)
+        await response({"type": "http"}, None, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _field_path(location: tuple) -> str:
+    """("body", "reviews", 0, "rating") -> "reviews[0].rating"."""
+    path = ""
+    for part in location:
+        if part in ("body", "query", "path"):
+            continue
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "body"
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The gateway app; its lifespan opens the pool and channels and closes them in reverse."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        dsn = settings.database_dsn()
+        await db.migrate(dsn, schema=SCHEMA, directory=MIGRATIONS)
+        pool = await db.create_pool(dsn, schema=SCHEMA, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+        channels = {name: open_channel(settings.grpc_target(name)) for name in ("ingest", "nlp", "alerting", "resolution")}
+        app.state.pool = pool
+        app.state.backends = Backends(
+            ingest=ingest_pb2_grpc.IngestServiceStub(channels["ingest"]),
+            nlp=nlp_pb2_grpc.NlpServiceStub(channels["nlp"]),
+            alerting=alerting_pb2_grpc.AlertingServiceStub(channels["alerting"]),
+            resolution=resolution_pb2_grpc.ResolutionServiceStub(channels["resolution"]),
+            channels=channels,
+        )
+        try:
+            yield
+        finally:
+            await asyncio.gather(*(ch.close() for ch in channels.values()))
+            await pool.close()
+
+    app = FastAPI(
+        title="ReviewGuard",
+        version="0.1.0",
+        description="Collect, understand, alert on and resolve marketplace reviews. "
+        "Authenticate with `Authorization: Bearer <API key>`.",
+        lifespan=lifespan,
+    )
+    app.include_router(health.router)
+    app.include_router(reviews.router)
+    app.include_router(alerts.router)
+    app.include_router(cases.router)
+
+    @app.exception_handler(grpc.aio.AioRpcError)
+    async def _grpc_error(request: Request, error: grpc.aio.AioRpcError) -> JSONResponse:
+        code, body = grpc_to_http(error)
+        if code >= 500:
+            log.error("backend call failed", extra={"fields": {"path": request.url.path, "grpc_code": error.code().name}})
+        return JSONResponse(body, status_code=code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = [{"field": _field_path(e["loc"]), "message": e["msg"]} for e in error.errors()]
+        broken_json = any(e["type"] == "json_invalid" for e in error.errors())
+        detail = "request body is not valid JSON" if broken_json else f"{len(errors)} invalid field(s); nothing was stored"
+        return JSONResponse({"detail": detail, "errors": errors}, status_code=400 if broken_json else 422)
+
+    @app.exception_handler(DomainError)
+    async def _domain_error(request: Request, error: DomainError) -> JSONResponse:
+        body = {"detail": error.message}
+        if error.violations:
+            body["errors"] = [{"field": v.field, "message": v.description} for v in error.violations]
+        return JSONResponse(body, status_code=error.http_status)
+
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz")
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    return app
+
+
+class _UvicornServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the wiring root owns SIGTERM and SIGINT."""
+
+    @contextlib.contextmanager
+    def capture_signals(self):
+        yield
+
+
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.gateway_port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+    )
+    server = _UvicornServer(config)
+    serving = asyncio.create_task(server.serve())
+    stopper = asyncio.create_task(stop.wait())
+    await asyncio.wait([serving, stopper], return_when=asyncio.FIRST_COMPLETED)
+    server.should_exit = True
+    stopper.cancel()
+    await serving

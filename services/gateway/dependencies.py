@@ -1,0 +1,62 @@
+"""FastAPI dependencies: the backends' gRPC stubs and the tenant an API key acts for."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+import asyncpg
+import grpc
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from reviewguard.alerting.v1 import alerting_pb2_grpc
+from reviewguard.ingest.v1 import ingest_pb2_grpc
+from reviewguard.nlp.v1 import nlp_pb2_grpc
+from reviewguard.resolution.v1 import resolution_pb2_grpc
+from services.gateway import repository
+
+
+@dataclass(frozen=True)
+class Backends:
+    """Stubs over channels that the wiring root opened and will close."""
+
+    ingest: ingest_pb2_grpc.IngestServiceStub
+    nlp: nlp_pb2_grpc.NlpServiceStub
+    alerting: alerting_pb2_grpc.AlertingServiceStub
+    resolution: resolution_pb2_grpc.ResolutionServiceStub
+    channels: dict[str, grpc.aio.Channel]
+
+
+def get_backends(request: Request) -> Backends:
+    return request.app.state.backends
+
+
+def get_pool(request: Request) -> asyncpg.Pool:
+    return request.app.state.pool
+
+
+_bearer = HTTPBearer(auto_error=False, description="an API key: `Authorization: Bearer rg_...`")
+
+
+async def get_tenant(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> uuid.UUID:
+    """The tenant the bearer API key belongs to; 401 without a valid key."""
+    if credentials is None or not credentials.credentials:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "missing API key: send `Authorization: Bearer <key>`",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    async with request.app.state.pool.acquire() as conn:
+        tenant = await repository.tenant_for_key(conn, credentials.credentials)
+    if tenant is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
+    return tenant
+
+
+BackendsDep = Annotated[Backends, Depends(get_backends)]
+TenantDep = Annotated[uuid.UUID, Depends(get_tenant)]

@@ -1,0 +1,245 @@
+"""The public REST API's request and response bodies, and their translation to and from protos."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from reviewguard.alerting.v1 import alert_pb2
+from reviewguard.ingest.v1 import review_pb2
+from reviewguard.nlp.v1 import analysis_pb2
+from reviewguard.resolution.v1 import case_pb2
+
+
+class ReviewCreate(BaseModel):
+    """A review as a platform shows it. Unknown fields are refused, so typos do not pass silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    platform: str = Field(examples=["amazon"], description="amazon, ebay, shopify, walmart, aliexpress, ...")
+    marketplace: str = Field(examples=["DE"], description="marketplace or country code")
+    external_id: str = Field(examples=["R2XK9QZ1"], description="the platform's id of the review")
+    product_id: str = Field(examples=["B0CHX1W1XY"], description="SKU or ASIN")
+    rating: int = Field(ge=1, le=5, examples=[1])
+    title: str = Field(examples=["Kaputt angekommen"])
+    body: str = Field(examples=["Das Gerät kam beschädigt an und funktioniert nicht."])
+    posted_at: AwareDatetime = Field(examples=["2026-11-20T09:30:00+01:00"], description="with a time zone")
+    store_id: str = ""
+    product_line: str = ""
+    order_id: str = ""
+    reviewer_id: str = ""
+    reviewer_name: str = ""
+    language: str = Field(default="", description="language the platform declares, if any")
+    verified_purchase: bool = False
+    media_urls: list[str] = Field(default_factory=list)
+    reply_state: str = ""
+    competitor: bool = Field(default=False, description="a competitor's review: analysed, never alerted on")
+
+    def to_proto(self) -> review_pb2.Review:
+        review = review_pb2.Review(
+            platform=self.platform,
+            marketplace=self.marketplace,
+            external_id=self.external_id,
+            product_id=self.product_id,
+            rating=self.rating,
+            title=self.title,
+            body=self.body,
+            store_id=self.store_id,
+            product_line=self.product_line,
+            order_id=self.order_id,
+            reviewer=review_pb2.Reviewer(id=self.reviewer_id, name=self.reviewer_name),
+            language=self.language,
+            verified_purchase=self.verified_purchase,
+            media_urls=self.media_urls,
+            reply_state=self.reply_state,
+            competitor=self.competitor,
+        )
+        review.posted_at.FromDatetime(self.posted_at.astimezone(timezone.utc))
+        return review
+
+
+class ReviewBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reviews: list[ReviewCreate] = Field(min_length=1)
+
+
+class Accepted(BaseModel):
+    accepted: int
+    ids: list[str]
+
+
+def _ts(ts) -> datetime | None:
+    return ts.ToDatetime(tzinfo=timezone.utc) if ts.seconds or ts.nanos else None
+
+
+class RiskTermRead(BaseModel):
+    term: str
+    category: str
+    language: str
+
+
+class AnalysisRead(BaseModel):
+    language: str
+    language_confidence: float
+    risk_terms: list[RiskTermRead]
+    malicious_candidate: bool
+    predicted_stars: int | None
+    star_probs: list[float]
+    negative_score: float | None
+    aspects: list[str]
+    suspicion: float
+    suspicion_reasons: list[str]
+    analyzer_version: str
+    analyzed_at: datetime | None
+
+    @classmethod
+    def from_proto(cls, a: analysis_pb2.Analysis) -> "AnalysisRead":
+        return cls(
+            language=a.language,
+            language_confidence=round(a.language_confidence, 4),
+            risk_terms=[RiskTermRead(term=t.term, category=t.category, language=t.language) for t in a.risk_terms],
+            malicious_candidate=a.malicious_candidate,
+            predicted_stars=a.predicted_stars if a.HasField("predicted_stars") else None,
+            star_probs=[round(p, 4) for p in a.star_probs],
+            negative_score=round(a.negative_score, 4) if a.HasField("negative_score") else None,
+            aspects=list(a.aspects),
+            suspicion=round(a.suspicion, 4),
+            suspicion_reasons=list(a.suspicion_reasons),
+            analyzer_version=a.analyzer_version,
+            analyzed_at=_ts(a.analyzed_at),
+        )
+
+
+class ReviewRead(BaseModel):
+    id: str
+    platform: str
+    marketplace: str
+    store_id: str
+    external_id: str
+    product_id: str
+    product_line: str
+    order_id: str
+    reviewer_id: str
+    reviewer_name: str
+    rating: int
+    title: str
+    body: str
+    language: str
+    posted_at: datetime | None
+    captured_at: datetime | None
+    verified_purchase: bool
+    media_urls: list[str]
+    reply_state: str
+    competitor: bool
+    version: int
+    analysis: AnalysisRead | None = Field(description="null until the NLP service has analysed the review")
+
+    @classmethod
+    def from_proto(cls, r: review_pb2.Review, analysis: analysis_pb2.Analysis | None) -> "ReviewRead":
+        return cls(
+            id=r.id,
+            platform=r.platform,
+            marketplace=r.marketplace,
+            store_id=r.store_id,
+            external_id=r.external_id,
+            product_id=r.product_id,
+            product_line=r.product_line,
+            order_id=r.order_id,
+            reviewer_id=r.reviewer.id,
+            reviewer_name=r.reviewer.name,
+            rating=r.rating,
+            title=r.title,
+            body=r.body,
+            language=r.language,
+            posted_at=_ts(r.posted_at),
+            captured_at=_ts(r.captured_at),
+            verified_purchase=r.verified_purchase,
+            media_urls=list(r.media_urls),
+            reply_state=r.reply_state,
+            competitor=r.competitor,
+            version=r.version,
+            analysis=AnalysisRead.from_proto(analysis) if analysis is not None else None,
+        )
+
+
+def _enum_name(enum, value: int, prefix: str) -> str:
+    return enum.Name(value).removeprefix(prefix).lower()
+
+
+class AlertRead(BaseModel):
+    id: str
+    rule: str
+    severity: str = Field(examples=["high"])
+    status: str = Field(examples=["firing"])
+    review_id: str | None
+    platform: str
+    marketplace: str
+    product_id: str
+    reasons: list[str]
+    labels: dict[str, str]
+    fired_at: datetime | None
+
+    @classmethod
+    def from_proto(cls, a: alert_pb2.Alert) -> "AlertRead":
+        return cls(
+            id=a.id,
+            rule=a.rule,
+            severity=_enum_name(alert_pb2.Severity, a.severity, "SEVERITY_"),
+            status=_enum_name(alert_pb2.AlertStatus, a.status, "ALERT_STATUS_"),
+            review_id=a.review_id or None,
+            platform=a.platform,
+            marketplace=a.marketplace,
+            product_id=a.product_id,
+            reasons=list(a.reasons),
+            labels=dict(a.labels),
+            fired_at=_ts(a.fired_at),
+        )
+
+
+class AlertPage(BaseModel):
+    alerts: list[AlertRead]
+    next_page_token: str | None
+
+
+class CaseRead(BaseModel):
+    id: str
+    alert_id: str
+    review_id: str | None
+    severity: str
+    status: str
+    owner: str | None
+    product_id: str
+    marketplace: str
+    opened_at: datetime | None
+    due_at: datetime | None
+    first_response_due_at: datetime | None
+
+    @classmethod
+    def from_proto(cls, c: case_pb2.Case) -> "CaseRead":
+        return cls(
+            id=c.id,
+            alert_id=c.alert_id,
+            review_id=c.review_id or None,
+            severity=_enum_name(alert_pb2.Severity, c.severity, "SEVERITY_"),
+            status=_enum_name(case_pb2.CaseStatus, c.status, "CASE_STATUS_"),
+            owner=c.owner or None,
+            product_id=c.product_id,
+            marketplace=c.marketplace,
+            opened_at=_ts(c.opened_at),
+            due_at=_ts(c.due_at),
+            first_response_due_at=_ts(c.first_response_due_at),
+        )
+
+
+class CasePage(BaseModel):
+    cases: list[CaseRead]
+    next_page_token: str | None
+
+
+CASE_STATUS_BY_NAME = {
+    name.removeprefix("CASE_STATUS_").lower(): value
+    for name, value in case_pb2.CaseStatus.items()
+    if value != case_pb2.CASE_STATUS_UNSPECIFIED
+}

@@ -1,0 +1,142 @@
+"""The whole system on one machine: embedded PostgreSQL and NATS, then every service as a process.
+
+`reviewguard run` uses this, and so do the end-to-end tests, which also kill and restart
+services through it. A service that dies is restarted after a short pause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from libs.embedded import EmbeddedNats, EmbeddedPostgres, ensure_database
+from libs.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SERVICES = ("ingest", "nlp", "alerting", "resolution", "gateway")
+DATABASE = "reviewguard"
+
+
+@dataclass
+class LocalSystem:
+    settings: Settings
+    # Where each service's output goes; None means this terminal.
+    log_dir: Path | None = None
+    restart_crashed: bool = True
+    _processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    _postgres: EmbeddedPostgres | None = None
+    _nats: EmbeddedNats | None = None
+    dsn: str = ""
+    nats_url: str = ""
+
+    def start_infrastructure(self) -> None:
+        """Starts embedded PostgreSQL and NATS unless DATABASE_URL / NATS_URL are configured."""
+        data = self.settings.data_dir.resolve()
+        if self.settings.database_url is None:
+            self._postgres = EmbeddedPostgres(data / "postgres")
+            admin = self._postgres.start()
+            self.dsn = asyncio.run(ensure_database(admin, DATABASE))
+            log.info("embedded PostgreSQL started", extra={"fields": {"data": str(data / "postgres")}})
+        else:
+            self.dsn = self.settings.database_dsn()
+        if self.settings.nats_url is None:
+            self._nats = EmbeddedNats(data / "nats", port=self.settings.embedded_nats_port)
+            self.nats_url = self._nats.start()
+            log.info("embedded NATS started", extra={"fields": {"url": self.nats_url}})
+        else:
+            self.nats_url = self.settings.nats_url
+
+    def service_env(self) -> dict[str, str]:
+        s = self.settings
+        env = dict(os.environ)
+        env.update(
+            {
+                "DATABASE_URL": self.dsn,
+                "NATS_URL": self.nats_url,
+                "REVIEWGUARD_HOST": s.host,
+                "REVIEWGUARD_INGEST_PORT": str(s.ingest_port),
+                "REVIEWGUARD_NLP_PORT": str(s.nlp_port),
+                "REVIEWGUARD_ALERTING_PORT": str(s.alerting_port),
+                "REVIEWGUARD_RESOLUTION_PORT": str(s.resolution_port),
+                "REVIEWGUARD_GATEWAY_PORT": str(s.gateway_port),
+                "REVIEWGUARD_DATA_DIR": str(s.data_dir.resolve()),
+                "REVIEWGUARD_TRACE_EXPORTER": s.trace_exporter,
+                "REVIEWGUARD_TRACE_DIR": str(s.trace_dir.resolve()),
+                "REVIEWGUARD_LOG_JSON": "true" if s.log_json else "false",
+            }
+        )
+        return env
+
+    def start_service(self, name: str) -> None:
+        out = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            out = (self.log_dir / f"{name}.log").open("ab")
+        self._processes[name] = subprocess.Popen(
+            [sys.executable, "-m", f"services.{name}"], env=self.service_env(), stdout=out, stderr=subprocess.STDOUT
+        )
+
+    def start_services(self) -> None:
+        for name in SERVICES:
+            self.start_service(name)
+
+    def kill_service(self, name: str) -> None:
+        """Kills a service at once (SIGKILL), as a crash would."""
+        process = self._processes.pop(name)
+        process.kill()
+        process.wait()
+
+    def stop_service(self, name: str, timeout: float = 15.0) -> None:
+        process = self._processes.pop(name, None)
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def wait_ready(self, timeout: float = 90.0) -> None:
+        """Waits until the gateway reports every dependency serving."""
+        url = f"http://{self.settings.host}:{self.settings.gateway_port}/healthz"
+        deadline = time.monotonic() + timeout
+        last = "no answer"
+        while time.monotonic() < deadline:
+            self.restart_dead()
+            try:
+                response = httpx.get(url, timeout=2.0)
+                if response.status_code == 200:
+                    return
+                last = response.text
+            except httpx.HTTPError as error:
+                last = str(error)
+            time.sleep(0.3)
+        raise TimeoutError(f"system not ready after {timeout}s: {last}")
+
+    def restart_dead(self) -> None:
+        if not self.restart_crashed:
+            return
+        for name, process in list(self._processes.items()):
+            if process.poll() is not None:
+                log.warning("service exited; restarting", extra={"fields": {"service": name, "code": process.returncode}})
+                self.start_service(name)
+
+    def stop(self) -> None:
+        """Stops services (gateway first), then NATS, then PostgreSQL; data stays for the next run."""
+        for name in reversed(SERVICES):
+            self.stop_service(name)
+        if self._nats is not None:
+            self._nats.stop()
+        if self._postgres is not None:
+            self._postgres.stop()

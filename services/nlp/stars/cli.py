@@ -1,0 +1,132 @@
+"""Command line for the star model: train, eval and predict (wired under `reviewguard nlp ...`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from .data import LANGS, InputError, iter_jsonl
+
+log = logging.getLogger(__name__)
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="reviewguard nlp", description="Multilingual 1-5 star / negative-sentiment model")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    t = sub.add_parser("train", help="train on <data>/train_<lang>.jsonl, write model.onnx + metrics.json")
+    t.add_argument("--data", type=Path, required=True, help="directory with train_<lang>.jsonl files")
+    t.add_argument("--out", type=Path, required=True, help="output directory")
+    t.add_argument("--seed", type=int, default=13)
+    t.add_argument("--langs", default=",".join(LANGS), help="comma-separated languages")
+    t.add_argument("--max-per-lang", type=int, default=None)
+    t.add_argument("--epochs", type=int, default=None)
+    t.add_argument("--no-baseline", action="store_true", help="skip training the scikit-learn baseline")
+
+    e = sub.add_parser("eval", help="held-out metrics of the model next to the baseline trained in the same run")
+    e.add_argument("--data", type=Path, required=True)
+    e.add_argument("--model", type=Path, default=None, help="evaluate this model.onnx instead of training one")
+    e.add_argument("--seed", type=int, default=13)
+    e.add_argument("--langs", default=",".join(LANGS))
+    e.add_argument("--max-per-lang", type=int, default=None)
+    e.add_argument("--epochs", type=int, default=None)
+
+    r = sub.add_parser("predict", help="score a jsonl file of {\"text\": ...} objects")
+    r.add_argument("--input", type=Path, required=True)
+    r.add_argument("--output", type=Path, required=True)
+    r.add_argument("--model", type=Path, default=None)
+    r.add_argument("--batch-size", type=int, default=256)
+    return p
+
+
+def _cmd_train(a: argparse.Namespace) -> int:
+    from .evaluate import format_table
+    from .train import train
+
+    res = train(
+        a.data,
+        a.out,
+        seed=a.seed,
+        langs=[x for x in a.langs.split(",") if x],
+        max_per_lang=a.max_per_lang,
+        epochs=a.epochs,
+        with_baseline=not a.no_baseline,
+    )
+    if "holdout" in res.metrics:
+        print(format_table(res.metrics["holdout"]))
+    print(f"model: {res.model_path}\nmetrics: {res.metrics_path}")
+    return 0
+
+
+def _cmd_eval(a: argparse.Namespace) -> int:
+    import tempfile
+
+    from .baseline import fit_baseline
+    from .data import load_dir, split_holdout
+    from .evaluate import format_table, per_language
+    from .model import StarModel
+    from .train import HOLDOUT_FRAC, train
+
+    langs = [x for x in a.langs.split(",") if x]
+    if a.model is None:
+        # NOTE: no model given: train one (and the baseline) on the same split, like `train`.
+        with tempfile.TemporaryDirectory() as tmp:
+            res = train(a.data, Path(tmp), seed=a.seed, langs=langs, max_per_lang=a.max_per_lang, epochs=a.epochs)
+        print(format_table(res.metrics["holdout"]))
+        return 0
+    model = StarModel.load(a.model)
+    reviews = load_dir(a.data, langs, a.max_per_lang)
+    train_set, test_set = split_holdout(reviews, HOLDOUT_FRAC, seed=a.seed)
+    texts = [r.text for r in test_set]
+    langs_t = [r.lang for r in test_set]
+    gold = [r.stars for r in test_set]
+    results = {"model": per_language(langs_t, gold, model.predict_batched(texts))}
+    base = fit_baseline([r.text for r in train_set], [r.stars for r in train_set], seed=a.seed)
+    results["baseline"] = per_language(langs_t, gold, base.predict_proba(texts))
+    print(f"model {model.version} on {len(test_set)} held-out reviews (seed {a.seed}); values in %")
+    print(format_table(results))
+    return 0
+
+
+def _cmd_predict(a: argparse.Namespace) -> int:
+    from .model import DEFAULT_MODEL_PATH, StarModel, negative_score
+
+    # NOTE: validate the whole input before loading the model or writing, so a bad line fails
+    # fast and leaves no half-written output.
+    rows = [obj for _, obj in iter_jsonl(a.input)]
+    model = StarModel.load(a.model or DEFAULT_MODEL_PATH)
+    a.output.parent.mkdir(parents=True, exist_ok=True)
+    with open(a.output, "w", encoding="utf-8") as out:
+        for i in range(0, len(rows), a.batch_size):
+            chunk = rows[i : i + a.batch_size]
+            probs = model.predict([o["text"] for o in chunk])
+            neg = negative_score(probs)
+            for obj, p, ng in zip(chunk, probs, neg):
+                rec = dict(obj)
+                rec["stars"] = int(p.argmax()) + 1
+                rec["star_probs"] = [round(float(x), 6) for x in p]
+                rec["negative"] = round(float(ng), 6)
+                out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    log.info("scored %d reviews with %s", len(rows), model.version)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return {"train": _cmd_train, "eval": _cmd_eval, "predict": _cmd_predict}[args.cmd](args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

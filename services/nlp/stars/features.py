@@ -1,0 +1,194 @@
+"""Deterministic, vectorised hashed word and character n-gram featurisation shared by training and serving."""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+# Character classes used to cut tokens.
+SPACE, WORD, CJK, PUNCT = 0, 1, 2, 3
+
+_U64 = np.uint64
+_MASK_POW = 31  # NOTE: positions past 31 inside one word reuse the last multiplier; harmless for hashing.
+_POLY = _U64(0x100000001B3)  # FNV-64 prime: odd, so the polynomial hash keeps all code point bits.
+# NOTE: one seed per namespace so that e.g. the word "ok" and the char bigram "ok" land in different buckets.
+_NS_WORD = _U64(0x9E3779B97F4A7C15)
+_NS_BIGRAM = _U64(0xC2B2AE3D27D4EB4F)
+_NS_CHAR = _U64(0x165667B19E3779F9)
+_FIB = _U64(0xD6E8FEB86659FD93)  # NOTE: odd, well-mixed multiplier (splitmix-style constant)
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """Parameters of the featuriser; stored in the model's metadata so serving matches training."""
+
+    n_buckets: int = 1 << 20
+    char_ngrams: tuple[int, ...] = (2, 3, 4)
+    # NOTE: single characters carry meaning only in scripts without spaces (ja/zh) and for
+    # punctuation/emoji; latin letters alone are noise, so unigrams are limited to those classes.
+    cjk_unigrams: bool = True
+    word_bigrams: bool = True
+    max_chars: int = 2000
+    version: int = 2
+
+    def __post_init__(self) -> None:
+        if self.n_buckets < 2 or self.n_buckets & (self.n_buckets - 1):
+            raise ValueError(f"n_buckets must be a power of two, got {self.n_buckets}")
+
+    def to_dict(self) -> dict:
+        """Return a JSON-serialisable dict."""
+        d = asdict(self)
+        d["char_ngrams"] = list(self.char_ngrams)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> FeatureConfig:
+        """Build from a dict written by to_dict."""
+        d = dict(d)
+        d["char_ngrams"] = tuple(d.get("char_ngrams", (2, 3, 4)))
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+@lru_cache(maxsize=1)
+def _class_table() -> np.ndarray:
+    """Class of every BMP code point (read-only, built once)."""
+    tbl = np.zeros(0x10000, dtype=np.uint8)
+    for cp in range(0x10000):
+        ch = chr(cp)
+        cat = unicodedata.category(ch)
+        if cat[0] in "LMN":
+            if (
+                0x3040 <= cp <= 0x30FF  # hiragana, katakana
+                or 0x3400 <= cp <= 0x4DBF
+                or 0x4E00 <= cp <= 0x9FFF  # CJK ideographs
+                or 0xF900 <= cp <= 0xFAFF
+                or 0xAC00 <= cp <= 0xD7AF  # hangul
+                or 0xFF66 <= cp <= 0xFF9F  # half-width katakana
+            ):
+                tbl[cp] = CJK
+            else:
+                tbl[cp] = WORD
+        elif cat[0] in "PS":
+            tbl[cp] = PUNCT
+        else:
+            tbl[cp] = SPACE  # Z*, C*: whitespace, controls, unassigned
+    tbl[ord("_")] = WORD
+    tbl.flags.writeable = False
+    return tbl
+
+
+@lru_cache(maxsize=1)
+def _powers() -> np.ndarray:
+    """Multipliers POLY**k for positions inside a word."""
+    p = np.array([pow(int(_POLY), k, 1 << 64) for k in range(_MASK_POW + 1)], dtype=np.uint64)
+    p.flags.writeable = False
+    return p
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: spreads polynomial hashes over all 64 bits."""
+    z = (z ^ (z >> _U64(30))) * _U64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> _U64(27))) * _U64(0x94D049BB133111EB)
+    return z ^ (z >> _U64(31))
+
+
+def normalise_many(texts: Sequence[str], max_chars: int) -> list[str]:
+    """NFKC, lower-case, whitespace collapsed, truncated; one string per text (non-strings -> "")."""
+    cut = max_chars * 2
+    parts = [t if isinstance(t, str) else "" for t in texts]
+    parts = [t if len(t) <= cut else t[:cut] for t in parts]
+    # NOTE: per-text NFKC hits CPython's quick check (most reviews are already normalised), while
+    # lower() is cheapest as one pass over all texts joined by NUL (removed from the texts first).
+    parts = [unicodedata.normalize("NFKC", t.replace("\x00", " ") if "\x00" in t else t) for t in parts]
+    joined = "\x00".join(parts).lower()
+    return [" ".join(t.split())[:max_chars] for t in joined.split("\x00")]
+
+
+def normalise(text: str, max_chars: int) -> str:
+    """normalise_many for one text."""
+    return normalise_many([text], max_chars)[0]
+
+
+def featurize(texts: Sequence[str], cfg: FeatureConfig, *, grouped: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Map texts to (ids, seg): bucket ids of every feature and the index of the text it belongs to.
+
+    Every text gets bucket 0 (a 'document' feature) so that no bag is empty. With grouped=True
+    ids are ordered by text (seg non-decreasing); serving skips that sort since a scatter-add
+    does not care about order.
+    """
+    n = len(texts)
+    norm = normalise_many(texts, cfg.max_chars)
+    lens = np.fromiter((len(t) for t in norm), dtype=np.int64, count=n)
+    # NOTE: a NUL after every text marks its end (normalise() removes NULs from the text itself),
+    # so that no n-gram spans two texts.
+    joined = "\x00".join(norm) + "\x00"
+    cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    doc = np.repeat(np.arange(n, dtype=np.int64), lens + 1)
+    is_end = cps == 0
+    cls = _class_table()[np.minimum(cps, 0xFFFF)]
+    cls = np.where(cps < 0x10000, cls, PUNCT).astype(np.uint8)  # NOTE: astral plane = emoji etc.
+    cls[is_end] = SPACE
+    c64 = cps.astype(np.uint64) + _U64(1)
+    total = len(cps)
+    shift = _U64(64 - (cfg.n_buckets.bit_length() - 1))
+
+    ids_parts: list[np.ndarray] = [np.zeros(n, dtype=np.uint64)]
+    seg_parts: list[np.ndarray] = [np.arange(n, dtype=np.int64)]
+
+    def add(h: np.ndarray, seg: np.ndarray) -> None:
+        # NOTE: multiplicative (Fibonacci) hashing: the top bits of h*K depend on every bit of h,
+        # at one multiply per n-gram. Bucket 0 is reserved for the document feature.
+        ids_parts.append(np.maximum((h * _FIB) >> shift, _U64(1)))
+        seg_parts.append(seg)
+
+    # --- character n-grams over the normalised text (spaces included), never across texts.
+    h = c64
+    for k in range(2, max(cfg.char_ngrams, default=1) + 1):
+        m = total - k + 1
+        if m <= 0:
+            break
+        h = h[:m] * _POLY + c64[k - 1 : k - 1 + m]
+        if k in cfg.char_ngrams:
+            # NOTE: a window lies inside one text iff it starts and ends in the same text's range
+            # and does not end on that text's NUL terminator.
+            idx = np.nonzero((doc[:m] == doc[k - 1 : k - 1 + m]) & ~is_end[k - 1 : k - 1 + m])[0]
+            add(h[idx] ^ (_NS_CHAR + _U64(k)), doc[idx])
+    if cfg.cjk_unigrams:
+        idx = np.nonzero((cls == CJK) | (cls == PUNCT))[0]
+        add(c64[idx] ^ (_NS_CHAR + _U64(1)), doc[idx])
+
+    # --- tokens: runs of WORD characters, and single CJK / punctuation characters.
+    is_tok = cls != SPACE
+    is_word = cls == WORD
+    start = is_tok.copy()
+    start[1:] &= ~(is_word[1:] & is_word[:-1])
+    tok_pos = np.nonzero(start)[0]
+    if len(tok_pos):
+        tok_chars = np.nonzero(is_tok)[0]
+        tok_id = np.cumsum(start[tok_chars]) - 1
+        offset = np.minimum(tok_chars - tok_pos[tok_id], _MASK_POW)
+        contrib = c64[tok_chars] * _powers()[offset]
+        first = np.searchsorted(tok_chars, tok_pos)
+        th = np.add.reduceat(contrib, first)
+        tdoc = doc[tok_pos]
+        add(th ^ _NS_WORD, tdoc)
+        if cfg.word_bigrams and len(th) > 1:
+            same = np.nonzero(tdoc[1:] == tdoc[:-1])[0]
+            bh = _mix(th[same] ^ _NS_WORD) * _POLY + th[same + 1]
+            add(bh ^ _NS_BIGRAM, tdoc[same])
+
+    ids = np.concatenate(ids_parts)
+    seg = np.concatenate(seg_parts)
+    if not grouped:
+        return ids.astype(np.int64), seg
+    # NOTE: grouping by text lets training use np.add.reduceat; order inside a text is irrelevant.
+    order = np.argsort(seg, kind="stable")
+    return ids[order].astype(np.int64), seg[order]

@@ -1,0 +1,77 @@
+"""Serving: StarModel wraps the ONNX star model (featurise in numpy, score with onnxruntime)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .features import FeatureConfig, featurize
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[1] / "models" / "stars" / "model.onnx"
+# NOTE: weights of P(1..5 stars) in the negative score; 3 stars counts as half negative.
+NEGATIVE_WEIGHTS = np.array([1.0, 1.0, 0.5, 0.0, 0.0], dtype=np.float32)
+
+
+def negative_score(probs: np.ndarray) -> np.ndarray:
+    """Negative-sentiment score in [0, 1]: P(1★) + P(2★) + 0.5·P(3★), per row of (n, 5) star probabilities."""
+    p = np.asarray(probs, dtype=np.float32)
+    return np.clip(p.reshape(-1, 5) @ NEGATIVE_WEIGHTS, 0.0, 1.0)
+
+
+def expected_stars(probs: np.ndarray) -> np.ndarray:
+    """Expected star rating (1..5) per row."""
+    return np.asarray(probs).reshape(-1, 5) @ np.arange(1, 6, dtype=np.float32)
+
+
+class StarModel:
+    """Star-probability model served with onnxruntime; safe to call from several threads."""
+
+    def __init__(self, session, feature_config: FeatureConfig, version: str, pooling: str, metadata: dict[str, str]):
+        self._session = session
+        self.feature_config = feature_config
+        self.version = version
+        self.pooling = pooling
+        self.metadata = dict(metadata)
+
+    @classmethod
+    def load(cls, path: Path | str = DEFAULT_MODEL_PATH, *, intra_op_num_threads: int = 1) -> StarModel:
+        """Open an exported model.onnx; the onnxruntime session is created once here."""
+        import onnxruntime as ort
+
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"star model not found: {path}")
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = int(intra_op_num_threads)
+        so.inter_op_num_threads = 1
+        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        sess = ort.InferenceSession(str(path), sess_options=so, providers=["CPUExecutionProvider"])
+        meta = dict(sess.get_modelmeta().custom_metadata_map)
+        try:
+            fcfg = FeatureConfig.from_dict(json.loads(meta["feature_config"]))
+        except (KeyError, ValueError) as exc:
+            raise ValueError(f"{path}: not a ReviewGuard star model (metadata 'feature_config' missing)") from exc
+        return cls(sess, fcfg, meta.get("version", "unknown"), meta.get("pooling", "mean"), meta)
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        """Star probabilities, shape (len(texts), 5), columns = 1..5 stars."""
+        n = len(texts)
+        if n == 0:
+            return np.zeros((0, 5), dtype=np.float32)
+        ids, seg = featurize(texts, self.feature_config, grouped=False)
+        counts = np.bincount(seg, minlength=n).astype(np.float32)
+        weights = 1.0 / np.sqrt(counts) if self.pooling == "sqrt" else 1.0 / counts
+        # NOTE: InferenceSession.run is thread-safe; no per-call state lives on self.
+        (probs,) = self._session.run(None, {"ids": ids, "seg": seg, "weights": weights.astype(np.float32)})
+        return probs
+
+    def predict_batched(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
+        """predict() in chunks, to bound memory on large inputs."""
+        parts = [self.predict(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
+        return np.concatenate(parts) if parts else np.zeros((0, 5), dtype=np.float32)

@@ -1,0 +1,153 @@
+"""The JetStream bus against a real NATS server: de-duplication, redelivery, dead letters, traces."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+
+from libs import topology
+from libs.bus import Bus, Delivery, PoisonMessage
+from libs.telemetry import inject_headers
+from reviewguard.events.v1 import events_pb2
+from tests.helpers import eventually, make_review
+
+
+@contextlib.asynccontextmanager
+async def consuming(bus: Bus, durable: str, handler, **options):
+    """Runs a consumer (and its dead-letter forwarder) for the duration of the block."""
+    stop = asyncio.Event()
+    tasks = bus.start_consumer(
+        stream="REVIEWS", durable=durable, subject=topology.REVIEW_INGESTED,
+        message_type=events_pb2.ReviewIngested, handler=handler, stop=stop, **options,
+    )
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+
+
+def ingested(external_id: str) -> events_pb2.ReviewIngested:
+    review = make_review(external_id=external_id)
+    review.id = f"id-{external_id}"
+    return events_pb2.ReviewIngested(review=review)
+
+
+async def dead_letters(bus: Bus, consumer: str) -> list[events_pb2.DeadLetter]:
+    js = bus.jetstream
+    info = await js.stream_info(topology.DEAD_LETTERS.name)
+    letters = []
+    for seq in range(info.state.first_seq, info.state.last_seq + 1):
+        if info.state.messages == 0:
+            break
+        msg = await js.get_msg(topology.DEAD_LETTERS.name, seq)
+        if msg.subject == topology.dead_letter_subject(consumer):
+            letters.append(events_pb2.DeadLetter.FromString(msg.data))
+    return letters
+
+
+async def test_same_message_id_is_published_once(bus: Bus) -> None:
+    event = ingested("a")
+    assert await bus.publish(topology.REVIEW_INGESTED, event, msg_id="review:a:v1") is True
+    assert await bus.publish(topology.REVIEW_INGESTED, event, msg_id="review:a:v1") is False
+    info = await bus.jetstream.stream_info(topology.REVIEWS.name)
+    assert info.state.messages == 1
+
+
+async def test_ensure_streams_is_idempotent(bus: Bus) -> None:
+    await bus.ensure_streams()
+    await bus.ensure_streams()
+    names = {s.config.name for s in await bus.jetstream.streams_info()}
+    assert {s.name for s in topology.ALL_STREAMS} <= names
+
+
+async def test_consumer_gets_every_message_and_resumes_after_restart(bus: Bus) -> None:
+    seen: list[str] = []
+
+    async def handler(batch: list[Delivery[events_pb2.ReviewIngested]]) -> None:
+        seen.extend(d.message.review.external_id for d in batch)
+
+    for i in range(5):
+        await bus.publish(topology.REVIEW_INGESTED, ingested(f"r{i}"), msg_id=f"r{i}")
+    async with consuming(bus, "t", handler):
+        await eventually(lambda: asyncio.sleep(0, len(seen) == 5))
+    # Published while nobody consumes: the durable consumer picks up where it stopped.
+    for i in range(5, 8):
+        await bus.publish(topology.REVIEW_INGESTED, ingested(f"r{i}"), msg_id=f"r{i}")
+    async with consuming(bus, "t", handler):
+        await eventually(lambda: asyncio.sleep(0, len(seen) == 8))
+    assert seen == [f"r{i}" for i in range(8)]
+
+
+async def test_failing_message_is_retried_then_dead_lettered_without_blocking_others(bus: Bus) -> None:
+    handled: list[str] = []
+    attempts: dict[str, int] = {}
+
+    async def handler(batch: list[Delivery[events_pb2.ReviewIngested]]) -> None:
+        for d in batch:
+            key = d.message.review.external_id
+            attempts[key] = attempts.get(key, 0) + 1
+            if key == "bad":
+                raise RuntimeError("downstream keeps failing for this one")
+        handled.extend(d.message.review.external_id for d in batch)
+
+    await bus.publish(topology.REVIEW_INGESTED, ingested("good1"), msg_id="good1")
+    await bus.publish(topology.REVIEW_INGESTED, ingested("bad"), msg_id="bad")
+    await bus.publish(topology.REVIEW_INGESTED, ingested("good2"), msg_id="good2")
+    async with consuming(bus, "flaky", handler, max_deliver=3, ack_wait_seconds=5):
+        letters = await eventually(lambda: dead_letters(bus, "flaky"), timeout=30)
+
+    assert set(handled) == {"good1", "good2"}
+    assert "bad" not in handled
+    assert len(letters) == 1
+    letter = letters[0]
+    assert letter.reason == "max_deliveries"
+    assert letter.deliveries == 3
+    assert events_pb2.ReviewIngested.FromString(letter.data).review.external_id == "bad"
+    assert letter.subject == topology.REVIEW_INGESTED
+
+
+async def test_undecodable_and_poison_messages_go_to_the_dead_letter_stream_at_once(bus: Bus) -> None:
+    handled: list[str] = []
+
+    async def handler(batch: list[Delivery[events_pb2.ReviewIngested]]) -> None:
+        for d in batch:
+            if d.message.review.external_id == "poison":
+                raise PoisonMessage("tenant does not exist")
+        handled.extend(d.message.review.external_id for d in batch)
+
+    await bus.jetstream.publish(topology.REVIEW_INGESTED, b"\xff\xff not a protobuf", headers={"Nats-Msg-Id": "junk"})
+    await bus.publish(topology.REVIEW_INGESTED, ingested("poison"), msg_id="poison")
+    await bus.publish(topology.REVIEW_INGESTED, ingested("fine"), msg_id="fine")
+    async with consuming(bus, "strict", handler):
+        letters = await eventually(lambda: _two(bus))
+    assert handled == ["fine"]
+    reasons = sorted(letter.reason.split(":")[0] for letter in letters)
+    assert reasons == ["poison", "undecodable"]
+    assert all(letter.deliveries == 1 for letter in letters)
+
+
+async def _two(bus: Bus):
+    letters = await dead_letters(bus, "strict")
+    return letters if len(letters) == 2 else None
+
+
+async def test_trace_context_travels_in_message_headers(bus: Bus) -> None:
+    provider = TracerProvider()
+    tracer = provider.get_tracer("test")
+    received: list[Delivery] = []
+
+    async def handler(batch):
+        received.extend(batch)
+
+    with tracer.start_as_current_span("gateway-request") as span:
+        trace_id = span.get_span_context().trace_id
+        await bus.publish(topology.REVIEW_INGESTED, ingested("t"), msg_id="t", headers=inject_headers())
+    async with consuming(bus, "traced", handler):
+        await eventually(lambda: asyncio.sleep(0, bool(received)))
+    with tracer.start_as_current_span("consumer", context=received[0].context) as child:
+        assert child.get_span_context().trace_id == trace_id
+    assert trace.get_current_span().get_span_context().trace_id != trace_id
