@@ -36,14 +36,14 @@ def make_review(
     *,
     external_id: str = "R1",
     rating: int = 1,
-    language: str = "de",
+    text_in: str = "de",
     platform: str = "amazon",
     marketplace: str = "DE",
     product_id: str = "B0KETTLE01",
     posted_at: datetime | None = None,
     **overrides,
 ) -> review_pb2.Review:
-    title, body = REVIEW_TEXTS[language]
+    title, body = REVIEW_TEXTS[text_in]
     review = review_pb2.Review(
         platform=platform,
         marketplace=marketplace,

@@ -1,0 +1,103 @@
+"""Nothing accepted is lost or doubled when a service dies mid-way; poison goes to the DLQ."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import asyncpg
+import httpx
+import nats
+
+from libs import topology
+from reviewguard.events.v1 import events_pb2
+from services.launcher import LocalSystem
+from tests.helpers import REVIEW_TEXTS, eventually
+
+BATCHES = 8
+PER_BATCH = 50
+
+
+def batch(n: int) -> list[dict]:
+    languages = list(REVIEW_TEXTS)
+    reviews = []
+    for i in range(PER_BATCH):
+        title, body = REVIEW_TEXTS[languages[i % len(languages)]]
+        reviews.append(
+            {
+                "platform": "amazon", "marketplace": "DE", "external_id": f"crash-{n}-{i}",
+                "product_id": f"SKU-{i % 7}", "rating": 1 + i % 5, "title": title, "body": f"{body} #{n}-{i}",
+                "posted_at": "2026-11-20T09:30:00Z",
+            }
+        )
+    return reviews
+
+
+async def counts(dsn: str) -> dict[str, int]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        row = await conn.fetchrow(
+            """SELECT (SELECT count(*) FROM ingest.reviews) AS reviews,
+                      (SELECT count(*) FROM nlp.analyses) AS analyses,
+                      (SELECT count(*) FROM nlp.analyses WHERE runs > 1) AS reanalysed,
+                      (SELECT count(*) FROM alerting.alerts) AS alerts,
+                      (SELECT count(*) FROM resolution.cases) AS cases,
+                      (SELECT count(*) FROM nlp.analyses a JOIN ingest.reviews r ON r.id = a.review_id
+                        WHERE r.rating <= 2 OR jsonb_array_length(a.risk_terms) > 0) AS negative""",
+        )
+        return dict(row)
+    finally:
+        await conn.close()
+
+
+async def test_killing_nlp_mid_flight_loses_and_doubles_nothing(system: LocalSystem, api_keys, base_url) -> None:
+    headers = {"Authorization": f"Bearer {api_keys['acme']}"}
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30) as api:
+        for n in range(BATCHES):
+            response = await api.post("/v1/reviews", json={"reviews": batch(n)})
+            assert response.status_code == 202
+            if n == 2:
+                system.kill_service("nlp")  # SIGKILL while it works through the first batches
+    total = BATCHES * PER_BATCH
+    assert (await counts(system.dsn))["reviews"] == total
+    await asyncio.sleep(1.0)
+    system.start_service("nlp")
+
+    async def settled():
+        c = await counts(system.dsn)
+        return c if c["analyses"] == total and c["cases"] == c["alerts"] == c["negative"] else None
+
+    final = await eventually(settled, timeout=120, interval=0.5)
+    assert final["reanalysed"] == 0, "a review was analysed twice"
+    conn = await asyncpg.connect(system.dsn)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM (SELECT review_id FROM alerting.alerts GROUP BY review_id HAVING count(*) > 1) d") == 0
+        assert await conn.fetchval("SELECT count(*) FROM (SELECT alert_id FROM resolution.cases GROUP BY alert_id HAVING count(*) > 1) d") == 0
+    finally:
+        await conn.close()
+
+
+async def test_undecodable_event_is_dead_lettered_and_the_rest_flow_on(system: LocalSystem, api_keys, base_url) -> None:
+    nc = await nats.connect(system.nats_url)
+    js = nc.jetstream()
+    await js.publish(topology.REVIEW_INGESTED, b"\x08\x96\x01 garbage", headers={"Nats-Msg-Id": f"junk-{uuid.uuid4()}"})
+    headers = {"Authorization": f"Bearer {api_keys['acme']}"}
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30) as api:
+        review = batch(99)[0]
+        review_id = (await api.post("/v1/reviews", json={"reviews": [review]})).json()["ids"][0]
+
+        async def analysed():
+            return (await api.get(f"/v1/reviews/{review_id}")).json()["analysis"]
+
+        await eventually(analysed, timeout=30)
+
+    async def letter():
+        try:
+            msg = await js.get_msg(topology.DEAD_LETTERS.name, subject=topology.dead_letter_subject("nlp"), next=False)
+        except nats.js.errors.NotFoundError:
+            return None
+        return events_pb2.DeadLetter.FromString(msg.data)
+
+    dead = await eventually(letter, timeout=30)
+    assert dead.subject == topology.REVIEW_INGESTED and dead.reason.startswith("undecodable")
+    await nc.close()

@@ -1,0 +1,82 @@
+"""Alerting and resolution consumers against real PostgreSQL and NATS: once per review, once per alert."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from libs import db, topology
+from libs.bus import Bus, Delivery
+from libs.errors import InvalidArgument, NotFound
+from libs.telemetry import extract_context
+from reviewguard.events.v1 import events_pb2
+from reviewguard.nlp.v1 import analysis_pb2
+from services.alerting import app as alerting_app
+from services.alerting.service import AlertingService
+from tests.helpers import make_review
+
+TENANT = str(uuid.uuid4())
+
+
+@pytest.fixture
+async def service(database_url: str, bus: Bus):
+    await db.migrate(database_url, schema=alerting_app.SCHEMA, directory=alerting_app.MIGRATIONS)
+    pool = await db.create_pool(database_url, schema=alerting_app.SCHEMA)
+    yield AlertingService(pool=pool, bus=bus)
+    await pool.close()
+
+
+def analyzed(external_id: str, rating: int, *terms: tuple[str, str]) -> Delivery:
+    review = make_review(external_id=external_id, rating=rating)
+    review.id, review.tenant_id = str(uuid.uuid5(uuid.NAMESPACE_URL, external_id)), TENANT
+    analysis = analysis_pb2.Analysis(
+        review_id=review.id, tenant_id=TENANT, language="de",
+        risk_terms=[analysis_pb2.RiskTerm(term=t, category=c) for t, c in terms],
+    )
+    return Delivery(
+        message=events_pb2.ReviewAnalyzed(review=review, analysis=analysis), subject=topology.REVIEW_ANALYZED,
+        headers={}, context=extract_context({}), deliveries=1, stream_sequence=0, raw=None,
+    )
+
+
+async def fired(bus: Bus) -> list[str]:
+    info = await bus.jetstream.stream_info(topology.ALERTS.name)
+    if not info.state.messages:
+        return []
+    return [
+        events_pb2.AlertFired.FromString((await bus.jetstream.get_msg(topology.ALERTS.name, s)).data).alert.id
+        for s in range(info.state.first_seq, info.state.last_seq + 1)
+    ]
+
+
+async def test_negative_reviews_fire_once_even_when_redelivered(service: AlertingService, bus: Bus) -> None:
+    batch = [analyzed("one-star", 1), analyzed("five-star", 5), analyzed("risky", 4, ("betrug", "fraud"))]
+    await service.handle_analyzed(batch)
+    await service.handle_analyzed(batch)
+    alerts, token = await service.list(TENANT, review_id="", page_size=10, page_token="")
+    assert len(alerts) == 2 and token == ""
+    assert sorted(await fired(bus)) == sorted(a.id for a in alerts)
+
+
+async def test_alert_history_pages_newest_first_and_filters_by_review(service: AlertingService) -> None:
+    await service.handle_analyzed([analyzed(f"r{i}", 1) for i in range(5)])
+    first, token = await service.list(TENANT, review_id="", page_size=2, page_token="")
+    second, token2 = await service.list(TENANT, review_id="", page_size=2, page_token=token)
+    third, token3 = await service.list(TENANT, review_id="", page_size=2, page_token=token2)
+    ids = [a.id for a in first + second + third]
+    assert len(ids) == len(set(ids)) == 5 and token3 == ""
+    review_id = str(uuid.uuid5(uuid.NAMESPACE_URL, "r3"))
+    only, _ = await service.list(TENANT, review_id=review_id, page_size=10, page_token="")
+    assert [a.review_id for a in only] == [review_id]
+
+
+async def test_other_tenants_and_bad_tokens(service: AlertingService) -> None:
+    await service.handle_analyzed([analyzed("x", 1)])
+    alerts, _ = await service.list(str(uuid.uuid4()), review_id="", page_size=10, page_token="")
+    assert alerts == []
+    mine, _ = await service.list(TENANT, review_id="", page_size=10, page_token="")
+    with pytest.raises(NotFound):
+        await service.get(str(uuid.uuid4()), mine[0].id)
+    with pytest.raises(InvalidArgument, match="page_token"):
+        await service.list(TENANT, review_id="", page_size=10, page_token="garbage!")

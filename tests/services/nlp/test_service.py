@@ -1,0 +1,92 @@
+"""The NLP consumer: each review analysed once per version, every analysis announced."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from libs import db, topology
+from libs.bus import Bus, Delivery
+from libs.settings import Settings
+from libs.telemetry import extract_context
+from reviewguard.events.v1 import events_pb2
+from services.nlp.app import MIGRATIONS, SCHEMA, build_analyzer
+from services.nlp.service import NlpService
+from tests.helpers import make_review
+
+TENANT = str(uuid.uuid4())
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    return build_analyzer(Settings(nlp_languages="en,de,fr,es,it,ja,zh"))
+
+
+@pytest.fixture
+async def service(database_url: str, bus: Bus, analyzer):
+    await db.migrate(database_url, schema=SCHEMA, directory=MIGRATIONS)
+    pool = await db.create_pool(database_url, schema=SCHEMA)
+    executor = ThreadPoolExecutor(max_workers=1)
+    yield NlpService(pool=pool, analyzer=analyzer, executor=executor, bus=bus)
+    await pool.close()
+    executor.shutdown()
+
+
+def delivery(external_id: str, text_in: str, version: int = 1, **fields) -> Delivery:
+    review = make_review(external_id=external_id, text_in=text_in, **fields)
+    review.id, review.tenant_id, review.version = str(uuid.uuid5(uuid.NAMESPACE_URL, external_id)), TENANT, version
+    return Delivery(
+        message=events_pb2.ReviewIngested(review=review), subject=topology.REVIEW_INGESTED, headers={},
+        context=extract_context({}), deliveries=1, stream_sequence=0, raw=None,
+    )
+
+
+async def analyzed_events(bus: Bus) -> list[events_pb2.ReviewAnalyzed]:
+    info = await bus.jetstream.stream_info(topology.REVIEWS.name)
+    events = []
+    for seq in range(info.state.first_seq, info.state.last_seq + 1):
+        if info.state.messages:
+            msg = await bus.jetstream.get_msg(topology.REVIEWS.name, seq)
+            if msg.subject == topology.REVIEW_ANALYZED:
+                events.append(events_pb2.ReviewAnalyzed.FromString(msg.data))
+    return events
+
+
+async def test_batch_is_analysed_stored_and_announced(service: NlpService, bus: Bus) -> None:
+    batch = [delivery("de1", "de"), delivery("ja1", "ja"), delivery("zh1", "zh", title="假货", body="收到的是假货，已经坏了")]
+    await service.handle_ingested(batch)
+    events = await analyzed_events(bus)
+    by_id = {e.review.external_id: e.analysis for e in events}
+    assert {k: a.language for k, a in by_id.items()} == {"de1": "de", "ja1": "ja", "zh1": "zh"}
+    assert {t.term for t in by_id["zh1"].risk_terms} >= {"假货", "坏了"}
+    stored = await service.get(TENANT, batch[2].message.review.id)
+    assert stored.language == "zh" and stored.analyzer_version.startswith("lexicon-1")
+
+
+async def test_redelivered_batch_is_not_analysed_twice_and_not_announced_twice(service: NlpService, bus: Bus) -> None:
+    batch = [delivery("a", "en"), delivery("b", "fr")]
+    await service.handle_ingested(batch)
+    await service.handle_ingested(batch)
+    async with service._pool.acquire() as conn:  # noqa: SLF001 - checking storage directly
+        runs = await conn.fetch("SELECT runs FROM analyses")
+    assert [r["runs"] for r in runs] == [1, 1]
+    assert len(await analyzed_events(bus)) == 2
+
+
+async def test_new_version_is_reanalysed_but_an_old_one_never_overwrites_it(service: NlpService, bus: Bus) -> None:
+    await service.handle_ingested([delivery("a", "en", version=1, rating=1)])
+    await service.handle_ingested([delivery("a", "de", version=2, rating=4)])
+    await service.handle_ingested([delivery("a", "en", version=1, rating=1)])
+    stored = await service.get(TENANT, str(uuid.uuid5(uuid.NAMESPACE_URL, "a")))
+    assert stored.language == "de"
+    assert len(await analyzed_events(bus)) == 2
+
+
+async def test_malicious_candidate_needs_three_distinct_risk_terms(service: NlpService) -> None:
+    two, three = await service.analyze_texts(
+        ["Fake and broken.", "Fake, counterfeit and it caught fire in the kitchen."]
+    )
+    assert (len(two.risk_terms), two.malicious_candidate) == (2, False)
+    assert (len(three.risk_terms), three.malicious_candidate) == (3, True)
