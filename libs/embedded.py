@@ -6,7 +6,6 @@ use them, so they talk to a real PostgreSQL and a real JetStream-enabled NATS se
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import shutil
@@ -42,7 +41,11 @@ def wait_for_port(host: str, port: int, timeout: float = 20.0) -> None:
 
 @dataclass
 class EmbeddedPostgres:
-    """A PostgreSQL server whose data lives in `data_dir`, started by pgserver."""
+    """A PostgreSQL server whose data lives in `data_dir`, started by pgserver.
+
+    Where no pgserver wheel exists for the platform, a system PostgreSQL installation is used
+    instead (SystemPostgres), with a message saying so.
+    """
 
     data_dir: Path
     delete_on_stop: bool = False
@@ -52,10 +55,10 @@ class EmbeddedPostgres:
         # NOTE: pgserver ships PostgreSQL binaries in its wheel, so nothing is downloaded at run time.
         try:
             import pgserver
-        except ImportError as error:  # pragma: no cover - depends on the platform's wheels
-            raise RuntimeError(
-                "no pgserver wheel for this platform: install PostgreSQL and set DATABASE_URL"
-            ) from error
+        except ImportError:  # pragma: no cover - depends on the platform's wheels
+            log.warning("no pgserver wheel for this platform; using the system's PostgreSQL installation")
+            self._system = SystemPostgres(self.data_dir)
+            return self._system.start()
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         self._server = pgserver.get_server(self.data_dir, cleanup_mode="delete" if self.delete_on_stop else "stop")
         return self._server.get_uri()
@@ -65,6 +68,55 @@ class EmbeddedPostgres:
         if server is not None:
             server.cleanup()
             self._server = None
+        system = getattr(self, "_system", None)
+        if system is not None:
+            system.stop()
+            if self.delete_on_stop:
+                shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+@dataclass
+class SystemPostgres:
+    """PostgreSQL from the system's installation (initdb, pg_ctl on PATH or in /usr/lib/postgresql).
+
+    Listens only on a Unix socket inside `data_dir`. PostgreSQL refuses to run as root, so as
+    root it runs as the `postgres` system user that distribution packages create.
+    """
+
+    data_dir: Path
+
+    def _binary(self, name: str) -> str:
+        candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True)
+        found = shutil.which(name) or (str(candidates[0]) if candidates else None)
+        if found is None:
+            raise RuntimeError(f"no PostgreSQL found ({name} missing): install PostgreSQL or set DATABASE_URL")
+        return found
+
+    def _run(self, *args: str) -> None:
+        prefix: list[str] = []
+        if os.geteuid() == 0:
+            prefix = ["runuser", "-u", "postgres", "--"]
+        done = subprocess.run([*prefix, *args], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"{Path(args[0]).name} failed: {done.stderr.strip() or done.stdout.strip()}")
+
+    def start(self) -> str:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.data_dir, "postgres", "postgres")
+            # NOTE: the postgres user must be able to reach the data folder (as pgserver does too).
+            for parent in self.data_dir.resolve().parents:
+                parent.chmod(parent.stat().st_mode | 0o011)
+        if not (self.data_dir / "PG_VERSION").exists():
+            self._run(self._binary("initdb"), "-D", str(self.data_dir), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        self._run(
+            self._binary("pg_ctl"), "-D", str(self.data_dir), "-l", str(self.data_dir / "server.log"), "-w",
+            "-o", f"-c listen_addresses='' -k {self.data_dir}", "start",
+        )
+        return f"postgresql://postgres@/postgres?host={self.data_dir}"
+
+    def stop(self) -> None:
+        self._run(self._binary("pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
 
 
 @dataclass
@@ -134,8 +186,3 @@ def with_database(dsn: str, name: str) -> str:
     head, sep, query = dsn.partition("?")
     base = head.rsplit("/", 1)[0]
     return f"{base}/{name}{sep}{query}"
-
-
-def run_sync(coro) -> object:
-    """Runs a coroutine from synchronous start-up code."""
-    return asyncio.run(coro)

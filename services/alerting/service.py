@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 
@@ -27,30 +28,34 @@ class AlertingService:
     async def handle_analyzed(self, batch: list[Delivery[events_pb2.ReviewAnalyzed]]) -> None:
         """Fires at most one alert per review and rule; re-announces it on redelivery."""
         assert self._bus is not None, "handle_analyzed needs a bus"
-        for delivery in batch:
-            review, analysis = delivery.message.review, delivery.message.analysis
-            with tracer.start_as_current_span("alerting.evaluate_review", context=delivery.context) as span:
-                span.set_attribute("review.id", review.id)
+        fired: list[tuple[Delivery, alert_pb2.Alert]] = []
+        async with self._pool.acquire() as conn:
+            for delivery in batch:
+                review, analysis = delivery.message.review, delivery.message.analysis
                 draft = rules.evaluate_review(review, analysis)
                 if draft is None:
                     continue
-                async with self._pool.acquire() as conn:
-                    row = await repository.insert_or_get(
-                        conn,
-                        tenant_id=uuid.UUID(review.tenant_id),
-                        dedup_key=f"{draft.rule}:{review.id}",
-                        rule=draft.rule,
-                        severity=draft.severity,
-                        review_id=uuid.UUID(review.id),
-                        platform=review.platform,
-                        marketplace=review.marketplace,
-                        product_id=review.product_id,
-                        reasons=draft.reasons,
-                        labels=draft.labels,
-                    )
-                alert = repository.to_proto(row)
-                span.set_attribute("alert.id", alert.id)
-                await self._bus.publish(topology.ALERT_FIRED, events_pb2.AlertFired(alert=alert), msg_id=f"alert:{alert.id}")
+                row = await repository.insert_or_get(
+                    conn,
+                    tenant_id=uuid.UUID(review.tenant_id),
+                    dedup_key=f"{draft.rule}:{review.id}",
+                    rule=draft.rule,
+                    severity=draft.severity,
+                    review_id=uuid.UUID(review.id),
+                    platform=review.platform,
+                    marketplace=review.marketplace,
+                    product_id=review.product_id,
+                    reasons=draft.reasons,
+                    labels=draft.labels,
+                )
+                fired.append((delivery, repository.to_proto(row)))
+        await asyncio.gather(*(self._announce(delivery, alert) for delivery, alert in fired))
+
+    async def _announce(self, delivery: Delivery, alert: alert_pb2.Alert) -> None:
+        with tracer.start_as_current_span("alerting.alert_fired", context=delivery.context) as span:
+            span.set_attribute("alert.id", alert.id)
+            span.set_attribute("review.id", alert.review_id)
+            await self._bus.publish(topology.ALERT_FIRED, events_pb2.AlertFired(alert=alert), msg_id=f"alert:{alert.id}")
 
     async def list(self, tenant_id: str, *, review_id: str, page_size: int, page_token: str) -> tuple[list[alert_pb2.Alert], str]:
         tenant = require_uuid(tenant_id, field="tenant_id")

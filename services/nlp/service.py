@@ -66,17 +66,20 @@ class NlpService:
                     done[row["review_id"]] = row
         # NOTE: publish for every message, also those analysed before a crash: the event may not
         # have gone out then, and JetStream drops the duplicate by its message id.
+        announcements = []
         for delivery in batch:
-            review = delivery.message.review
-            row = done.get(uuid.UUID(review.id))
-            if row is None or row["review_version"] != review.version:
-                continue  # a newer version was stored meanwhile; its own message publishes it
-            with tracer.start_as_current_span("nlp.review_analyzed", context=delivery.context) as span:
-                span.set_attribute("review.id", review.id)
-                event = events_pb2.ReviewAnalyzed(review=review, analysis=repository.to_proto(row))
-                await self._bus.publish(
-                    topology.REVIEW_ANALYZED, event, msg_id=f"analyzed:{review.id}:v{row['review_version']}"
-                )
+            row = done.get(uuid.UUID(delivery.message.review.id))
+            if row is not None and row["review_version"] == delivery.message.review.version:
+                announcements.append(self._announce(delivery, row))
+            # else: a newer version was stored meanwhile; its own message announces it
+        await asyncio.gather(*announcements)
+
+    async def _announce(self, delivery: Delivery[events_pb2.ReviewIngested], row) -> None:
+        review = delivery.message.review
+        with tracer.start_as_current_span("nlp.review_analyzed", context=delivery.context) as span:
+            span.set_attribute("review.id", review.id)
+            event = events_pb2.ReviewAnalyzed(review=review, analysis=repository.to_proto(row))
+            await self._bus.publish(topology.REVIEW_ANALYZED, event, msg_id=f"analyzed:{review.id}:v{row['review_version']}")
 
     async def get(self, tenant_id: str, review_id: str) -> analysis_pb2.Analysis:
         tenant = require_uuid(tenant_id, field="tenant_id")

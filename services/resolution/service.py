@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Callable
@@ -39,28 +40,32 @@ class ResolutionService:
     async def handle_fired(self, batch: list[Delivery[events_pb2.AlertFired]]) -> None:
         """Opens one case per alert (idempotent) and announces it."""
         assert self._bus is not None, "handle_fired needs a bus"
-        for delivery in batch:
-            alert = delivery.message.alert
-            with tracer.start_as_current_span("resolution.open_case", context=delivery.context) as span:
-                span.set_attribute("alert.id", alert.id)
+        opened: list[tuple[Delivery, case_pb2.Case]] = []
+        async with self._pool.acquire() as conn:
+            for delivery in batch:
+                alert = delivery.message.alert
                 # NOTE: the SLA clock starts when the alert fired, not when this consumer got to it.
                 opened_at = alert.fired_at.ToDatetime(tzinfo=timezone.utc) if alert.HasField("fired_at") else self._clock()
-                async with self._pool.acquire() as conn:
-                    row = await repository.open_or_get(
-                        conn,
-                        tenant_id=uuid.UUID(alert.tenant_id),
-                        alert_id=uuid.UUID(alert.id),
-                        review_id=uuid.UUID(alert.review_id) if alert.review_id else None,
-                        severity=alert.severity,
-                        product_id=alert.product_id,
-                        marketplace=alert.marketplace,
-                        opened_at=opened_at,
-                        due_at=self._sla.due_at(alert.severity, opened_at),
-                        first_response_due_at=self._sla.first_response_due_at(opened_at),
-                    )
-                case = repository.to_proto(row)
-                span.set_attribute("case.id", case.id)
-                await self._bus.publish(topology.CASE_OPENED, events_pb2.CaseOpened(case=case), msg_id=f"case:{case.id}")
+                row = await repository.open_or_get(
+                    conn,
+                    tenant_id=uuid.UUID(alert.tenant_id),
+                    alert_id=uuid.UUID(alert.id),
+                    review_id=uuid.UUID(alert.review_id) if alert.review_id else None,
+                    severity=alert.severity,
+                    product_id=alert.product_id,
+                    marketplace=alert.marketplace,
+                    opened_at=opened_at,
+                    due_at=self._sla.due_at(alert.severity, opened_at),
+                    first_response_due_at=self._sla.first_response_due_at(opened_at),
+                )
+                opened.append((delivery, repository.to_proto(row)))
+        await asyncio.gather(*(self._announce(delivery, case) for delivery, case in opened))
+
+    async def _announce(self, delivery: Delivery, case: case_pb2.Case) -> None:
+        with tracer.start_as_current_span("resolution.open_case", context=delivery.context) as span:
+            span.set_attribute("case.id", case.id)
+            span.set_attribute("alert.id", case.alert_id)
+            await self._bus.publish(topology.CASE_OPENED, events_pb2.CaseOpened(case=case), msg_id=f"case:{case.id}")
 
     async def list(
         self, tenant_id: str, *, review_id: str, status: int, page_size: int, page_token: str
