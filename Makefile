@@ -28,7 +28,7 @@ run: $(STAMP)
 	$(VENV)/bin/reviewguard run
 
 test: $(STAMP) proto-check
-	$(PY) -m pytest -q
+	XDG_RUNTIME_DIR=$${XDG_RUNTIME_DIR:-/tmp} $(PY) -m pytest -q -p no:cacheprovider
 
 bench: $(STAMP)
 	$(PY) -m bench.pipeline

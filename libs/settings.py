@@ -29,8 +29,13 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".data")
     embedded_nats_port: int = 4222
 
-    # gRPC listen addresses; each service also dials the others here.
+    # Address every server binds to.
     host: str = "127.0.0.1"
+    # Where each service is dialled (a Kubernetes Service name in a cluster).
+    ingest_host: str = "127.0.0.1"
+    nlp_host: str = "127.0.0.1"
+    alerting_host: str = "127.0.0.1"
+    resolution_host: str = "127.0.0.1"
     ingest_port: int = 50051
     nlp_port: int = 50052
     alerting_port: int = 50053
@@ -83,4 +88,4 @@ class Settings(BaseSettings):
 
     def grpc_target(self, service: str) -> str:
         """host:port that a client dials for one backend service."""
-        return f"{self.host}:{getattr(self, f'{service}_port')}"
+        return f"{getattr(self, f'{service}_host')}:{getattr(self, f'{service}_port')}"
