@@ -1,0 +1,79 @@
+"""What every backend service's wiring root opens: its schema's pool, the bus, a gRPC server.
+
+`Backend.open` builds them in order; `run` serves until stopped and closes them in reverse
+(gRPC server with grace, consumers, bus drained, pool).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+
+from libs import db
+from libs.bus import Bus, Handler
+from libs.grpc_server import GrpcServer
+from libs.runtime import wait_until_stopped
+from libs.settings import Settings
+
+
+@dataclass
+class Backend:
+    name: str
+    settings: Settings
+    pool: asyncpg.Pool
+    bus: Bus
+    grpc: GrpcServer
+    stop: asyncio.Event
+    _tasks: list[asyncio.Task] = field(default_factory=list)
+    _on_close: list[Callable[[], None]] = field(default_factory=list)
+
+    @classmethod
+    async def open(
+        cls, settings: Settings, stop: asyncio.Event, *, name: str, schema: str, migrations: Path, port: int, grpc_service: str
+    ) -> "Backend":
+        """Migrates the schema, opens the pool, connects the bus and declares the streams."""
+        dsn = settings.database_dsn()
+        await db.migrate(dsn, schema=schema, directory=migrations)
+        pool = await db.create_pool(dsn, schema=schema, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+        bus = await Bus.connect(settings.nats_url, name=name, duplicate_window_seconds=settings.bus_duplicate_window_seconds)
+        await bus.ensure_streams()
+        server = GrpcServer(bind=f"{settings.host}:{port}", service_names=[grpc_service])
+        return cls(name=name, settings=settings, pool=pool, bus=bus, grpc=server, stop=stop)
+
+    def consume(self, *, stream: str, subject: str, message_type: type, handler: Handler) -> None:
+        """Runs a durable consumer named after the service, with its dead-letter forwarder."""
+        s = self.settings
+        self._tasks += self.bus.start_consumer(
+            stream=stream,
+            durable=self.name,
+            subject=subject,
+            message_type=message_type,
+            handler=handler,
+            stop=self.stop,
+            batch=s.bus_fetch_batch,
+            max_deliver=s.bus_max_deliver,
+            ack_wait_seconds=s.bus_ack_wait_seconds,
+        )
+
+    def on_close(self, close: Callable[[], None]) -> None:
+        """Registers a synchronous clean-up that runs after the pool closes (e.g. an executor)."""
+        self._on_close.append(close)
+
+    async def run(self) -> None:
+        """Serves until `stop` (or a consumer dies), then closes everything in reverse order."""
+        await self.grpc.start()
+        await self.grpc.set_serving()
+        try:
+            await wait_until_stopped(self.stop, self._tasks)
+        finally:
+            await self.grpc.stop(self.settings.grpc_grace_seconds)
+            self.stop.set()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self.bus.close()
+            await self.pool.close()
+            for close in reversed(self._on_close):
+                close()
