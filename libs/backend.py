@@ -44,12 +44,12 @@ class Backend:
         server = GrpcServer(bind=f"{settings.host}:{port}", service_names=[grpc_service])
         return cls(name=name, settings=settings, pool=pool, bus=bus, grpc=server, stop=stop)
 
-    def consume(self, *, stream: str, subject: str, message_type: type, handler: Handler) -> None:
-        """Runs a durable consumer named after the service, with its dead-letter forwarder."""
+    def consume(self, *, stream: str, subject: str, message_type: type, handler: Handler, durable: str = "") -> None:
+        """Runs a durable consumer (named after the service by default), with its dead-letter forwarder."""
         s = self.settings
         self._tasks += self.bus.start_consumer(
             stream=stream,
-            durable=self.name,
+            durable=durable or self.name,
             subject=subject,
             message_type=message_type,
             handler=handler,
@@ -58,6 +58,10 @@ class Backend:
             max_deliver=s.bus_max_deliver,
             ack_wait_seconds=s.bus_ack_wait_seconds,
         )
+
+    def background(self, work) -> None:
+        """Runs a coroutine (a scheduled loop watching `stop`) for the life of the service."""
+        self._tasks.append(asyncio.create_task(work))
 
     def on_close(self, close: Callable[[], None]) -> None:
         """Registers a synchronous clean-up that runs after the pool closes (e.g. an executor)."""

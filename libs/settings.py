@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # Languages the detector chooses among (ISO 639-1). Fewer is faster and more accurate.
     nlp_languages: str = "en,de,fr,es,it,ja,zh,pt,nl,pl,sv,tr,ko,ar"
 
+    # How often the alerting service judges trends without waiting for a review.
+    trend_interval_seconds: float = 300.0
+
     # Default SLA hours by severity (tenant policy overrides come with the resolution issue).
     sla_high_hours: float = 6.0
     sla_normal_hours: float = 12.0

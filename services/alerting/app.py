@@ -11,6 +11,7 @@ from libs.settings import Settings
 from reviewguard.alerting.v1 import alerting_pb2, alerting_pb2_grpc
 from reviewguard.events.v1 import events_pb2
 from services.alerting.grpc_api import AlertingServicer
+from services.alerting.scheduled import run_trend_schedule
 from services.alerting.service import AlertingService
 
 SCHEMA = "alerting"
@@ -30,4 +31,12 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         message_type=events_pb2.ReviewAnalyzed,
         handler=service.handle_analyzed,
     )
+    backend.consume(
+        stream=topology.CASES.name,
+        subject=topology.CASE_OPENED,
+        message_type=events_pb2.CaseOpened,
+        handler=service.handle_case_opened,
+        durable="alerting-cases",
+    )
+    backend.background(run_trend_schedule(service, interval_seconds=settings.trend_interval_seconds, stop=stop))
     await backend.run()

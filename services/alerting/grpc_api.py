@@ -14,9 +14,33 @@ class AlertingServicer(alerting_pb2_grpc.AlertingServiceServicer):
 
     async def ListAlerts(self, request: alerting_pb2.ListAlertsRequest, context: grpc.aio.ServicerContext):
         alerts, token = await self._service.list(
-            request.tenant_id, review_id=request.review_id, page_size=request.page_size, page_token=request.page_token
+            request.tenant_id,
+            review_id=request.review_id,
+            page_size=request.page_size,
+            page_token=request.page_token,
+            rule=request.rule,
+            status=request.status,
+            labels=list(request.labels),
         )
         return alerting_pb2.ListAlertsResponse(alerts=alerts, next_page_token=token)
 
     async def GetAlert(self, request: alerting_pb2.GetAlertRequest, context: grpc.aio.ServicerContext) -> alert_pb2.Alert:
         return await self._service.get(request.tenant_id, request.alert_id)
+
+    async def AcknowledgeAlert(self, request: alerting_pb2.AlertActionRequest, context) -> alert_pb2.Alert:
+        return await self._service.acknowledge(request.tenant_id, request.alert_id, request.actor)
+
+    async def ResolveAlert(self, request: alerting_pb2.AlertActionRequest, context) -> alert_pb2.Alert:
+        return await self._service.resolve(request.tenant_id, request.alert_id, request.actor)
+
+    async def GetPolicy(self, request: alerting_pb2.GetPolicyRequest, context) -> alerting_pb2.Policy:
+        policy, version = await self._service.get_policy(request.tenant_id)
+        return alerting_pb2.Policy(tenant_id=request.tenant_id, policy_json=policy.model_dump_json(), version=version)
+
+    async def PutPolicy(self, request: alerting_pb2.PutPolicyRequest, context) -> alerting_pb2.Policy:
+        policy, version = await self._service.put_policy(request.tenant_id, request.policy_json)
+        return alerting_pb2.Policy(tenant_id=request.tenant_id, policy_json=policy.model_dump_json(), version=version)
+
+    async def EvaluateTrends(self, request: alerting_pb2.EvaluateTrendsRequest, context):
+        fired = await self._service.evaluate_trends(request.tenant_id)
+        return alerting_pb2.EvaluateTrendsResponse(alerts_fired=fired)

@@ -1,4 +1,4 @@
-"""Which analysed reviews fire an alert, and how severe it is (SPEC §4, first rule set)."""
+"""Which analysed reviews fire an alert, and how severe it is (SPEC §3, §4)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 from reviewguard.alerting.v1 import alert_pb2
 from reviewguard.ingest.v1 import review_pb2
 from reviewguard.nlp.v1 import analysis_pb2
+from services.alerting.policy import ReviewRules
 
 NEGATIVE_REVIEW = "negative_review"
-# Risk categories that go to the risk team's route (SPEC §4 escalation labels).
-ESCALATED_CATEGORIES = {"safety", "fraud", "legal", "health"}
 
 
 @dataclass(frozen=True)
@@ -18,33 +17,47 @@ class AlertDraft:
     rule: str
     severity: int
     reasons: list[str]
+    summary: str
     labels: dict[str, str] = field(default_factory=dict)
 
 
-def evaluate_review(review: review_pb2.Review, analysis: analysis_pb2.Analysis) -> AlertDraft | None:
-    """An alert for a negative review: 1★ or any risk term is high, 2★ normal; None otherwise.
+def evaluate_review(review: review_pb2.Review, analysis: analysis_pb2.Analysis, rules: ReviewRules) -> AlertDraft | None:
+    """An alert for a negative review, graded by stars, negative score and risk labels; None otherwise.
 
+    Critical: a product-safety term. High: the lowest ratings, any risk term. Normal: other low
+    ratings, or a negative score above the manual-review threshold on a better rating.
     Competitors' reviews are analysed but never alert.
     """
     if review.competitor:
         return None
     reasons: list[str] = []
-    if review.rating <= 2:
+    labels = {"language": analysis.language, "rating": str(review.rating)}
+    if review.rating <= rules.alert_max_rating:
         reasons.append(f"rating {review.rating}")
+    categories = {t.category for t in analysis.risk_terms}
     for term in analysis.risk_terms:
         reasons.append(f"risk term '{term.term}' ({term.category})")
+    if analysis.HasField("negative_score") and analysis.negative_score > rules.manual_review_negative_score:
+        reasons.append(f"negative score {analysis.negative_score:.2f}")
+        labels["queue"] = "manual_review"
     if not reasons:
         return None
-    high = review.rating == 1 or len(analysis.risk_terms) > 0
-    labels = {"language": analysis.language, "rating": str(review.rating)}
-    escalations = sorted({t.category for t in analysis.risk_terms} & ESCALATED_CATEGORIES)
+
+    escalations = sorted(categories & set(rules.escalation_categories))
+    if any("competitor" in reason for reason in analysis.suspicion_reasons):
+        escalations.append("competitor_attack")
     if escalations:
         labels["escalation"] = ",".join(escalations)
-    if analysis.malicious_candidate:
+        labels["team"] = "risk"
+    if len(analysis.risk_terms) >= rules.malicious_min_risk_terms:
         labels["malicious_candidate"] = "true"
-    return AlertDraft(
-        rule=NEGATIVE_REVIEW,
-        severity=alert_pb2.SEVERITY_HIGH if high else alert_pb2.SEVERITY_NORMAL,
-        reasons=reasons,
-        labels=labels,
-    )
+
+    if "safety" in categories:
+        severity = alert_pb2.SEVERITY_CRITICAL
+    elif review.rating <= rules.high_max_rating or analysis.risk_terms:
+        severity = alert_pb2.SEVERITY_HIGH
+    else:
+        severity = alert_pb2.SEVERITY_NORMAL
+    stars = "★" * review.rating
+    summary = f"{stars} review of {review.product_id} on {review.platform} {review.marketplace}: {reasons[-1] if len(reasons) > 1 else reasons[0]}"
+    return AlertDraft(rule=NEGATIVE_REVIEW, severity=severity, reasons=reasons, summary=summary, labels=labels)

@@ -1,43 +1,106 @@
-"""Alerting domain logic: evaluate analysed reviews, store alerts once, announce them."""
+"""Alerting domain logic: grade analysed reviews, judge daily trends, store alerts once, announce them."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta, timezone
 
 import asyncpg
 from opentelemetry import trace
+from pydantic import ValidationError
 
 from libs import paging, topology
 from libs.bus import Bus, Delivery
-from libs.errors import NotFound, require_uuid
+from libs.errors import FieldViolation, InvalidArgument, NotFound, require_uuid
 from reviewguard.alerting.v1 import alert_pb2
 from reviewguard.events.v1 import events_pb2
-from services.alerting import repository, rules
+from services.alerting import repository, rules, trends
+from services.alerting.policy import AlertPolicy
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
 
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
 
 class AlertingService:
-    def __init__(self, *, pool: asyncpg.Pool, bus: Bus | None = None) -> None:
+    def __init__(self, *, pool: asyncpg.Pool, bus: Bus | None = None, clock: Clock = _utc_now) -> None:
         self._pool = pool
         self._bus = bus
+        self._clock = clock
+
+    # --- policies -------------------------------------------------------------------------
+
+    async def policy(self, tenant_id: uuid.UUID, conn: asyncpg.Connection | None = None) -> AlertPolicy:
+        """The tenant's effective policy (stored sections over the SPEC defaults)."""
+        if conn is None:
+            async with self._pool.acquire() as own:
+                return await self.policy(tenant_id, own)
+        stored = await repository.get_policy(conn, tenant_id)
+        return AlertPolicy.model_validate(stored[0]) if stored else AlertPolicy()
+
+    async def get_policy(self, tenant_id: str) -> tuple[AlertPolicy, int]:
+        tenant = require_uuid(tenant_id, field="tenant_id")
+        async with self._pool.acquire() as conn:
+            stored = await repository.get_policy(conn, tenant)
+        return (AlertPolicy.model_validate(stored[0]), stored[1]) if stored else (AlertPolicy(), 0)
+
+    async def put_policy(self, tenant_id: str, policy_json: str) -> tuple[AlertPolicy, int]:
+        """Validates and stores a whole policy; an invalid one is refused and nothing changes."""
+        tenant = require_uuid(tenant_id, field="tenant_id")
+        try:
+            policy = AlertPolicy.model_validate_json(policy_json)
+        except ValidationError as error:
+            violations = [
+                FieldViolation(".".join(str(p) for p in e["loc"]) or "policy", e["msg"]) for e in error.errors()
+            ]
+            raise InvalidArgument("invalid alert policy; nothing was changed", violations) from None
+        async with self._pool.acquire() as conn:
+            version = await repository.put_policy(conn, tenant, policy.model_dump(mode="json"))
+        return policy, version
+
+    # --- reviews --------------------------------------------------------------------------
 
     async def handle_analyzed(self, batch: list[Delivery[events_pb2.ReviewAnalyzed]]) -> None:
-        """Fires at most one alert per review and rule; re-announces it on redelivery."""
+        """Records each review's facts, fires at most one alert per review, then judges the trends
+        of every (scope, day) the batch touched. Redelivery re-announces, never re-fires."""
         assert self._bus is not None, "handle_analyzed needs a bus"
-        fired: list[tuple[Delivery, alert_pb2.Alert]] = []
+        fired: list[tuple[object, alert_pb2.Alert]] = []
+        touched: dict[uuid.UUID, set[tuple[date, str, str, str]]] = {}
         async with self._pool.acquire() as conn:
+            policies: dict[uuid.UUID, AlertPolicy] = {}
+            facts = []
             for delivery in batch:
                 review, analysis = delivery.message.review, delivery.message.analysis
-                draft = rules.evaluate_review(review, analysis)
+                tenant = uuid.UUID(review.tenant_id)
+                if tenant not in policies:
+                    policies[tenant] = await self.policy(tenant, conn)
+                policy = policies[tenant]
+                posted = review.posted_at.ToDatetime(tzinfo=timezone.utc)
+                day = posted.astimezone(policy.time_zone(review.marketplace)).date()
+                facts.append(
+                    {
+                        "review_id": uuid.UUID(review.id), "tenant_id": tenant, "version": review.version,
+                        "platform": review.platform, "marketplace": review.marketplace, "store_id": review.store_id,
+                        "product_id": review.product_id, "rating": review.rating, "aspects": list(analysis.aspects),
+                        "posted_at": posted, "local_day": day, "competitor": review.competitor,
+                    }
+                )
+                if not review.competitor:
+                    touched.setdefault(tenant, set()).add((day, review.marketplace, review.store_id, review.product_id))
+                draft = rules.evaluate_review(review, analysis, policy.reviews)
                 if draft is None:
                     continue
-                row = await repository.insert_or_get(
+                row, _ = await repository.insert_or_get(
                     conn,
-                    tenant_id=uuid.UUID(review.tenant_id),
+                    tenant_id=tenant,
                     dedup_key=f"{draft.rule}:{review.id}",
                     rule=draft.rule,
                     severity=draft.severity,
@@ -47,22 +110,169 @@ class AlertingService:
                     product_id=review.product_id,
                     reasons=draft.reasons,
                     labels=draft.labels,
+                    scope=f"review:{review.id}",
+                    summary=draft.summary,
                 )
-                fired.append((delivery, repository.to_proto(row)))
-        await asyncio.gather(*(self._announce(delivery, alert) for delivery, alert in fired))
+                fired.append((delivery.context, repository.to_proto(row)))
+            await repository.upsert_facts(conn, facts)
+        await asyncio.gather(*(self._announce(context, alert) for context, alert in fired))
+        for tenant, scopes in touched.items():
+            # NOTE: trend alerts caused by these reviews belong to the first review's trace.
+            await self._judge(tenant, scopes, policies[tenant], context=batch[0].context)
 
-    async def _announce(self, delivery: Delivery, alert: alert_pb2.Alert) -> None:
-        with tracer.start_as_current_span("alerting.alert_fired", context=delivery.context) as span:
+    # --- trends ---------------------------------------------------------------------------
+
+    async def evaluate_trends(self, tenant_id: str | uuid.UUID, *, days_back: int = 1) -> int:
+        """Judges every active scope of the tenant for today and the previous `days_back` days
+        (local to each marketplace); returns how many new alerts fired. Run on a schedule."""
+        tenant = tenant_id if isinstance(tenant_id, uuid.UUID) else require_uuid(tenant_id, field="tenant_id")
+        now = self._clock()
+        async with self._pool.acquire() as conn:
+            policy = await self.policy(tenant, conn)
+            rows = await repository.active_scopes(conn, tenant, since=(now - timedelta(days=days_back + 1)).date())
+        today_by_market: dict[str, date] = {}
+        scopes = set()
+        for r in rows:
+            today = today_by_market.setdefault(r["marketplace"], now.astimezone(policy.time_zone(r["marketplace"])).date())
+            if today - timedelta(days=days_back) <= r["local_day"] <= today:
+                scopes.add((r["local_day"], r["marketplace"], r["store_id"], r["product_id"]))
+        return await self._judge(tenant, scopes, policy, context=None)
+
+    async def evaluate_all_tenants(self) -> int:
+        async with self._pool.acquire() as conn:
+            tenants = await repository.active_tenants(conn, since=(self._clock() - timedelta(days=3)).date())
+        return sum([await self.evaluate_trends(t) for t in tenants])
+
+    async def _judge(self, tenant: uuid.UUID, scopes: Iterable[tuple[date, str, str, str]], policy: AlertPolicy, *, context) -> int:
+        """Judges baselines, crisis levels and aspect spikes for the given (day, marketplace, store,
+        product) combinations; stores and announces new findings."""
+        scopes = set(scopes)
+        if not scopes:
+            return 0
+        b, c, s = policy.baseline, policy.crisis, policy.spikes
+        findings: list[tuple[trends.Finding, str, str, str]] = []
+        async with self._pool.acquire() as conn:
+            earliest = min(day for day, *_ in scopes)
+            core = set(c.core_products) or set(
+                await repository.busiest_products(conn, tenant, since=earliest - timedelta(days=30), limit=c.core_top_n)
+            )
+            checked: set[tuple[str, str, date]] = set()
+            for day, marketplace, store, product in sorted(scopes):
+                for kind, value in (("store", store), ("product", product), ("marketplace", marketplace)):
+                    if (kind, value, day) in checked:
+                        continue
+                    checked.add((kind, value, day))
+                    span = max(b.history_days, c.level1_trailing_days, c.level2_days)
+                    figures = await repository.daily_figures(
+                        conn, tenant, kind=kind, value=value, first=day - timedelta(days=span), last=day,
+                        negative_max=c.negative_max_rating,
+                    )
+                    scope = f"{kind}:{value}"
+                    candidates = []
+                    if kind in b.scopes:
+                        candidates.append(trends.judge_baseline(figures, day, scope, b))
+                    if kind == "marketplace":
+                        candidates.append(trends.judge_level1(figures, day, scope, c) or trends.judge_level3(figures, day, scope, c))
+                    if kind == "product" and value in core:
+                        candidates.append(trends.judge_level2(figures, day, scope, c))
+                    findings += [(f, marketplace, store, product if kind == "product" else "") for f in candidates if f]
+                if ("aspects", marketplace, day) not in checked:
+                    checked.add(("aspects", marketplace, day))
+                    counts = await repository.aspect_counts(
+                        conn, tenant, marketplace=marketplace, first=day - timedelta(days=s.history_days), last=day
+                    )
+                    for aspect, by_day in counts.items():
+                        spike = trends.judge_spike(by_day, day, f"marketplace:{marketplace}", aspect, s)
+                        if spike:
+                            findings.append((spike, marketplace, "", ""))
+            fired = []
+            for finding, marketplace, store, product in findings:
+                labels = {**finding.labels, "marketplace": marketplace}
+                if store:
+                    labels["store"] = store
+                row, new = await repository.insert_or_get(
+                    conn,
+                    tenant_id=tenant,
+                    dedup_key=finding.dedup_key,
+                    rule=finding.rule,
+                    severity=finding.severity,
+                    marketplace=marketplace,
+                    product_id=product,
+                    reasons=[finding.summary],
+                    labels=labels,
+                    scope=finding.scope,
+                    summary=finding.summary,
+                    day=finding.day,
+                )
+                if new:
+                    fired.append(repository.to_proto(row))
+        await asyncio.gather(*(self._announce(context, alert) for alert in fired))
+        if fired:
+            log.info("trend alerts fired", extra={"fields": {"tenant": str(tenant), "count": len(fired)}})
+        return len(fired)
+
+    async def _announce(self, context, alert: alert_pb2.Alert) -> None:
+        with tracer.start_as_current_span("alerting.alert_fired", context=context) as span:
             span.set_attribute("alert.id", alert.id)
-            span.set_attribute("review.id", alert.review_id)
+            span.set_attribute("alert.rule", alert.rule)
             await self._bus.publish(topology.ALERT_FIRED, events_pb2.AlertFired(alert=alert), msg_id=f"alert:{alert.id}")
 
-    async def list(self, tenant_id: str, *, review_id: str, page_size: int, page_token: str) -> tuple[list[alert_pb2.Alert], str]:
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def handle_case_opened(self, batch: list[Delivery[events_pb2.CaseOpened]]) -> None:
+        """Links each alert to the case opened for it."""
+        async with self._pool.acquire() as conn:
+            for delivery in batch:
+                case = delivery.message.case
+                await repository.link_case(conn, uuid.UUID(case.tenant_id), uuid.UUID(case.alert_id), uuid.UUID(case.id))
+
+    async def acknowledge(self, tenant_id: str, alert_id: str, actor: str) -> alert_pb2.Alert:
+        return await self._set_status(tenant_id, alert_id, actor, alert_pb2.ALERT_STATUS_ACKNOWLEDGED)
+
+    async def resolve(self, tenant_id: str, alert_id: str, actor: str) -> alert_pb2.Alert:
+        return await self._set_status(tenant_id, alert_id, actor, alert_pb2.ALERT_STATUS_RESOLVED)
+
+    async def _set_status(self, tenant_id: str, alert_id: str, actor: str, status: int) -> alert_pb2.Alert:
+        tenant = require_uuid(tenant_id, field="tenant_id")
+        alert = require_uuid(alert_id, field="alert_id")
+        if len(actor) > 200:
+            raise InvalidArgument("actor is too long", [FieldViolation("actor", "at most 200 characters")])
+        async with self._pool.acquire() as conn, conn.transaction():
+            current = await repository.get(conn, tenant, alert)
+            if current is None:
+                raise NotFound(f"alert {alert_id} not found")
+            if current["status"] == alert_pb2.ALERT_STATUS_RESOLVED and status == alert_pb2.ALERT_STATUS_ACKNOWLEDGED:
+                return repository.to_proto(current)  # NOTE: acknowledging a resolved alert changes nothing
+            row = await repository.set_status(conn, tenant, alert, status=status, actor=actor, at=self._clock())
+        return repository.to_proto(row)
+
+    # --- queries --------------------------------------------------------------------------
+
+    async def list(
+        self,
+        tenant_id: str,
+        *,
+        review_id: str,
+        page_size: int,
+        page_token: str,
+        rule: str = "",
+        status: int = 0,
+        labels: Iterable[str] = (),
+    ) -> tuple[list[alert_pb2.Alert], str]:
         tenant = require_uuid(tenant_id, field="tenant_id")
         review = require_uuid(review_id, field="review_id") if review_id else None
+        matchers = {}
+        for matcher in labels:
+            key, sep, value = matcher.partition("=")
+            if not sep or not key:
+                raise InvalidArgument("label filters look like key=value", [FieldViolation("labels", f"bad matcher {matcher!r}")])
+            matchers[key] = value
         limit = paging.page_size(page_size)
         async with self._pool.acquire() as conn:
-            rows = await repository.list_alerts(conn, tenant, review_id=review, after=paging.decode(page_token), limit=limit + 1)
+            rows = await repository.list_alerts(
+                conn, tenant, review_id=review, rule=rule or None, status=status or None, labels=matchers,
+                after=paging.decode(page_token), limit=limit + 1,
+            )
         next_token = paging.encode(rows[limit - 1]["fired_at"], rows[limit - 1]["id"]) if len(rows) > limit else ""
         return [repository.to_proto(r) for r in rows[:limit]], next_token
 

@@ -180,6 +180,13 @@ class AlertRead(BaseModel):
     reasons: list[str]
     labels: dict[str, str]
     fired_at: datetime | None
+    scope: str = Field(examples=["product:B0KETTLE01"])
+    summary: str
+    day: str | None = Field(description="the marketplace-local day a trend alert is about")
+    case_id: str | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    resolved_at: datetime | None
 
     @classmethod
     def from_proto(cls, a: alert_pb2.Alert) -> "AlertRead":
@@ -195,12 +202,32 @@ class AlertRead(BaseModel):
             reasons=list(a.reasons),
             labels=dict(a.labels),
             fired_at=_ts(a.fired_at),
+            scope=a.scope,
+            summary=a.summary,
+            day=a.day or None,
+            case_id=a.case_id or None,
+            acknowledged_at=_ts(a.acknowledged_at),
+            acknowledged_by=a.acknowledged_by or None,
+            resolved_at=_ts(a.resolved_at),
         )
 
 
 class AlertPage(BaseModel):
     alerts: list[AlertRead]
     next_page_token: str | None
+
+
+class AlertAction(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    actor: str = Field(default="", max_length=200, description="who acts, kept in the alert's history")
+
+
+ALERT_STATUS_BY_NAME = {
+    name.removeprefix("ALERT_STATUS_").lower(): value
+    for name, value in alert_pb2.AlertStatus.items()
+    if value != alert_pb2.ALERT_STATUS_UNSPECIFIED
+}
 
 
 class CaseRead(BaseModel):

@@ -15,7 +15,8 @@ class SlaPolicy:
     first_response_hours: float = 24.0
 
     def due_at(self, severity: int, opened_at: datetime) -> datetime:
-        hours = self.high_hours if severity == alert_pb2.SEVERITY_HIGH else self.normal_hours
+        urgent = severity in (alert_pb2.SEVERITY_HIGH, alert_pb2.SEVERITY_CRITICAL)
+        hours = self.high_hours if urgent else self.normal_hours
         return opened_at + timedelta(hours=hours)
 
     def first_response_due_at(self, opened_at: datetime) -> datetime:

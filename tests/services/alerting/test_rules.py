@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from reviewguard.alerting.v1 import alert_pb2
 from reviewguard.nlp.v1 import analysis_pb2
-from services.alerting.rules import evaluate_review
+from services.alerting.policy import ReviewRules
+from services.alerting.rules import evaluate_review as _evaluate
 from tests.helpers import make_review
+
+
+def evaluate_review(review, analysis, rules: ReviewRules | None = None):
+    return _evaluate(review, analysis, rules or ReviewRules())
 
 
 def analysis(*terms: tuple[str, str], language: str = "de") -> analysis_pb2.Analysis:
@@ -26,10 +31,10 @@ def test_three_stars_and_up_without_risk_terms_do_not_alert() -> None:
         assert evaluate_review(make_review(rating=rating), analysis()) is None
 
 
-def test_a_risk_term_alerts_high_even_on_a_good_rating_and_escalates() -> None:
+def test_a_safety_term_is_critical_even_on_a_good_rating_and_escalates_to_the_risk_team() -> None:
     draft = evaluate_review(make_review(rating=4), analysis(("überhitz", "safety")))
-    assert draft.severity == alert_pb2.SEVERITY_HIGH
-    assert draft.labels["escalation"] == "safety"
+    assert draft.severity == alert_pb2.SEVERITY_CRITICAL
+    assert (draft.labels["escalation"], draft.labels["team"]) == ("safety", "risk")
     assert "risk term 'überhitz' (safety)" in draft.reasons
 
 
@@ -42,3 +47,30 @@ def test_damage_alone_is_not_escalated_but_fraud_and_legal_are() -> None:
 
 def test_competitor_reviews_never_alert() -> None:
     assert evaluate_review(make_review(rating=1, competitor=True), analysis(("betrug", "fraud"))) is None
+
+
+def test_a_fraud_term_on_a_good_rating_is_high() -> None:
+    assert evaluate_review(make_review(rating=5), analysis(("fake", "fraud"))).severity == alert_pb2.SEVERITY_HIGH
+
+
+def test_negative_score_above_seven_tenths_goes_to_the_manual_review_queue() -> None:
+    scored = analysis()
+    scored.negative_score = 0.82
+    draft = evaluate_review(make_review(rating=3), scored)
+    assert draft.labels["queue"] == "manual_review" and draft.severity == alert_pb2.SEVERITY_NORMAL
+    scored.negative_score = 0.65
+    assert evaluate_review(make_review(rating=3), scored) is None
+
+
+def test_competitor_mentions_escalate_as_a_competitor_attack() -> None:
+    suspicious = analysis()
+    suspicious.suspicion_reasons.append("compares with a competitor's product")
+    assert evaluate_review(make_review(rating=1), suspicious).labels["escalation"] == "competitor_attack"
+
+
+def test_tenant_rules_change_the_grading() -> None:
+    strict = ReviewRules(high_max_rating=2, alert_max_rating=3, malicious_min_risk_terms=2)
+    assert evaluate_review(make_review(rating=2), analysis(), strict).severity == alert_pb2.SEVERITY_HIGH
+    assert evaluate_review(make_review(rating=3), analysis(), strict).severity == alert_pb2.SEVERITY_NORMAL
+    labels = evaluate_review(make_review(rating=1), analysis(("a", "damage"), ("b", "damage")), strict).labels
+    assert labels["malicious_candidate"] == "true"

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#reviewguard/alerting/v1/alert.proto\x12\x17reviewguard.alerting.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x97\x03\n\x05\x41lert\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x0c\n\x04rule\x18\x03 \x01(\t\x12\x33\n\x08severity\x18\x04 \x01(\x0e\x32!.reviewguard.alerting.v1.Severity\x12\x34\n\x06status\x18\x05 \x01(\x0e\x32$.reviewguard.alerting.v1.AlertStatus\x12\x11\n\treview_id\x18\x06 \x01(\t\x12\x10\n\x08platform\x18\x07 \x01(\t\x12\x13\n\x0bmarketplace\x18\x08 \x01(\t\x12\x12\n\nproduct_id\x18\t \x01(\t\x12\x0f\n\x07reasons\x18\n \x03(\t\x12:\n\x06labels\x18\x0b \x03(\x0b\x32*.reviewguard.alerting.v1.Alert.LabelsEntry\x12,\n\x08\x66ired_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*L\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x13\n\x0fSEVERITY_NORMAL\x10\x01\x12\x11\n\rSEVERITY_HIGH\x10\x02*~\n\x0b\x41lertStatus\x12\x1c\n\x18\x41LERT_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13\x41LERT_STATUS_FIRING\x10\x01\x12\x1d\n\x19\x41LERT_STATUS_ACKNOWLEDGED\x10\x02\x12\x19\n\x15\x41LERT_STATUS_RESOLVED\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#reviewguard/alerting/v1/alert.proto\x12\x17reviewguard.alerting.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd4\x04\n\x05\x41lert\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x0c\n\x04rule\x18\x03 \x01(\t\x12\x33\n\x08severity\x18\x04 \x01(\x0e\x32!.reviewguard.alerting.v1.Severity\x12\x34\n\x06status\x18\x05 \x01(\x0e\x32$.reviewguard.alerting.v1.AlertStatus\x12\x11\n\treview_id\x18\x06 \x01(\t\x12\x10\n\x08platform\x18\x07 \x01(\t\x12\x13\n\x0bmarketplace\x18\x08 \x01(\t\x12\x12\n\nproduct_id\x18\t \x01(\t\x12\x0f\n\x07reasons\x18\n \x03(\t\x12:\n\x06labels\x18\x0b \x03(\x0b\x32*.reviewguard.alerting.v1.Alert.LabelsEntry\x12,\n\x08\x66ired_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05scope\x18\r \x01(\t\x12\x0f\n\x07summary\x18\x0e \x01(\t\x12\x0b\n\x03\x64\x61y\x18\x0f \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x10 \x01(\t\x12\x33\n\x0f\x61\x63knowledged_at\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0f\x61\x63knowledged_by\x18\x12 \x01(\t\x12/\n\x0bresolved_at\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*c\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x13\n\x0fSEVERITY_NORMAL\x10\x01\x12\x11\n\rSEVERITY_HIGH\x10\x02\x12\x15\n\x11SEVERITY_CRITICAL\x10\x03*~\n\x0b\x41lertStatus\x12\x1c\n\x18\x41LERT_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13\x41LERT_STATUS_FIRING\x10\x01\x12\x1d\n\x19\x41LERT_STATUS_ACKNOWLEDGED\x10\x02\x12\x19\n\x15\x41LERT_STATUS_RESOLVED\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,12 +34,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_ALERT_LABELSENTRY']._loaded_options = None
   _globals['_ALERT_LABELSENTRY']._serialized_options = b'8\001'
-  _globals['_SEVERITY']._serialized_start=507
-  _globals['_SEVERITY']._serialized_end=583
-  _globals['_ALERTSTATUS']._serialized_start=585
-  _globals['_ALERTSTATUS']._serialized_end=711
+  _globals['_SEVERITY']._serialized_start=696
+  _globals['_SEVERITY']._serialized_end=795
+  _globals['_ALERTSTATUS']._serialized_start=797
+  _globals['_ALERTSTATUS']._serialized_end=923
   _globals['_ALERT']._serialized_start=98
-  _globals['_ALERT']._serialized_end=505
-  _globals['_ALERT_LABELSENTRY']._serialized_start=460
-  _globals['_ALERT_LABELSENTRY']._serialized_end=505
+  _globals['_ALERT']._serialized_end=694
+  _globals['_ALERT_LABELSENTRY']._serialized_start=649
+  _globals['_ALERT_LABELSENTRY']._serialized_end=694
 # @@protoc_insertion_point(module_scope)

@@ -15,6 +15,7 @@ class Severity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SEVERITY_UNSPECIFIED: _ClassVar[Severity]
     SEVERITY_NORMAL: _ClassVar[Severity]
     SEVERITY_HIGH: _ClassVar[Severity]
+    SEVERITY_CRITICAL: _ClassVar[Severity]
 
 class AlertStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -25,13 +26,14 @@ class AlertStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
 SEVERITY_UNSPECIFIED: Severity
 SEVERITY_NORMAL: Severity
 SEVERITY_HIGH: Severity
+SEVERITY_CRITICAL: Severity
 ALERT_STATUS_UNSPECIFIED: AlertStatus
 ALERT_STATUS_FIRING: AlertStatus
 ALERT_STATUS_ACKNOWLEDGED: AlertStatus
 ALERT_STATUS_RESOLVED: AlertStatus
 
 class Alert(_message.Message):
-    __slots__ = ("id", "tenant_id", "rule", "severity", "status", "review_id", "platform", "marketplace", "product_id", "reasons", "labels", "fired_at")
+    __slots__ = ("id", "tenant_id", "rule", "severity", "status", "review_id", "platform", "marketplace", "product_id", "reasons", "labels", "fired_at", "scope", "summary", "day", "case_id", "acknowledged_at", "acknowledged_by", "resolved_at")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -51,6 +53,13 @@ class Alert(_message.Message):
     REASONS_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
     FIRED_AT_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    DAY_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    ACKNOWLEDGED_AT_FIELD_NUMBER: _ClassVar[int]
+    ACKNOWLEDGED_BY_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_AT_FIELD_NUMBER: _ClassVar[int]
     id: str
     tenant_id: str
     rule: str
@@ -63,4 +72,11 @@ class Alert(_message.Message):
     reasons: _containers.RepeatedScalarFieldContainer[str]
     labels: _containers.ScalarMap[str, str]
     fired_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., rule: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., status: _Optional[_Union[AlertStatus, str]] = ..., review_id: _Optional[str] = ..., platform: _Optional[str] = ..., marketplace: _Optional[str] = ..., product_id: _Optional[str] = ..., reasons: _Optional[_Iterable[str]] = ..., labels: _Optional[_Mapping[str, str]] = ..., fired_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    scope: str
+    summary: str
+    day: str
+    case_id: str
+    acknowledged_at: _timestamp_pb2.Timestamp
+    acknowledged_by: str
+    resolved_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., rule: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., status: _Optional[_Union[AlertStatus, str]] = ..., review_id: _Optional[str] = ..., platform: _Optional[str] = ..., marketplace: _Optional[str] = ..., product_id: _Optional[str] = ..., reasons: _Optional[_Iterable[str]] = ..., labels: _Optional[_Mapping[str, str]] = ..., fired_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., scope: _Optional[str] = ..., summary: _Optional[str] = ..., day: _Optional[str] = ..., case_id: _Optional[str] = ..., acknowledged_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., acknowledged_by: _Optional[str] = ..., resolved_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -25,19 +25,31 @@ _sym_db = _symbol_database.Default()
 from reviewguard.alerting.v1 import alert_pb2 as reviewguard_dot_alerting_dot_v1_dot_alert__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&reviewguard/alerting/v1/alerting.proto\x12\x17reviewguard.alerting.v1\x1a#reviewguard/alerting/v1/alert.proto\"`\n\x11ListAlertsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\treview_id\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"]\n\x12ListAlertsResponse\x12.\n\x06\x61lerts\x18\x01 \x03(\x0b\x32\x1e.reviewguard.alerting.v1.Alert\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"6\n\x0fGetAlertRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08\x61lert_id\x18\x02 \x01(\t2\xce\x01\n\x0f\x41lertingService\x12\x65\n\nListAlerts\x12*.reviewguard.alerting.v1.ListAlertsRequest\x1a+.reviewguard.alerting.v1.ListAlertsResponse\x12T\n\x08GetAlert\x12(.reviewguard.alerting.v1.GetAlertRequest\x1a\x1e.reviewguard.alerting.v1.Alertb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&reviewguard/alerting/v1/alerting.proto\x12\x17reviewguard.alerting.v1\x1a#reviewguard/alerting/v1/alert.proto\"H\n\x12\x41lertActionRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08\x61lert_id\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\"%\n\x10GetPolicyRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\":\n\x10PutPolicyRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x13\n\x0bpolicy_json\x18\x02 \x01(\t\"A\n\x06Policy\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x13\n\x0bpolicy_json\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x05\"*\n\x15\x45valuateTrendsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\".\n\x16\x45valuateTrendsResponse\x12\x14\n\x0c\x61lerts_fired\x18\x01 \x01(\x05\"\xb4\x01\n\x11ListAlertsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\treview_id\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\x12\x0c\n\x04rule\x18\x05 \x01(\t\x12\x34\n\x06status\x18\x06 \x01(\x0e\x32$.reviewguard.alerting.v1.AlertStatus\x12\x0e\n\x06labels\x18\x07 \x03(\t\"]\n\x12ListAlertsResponse\x12.\n\x06\x61lerts\x18\x01 \x03(\x0b\x32\x1e.reviewguard.alerting.v1.Alert\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"6\n\x0fGetAlertRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08\x61lert_id\x18\x02 \x01(\t2\xb1\x05\n\x0f\x41lertingService\x12\x65\n\nListAlerts\x12*.reviewguard.alerting.v1.ListAlertsRequest\x1a+.reviewguard.alerting.v1.ListAlertsResponse\x12T\n\x08GetAlert\x12(.reviewguard.alerting.v1.GetAlertRequest\x1a\x1e.reviewguard.alerting.v1.Alert\x12_\n\x10\x41\x63knowledgeAlert\x12+.reviewguard.alerting.v1.AlertActionRequest\x1a\x1e.reviewguard.alerting.v1.Alert\x12[\n\x0cResolveAlert\x12+.reviewguard.alerting.v1.AlertActionRequest\x1a\x1e.reviewguard.alerting.v1.Alert\x12W\n\tGetPolicy\x12).reviewguard.alerting.v1.GetPolicyRequest\x1a\x1f.reviewguard.alerting.v1.Policy\x12W\n\tPutPolicy\x12).reviewguard.alerting.v1.PutPolicyRequest\x1a\x1f.reviewguard.alerting.v1.Policy\x12q\n\x0e\x45valuateTrends\x12..reviewguard.alerting.v1.EvaluateTrendsRequest\x1a/.reviewguard.alerting.v1.EvaluateTrendsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'reviewguard.alerting.v1.alerting_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_LISTALERTSREQUEST']._serialized_start=104
-  _globals['_LISTALERTSREQUEST']._serialized_end=200
-  _globals['_LISTALERTSRESPONSE']._serialized_start=202
-  _globals['_LISTALERTSRESPONSE']._serialized_end=295
-  _globals['_GETALERTREQUEST']._serialized_start=297
-  _globals['_GETALERTREQUEST']._serialized_end=351
-  _globals['_ALERTINGSERVICE']._serialized_start=354
-  _globals['_ALERTINGSERVICE']._serialized_end=560
+  _globals['_ALERTACTIONREQUEST']._serialized_start=104
+  _globals['_ALERTACTIONREQUEST']._serialized_end=176
+  _globals['_GETPOLICYREQUEST']._serialized_start=178
+  _globals['_GETPOLICYREQUEST']._serialized_end=215
+  _globals['_PUTPOLICYREQUEST']._serialized_start=217
+  _globals['_PUTPOLICYREQUEST']._serialized_end=275
+  _globals['_POLICY']._serialized_start=277
+  _globals['_POLICY']._serialized_end=342
+  _globals['_EVALUATETRENDSREQUEST']._serialized_start=344
+  _globals['_EVALUATETRENDSREQUEST']._serialized_end=386
+  _globals['_EVALUATETRENDSRESPONSE']._serialized_start=388
+  _globals['_EVALUATETRENDSRESPONSE']._serialized_end=434
+  _globals['_LISTALERTSREQUEST']._serialized_start=437
+  _globals['_LISTALERTSREQUEST']._serialized_end=617
+  _globals['_LISTALERTSRESPONSE']._serialized_start=619
+  _globals['_LISTALERTSRESPONSE']._serialized_end=712
+  _globals['_GETALERTREQUEST']._serialized_start=714
+  _globals['_GETALERTREQUEST']._serialized_end=768
+  _globals['_ALERTINGSERVICE']._serialized_start=771
+  _globals['_ALERTINGSERVICE']._serialized_end=1460
 # @@protoc_insertion_point(module_scope)

@@ -46,6 +46,31 @@ class AlertingServiceStub:
                 request_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.GetAlertRequest.SerializeToString,
                 response_deserializer=reviewguard_dot_alerting_dot_v1_dot_alert__pb2.Alert.FromString,
                 _registered_method=True)
+        self.AcknowledgeAlert = channel.unary_unary(
+                '/reviewguard.alerting.v1.AlertingService/AcknowledgeAlert',
+                request_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.AlertActionRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_alerting_dot_v1_dot_alert__pb2.Alert.FromString,
+                _registered_method=True)
+        self.ResolveAlert = channel.unary_unary(
+                '/reviewguard.alerting.v1.AlertingService/ResolveAlert',
+                request_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.AlertActionRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_alerting_dot_v1_dot_alert__pb2.Alert.FromString,
+                _registered_method=True)
+        self.GetPolicy = channel.unary_unary(
+                '/reviewguard.alerting.v1.AlertingService/GetPolicy',
+                request_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.GetPolicyRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.Policy.FromString,
+                _registered_method=True)
+        self.PutPolicy = channel.unary_unary(
+                '/reviewguard.alerting.v1.AlertingService/PutPolicy',
+                request_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.PutPolicyRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.Policy.FromString,
+                _registered_method=True)
+        self.EvaluateTrends = channel.unary_unary(
+                '/reviewguard.alerting.v1.AlertingService/EvaluateTrends',
+                request_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.EvaluateTrendsRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.EvaluateTrendsResponse.FromString,
+                _registered_method=True)
 
 
 class AlertingServiceServicer:
@@ -64,6 +89,40 @@ class AlertingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AcknowledgeAlert(self, request, context):
+        """Marks an alert seen by a person; stops its escalation.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResolveAlert(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPolicy(self, request, context):
+        """The tenant's effective policy: stored settings over the SPEC's defaults, as JSON.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutPolicy(self, request, context):
+        """Replaces the tenant's policy; an invalid policy is refused whole with INVALID_ARGUMENT.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EvaluateTrends(self, request, context):
+        """Evaluates the time-based rules now (normally done on a schedule).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AlertingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -76,6 +135,31 @@ def add_AlertingServiceServicer_to_server(servicer, server):
                     servicer.GetAlert,
                     request_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.GetAlertRequest.FromString,
                     response_serializer=reviewguard_dot_alerting_dot_v1_dot_alert__pb2.Alert.SerializeToString,
+            ),
+            'AcknowledgeAlert': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcknowledgeAlert,
+                    request_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.AlertActionRequest.FromString,
+                    response_serializer=reviewguard_dot_alerting_dot_v1_dot_alert__pb2.Alert.SerializeToString,
+            ),
+            'ResolveAlert': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveAlert,
+                    request_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.AlertActionRequest.FromString,
+                    response_serializer=reviewguard_dot_alerting_dot_v1_dot_alert__pb2.Alert.SerializeToString,
+            ),
+            'GetPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPolicy,
+                    request_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.GetPolicyRequest.FromString,
+                    response_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.Policy.SerializeToString,
+            ),
+            'PutPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutPolicy,
+                    request_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.PutPolicyRequest.FromString,
+                    response_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.Policy.SerializeToString,
+            ),
+            'EvaluateTrends': grpc.unary_unary_rpc_method_handler(
+                    servicer.EvaluateTrends,
+                    request_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.EvaluateTrendsRequest.FromString,
+                    response_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.EvaluateTrendsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -133,6 +217,141 @@ class AlertingService:
             '/reviewguard.alerting.v1.AlertingService/GetAlert',
             reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.GetAlertRequest.SerializeToString,
             reviewguard_dot_alerting_dot_v1_dot_alert__pb2.Alert.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcknowledgeAlert(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.alerting.v1.AlertingService/AcknowledgeAlert',
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.AlertActionRequest.SerializeToString,
+            reviewguard_dot_alerting_dot_v1_dot_alert__pb2.Alert.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveAlert(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.alerting.v1.AlertingService/ResolveAlert',
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.AlertActionRequest.SerializeToString,
+            reviewguard_dot_alerting_dot_v1_dot_alert__pb2.Alert.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.alerting.v1.AlertingService/GetPolicy',
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.GetPolicyRequest.SerializeToString,
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.Policy.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.alerting.v1.AlertingService/PutPolicy',
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.PutPolicyRequest.SerializeToString,
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.Policy.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EvaluateTrends(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.alerting.v1.AlertingService/EvaluateTrends',
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.EvaluateTrendsRequest.SerializeToString,
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.EvaluateTrendsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,93 @@
+"""Alerting end to end: trends from real reviews through every service, policies and the alert lifecycle."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import httpx
+
+from tests.helpers import eventually
+
+BERLIN_NOON = 11  # UTC hour well inside the German day
+
+
+def reviews_on(day: datetime, ratings: list[int], tag: str) -> list[dict]:
+    return [
+        {
+            "platform": "amazon", "marketplace": "DE", "store_id": "kettle-store", "external_id": f"{tag}-{i}",
+            "product_id": "B0KETTLE77", "rating": rating,
+            "title": "Wasserkocher" if rating > 3 else "Enttäuscht",
+            "body": "Kocht schnell und leise, sehr zufrieden." if rating > 3 else "Undicht nach einem Tag, Wasser auf der Arbeitsplatte.",
+            "posted_at": (day + timedelta(minutes=i)).isoformat(),
+        }
+        for i, rating in enumerate(ratings)
+    ]
+
+
+async def test_one_star_run_turns_red_on_day_one_and_level_two_crisis_on_day_three(system, api_keys, base_url) -> None:
+    today = datetime.now(timezone.utc).replace(hour=BERLIN_NOON, minute=0, second=0, microsecond=0)
+    day1 = today - timedelta(days=5)
+    async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {api_keys['globex']}"}, timeout=30) as api:
+        history = [r for d in range(30, 0, -1) for r in reviews_on(day1 - timedelta(days=d), [5, 5, 5, 5, 4], f"h{d}")]
+        for start in range(0, len(history), 50):
+            assert (await api.post("/v1/reviews", json={"reviews": history[start : start + 50]})).status_code == 202
+
+        async def trend_alerts(rule: str) -> list[dict]:
+            return (await api.get("/v1/alerts", params={"rule": rule, "page_size": 500})).json()["alerts"]
+
+        for n in range(3):
+            day = day1 + timedelta(days=n)
+            assert (await api.post("/v1/reviews", json={"reviews": reviews_on(day, [1] * 6, f"bad{n}")})).status_code == 202
+            if n == 0:
+                async def red_on_day_one():
+                    return [a for a in await trend_alerts("rating_baseline")
+                            if a["scope"] == "product:B0KETTLE77" and a["labels"]["level"] == "red"]
+
+                (red,) = await eventually(red_on_day_one, timeout=60)
+                assert red["day"] == day1.date().isoformat() and red["severity"] == "critical"
+            else:
+                async def judged():
+                    alerts = await trend_alerts("rating_baseline")
+                    return any(a["day"] == day.date().isoformat() for a in alerts)
+
+                await eventually(judged, timeout=60)
+
+        async def level_two():
+            return [a for a in await trend_alerts("crisis") if a["labels"].get("crisis_level") == "2"]
+
+        (crisis,) = await eventually(level_two, timeout=60)
+        assert crisis["day"] == (day1 + timedelta(days=2)).date().isoformat()
+        assert crisis["scope"] == "product:B0KETTLE77"
+
+        async def linked_case():
+            alert = (await api.get(f"/v1/alerts/{crisis['id']}")).json()
+            return alert if alert["case_id"] else None
+
+        linked = await eventually(linked_case, timeout=30)
+        cases = (await api.get("/v1/cases", params={"page_size": 500})).json()["cases"]
+        assert linked["case_id"] in {c["id"] for c in cases}
+
+        acked = await api.post(f"/v1/alerts/{crisis['id']}/acknowledge", json={"actor": "brand-owner@globex.example"})
+        assert acked.status_code == 200 and acked.json()["status"] == "acknowledged"
+        resolved = await api.post(f"/v1/alerts/{crisis['id']}/resolve", json={})
+        assert resolved.json()["status"] == "resolved" and resolved.json()["acknowledged_by"] == "brand-owner@globex.example"
+
+
+async def test_alert_policy_through_the_gateway(system, api_keys, base_url) -> None:
+    async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {api_keys['acme']}"}, timeout=10) as api:
+        defaults = (await api.get("/v1/alert-policies")).json()
+        assert defaults["version"] == 0
+        assert defaults["policy"]["baseline"]["orange_daily_drop"] == 0.3
+        assert defaults["policy"]["crisis"]["level2_days"] == 3
+        assert defaults["policy"]["reviews"]["manual_review_negative_score"] == 0.7
+
+        changed = await api.put("/v1/alert-policies", json={"baseline": {"red_daily_drop": 0.7}})
+        assert changed.status_code == 200 and changed.json()["version"] == 1
+        assert changed.json()["policy"]["baseline"]["red_daily_drop"] == 0.7
+
+        bad = await api.put("/v1/alert-policies", json={"baseline": {"red_daily_drop": 0.1}, "bogus": 1})
+        assert bad.status_code == 422
+        assert {e["field"] for e in bad.json()["errors"]} >= {"bogus"}
+        assert (await api.get("/v1/alert-policies")).json()["policy"]["baseline"]["red_daily_drop"] == 0.7
+
+        assert (await api.post(f"/v1/alerts/{'0' * 8}-0000-0000-0000-{'0' * 12}/acknowledge")).status_code == 404
