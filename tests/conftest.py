@@ -3,7 +3,8 @@ fresh JetStream-enabled NATS server per test, so tests never see each other's da
 
 from __future__ import annotations
 
-import asyncio
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -17,9 +18,22 @@ from libs.settings import Settings
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_dir() -> Iterator[Path]:
+    """A folder for database servers' data, outside pytest's temporary root.
+
+    NOTE: PostgreSQL runs as another system user when the tests run as root, and any pytest run
+    resets its temporary root to mode 0700, which would cut a running server off its own files.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="reviewguard-tests-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres(server_dir: Path) -> Iterator[str]:
     """DSN of the session's PostgreSQL server (its `postgres` database)."""
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data", delete_on_stop=True)
+    server = EmbeddedPostgres(server_dir / "session-pg", delete_on_stop=True)
     dsn = server.start()
     yield dsn
     server.stop()

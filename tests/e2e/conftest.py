@@ -16,10 +16,10 @@ from services.launcher import LocalSystem
 
 
 @pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSystem]:
+def system(tmp_path_factory: pytest.TempPathFactory, server_dir: Path) -> Iterator[LocalSystem]:
     root: Path = tmp_path_factory.mktemp("system")
     settings = Settings(
-        data_dir=root / "data",
+        data_dir=server_dir / f"system-{root.name}",
         embedded_nats_port=free_port(),
         ingest_port=free_port(),
         nlp_port=free_port(),

@@ -14,8 +14,8 @@ from libs.embedded import EmbeddedNats, SystemPostgres, ensure_database, free_po
 
 @pytest.mark.skipif(shutil.which("pg_ctl") is None and not list(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl")),
                     reason="no system PostgreSQL installed on this machine")
-async def test_system_postgres_fallback_starts_keeps_data_and_stops(tmp_path: Path) -> None:
-    data = tmp_path / "pg"
+async def test_system_postgres_fallback_starts_keeps_data_and_stops(server_dir: Path) -> None:
+    data = server_dir / "system-pg"
     server = SystemPostgres(data)
     dsn = await ensure_database(server.start(), "reviewguard")
     try:
