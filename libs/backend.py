@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +30,7 @@ class Backend:
     stop: asyncio.Event
     _tasks: list[asyncio.Task] = field(default_factory=list)
     _on_close: list[Callable[[], None]] = field(default_factory=list)
+    _on_close_async: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @classmethod
     async def open(
@@ -67,6 +68,10 @@ class Backend:
         """Registers a synchronous clean-up that runs after the pool closes (e.g. an executor)."""
         self._on_close.append(close)
 
+    def on_close_async(self, close: Callable[[], Awaitable[None]]) -> None:
+        """Registers an async clean-up (an HTTP client) that runs after the background tasks stop."""
+        self._on_close_async.append(close)
+
     async def run(self) -> None:
         """Serves until `stop` (or a consumer dies), then closes everything in reverse order."""
         await self.grpc.start()
@@ -77,6 +82,8 @@ class Backend:
             await self.grpc.stop(self.settings.grpc_grace_seconds)
             self.stop.set()
             await asyncio.gather(*self._tasks, return_exceptions=True)
+            for close_async in reversed(self._on_close_async):
+                await close_async()
             await self.bus.close()
             await self.pool.close()
             for close in reversed(self._on_close):

@@ -73,6 +73,14 @@ class Settings(BaseSettings):
     sla_normal_hours: float = 12.0
     sla_first_response_hours: float = 24.0
 
+    # Fernet keys (comma-separated; the first encrypts) for credentials stored in the database.
+    # `reviewguard run` makes one in the data folder when none is set.
+    secret_keys: SecretStr | None = None
+    # Base URL people open from a notification's link.
+    public_base_url: str = "http://127.0.0.1:8080"
+    # How often the alerting dispatcher flushes groups, escalates and delivers.
+    dispatch_interval_seconds: float = 1.0
+
     # Demo tenant created by `reviewguard run`.
     demo_api_key: SecretStr | None = None
     demo_tenant_name: str = "demo"
@@ -88,6 +96,9 @@ class Settings(BaseSettings):
         if self.database_url is None:
             raise RuntimeError("DATABASE_URL is not set")
         return self.database_url.get_secret_value()
+
+    def secret_key_list(self) -> list[str]:
+        return [k for k in (self.secret_keys.get_secret_value().split(",") if self.secret_keys else []) if k.strip()]
 
     def grpc_target(self, service: str) -> str:
         """host:port that a client dials for one backend service."""

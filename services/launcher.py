@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 
+from libs.crypto import SecretBox
 from libs.embedded import EmbeddedNats, EmbeddedPostgres, ensure_database
 from libs.settings import Settings
 
@@ -73,9 +74,21 @@ class LocalSystem:
                 "REVIEWGUARD_TRACE_EXPORTER": s.trace_exporter,
                 "REVIEWGUARD_TRACE_DIR": str(s.trace_dir.resolve()),
                 "REVIEWGUARD_LOG_JSON": "true" if s.log_json else "false",
+                "REVIEWGUARD_SECRET_KEYS": self.secret_keys(),
             }
         )
         return env
+
+    def secret_keys(self) -> str:
+        """The configured keys, else a key kept in the data folder (made on first run)."""
+        if self.settings.secret_keys is not None:
+            return self.settings.secret_keys.get_secret_value()
+        path = self.settings.data_dir.resolve() / "secret.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(SecretBox.new_key())
+            path.chmod(0o600)
+        return path.read_text().strip()
 
     def start_service(self, name: str) -> None:
         out = None

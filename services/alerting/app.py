@@ -1,15 +1,19 @@
-"""Wiring root of the alerting service: pool, bus consumer, gRPC server; closed in reverse order."""
+"""Wiring root of the alerting service: pool, bus consumers, schedules, dispatcher, gRPC server."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
 
+import httpx
+
 from libs import topology
 from libs.backend import Backend
+from libs.crypto import SecretBox
 from libs.settings import Settings
 from reviewguard.alerting.v1 import alerting_pb2, alerting_pb2_grpc
 from reviewguard.events.v1 import events_pb2
+from services.alerting.delivery import Dispatcher
 from services.alerting.grpc_api import AlertingServicer
 from services.alerting.scheduled import run_trend_schedule
 from services.alerting.service import AlertingService
@@ -19,11 +23,15 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    box = SecretBox(settings.secret_key_list())
     backend = await Backend.open(
         settings, stop, name="alerting", schema=SCHEMA, migrations=MIGRATIONS, port=settings.alerting_port,
         grpc_service=alerting_pb2.DESCRIPTOR.services_by_name["AlertingService"].full_name,
     )
-    service = AlertingService(pool=backend.pool, bus=backend.bus)
+    # NOTE: one HTTP client for every receiver call, closed after the dispatcher stops.
+    http = httpx.AsyncClient(follow_redirects=False)
+    backend.on_close_async(http.aclose)
+    service = AlertingService(pool=backend.pool, bus=backend.bus, box=box)
     alerting_pb2_grpc.add_AlertingServiceServicer_to_server(AlertingServicer(service), backend.grpc.server)
     backend.consume(
         stream=topology.REVIEWS.name,
@@ -38,5 +46,10 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         handler=service.handle_case_opened,
         durable="alerting-cases",
     )
+    dispatcher = Dispatcher(
+        pool=backend.pool, box=box, http=http, clock=service.now, link_base=settings.public_base_url,
+        policy_for=service.policy,
+    )
     backend.background(run_trend_schedule(service, interval_seconds=settings.trend_interval_seconds, stop=stop))
+    backend.background(dispatcher.run(stop, settings.dispatch_interval_seconds))
     await backend.run()

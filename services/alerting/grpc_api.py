@@ -44,3 +44,27 @@ class AlertingServicer(alerting_pb2_grpc.AlertingServiceServicer):
     async def EvaluateTrends(self, request: alerting_pb2.EvaluateTrendsRequest, context):
         fired = await self._service.evaluate_trends(request.tenant_id)
         return alerting_pb2.EvaluateTrendsResponse(alerts_fired=fired)
+
+    async def PutReceiver(self, request: alerting_pb2.PutReceiverRequest, context) -> alerting_pb2.Receiver:
+        return await self._service.put_receiver(request.tenant_id, request.name, request.config_json, request.quiet_hours_json)
+
+    async def ListReceivers(self, request: alerting_pb2.ListReceiversRequest, context):
+        return alerting_pb2.ListReceiversResponse(receivers=await self._service.list_receivers(request.tenant_id))
+
+    async def DeleteReceiver(self, request: alerting_pb2.DeleteReceiverRequest, context):
+        await self._service.delete_receiver(request.tenant_id, request.name)
+        return alerting_pb2.DeleteReceiverResponse()
+
+    async def CreateSilence(self, request: alerting_pb2.CreateSilenceRequest, context) -> alerting_pb2.Silence:
+        return await self._service.create_silence(request.tenant_id, request.silence)
+
+    async def ListSilences(self, request: alerting_pb2.ListSilencesRequest, context):
+        return alerting_pb2.ListSilencesResponse(silences=await self._service.list_silences(request.tenant_id))
+
+    async def ExpireSilence(self, request: alerting_pb2.ExpireSilenceRequest, context):
+        await self._service.expire_silence(request.tenant_id, request.silence_id)
+        return alerting_pb2.ExpireSilenceResponse()
+
+    async def ListDeliveries(self, request: alerting_pb2.ListDeliveriesRequest, context):
+        deliveries = await self._service.list_deliveries(request.tenant_id, request.alert_id, request.page_size)
+        return alerting_pb2.ListDeliveriesResponse(deliveries=deliveries)

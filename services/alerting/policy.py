@@ -6,6 +6,8 @@ import zoneinfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from services.alerting.routing import RoutingRules
+
 # NOTE: a marketplace's daily figures are counted in its own time zone. Countries spanning
 # several zones get their largest commercial zone; tenants override per marketplace.
 DEFAULT_TIME_ZONES = {
@@ -100,6 +102,7 @@ class SpikeRules(_Section):
 
 class AlertPolicy(_Section):
     reviews: ReviewRules = Field(default_factory=ReviewRules)
+    routing: RoutingRules = Field(default_factory=RoutingRules)
     baseline: BaselineRules = Field(default_factory=BaselineRules)
     crisis: CrisisRules = Field(default_factory=CrisisRules)
     spikes: SpikeRules = Field(default_factory=SpikeRules)

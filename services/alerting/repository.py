@@ -260,3 +260,193 @@ async def active_scopes(conn: asyncpg.Connection, tenant_id: uuid.UUID, *, since
 async def active_tenants(conn: asyncpg.Connection, *, since: date) -> list[uuid.UUID]:
     rows = await conn.fetch("SELECT DISTINCT tenant_id FROM review_facts WHERE local_day >= $1", since)
     return [r["tenant_id"] for r in rows]
+
+
+# --- receivers, silences, notification pipeline ----------------------------------------------
+
+
+async def put_receiver(
+    conn: asyncpg.Connection, tenant_id: uuid.UUID, name: str, *, kind: str, sealed: bytes, quiet_hours: dict | None
+) -> None:
+    await conn.execute(
+        """INSERT INTO receivers (tenant_id, name, kind, config, quiet_hours) VALUES ($1, $2, $3, $4, $5::jsonb)
+           ON CONFLICT (tenant_id, name) DO UPDATE SET kind = EXCLUDED.kind, config = EXCLUDED.config,
+               quiet_hours = EXCLUDED.quiet_hours, updated_at = now()""",
+        tenant_id,
+        name,
+        kind,
+        sealed,
+        json.dumps(quiet_hours) if quiet_hours else None,
+    )
+
+
+async def get_receiver(conn: asyncpg.Connection, tenant_id: uuid.UUID, name: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM receivers WHERE tenant_id = $1 AND name = $2", tenant_id, name)
+
+
+async def list_receivers(conn: asyncpg.Connection, tenant_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT * FROM receivers WHERE tenant_id = $1 ORDER BY name", tenant_id)
+
+
+async def delete_receiver(conn: asyncpg.Connection, tenant_id: uuid.UUID, name: str) -> bool:
+    return await conn.fetchval("DELETE FROM receivers WHERE tenant_id = $1 AND name = $2 RETURNING true", tenant_id, name) or False
+
+
+async def create_silence(
+    conn: asyncpg.Connection, tenant_id: uuid.UUID, *, matchers: list[str], starts_at: datetime, ends_at: datetime,
+    weekly: dict | None, comment: str, created_by: str,
+) -> asyncpg.Record:
+    return await conn.fetchrow(
+        """INSERT INTO silences (tenant_id, matchers, starts_at, ends_at, weekly, comment, created_by)
+           VALUES ($1, $2::jsonb, $3, $4, $5::jsonb, $6, $7) RETURNING *""",
+        tenant_id, json.dumps(matchers), starts_at, ends_at, json.dumps(weekly) if weekly else None, comment, created_by,
+    )
+
+
+async def silences_in_force(conn: asyncpg.Connection, tenant_id: uuid.UUID, at: datetime) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM silences WHERE tenant_id = $1 AND starts_at <= $2 AND ends_at > $2", tenant_id, at
+    )
+
+
+async def list_silences(conn: asyncpg.Connection, tenant_id: uuid.UUID, at: datetime) -> list[asyncpg.Record]:
+    """Silences not expired yet (in force or scheduled)."""
+    return await conn.fetch("SELECT * FROM silences WHERE tenant_id = $1 AND ends_at > $2 ORDER BY starts_at", tenant_id, at)
+
+
+async def expire_silence(conn: asyncpg.Connection, tenant_id: uuid.UUID, silence_id: uuid.UUID, at: datetime) -> bool:
+    return await conn.fetchval(
+        "UPDATE silences SET ends_at = least(ends_at, $3) WHERE tenant_id = $1 AND id = $2 RETURNING true",
+        tenant_id, silence_id, at,
+    ) or False
+
+
+async def add_to_group(
+    conn: asyncpg.Connection, tenant_id: uuid.UUID, alert_id: uuid.UUID, *, route_path: str, receiver: str,
+    group_key: str, group_wait: float, group_interval: float, repeat_interval: float, escalate_to: list[str],
+    escalate_after: float, now: datetime,
+) -> None:
+    """Puts an alert into its notification group, making the group due after its wait or interval."""
+    group_id = await conn.fetchval(
+        """INSERT INTO notification_groups (tenant_id, route_path, receiver, group_key, group_wait, group_interval,
+                                            repeat_interval, escalate_to, escalate_after, next_flush_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::timestamptz + make_interval(secs => $5))
+           ON CONFLICT (tenant_id, route_path, receiver, group_key) DO UPDATE SET
+               group_wait = EXCLUDED.group_wait, group_interval = EXCLUDED.group_interval,
+               repeat_interval = EXCLUDED.repeat_interval, escalate_to = EXCLUDED.escalate_to,
+               escalate_after = EXCLUDED.escalate_after,
+               next_flush_at = least(
+                   coalesce(notification_groups.next_flush_at, 'infinity'),
+                   CASE WHEN notification_groups.last_flushed_at IS NULL THEN EXCLUDED.next_flush_at
+                        ELSE greatest($10::timestamptz, notification_groups.last_flushed_at + make_interval(secs => EXCLUDED.group_interval))
+                   END)
+           RETURNING id""",
+        tenant_id, route_path, receiver, group_key, group_wait, group_interval, repeat_interval, escalate_to,
+        escalate_after, now,
+    )
+    await conn.execute(
+        "INSERT INTO group_alerts (group_id, alert_id, added_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        group_id, alert_id, now,
+    )
+
+
+async def claim_due_groups(conn: asyncpg.Connection, now: datetime, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT * FROM notification_groups WHERE next_flush_at <= $1
+           ORDER BY next_flush_at LIMIT $2 FOR UPDATE SKIP LOCKED""",
+        now, limit,
+    )
+
+
+async def group_members(conn: asyncpg.Connection, group_id: uuid.UUID) -> list[asyncpg.Record]:
+    """The group's alerts still firing, with whether each was notified."""
+    return await conn.fetch(
+        """SELECT a.*, ga.notified_at FROM group_alerts ga JOIN alerts a ON a.id = ga.alert_id
+           WHERE ga.group_id = $1 AND a.status = 1 ORDER BY a.fired_at""",
+        group_id,
+    )
+
+
+async def firing_alerts(conn: asyncpg.Connection, tenant_id: uuid.UUID, since: datetime) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT * FROM alerts WHERE tenant_id = $1 AND status = 1 AND fired_at >= $2", tenant_id, since)
+
+
+async def mark_notified(
+    conn: asyncpg.Connection, group_id: uuid.UUID, alert_ids: Sequence[uuid.UUID], now: datetime, escalate_at: datetime | None
+) -> None:
+    await conn.execute(
+        """UPDATE group_alerts SET notified_at = coalesce(notified_at, $3), escalate_at = coalesce(escalate_at, $4)
+           WHERE group_id = $1 AND alert_id = ANY($2::uuid[])""",
+        group_id, list(alert_ids), now, escalate_at,
+    )
+
+
+async def reschedule_group(
+    conn: asyncpg.Connection, group_id: uuid.UUID, *, next_flush_at: datetime | None, flushed_at: datetime | None
+) -> None:
+    await conn.execute(
+        """UPDATE notification_groups SET next_flush_at = $2, last_flushed_at = coalesce($3, last_flushed_at)
+           WHERE id = $1""",
+        group_id, next_flush_at, flushed_at,
+    )
+
+
+async def add_delivery(
+    conn: asyncpg.Connection, tenant_id: uuid.UUID, *, receiver: str, kind: str, alert_ids: Sequence[uuid.UUID], now: datetime
+) -> None:
+    await conn.execute(
+        """INSERT INTO deliveries (tenant_id, receiver, kind, alert_ids, next_attempt_at, created_at)
+           VALUES ($1, $2, $3, $4, $5, $5)""",
+        tenant_id, receiver, kind, list(alert_ids), now,
+    )
+
+
+async def claim_due_escalations(conn: asyncpg.Connection, now: datetime, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT ga.group_id, ga.alert_id, ga.escalation_step, g.tenant_id, g.escalate_to, g.escalate_after
+           FROM group_alerts ga JOIN notification_groups g ON g.id = ga.group_id JOIN alerts a ON a.id = ga.alert_id
+           WHERE ga.escalate_at <= $1 AND a.status = 1
+           ORDER BY ga.escalate_at LIMIT $2 FOR UPDATE OF ga SKIP LOCKED""",
+        now, limit,
+    )
+
+
+async def advance_escalation(
+    conn: asyncpg.Connection, group_id: uuid.UUID, alert_id: uuid.UUID, *, step: int, escalate_at: datetime | None
+) -> None:
+    await conn.execute(
+        "UPDATE group_alerts SET escalation_step = $3, escalate_at = $4 WHERE group_id = $1 AND alert_id = $2",
+        group_id, alert_id, step, escalate_at,
+    )
+
+
+async def claim_due_deliveries(conn: asyncpg.Connection, now: datetime, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= $1
+           ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED""",
+        now, limit,
+    )
+
+
+async def alerts_by_id(conn: asyncpg.Connection, alert_ids: Sequence[uuid.UUID]) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT * FROM alerts WHERE id = ANY($1::uuid[]) ORDER BY fired_at", list(alert_ids))
+
+
+async def finish_delivery(
+    conn: asyncpg.Connection, delivery_id: uuid.UUID, *, status: str, error: str, next_attempt_at: datetime | None, now: datetime
+) -> None:
+    await conn.execute(
+        """UPDATE deliveries SET status = $2, attempts = attempts + 1, last_error = $3,
+               next_attempt_at = coalesce($4, next_attempt_at),
+               delivered_at = CASE WHEN $2 = 'delivered' THEN $5 ELSE delivered_at END
+           WHERE id = $1""",
+        delivery_id, status, error, next_attempt_at, now,
+    )
+
+
+async def list_deliveries(conn: asyncpg.Connection, tenant_id: uuid.UUID, *, alert_id: uuid.UUID | None, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT * FROM deliveries WHERE tenant_id = $1 AND ($2::uuid IS NULL OR $2 = ANY(alert_ids))
+           ORDER BY created_at DESC LIMIT $3""",
+        tenant_id, alert_id, limit,
+    )

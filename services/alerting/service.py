@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta, timezone
 
 import asyncpg
 from opentelemetry import trace
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from libs import paging, topology
 from libs.bus import Bus, Delivery
-from libs.errors import FieldViolation, InvalidArgument, NotFound, require_uuid
-from reviewguard.alerting.v1 import alert_pb2
+from libs.crypto import SecretBox
+from libs.errors import FieldViolation, InvalidArgument, NotFound, Unavailable, require_uuid
+from reviewguard.alerting.v1 import alert_pb2, alerting_pb2
 from reviewguard.events.v1 import events_pb2
 from services.alerting import repository, rules, trends
+from services.alerting.delivery import route_alert
 from services.alerting.policy import AlertPolicy
+from services.alerting.receivers import parse_receiver_config
+from services.alerting.routing import Matcher, QuietHours, WeeklyWindow
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -31,10 +37,17 @@ def _utc_now() -> datetime:
 
 
 class AlertingService:
-    def __init__(self, *, pool: asyncpg.Pool, bus: Bus | None = None, clock: Clock = _utc_now) -> None:
+    def __init__(
+        self, *, pool: asyncpg.Pool, bus: Bus | None = None, clock: Clock = _utc_now, box: SecretBox | None = None
+    ) -> None:
         self._pool = pool
         self._bus = bus
         self._clock = clock
+        self._box = box
+
+    def now(self) -> datetime:
+        """The service's clock (injected in tests)."""
+        return self._clock()
 
     # --- policies -------------------------------------------------------------------------
 
@@ -98,21 +111,25 @@ class AlertingService:
                 draft = rules.evaluate_review(review, analysis, policy.reviews)
                 if draft is None:
                     continue
-                row, _ = await repository.insert_or_get(
-                    conn,
-                    tenant_id=tenant,
-                    dedup_key=f"{draft.rule}:{review.id}",
-                    rule=draft.rule,
-                    severity=draft.severity,
-                    review_id=uuid.UUID(review.id),
-                    platform=review.platform,
-                    marketplace=review.marketplace,
-                    product_id=review.product_id,
-                    reasons=draft.reasons,
-                    labels=draft.labels,
-                    scope=f"review:{review.id}",
-                    summary=draft.summary,
-                )
+                async with conn.transaction():
+                    row, new = await repository.insert_or_get(
+                        conn,
+                        tenant_id=tenant,
+                        dedup_key=f"{draft.rule}:{review.id}",
+                        rule=draft.rule,
+                        severity=draft.severity,
+                        review_id=uuid.UUID(review.id),
+                        platform=review.platform,
+                        marketplace=review.marketplace,
+                        product_id=review.product_id,
+                        reasons=draft.reasons,
+                        labels=draft.labels,
+                        scope=f"review:{review.id}",
+                        summary=draft.summary,
+                        fired_at=self._clock(),
+                    )
+                    if new:
+                        await route_alert(conn, repository.to_proto(row), policy, self._clock())
                 fired.append((delivery.context, repository.to_proto(row)))
             await repository.upsert_facts(conn, facts)
         await asyncio.gather(*(self._announce(context, alert) for context, alert in fired))
@@ -190,22 +207,25 @@ class AlertingService:
                 labels = {**finding.labels, "marketplace": marketplace}
                 if store:
                     labels["store"] = store
-                row, new = await repository.insert_or_get(
-                    conn,
-                    tenant_id=tenant,
-                    dedup_key=finding.dedup_key,
-                    rule=finding.rule,
-                    severity=finding.severity,
-                    marketplace=marketplace,
-                    product_id=product,
-                    reasons=[finding.summary],
-                    labels=labels,
-                    scope=finding.scope,
-                    summary=finding.summary,
-                    day=finding.day,
-                )
-                if new:
-                    fired.append(repository.to_proto(row))
+                async with conn.transaction():
+                    row, new = await repository.insert_or_get(
+                        conn,
+                        tenant_id=tenant,
+                        dedup_key=finding.dedup_key,
+                        rule=finding.rule,
+                        severity=finding.severity,
+                        marketplace=marketplace,
+                        product_id=product,
+                        reasons=[finding.summary],
+                        labels=labels,
+                        scope=finding.scope,
+                        summary=finding.summary,
+                        day=finding.day,
+                        fired_at=self._clock(),
+                    )
+                    if new:
+                        await route_alert(conn, repository.to_proto(row), policy, self._clock())
+                        fired.append(repository.to_proto(row))
         await asyncio.gather(*(self._announce(context, alert) for alert in fired))
         if fired:
             log.info("trend alerts fired", extra={"fields": {"tenant": str(tenant), "count": len(fired)}})
@@ -246,6 +266,115 @@ class AlertingService:
             row = await repository.set_status(conn, tenant, alert, status=status, actor=actor, at=self._clock())
         return repository.to_proto(row)
 
+    # --- receivers, silences, deliveries ----------------------------------------------------
+
+    async def put_receiver(self, tenant_id: str, name: str, config_json: str, quiet_hours_json: str) -> alerting_pb2.Receiver:
+        tenant = require_uuid(tenant_id, field="tenant_id")
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}", name or ""):
+            raise InvalidArgument("bad receiver name", [FieldViolation("name", "letters, digits, . _ - (at most 100)")])
+        if self._box is None:
+            raise Unavailable("no encryption key configured; receivers cannot be stored")
+        data = _json_object(config_json, "config")
+        try:
+            config = parse_receiver_config({**data, "name": name})
+            quiet = QuietHours.model_validate(_json_object(quiet_hours_json, "quiet_hours")) if quiet_hours_json else None
+        except ValidationError as error:
+            raise InvalidArgument("invalid receiver; nothing was changed", _violations(error)) from None
+        secrets = config.model_dump(mode="python", exclude={"name"})
+        sealed = self._box.seal(_reveal(secrets))
+        async with self._pool.acquire() as conn:
+            await repository.put_receiver(
+                conn, tenant, name, kind=data.get("kind", ""), sealed=sealed, quiet_hours=quiet.model_dump(mode="json") if quiet else None
+            )
+        return self._receiver_view(name, data.get("kind", ""), config, quiet.model_dump(mode="json") if quiet else None)
+
+    def _receiver_view(self, name: str, kind: str, config, quiet: dict | None) -> alerting_pb2.Receiver:
+        return alerting_pb2.Receiver(
+            name=name,
+            kind=kind,
+            config_json=config.model_dump_json(exclude={"name"}),
+            quiet_hours_json=json.dumps(quiet) if quiet else "",
+        )
+
+    async def list_receivers(self, tenant_id: str) -> list[alerting_pb2.Receiver]:
+        tenant = require_uuid(tenant_id, field="tenant_id")
+        async with self._pool.acquire() as conn:
+            rows = await repository.list_receivers(conn, tenant)
+        views = []
+        for row in rows:
+            config = parse_receiver_config({**self._box.open(row["config"]), "name": row["name"]})
+            views.append(self._receiver_view(row["name"], row["kind"], config, json.loads(row["quiet_hours"]) if row["quiet_hours"] else None))
+        return views
+
+    async def delete_receiver(self, tenant_id: str, name: str) -> None:
+        tenant = require_uuid(tenant_id, field="tenant_id")
+        async with self._pool.acquire() as conn:
+            if not await repository.delete_receiver(conn, tenant, name):
+                raise NotFound(f"receiver {name!r} not found")
+
+    async def create_silence(self, tenant_id: str, silence: alerting_pb2.Silence) -> alerting_pb2.Silence:
+        tenant = require_uuid(tenant_id, field="tenant_id")
+        now = self._clock()
+        bad: list[FieldViolation] = []
+        if not silence.matchers:
+            bad.append(FieldViolation("matchers", "a silence needs at least one matcher"))
+        for i, matcher in enumerate(silence.matchers):
+            try:
+                Matcher.parse(matcher)
+            except ValueError as error:
+                bad.append(FieldViolation(f"matchers[{i}]", str(error)))
+        starts = silence.starts_at.ToDatetime(tzinfo=timezone.utc) if silence.HasField("starts_at") else now
+        if not silence.HasField("ends_at"):
+            bad.append(FieldViolation("ends_at", "is required: every silence expires"))
+            ends = now
+        else:
+            ends = silence.ends_at.ToDatetime(tzinfo=timezone.utc)
+            if ends <= max(starts, now):
+                bad.append(FieldViolation("ends_at", "must be after starts_at and in the future"))
+        weekly = None
+        if silence.weekly_json:
+            try:
+                weekly = WeeklyWindow.model_validate(_json_object(silence.weekly_json, "weekly")).model_dump(mode="json")
+            except ValidationError as error:
+                bad += _violations(error, prefix="weekly")
+        if bad:
+            raise InvalidArgument("invalid silence; nothing was stored", bad)
+        async with self._pool.acquire() as conn:
+            row = await repository.create_silence(
+                conn, tenant, matchers=list(silence.matchers), starts_at=starts, ends_at=ends, weekly=weekly,
+                comment=silence.comment[:500], created_by=silence.created_by[:200],
+            )
+        return _silence_proto(row)
+
+    async def list_silences(self, tenant_id: str) -> list[alerting_pb2.Silence]:
+        tenant = require_uuid(tenant_id, field="tenant_id")
+        async with self._pool.acquire() as conn:
+            return [_silence_proto(r) for r in await repository.list_silences(conn, tenant, self._clock())]
+
+    async def expire_silence(self, tenant_id: str, silence_id: str) -> None:
+        tenant = require_uuid(tenant_id, field="tenant_id")
+        silence = require_uuid(silence_id, field="silence_id")
+        async with self._pool.acquire() as conn:
+            if not await repository.expire_silence(conn, tenant, silence, self._clock()):
+                raise NotFound(f"silence {silence_id} not found")
+
+    async def list_deliveries(self, tenant_id: str, alert_id: str, page_size: int) -> list[alerting_pb2.Delivery]:
+        tenant = require_uuid(tenant_id, field="tenant_id")
+        alert = require_uuid(alert_id, field="alert_id") if alert_id else None
+        async with self._pool.acquire() as conn:
+            rows = await repository.list_deliveries(conn, tenant, alert_id=alert, limit=paging.page_size(page_size))
+        out = []
+        for r in rows:
+            d = alerting_pb2.Delivery(
+                id=str(r["id"]), receiver=r["receiver"], kind=r["kind"], alert_ids=[str(a) for a in r["alert_ids"]],
+                status=r["status"], attempts=r["attempts"], last_error=r["last_error"],
+            )
+            d.created_at.FromDatetime(r["created_at"])
+            if r["delivered_at"]:
+                d.delivered_at.FromDatetime(r["delivered_at"])
+            out.append(d)
+        return out
+
     # --- queries --------------------------------------------------------------------------
 
     async def list(
@@ -284,3 +413,43 @@ class AlertingService:
         if row is None:
             raise NotFound(f"alert {alert_id} not found")
         return repository.to_proto(row)
+
+
+def _json_object(text: str, field: str) -> dict:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidArgument(f"{field} is not valid JSON", [FieldViolation(field, str(error))]) from None
+    if not isinstance(value, dict):
+        raise InvalidArgument(f"{field} must be a JSON object", [FieldViolation(field, "must be a JSON object")])
+    return value
+
+
+def _violations(error: ValidationError, prefix: str = "") -> list[FieldViolation]:
+    return [
+        FieldViolation(".".join(str(p) for p in ([prefix] if prefix else []) + list(e["loc"])) or "body", e["msg"])
+        for e in error.errors()
+    ]
+
+
+def _reveal(value):
+    """A config dump with SecretStr values opened, for sealing (never for logs or responses)."""
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, dict):
+        return {k: _reveal(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_reveal(v) for v in value]
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def _silence_proto(row) -> alerting_pb2.Silence:
+    silence = alerting_pb2.Silence(
+        id=str(row["id"]), matchers=json.loads(row["matchers"]), weekly_json=row["weekly"] or "",
+        comment=row["comment"], created_by=row["created_by"],
+    )
+    silence.starts_at.FromDatetime(row["starts_at"])
+    silence.ends_at.FromDatetime(row["ends_at"])
+    return silence

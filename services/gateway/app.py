@@ -23,7 +23,7 @@ from reviewguard.ingest.v1 import ingest_pb2_grpc
 from reviewguard.nlp.v1 import nlp_pb2_grpc
 from reviewguard.resolution.v1 import resolution_pb2_grpc
 from services.gateway.dependencies import Backends
-from services.gateway.routes import alerts, cases, health, reviews
+from services.gateway.routes import alerts, cases, health, notifications, reviews
 from services.gateway.tenants import MIGRATIONS, SCHEMA
 
 log = logging.getLogger(__name__)
@@ -111,6 +111,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(reviews.router)
     app.include_router(alerts.router)
     app.include_router(cases.router)
+    app.include_router(notifications.router)
 
     @app.exception_handler(grpc.aio.AioRpcError)
     async def _grpc_error(request: Request, error: grpc.aio.AioRpcError) -> JSONResponse:

@@ -91,3 +91,54 @@ async def test_alert_policy_through_the_gateway(system, api_keys, base_url) -> N
         assert (await api.get("/v1/alert-policies")).json()["policy"]["baseline"]["red_daily_drop"] == 0.7
 
         assert (await api.post(f"/v1/alerts/{'0' * 8}-0000-0000-0000-{'0' * 12}/acknowledge")).status_code == 404
+
+
+async def test_a_one_star_review_reaches_a_signed_webhook_within_seconds(system, api_keys, base_url) -> None:
+    """Post → ingest → nlp → alerting → receiver, through the gateway's receiver and routing APIs."""
+    import asyncio as _asyncio
+    import socket
+
+    import uvicorn
+    from starlette.responses import JSONResponse
+
+    from services.alerting.receivers import verify_signature
+    from tests.services.alerting.receivers.fakes import FakeServer
+
+    hook = FakeServer()
+    hook.expect(lambda r: None, default=JSONResponse({"ok": True}))
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    hook.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server = uvicorn.Server(uvicorn.Config(hook, lifespan="off", log_level="warning", access_log=False))
+    task = _asyncio.create_task(server.serve(sockets=[sock]))
+    secret = "e2e-webhook-secret-0001"
+    try:
+        async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {api_keys['acme']}"}, timeout=10) as api:
+            bad = await api.put("/v1/alert-receivers/ops", json={"config": {"kind": "webhook", "url": "not a url", "secret": secret}})
+            assert bad.status_code == 422
+            put = await api.put("/v1/alert-receivers/ops", json={"config": {"kind": "webhook", "url": f"{hook.url}/hook", "secret": secret}})
+            assert put.status_code == 200 and secret not in put.text
+            routing = {"routing": {"route": {"receiver": "ops", "group_wait_seconds": 0}}}
+            assert (await api.put("/v1/alert-policies", json=routing)).status_code == 200
+            review = {
+                "platform": "amazon", "marketplace": "FR", "external_id": "hook-1", "product_id": "B0HOOK",
+                "rating": 1, "title": "Arnaque", "body": "Produit contrefait, il a pris feu au premier usage.",
+                "posted_at": datetime.now(timezone.utc).isoformat(),
+            }
+            review_id = (await api.post("/v1/reviews", json={"reviews": [review]})).json()["ids"][0]
+
+            async def delivered():
+                return [r for r in hook.requests if r.json()["alert"]["review_id"] == review_id]
+
+            (request,) = await eventually(delivered, timeout=30)
+            assert verify_signature(secret, request.headers["x-reviewguard-timestamp"], request.body,
+                                    request.headers["x-reviewguard-signature"], tolerance_s=300)
+            assert request.json()["alert"]["severity"] == "critical"
+            log = (await api.get("/v1/deliveries")).json()
+            assert log[0]["status"] == "delivered" and log[0]["receiver"] == "ops"
+            silence = await api.post("/v1/silences", json={"matchers": ["product_id=B0HOOK"], "ends_at": "2020-01-01T00:00:00Z"})
+            assert silence.status_code == 422
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()

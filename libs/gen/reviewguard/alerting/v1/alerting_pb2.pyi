@@ -1,3 +1,6 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from reviewguard.alerting.v1 import alert_pb2 as _alert_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -86,3 +89,139 @@ class GetAlertRequest(_message.Message):
     tenant_id: str
     alert_id: str
     def __init__(self, tenant_id: _Optional[str] = ..., alert_id: _Optional[str] = ...) -> None: ...
+
+class Receiver(_message.Message):
+    __slots__ = ("name", "kind", "config_json", "quiet_hours_json")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_JSON_FIELD_NUMBER: _ClassVar[int]
+    QUIET_HOURS_JSON_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    kind: str
+    config_json: str
+    quiet_hours_json: str
+    def __init__(self, name: _Optional[str] = ..., kind: _Optional[str] = ..., config_json: _Optional[str] = ..., quiet_hours_json: _Optional[str] = ...) -> None: ...
+
+class PutReceiverRequest(_message.Message):
+    __slots__ = ("tenant_id", "name", "config_json", "quiet_hours_json")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_JSON_FIELD_NUMBER: _ClassVar[int]
+    QUIET_HOURS_JSON_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    name: str
+    config_json: str
+    quiet_hours_json: str
+    def __init__(self, tenant_id: _Optional[str] = ..., name: _Optional[str] = ..., config_json: _Optional[str] = ..., quiet_hours_json: _Optional[str] = ...) -> None: ...
+
+class ListReceiversRequest(_message.Message):
+    __slots__ = ("tenant_id",)
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    def __init__(self, tenant_id: _Optional[str] = ...) -> None: ...
+
+class ListReceiversResponse(_message.Message):
+    __slots__ = ("receivers",)
+    RECEIVERS_FIELD_NUMBER: _ClassVar[int]
+    receivers: _containers.RepeatedCompositeFieldContainer[Receiver]
+    def __init__(self, receivers: _Optional[_Iterable[_Union[Receiver, _Mapping]]] = ...) -> None: ...
+
+class DeleteReceiverRequest(_message.Message):
+    __slots__ = ("tenant_id", "name")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    name: str
+    def __init__(self, tenant_id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class DeleteReceiverResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class Silence(_message.Message):
+    __slots__ = ("id", "matchers", "starts_at", "ends_at", "weekly_json", "comment", "created_by")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    MATCHERS_FIELD_NUMBER: _ClassVar[int]
+    STARTS_AT_FIELD_NUMBER: _ClassVar[int]
+    ENDS_AT_FIELD_NUMBER: _ClassVar[int]
+    WEEKLY_JSON_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    matchers: _containers.RepeatedScalarFieldContainer[str]
+    starts_at: _timestamp_pb2.Timestamp
+    ends_at: _timestamp_pb2.Timestamp
+    weekly_json: str
+    comment: str
+    created_by: str
+    def __init__(self, id: _Optional[str] = ..., matchers: _Optional[_Iterable[str]] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., weekly_json: _Optional[str] = ..., comment: _Optional[str] = ..., created_by: _Optional[str] = ...) -> None: ...
+
+class CreateSilenceRequest(_message.Message):
+    __slots__ = ("tenant_id", "silence")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    SILENCE_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    silence: Silence
+    def __init__(self, tenant_id: _Optional[str] = ..., silence: _Optional[_Union[Silence, _Mapping]] = ...) -> None: ...
+
+class ListSilencesRequest(_message.Message):
+    __slots__ = ("tenant_id",)
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    def __init__(self, tenant_id: _Optional[str] = ...) -> None: ...
+
+class ListSilencesResponse(_message.Message):
+    __slots__ = ("silences",)
+    SILENCES_FIELD_NUMBER: _ClassVar[int]
+    silences: _containers.RepeatedCompositeFieldContainer[Silence]
+    def __init__(self, silences: _Optional[_Iterable[_Union[Silence, _Mapping]]] = ...) -> None: ...
+
+class ExpireSilenceRequest(_message.Message):
+    __slots__ = ("tenant_id", "silence_id")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    SILENCE_ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    silence_id: str
+    def __init__(self, tenant_id: _Optional[str] = ..., silence_id: _Optional[str] = ...) -> None: ...
+
+class ExpireSilenceResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class Delivery(_message.Message):
+    __slots__ = ("id", "receiver", "kind", "alert_ids", "status", "attempts", "last_error", "created_at", "delivered_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    RECEIVER_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    ALERT_IDS_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    DELIVERED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    receiver: str
+    kind: str
+    alert_ids: _containers.RepeatedScalarFieldContainer[str]
+    status: str
+    attempts: int
+    last_error: str
+    created_at: _timestamp_pb2.Timestamp
+    delivered_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., receiver: _Optional[str] = ..., kind: _Optional[str] = ..., alert_ids: _Optional[_Iterable[str]] = ..., status: _Optional[str] = ..., attempts: _Optional[int] = ..., last_error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListDeliveriesRequest(_message.Message):
+    __slots__ = ("tenant_id", "alert_id", "page_size")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    ALERT_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    alert_id: str
+    page_size: int
+    def __init__(self, tenant_id: _Optional[str] = ..., alert_id: _Optional[str] = ..., page_size: _Optional[int] = ...) -> None: ...
+
+class ListDeliveriesResponse(_message.Message):
+    __slots__ = ("deliveries",)
+    DELIVERIES_FIELD_NUMBER: _ClassVar[int]
+    deliveries: _containers.RepeatedCompositeFieldContainer[Delivery]
+    def __init__(self, deliveries: _Optional[_Iterable[_Union[Delivery, _Mapping]]] = ...) -> None: ...

@@ -66,6 +66,41 @@ class AlertingServiceStub:
                 request_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.PutPolicyRequest.SerializeToString,
                 response_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.Policy.FromString,
                 _registered_method=True)
+        self.PutReceiver = channel.unary_unary(
+                '/reviewguard.alerting.v1.AlertingService/PutReceiver',
+                request_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.PutReceiverRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.Receiver.FromString,
+                _registered_method=True)
+        self.ListReceivers = channel.unary_unary(
+                '/reviewguard.alerting.v1.AlertingService/ListReceivers',
+                request_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ListReceiversRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ListReceiversResponse.FromString,
+                _registered_method=True)
+        self.DeleteReceiver = channel.unary_unary(
+                '/reviewguard.alerting.v1.AlertingService/DeleteReceiver',
+                request_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.DeleteReceiverRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.DeleteReceiverResponse.FromString,
+                _registered_method=True)
+        self.CreateSilence = channel.unary_unary(
+                '/reviewguard.alerting.v1.AlertingService/CreateSilence',
+                request_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.CreateSilenceRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.Silence.FromString,
+                _registered_method=True)
+        self.ListSilences = channel.unary_unary(
+                '/reviewguard.alerting.v1.AlertingService/ListSilences',
+                request_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ListSilencesRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ListSilencesResponse.FromString,
+                _registered_method=True)
+        self.ExpireSilence = channel.unary_unary(
+                '/reviewguard.alerting.v1.AlertingService/ExpireSilence',
+                request_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ExpireSilenceRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ExpireSilenceResponse.FromString,
+                _registered_method=True)
+        self.ListDeliveries = channel.unary_unary(
+                '/reviewguard.alerting.v1.AlertingService/ListDeliveries',
+                request_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ListDeliveriesRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ListDeliveriesResponse.FromString,
+                _registered_method=True)
         self.EvaluateTrends = channel.unary_unary(
                 '/reviewguard.alerting.v1.AlertingService/EvaluateTrends',
                 request_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.EvaluateTrendsRequest.SerializeToString,
@@ -116,6 +151,51 @@ class AlertingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PutReceiver(self, request, context):
+        """Receivers: where routed alerts are delivered. Configs are JSON; secrets never come back.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListReceivers(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteReceiver(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateSilence(self, request, context):
+        """Silences mute matching alerts' notifications for a time or on a weekly window.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSilences(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExpireSilence(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDeliveries(self, request, context):
+        """The delivery log: what was sent where, and what is still being retried.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def EvaluateTrends(self, request, context):
         """Evaluates the time-based rules now (normally done on a schedule).
         """
@@ -155,6 +235,41 @@ def add_AlertingServiceServicer_to_server(servicer, server):
                     servicer.PutPolicy,
                     request_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.PutPolicyRequest.FromString,
                     response_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.Policy.SerializeToString,
+            ),
+            'PutReceiver': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutReceiver,
+                    request_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.PutReceiverRequest.FromString,
+                    response_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.Receiver.SerializeToString,
+            ),
+            'ListReceivers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReceivers,
+                    request_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ListReceiversRequest.FromString,
+                    response_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ListReceiversResponse.SerializeToString,
+            ),
+            'DeleteReceiver': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteReceiver,
+                    request_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.DeleteReceiverRequest.FromString,
+                    response_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.DeleteReceiverResponse.SerializeToString,
+            ),
+            'CreateSilence': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateSilence,
+                    request_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.CreateSilenceRequest.FromString,
+                    response_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.Silence.SerializeToString,
+            ),
+            'ListSilences': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSilences,
+                    request_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ListSilencesRequest.FromString,
+                    response_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ListSilencesResponse.SerializeToString,
+            ),
+            'ExpireSilence': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExpireSilence,
+                    request_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ExpireSilenceRequest.FromString,
+                    response_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ExpireSilenceResponse.SerializeToString,
+            ),
+            'ListDeliveries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDeliveries,
+                    request_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ListDeliveriesRequest.FromString,
+                    response_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ListDeliveriesResponse.SerializeToString,
             ),
             'EvaluateTrends': grpc.unary_unary_rpc_method_handler(
                     servicer.EvaluateTrends,
@@ -325,6 +440,195 @@ class AlertingService:
             '/reviewguard.alerting.v1.AlertingService/PutPolicy',
             reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.PutPolicyRequest.SerializeToString,
             reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.Policy.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutReceiver(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.alerting.v1.AlertingService/PutReceiver',
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.PutReceiverRequest.SerializeToString,
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.Receiver.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListReceivers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.alerting.v1.AlertingService/ListReceivers',
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ListReceiversRequest.SerializeToString,
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ListReceiversResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteReceiver(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.alerting.v1.AlertingService/DeleteReceiver',
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.DeleteReceiverRequest.SerializeToString,
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.DeleteReceiverResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateSilence(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.alerting.v1.AlertingService/CreateSilence',
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.CreateSilenceRequest.SerializeToString,
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.Silence.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSilences(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.alerting.v1.AlertingService/ListSilences',
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ListSilencesRequest.SerializeToString,
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ListSilencesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExpireSilence(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.alerting.v1.AlertingService/ExpireSilence',
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ExpireSilenceRequest.SerializeToString,
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ExpireSilenceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDeliveries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.alerting.v1.AlertingService/ListDeliveries',
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ListDeliveriesRequest.SerializeToString,
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ListDeliveriesResponse.FromString,
             options,
             channel_credentials,
             insecure,

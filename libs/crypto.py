@@ -1,0 +1,32 @@
+"""Encryption at rest for credentials (receiver configs, connector tokens): Fernet with key rotation."""
+
+from __future__ import annotations
+
+import json
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+
+class SecretBox:
+    """Encrypts JSON-able values with the first key; decrypts with any (so keys can be rotated)."""
+
+    def __init__(self, keys: list[str]) -> None:
+        if not keys:
+            raise ValueError("no encryption key: set REVIEWGUARD_SECRET_KEYS (Fernet keys, comma-separated)")
+        try:
+            self._fernet = MultiFernet([Fernet(k.strip().encode()) for k in keys])
+        except ValueError:
+            raise ValueError("REVIEWGUARD_SECRET_KEYS holds a key that is not a Fernet key (32 url-safe base64 bytes)") from None
+
+    @staticmethod
+    def new_key() -> str:
+        return Fernet.generate_key().decode()
+
+    def seal(self, value: object) -> bytes:
+        return self._fernet.encrypt(json.dumps(value).encode())
+
+    def open(self, token: bytes) -> object:
+        try:
+            return json.loads(self._fernet.decrypt(token))
+        except InvalidToken:
+            raise ValueError("stored secret cannot be decrypted with the configured keys") from None

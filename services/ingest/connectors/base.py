@@ -1,0 +1,80 @@
+"""The one interface every pull connector implements, and the loop that pages through a source."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, ClassVar
+
+from reviewguard.ingest.v1 import review_pb2
+
+# An opaque, JSON-serialisable position inside one sync run; only the connector that issued it
+# reads it. Stored as-is by whoever persists source state.
+Cursor = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A platform record that could not become a Review (withdrawn, no rating, ...), and why."""
+
+    external_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a source, already mapped.
+
+    Attributes:
+        reviews: reviews posted at or after the sync's `since`, newest first as the platform sent them.
+        next_cursor: where the next page starts; None when the source is caught up to `since`.
+        skipped: records on this page that were seen but could not be mapped.
+    """
+
+    reviews: list[review_pb2.Review]
+    next_cursor: Cursor | None
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+class Connector(abc.ABC):
+    """Pulls one source (a shop, a business unit, a seller account) of one platform.
+
+    Implementations page newest-first and stop once a page reaches reviews older than `since`; a
+    review that moves between pages while paging is seen twice rather than missed (ingest stores each
+    (platform, external_id) once).
+    """
+
+    platform: ClassVar[str]
+
+    @abc.abstractmethod
+    async def fetch_page(self, cursor: Cursor | None, *, since: datetime) -> Page:
+        """The page at `cursor` (the first page when None), holding only reviews posted at or after `since`."""
+
+
+async def sync(
+    connector: Connector, cursor: Cursor | None, since: datetime, *, max_pages: int | None = None
+) -> AsyncIterator[Page]:
+    """Yields pages from `cursor` until the source is caught up or `max_pages` pages were read.
+
+    The caller stores each page's reviews and then its `next_cursor`, so a crash resumes where it
+    stopped. When the last page yielded has a `next_cursor`, the run was cut by `max_pages`.
+    """
+    if since.tzinfo is None:
+        raise ValueError("since must carry a time zone")
+    since = since.astimezone(timezone.utc)
+    pages = 0
+    while True:
+        page = await connector.fetch_page(cursor, since=since)
+        pages += 1
+        yield page
+        cursor = page.next_cursor
+        if cursor is None or (max_pages is not None and pages >= max_pages):
+            return
+
+
+def newest_posted(reviews: list[review_pb2.Review]) -> datetime | None:
+    """The latest posted_at among the reviews, or None for none."""
+    times = [r.posted_at.ToDatetime(tzinfo=timezone.utc) for r in reviews if r.HasField("posted_at")]
+    return max(times) if times else None

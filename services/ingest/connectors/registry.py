@@ -1,0 +1,41 @@
+"""Builds a connector from a stored source row: its kind and its (decrypted) settings dict."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from libs.errors import FieldViolation, InvalidArgument
+from services.ingest.connectors.base import Connector
+from services.ingest.connectors.ebay import EbayConfig, EbayFeedbackConnector
+from services.ingest.connectors.http import RetryPolicy
+from services.ingest.connectors.judgeme import JudgeMeConfig, JudgeMeConnector
+from services.ingest.connectors.trustpilot import TrustpilotConfig, TrustpilotConnector
+
+# kind -> (settings model, connector class)
+KINDS: dict[str, tuple[type[BaseModel], type]] = {
+    "trustpilot": (TrustpilotConfig, TrustpilotConnector),
+    "judgeme": (JudgeMeConfig, JudgeMeConnector),
+    "ebay": (EbayConfig, EbayFeedbackConnector),
+}
+
+
+def parse_config(kind: str, settings: dict[str, Any]) -> BaseModel:
+    """The validated settings of a source kind; InvalidArgument naming each bad field (never its value)."""
+    if kind not in KINDS:
+        raise InvalidArgument(f"unknown source kind {kind!r}", [FieldViolation("kind", f"one of {sorted(KINDS)}")])
+    model = KINDS[kind][0]
+    try:
+        return model.model_validate(settings)
+    except ValidationError as error:
+        # NOTE: pydantic's messages can quote the input; report field and problem type only.
+        violations = [FieldViolation(".".join(map(str, e["loc"])), e["msg"]) for e in error.errors(include_input=False)]
+        raise InvalidArgument(f"invalid settings for a {kind} source", violations) from None
+
+
+def build_connector(kind: str, settings: dict[str, Any], *, client: httpx.AsyncClient, retry: RetryPolicy = RetryPolicy()) -> Connector:
+    """A ready connector for one source row."""
+    config = parse_config(kind, settings)
+    return KINDS[kind][1](config, client=client, retry=retry)

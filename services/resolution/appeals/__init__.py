@@ -1,0 +1,1 @@
+"""Appeals to the platform: eligibility against policy clauses and a letter in the marketplace's language."""

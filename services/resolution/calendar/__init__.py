@@ -1,0 +1,1 @@
+"""Business calendars per market: working hours, public holidays and quiet hours for messages."""

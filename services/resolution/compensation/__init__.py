@@ -1,0 +1,1 @@
+"""Compensation offers from the SPEC ladder, chosen by cost against expected retention."""

@@ -1,0 +1,1 @@
+"""Tamper-evident evidence chain for a case: each item hashed and linked to the one before."""

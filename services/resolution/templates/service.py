@@ -1,0 +1,187 @@
+"""Renders reply templates in a sandbox, picks A/B variants by case, and measures them."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, meta
+from jinja2.sandbox import SandboxedEnvironment
+
+from libs.errors import FieldViolation, InvalidArgument
+from services.resolution.templates.models import (
+    LANGUAGES,
+    PLACEHOLDERS,
+    Outcome,
+    RenderedReply,
+    ReplyTemplate,
+    Scenario,
+    VariantStats,
+)
+
+log = logging.getLogger(__name__)
+
+TEXTS_DIR = Path(__file__).with_name("texts")
+
+
+class TemplateRenderError(InvalidArgument):
+    """A template could not be rendered, e.g. because a placeholder has no value."""
+
+
+def make_environment() -> SandboxedEnvironment:
+    """The Jinja2 environment every buyer-facing text is rendered in.
+
+    Sandboxed because template text may come from tenants; StrictUndefined so that a missing
+    placeholder fails loudly instead of leaving a blank in a message to a buyer.
+    """
+    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+
+
+def placeholders_of(source: str, *, environment: SandboxedEnvironment) -> frozenset[str]:
+    """The variables a template reads."""
+    return frozenset(meta.find_undeclared_variables(environment.parse(source)))
+
+
+def render_source(source: str, *, context: Mapping[str, object], environment: SandboxedEnvironment, allowed: frozenset[str] | None = None) -> str:
+    """Renders Jinja2 `source` with `context`, naming every missing placeholder when one is absent."""
+    try:
+        needed = placeholders_of(source, environment=environment)
+    except TemplateSyntaxError as error:
+        raise TemplateRenderError(f"template syntax error line {error.lineno}: {error.message}") from None
+    if allowed is not None and not needed <= allowed:
+        unknown = ", ".join(sorted(needed - allowed))
+        raise TemplateRenderError(f"template uses unknown placeholder(s): {unknown}", [FieldViolation("template", unknown)])
+    missing = sorted(name for name in needed if context.get(name) in (None, ""))
+    if missing:
+        raise TemplateRenderError(
+            f"missing placeholder value(s): {', '.join(missing)}", [FieldViolation(f"context.{name}", "required") for name in missing]
+        )
+    try:
+        return environment.from_string(source).render(**context).strip()
+    except UndefinedError as error:
+        raise TemplateRenderError(f"template could not be rendered: {error.message}") from None
+
+
+class TemplateLibrary:
+    """All reply templates, compiled once; build with `load_library`."""
+
+    def __init__(self, *, templates: Iterable[ReplyTemplate], environment: SandboxedEnvironment) -> None:
+        self.environment = environment
+        self._templates: dict[tuple[Scenario, str, str], ReplyTemplate] = {}
+        self._compiled: dict[tuple[Scenario, str, str], Template] = {}
+        for template in templates:
+            key = (template.scenario, template.language, template.variant)
+            used = placeholders_of(template.source, environment=environment)
+            if not used <= PLACEHOLDERS:
+                raise ValueError(f"template {key} uses unknown placeholders {sorted(used - PLACEHOLDERS)}")
+            self._templates[key] = template
+            self._compiled[key] = environment.from_string(template.source)
+
+    def get(self, *, scenario: Scenario, language: str, variant: str) -> ReplyTemplate:
+        try:
+            return self._templates[(scenario, language, variant)]
+        except KeyError:
+            raise InvalidArgument(f"no template for {scenario}/{language}/{variant}") from None
+
+    def variants(self, *, scenario: Scenario, language: str) -> tuple[str, ...]:
+        """The variant names of a scenario in a language, sorted."""
+        return tuple(sorted(v for s, lang, v in self._templates if s == scenario and lang == language))
+
+    def __iter__(self):
+        return iter(self._templates.values())
+
+    def __len__(self) -> int:
+        return len(self._templates)
+
+
+def load_library(*, directory: Path = TEXTS_DIR, environment: SandboxedEnvironment | None = None) -> TemplateLibrary:
+    """Reads `<language>.toml` files of `[scenario.variant] body = ...` tables."""
+    env = environment or make_environment()
+    templates = []
+    for path in sorted(directory.glob("*.toml")):
+        language = path.stem
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        for scenario_name, variants in data.items():
+            scenario = Scenario(scenario_name)
+            for variant, spec in variants.items():
+                templates.append(ReplyTemplate(scenario=scenario, language=language, variant=variant, source=spec["body"]))
+    return TemplateLibrary(templates=templates, environment=env)
+
+
+def resolve_language(language: str) -> str:
+    """The template language for a tag such as "de-AT" or "zh_Hans"; unsupported ones are refused."""
+    base = language.replace("_", "-").split("-", 1)[0].lower()
+    if base not in LANGUAGES:
+        raise InvalidArgument(f"no templates in language {language!r}", [FieldViolation("language", f"one of {', '.join(LANGUAGES)}")])
+    return base
+
+
+def choose_variant(*, case_id: str, scenario: Scenario, variants: tuple[str, ...]) -> str:
+    """The variant a case gets: a stable hash of case and scenario, so a retry sends the same text."""
+    if not variants:
+        raise InvalidArgument(f"no variants for {scenario}")
+    digest = hashlib.sha256(f"{case_id}:{scenario}".encode()).digest()
+    return sorted(variants)[int.from_bytes(digest[:8], "big") % len(variants)]
+
+
+def render(
+    *,
+    library: TemplateLibrary,
+    scenario: Scenario | str,
+    language: str,
+    case_id: str,
+    context: Mapping[str, object],
+    variant: str | None = None,
+) -> RenderedReply:
+    """The reply for a case: its A/B variant of the scenario's template, filled with `context`.
+
+    Raises:
+        TemplateRenderError: a placeholder (buyer_name, product_name, order_id, seller_name) is missing.
+    """
+    scenario = Scenario(scenario)
+    lang = resolve_language(language)
+    chosen = variant or choose_variant(case_id=case_id, scenario=scenario, variants=library.variants(scenario=scenario, language=lang))
+    template = library.get(scenario=scenario, language=lang, variant=chosen)
+    text = render_source(template.source, context=context, environment=library.environment, allowed=PLACEHOLDERS)
+    return RenderedReply(case_id=case_id, scenario=scenario, language=lang, variant=chosen, text=text)
+
+
+def record_outcome(
+    *,
+    outcomes: tuple[Outcome, ...],
+    reply: RenderedReply,
+    responded: bool,
+    resolved: bool,
+) -> tuple[Outcome, ...]:
+    """The outcomes with this reply's result added (a new tuple; the caller stores it)."""
+    outcome = Outcome(
+        case_id=reply.case_id, scenario=reply.scenario, language=reply.language, variant=reply.variant, responded=responded, resolved=resolved
+    )
+    return (*outcomes, outcome)
+
+
+def variant_stats(
+    *, outcomes: Iterable[Outcome], scenario: Scenario | str | None = None, language: str | None = None
+) -> dict[str, VariantStats]:
+    """Per-variant response and resolution rates, optionally for one scenario and language.
+
+    A case counts once: its last recorded outcome wins, since a case is first "responded" and
+    later "resolved".
+    """
+    latest: dict[str, Outcome] = {}
+    for outcome in outcomes:
+        if scenario is not None and outcome.scenario != Scenario(scenario):
+            continue
+        if language is not None and outcome.language != language:
+            continue
+        latest[outcome.case_id] = outcome
+    counts: dict[str, list[int]] = {}
+    for outcome in latest.values():
+        row = counts.setdefault(outcome.variant, [0, 0, 0])
+        row[0] += 1
+        row[1] += outcome.responded or outcome.resolved
+        row[2] += outcome.resolved
+    return {v: VariantStats(variant=v, sent=s, responded=r, resolved=d) for v, (s, r, d) in sorted(counts.items())}
