@@ -94,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         "texts": len(texts),
         "mean_chars": round(sum(map(len, texts)) / len(texts), 1),
         "cpu_count": os.cpu_count(),
+        # NOTE: the machine may be shared; a load near the core count means the 2-thread rows are pessimistic.
+        "loadavg_1m_at_start": round(os.getloadavg()[0], 2),
         "python": platform.python_version(),
         "model_reviews_per_s": {
             "1_thread": round(rate(m1.predict, texts, a.seconds)),

@@ -10,6 +10,7 @@ which shows what the REST layer costs. Figures go to bench/results/pipeline.json
 from __future__ import annotations
 
 import asyncio
+import os
 import json
 import platform
 import statistics
@@ -140,7 +141,7 @@ def main() -> None:
             alerting_port=free_port(), resolution_port=free_port(), gateway_port=free_port(),
             nlp_languages="en,de,fr,es,it,ja,zh",
         )
-        system = LocalSystem(settings=settings, log_dir=root / "logs", restart_crashed=False)
+        system = LocalSystem(settings=settings, log_dir=Path(os.environ.get("REVIEWGUARD_BENCH_LOGS", root / "logs")), restart_crashed=False)
         system.start_infrastructure()
         try:
             system.start_services()

@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     # Base URL people open from a notification's link.
     public_base_url: str = "http://127.0.0.1:8080"
     # How often the alerting dispatcher flushes groups, escalates and delivers.
-    dispatch_interval_seconds: float = 1.0
+    dispatch_interval_seconds: float = 0.25
 
     # Demo tenant created by `reviewguard run`.
     demo_api_key: SecretStr | None = None

@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 # Deliveries that failed transiently wait this long at most before their next try.
 MAX_RETRY_DELAY = timedelta(hours=1)
 MAX_ALERTS_PER_MESSAGE = 10
+GROUPS_PER_ROUND = 200
+DELIVERIES_PER_ROUND = 100
 
 
 async def route_alert(conn: asyncpg.Connection, alert: alert_pb2.Alert, policy: AlertPolicy, now: datetime) -> int:
@@ -111,10 +113,15 @@ class Dispatcher:
 
     async def run(self, stop: asyncio.Event, interval_seconds: float) -> None:
         while not stop.is_set():
+            busy = False
             try:
-                await self.run_once()
+                counts = await self.run_once()
+                # NOTE: a full round means more is waiting: go again at once instead of sleeping.
+                busy = counts["flushed"] >= GROUPS_PER_ROUND or counts["attempted"] >= DELIVERIES_PER_ROUND
             except Exception:  # noqa: BLE001 - the next tick tries again; nothing is lost
                 log.exception("dispatch round failed")
+            if busy:
+                continue
             try:
                 await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
             except TimeoutError:
@@ -124,26 +131,38 @@ class Dispatcher:
         """One round: flush groups, escalate, deliver. Returns counts (for tests and logs)."""
         flushed = await self._flush_groups()
         escalated = await self._escalate()
-        delivered = await self._deliver()
-        return {"flushed": flushed, "escalated": escalated, "delivered": delivered}
+        attempted, delivered = await self._deliver()
+        return {"flushed": flushed, "escalated": escalated, "attempted": attempted, "delivered": delivered}
 
     async def _flush_groups(self) -> int:
         now = self._clock()
-        created = 0
+        flushed = 0
+        # NOTE: what every group of a tenant is judged against is loaded once per round.
+        context: dict[uuid.UUID, tuple[AlertPolicy, list[dict[str, str]], list[asyncpg.Record]]] = {}
         async with self._pool.acquire() as conn, conn.transaction():
-            for group in await repository.claim_due_groups(conn, now, 100):
-                created += await self._flush(conn, group, now)
-        return created
+            for group in await repository.claim_due_groups(conn, now, GROUPS_PER_ROUND):
+                tenant = group["tenant_id"]
+                if tenant not in context:
+                    policy = await self._policy_for(tenant, conn)
+                    sources = [
+                        routing.alert_labels(repository.to_proto(r))
+                        for r in await repository.firing_alerts(conn, tenant, now - timedelta(days=7))
+                    ]
+                    sources = [labels for labels in sources if routing.could_inhibit(labels, policy.routing.inhibit_rules)]
+                    context[tenant] = (policy, sources, await repository.silences_in_force(conn, tenant, now))
+                await self._flush(conn, group, now, *context[tenant])
+                flushed += 1
+        return flushed
 
-    async def _flush(self, conn: asyncpg.Connection, group: asyncpg.Record, now: datetime) -> int:
+    async def _flush(
+        self, conn: asyncpg.Connection, group: asyncpg.Record, now: datetime, policy: AlertPolicy,
+        firing: list[dict[str, str]], silences: list[asyncpg.Record],
+    ) -> int:
         tenant = group["tenant_id"]
-        policy: AlertPolicy = await self._policy_for(tenant, conn)
         members = await repository.group_members(conn, group["id"])
         if not members:
             await repository.reschedule_group(conn, group["id"], next_flush_at=None, flushed_at=None)
             return 0
-        firing = [routing.alert_labels(repository.to_proto(r)) for r in await repository.firing_alerts(conn, tenant, now - timedelta(days=7))]
-        silences = await repository.silences_in_force(conn, tenant, now)
         sendable, held = [], []
         for row in members:
             labels = routing.alert_labels(repository.to_proto(row))
@@ -199,40 +218,49 @@ class Dispatcher:
                 count += 1
         return count
 
-    async def _deliver(self) -> int:
-        sent = 0
-        async with self._pool.acquire() as conn, conn.transaction():
-            for delivery in await repository.claim_due_deliveries(conn, self._clock(), 20):
-                sent += await self._send(conn, delivery)
-        return sent
-
-    async def _send(self, conn: asyncpg.Connection, delivery: asyncpg.Record) -> int:
+    async def _deliver(self) -> tuple[int, int]:
+        """Sends due deliveries concurrently; returns (attempted, delivered)."""
         now = self._clock()
-        stored = await repository.get_receiver(conn, delivery["tenant_id"], delivery["receiver"])
-        if stored is None:
-            await repository.finish_delivery(
-                conn, delivery["id"], status="pending", error="receiver not configured",
-                next_attempt_at=now + self._backoff(delivery["attempts"]), now=now,
+        async with self._pool.acquire() as conn, conn.transaction():
+            due = await repository.claim_due_deliveries(conn, now, DELIVERIES_PER_ROUND)
+            if not due:
+                return 0, 0
+            receivers = {}
+            for key in {(d["tenant_id"], d["receiver"]) for d in due}:
+                receivers[key] = await repository.get_receiver(conn, *key)
+            alerts = {
+                r["id"]: repository.to_proto(r)
+                for r in await repository.alerts_by_id(conn, list({a for d in due for a in d["alert_ids"]}))
+            }
+            outcomes = await asyncio.gather(
+                *(self._send(d, receivers[(d["tenant_id"], d["receiver"])], alerts) for d in due)
             )
-            return 0
+            for delivery, (status, error, retry_after) in zip(due, outcomes):
+                next_at = None
+                if status == "pending":
+                    next_at = now + (timedelta(seconds=retry_after) if retry_after else self._backoff(delivery["attempts"]))
+                await repository.finish_delivery(conn, delivery["id"], status=status, error=error, next_attempt_at=next_at, now=now)
+        return len(due), sum(1 for status, _, _ in outcomes if status == "delivered")
+
+    async def _send(self, delivery: asyncpg.Record, stored: asyncpg.Record | None, alerts: dict) -> tuple[str, str, float | None]:
+        """One delivery attempt: (new status, error text, server-requested retry delay)."""
+        if stored is None:
+            return "pending", "receiver not configured", None
         try:
             config = parse_receiver_config({**self._box.open(stored["config"]), "name": stored["name"]})
         except (ValidationError, ValueError) as error:
-            await repository.finish_delivery(conn, delivery["id"], status="failed", error=f"bad receiver config: {error.__class__.__name__}", next_attempt_at=None, now=now)
-            return 0
-        alerts = [repository.to_proto(r) for r in await repository.alerts_by_id(conn, delivery["alert_ids"])]
-        notification = self._notification(alerts, language=config.language or "en", kind=delivery["kind"])
+            return "failed", f"bad receiver config: {error.__class__.__name__}", None
+        batch = [alerts[a] for a in delivery["alert_ids"] if a in alerts]
+        if not batch:
+            return "failed", "alerts no longer exist", None
+        notification = self._notification(batch, language=config.language or "en", kind=delivery["kind"])
         result = await build_receiver(config, http=self._http, sleep=self._sleep).send(notification)
         if result.status is DeliveryStatus.OK:
-            await repository.finish_delivery(conn, delivery["id"], status="delivered", error="", next_attempt_at=None, now=now)
-            return 1
+            return "delivered", "", None
         if result.status is DeliveryStatus.PERMANENT_FAILURE:
             log.error("delivery refused by receiver", extra={"fields": {"receiver": stored["name"], "error": result.error}})
-            await repository.finish_delivery(conn, delivery["id"], status="failed", error=result.error or "", next_attempt_at=None, now=now)
-            return 0
-        wait = timedelta(seconds=result.retry_after) if result.retry_after else self._backoff(delivery["attempts"])
-        await repository.finish_delivery(conn, delivery["id"], status="pending", error=result.error or "", next_attempt_at=now + wait, now=now)
-        return 0
+            return "failed", result.error or "", None
+        return "pending", result.error or "", result.retry_after
 
     @staticmethod
     def _backoff(attempts: int) -> timedelta:

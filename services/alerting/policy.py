@@ -107,6 +107,9 @@ class AlertPolicy(_Section):
     crisis: CrisisRules = Field(default_factory=CrisisRules)
     spikes: SpikeRules = Field(default_factory=SpikeRules)
     time_zones: dict[str, str] = Field(default_factory=dict, description="marketplace → IANA zone overrides")
+    judge_days_back: int = Field(
+        7, ge=1, le=90, description="trends are judged for days this recent; older imported history never alerts"
+    )
 
     @field_validator("time_zones")
     @classmethod

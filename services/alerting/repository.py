@@ -63,12 +63,16 @@ async def insert_or_get(
     fired_at: datetime | None = None,
 ) -> tuple[asyncpg.Record, bool]:
     """Stores an alert once per (tenant, dedup_key); returns the stored row and whether it is new."""
+    # NOTE: the alert and its "fired" history entry are written in one round trip.
     row = await conn.fetchrow(
-        """INSERT INTO alerts (tenant_id, dedup_key, rule, severity, review_id, platform, marketplace,
-                               product_id, reasons, labels, scope, summary, day, fired_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13, coalesce($14, now()))
-           ON CONFLICT (tenant_id, dedup_key) DO NOTHING
-           RETURNING *""",
+        """WITH fired AS (
+               INSERT INTO alerts (tenant_id, dedup_key, rule, severity, review_id, platform, marketplace,
+                                   product_id, reasons, labels, scope, summary, day, fired_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13, coalesce($14, now()))
+               ON CONFLICT (tenant_id, dedup_key) DO NOTHING
+               RETURNING *),
+           logged AS (INSERT INTO alert_events (alert_id, at, action) SELECT id, fired_at, 'fired' FROM fired)
+           SELECT * FROM fired""",
         tenant_id,
         dedup_key,
         rule,
@@ -85,7 +89,6 @@ async def insert_or_get(
         fired_at,
     )
     if row is not None:
-        await conn.execute("INSERT INTO alert_events (alert_id, action) VALUES ($1, 'fired')", row["id"])
         return row, True
     existing = await conn.fetchrow("SELECT * FROM alerts WHERE tenant_id = $1 AND dedup_key = $2", tenant_id, dedup_key)
     return existing, False
@@ -198,40 +201,46 @@ async def upsert_facts(conn: asyncpg.Connection, facts: Sequence[dict]) -> None:
 
 
 async def daily_figures(
-    conn: asyncpg.Connection, tenant_id: uuid.UUID, *, kind: str, value: str, first: date, last: date, negative_max: int
-) -> dict[date, DayFigure]:
+    conn: asyncpg.Connection, tenant_id: uuid.UUID, *, kind: str, values: Sequence[str], first: date, last: date,
+    negative_max: int,
+) -> dict[str, dict[date, DayFigure]]:
+    """Each scope value's daily figures between two days, in one query for all values."""
     column = SCOPE_COLUMNS[kind]
     rows = await conn.fetch(
-        f"""SELECT local_day, count(*) AS reviews, sum(rating) AS rating_sum,
+        f"""SELECT {column} AS value, local_day, count(*) AS reviews, sum(rating) AS rating_sum,
                    count(*) FILTER (WHERE rating <= $5) AS negatives
             FROM review_facts
-            WHERE tenant_id = $1 AND {column} = $2 AND local_day BETWEEN $3 AND $4 AND NOT competitor
-            GROUP BY local_day""",
+            WHERE tenant_id = $1 AND {column} = ANY($2::text[]) AND local_day BETWEEN $3 AND $4 AND NOT competitor
+            GROUP BY {column}, local_day""",
         tenant_id,
-        value,
+        list(values),
         first,
         last,
         negative_max,
     )
-    return {r["local_day"]: DayFigure(r["reviews"], r["rating_sum"], r["negatives"]) for r in rows}
+    figures: dict[str, dict[date, DayFigure]] = defaultdict(dict)
+    for r in rows:
+        figures[r["value"]][r["local_day"]] = DayFigure(r["reviews"], r["rating_sum"], r["negatives"])
+    return figures
 
 
 async def aspect_counts(
-    conn: asyncpg.Connection, tenant_id: uuid.UUID, *, marketplace: str, first: date, last: date
-) -> dict[str, dict[date, int]]:
+    conn: asyncpg.Connection, tenant_id: uuid.UUID, *, marketplaces: Sequence[str], first: date, last: date
+) -> dict[str, dict[str, dict[date, int]]]:
+    """marketplace → aspect → day → reviews mentioning it."""
     rows = await conn.fetch(
-        """SELECT aspect, local_day, count(*) AS n
+        """SELECT marketplace, aspect, local_day, count(*) AS n
            FROM review_facts, unnest(aspects) AS aspect
-           WHERE tenant_id = $1 AND marketplace = $2 AND local_day BETWEEN $3 AND $4 AND NOT competitor
-           GROUP BY aspect, local_day""",
+           WHERE tenant_id = $1 AND marketplace = ANY($2::text[]) AND local_day BETWEEN $3 AND $4 AND NOT competitor
+           GROUP BY marketplace, aspect, local_day""",
         tenant_id,
-        marketplace,
+        list(marketplaces),
         first,
         last,
     )
-    counts: dict[str, dict[date, int]] = defaultdict(dict)
+    counts: dict[str, dict[str, dict[date, int]]] = defaultdict(lambda: defaultdict(dict))
     for r in rows:
-        counts[r["aspect"]][r["local_day"]] = r["n"]
+        counts[r["marketplace"]][r["aspect"]][r["local_day"]] = r["n"]
     return counts
 
 

@@ -191,6 +191,11 @@ def destinations(root: Route, labels: dict[str, str]) -> list[Destination]:
     return walk(root, "root", {})
 
 
+def could_inhibit(labels: dict[str, str], rules: list[InhibitRule]) -> bool:
+    """True when the alert is the source side of some inhibit rule (only those need loading)."""
+    return any(matches_all(rule.source, labels) for rule in rules)
+
+
 def inhibited(target: dict[str, str], firing: list[dict[str, str]], rules: list[InhibitRule]) -> bool:
     """True when a firing alert mutes `target` under one of the rules."""
     for rule in rules:

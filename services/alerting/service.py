@@ -87,7 +87,9 @@ class AlertingService:
         assert self._bus is not None, "handle_analyzed needs a bus"
         fired: list[tuple[object, alert_pb2.Alert]] = []
         touched: dict[uuid.UUID, set[tuple[date, str, str, str]]] = {}
-        async with self._pool.acquire() as conn:
+        # NOTE: one transaction for the batch: on failure it is redelivered whole, and every write
+        # in it is idempotent.
+        async with self._pool.acquire() as conn, conn.transaction():
             policies: dict[uuid.UUID, AlertPolicy] = {}
             facts = []
             for delivery in batch:
@@ -111,25 +113,24 @@ class AlertingService:
                 draft = rules.evaluate_review(review, analysis, policy.reviews)
                 if draft is None:
                     continue
-                async with conn.transaction():
-                    row, new = await repository.insert_or_get(
-                        conn,
-                        tenant_id=tenant,
-                        dedup_key=f"{draft.rule}:{review.id}",
-                        rule=draft.rule,
-                        severity=draft.severity,
-                        review_id=uuid.UUID(review.id),
-                        platform=review.platform,
-                        marketplace=review.marketplace,
-                        product_id=review.product_id,
-                        reasons=draft.reasons,
-                        labels=draft.labels,
-                        scope=f"review:{review.id}",
-                        summary=draft.summary,
-                        fired_at=self._clock(),
-                    )
-                    if new:
-                        await route_alert(conn, repository.to_proto(row), policy, self._clock())
+                row, new = await repository.insert_or_get(
+                    conn,
+                    tenant_id=tenant,
+                    dedup_key=f"{draft.rule}:{review.id}",
+                    rule=draft.rule,
+                    severity=draft.severity,
+                    review_id=uuid.UUID(review.id),
+                    platform=review.platform,
+                    marketplace=review.marketplace,
+                    product_id=review.product_id,
+                    reasons=draft.reasons,
+                    labels=draft.labels,
+                    scope=f"review:{review.id}",
+                    summary=draft.summary,
+                    fired_at=self._clock(),
+                )
+                if new:
+                    await route_alert(conn, repository.to_proto(row), policy, self._clock())
                 fired.append((delivery.context, repository.to_proto(row)))
             await repository.upsert_facts(conn, facts)
         await asyncio.gather(*(self._announce(context, alert) for context, alert in fired))
@@ -163,15 +164,34 @@ class AlertingService:
     async def _judge(self, tenant: uuid.UUID, scopes: Iterable[tuple[date, str, str, str]], policy: AlertPolicy, *, context) -> int:
         """Judges baselines, crisis levels and aspect spikes for the given (day, marketplace, store,
         product) combinations; stores and announces new findings."""
-        scopes = set(scopes)
+        now = self._clock()
+        # NOTE: only recent days are judged: importing a year of history must not fire a year of alerts.
+        scopes = {
+            s for s in scopes
+            if s[0] >= now.astimezone(policy.time_zone(s[1])).date() - timedelta(days=policy.judge_days_back)
+        }
         if not scopes:
             return 0
-        b, c, s = policy.baseline, policy.crisis, policy.spikes
+        b, c, sp = policy.baseline, policy.crisis, policy.spikes
         findings: list[tuple[trends.Finding, str, str, str]] = []
+        first_day = min(day for day, *_ in scopes)
+        last_day = max(day for day, *_ in scopes)
+        span = max(b.history_days, c.level1_trailing_days, c.level2_days)
         async with self._pool.acquire() as conn:
-            earliest = min(day for day, *_ in scopes)
             core = set(c.core_products) or set(
-                await repository.busiest_products(conn, tenant, since=earliest - timedelta(days=30), limit=c.core_top_n)
+                await repository.busiest_products(conn, tenant, since=first_day - timedelta(days=30), limit=c.core_top_n)
+            )
+            # NOTE: one query per scope kind for the whole batch, not one per scope and day.
+            figures = {
+                kind: await repository.daily_figures(
+                    conn, tenant, kind=kind, values=sorted({s[index] for s in scopes}),
+                    first=first_day - timedelta(days=span), last=last_day, negative_max=c.negative_max_rating,
+                )
+                for kind, index in (("marketplace", 1), ("store", 2), ("product", 3))
+            }
+            aspects = await repository.aspect_counts(
+                conn, tenant, marketplaces=sorted({s[1] for s in scopes}),
+                first=first_day - timedelta(days=sp.history_days), last=last_day,
             )
             checked: set[tuple[str, str, date]] = set()
             for day, marketplace, store, product in sorted(scopes):
@@ -179,27 +199,20 @@ class AlertingService:
                     if (kind, value, day) in checked:
                         continue
                     checked.add((kind, value, day))
-                    span = max(b.history_days, c.level1_trailing_days, c.level2_days)
-                    figures = await repository.daily_figures(
-                        conn, tenant, kind=kind, value=value, first=day - timedelta(days=span), last=day,
-                        negative_max=c.negative_max_rating,
-                    )
+                    series = figures[kind].get(value, {})
                     scope = f"{kind}:{value}"
                     candidates = []
                     if kind in b.scopes:
-                        candidates.append(trends.judge_baseline(figures, day, scope, b))
+                        candidates.append(trends.judge_baseline(series, day, scope, b))
                     if kind == "marketplace":
-                        candidates.append(trends.judge_level1(figures, day, scope, c) or trends.judge_level3(figures, day, scope, c))
+                        candidates.append(trends.judge_level1(series, day, scope, c) or trends.judge_level3(series, day, scope, c))
                     if kind == "product" and value in core:
-                        candidates.append(trends.judge_level2(figures, day, scope, c))
+                        candidates.append(trends.judge_level2(series, day, scope, c))
                     findings += [(f, marketplace, store, product if kind == "product" else "") for f in candidates if f]
                 if ("aspects", marketplace, day) not in checked:
                     checked.add(("aspects", marketplace, day))
-                    counts = await repository.aspect_counts(
-                        conn, tenant, marketplace=marketplace, first=day - timedelta(days=s.history_days), last=day
-                    )
-                    for aspect, by_day in counts.items():
-                        spike = trends.judge_spike(by_day, day, f"marketplace:{marketplace}", aspect, s)
+                    for aspect, by_day in aspects.get(marketplace, {}).items():
+                        spike = trends.judge_spike(by_day, day, f"marketplace:{marketplace}", aspect, sp)
                         if spike:
                             findings.append((spike, marketplace, "", ""))
             fired = []

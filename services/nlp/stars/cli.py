@@ -12,6 +12,7 @@ from .data import LANGS, InputError, iter_jsonl
 
 log = logging.getLogger(__name__)
 
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="reviewguard nlp", description="Multilingual 1-5 star / negative-sentiment model")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -25,6 +26,13 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--epochs", type=int, default=None)
     t.add_argument("--no-baseline", action="store_true", help="skip training the scikit-learn baseline")
 
+    o = sub.add_parser("retrain", help='train on your own labelled reviews: jsonl of {"text", "stars", ["lang"]}')
+    o.add_argument("--input", type=Path, required=True)
+    o.add_argument("--out", type=Path, required=True)
+    o.add_argument("--seed", type=int, default=13)
+    o.add_argument("--epochs", type=int, default=None)
+    o.add_argument("--holdout", type=float, default=0.1, help="fraction held out per (lang, stars) for metrics")
+
     e = sub.add_parser("eval", help="held-out metrics of the model next to the baseline trained in the same run")
     e.add_argument("--data", type=Path, required=True)
     e.add_argument("--model", type=Path, default=None, help="evaluate this model.onnx instead of training one")
@@ -33,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--max-per-lang", type=int, default=None)
     e.add_argument("--epochs", type=int, default=None)
 
-    r = sub.add_parser("predict", help="score a jsonl file of {\"text\": ...} objects")
+    r = sub.add_parser("predict", help='score a jsonl file of {"text": ...} objects')
     r.add_argument("--input", type=Path, required=True)
     r.add_argument("--output", type=Path, required=True)
     r.add_argument("--model", type=Path, default=None)
@@ -53,6 +61,21 @@ def _cmd_train(a: argparse.Namespace) -> int:
         max_per_lang=a.max_per_lang,
         epochs=a.epochs,
         with_baseline=not a.no_baseline,
+    )
+    if "holdout" in res.metrics:
+        print(format_table(res.metrics["holdout"]))
+    print(f"model: {res.model_path}\nmetrics: {res.metrics_path}")
+    return 0
+
+
+def _cmd_retrain(a: argparse.Namespace) -> int:
+    from .evaluate import format_table
+    from .train import train_from_records
+
+    # NOTE: read and validate everything first so a bad line stops before any training.
+    records = [(o["text"], o["stars"], o.get("lang") or "xx") for _, o in iter_jsonl(a.input, require_stars=True)]
+    res = train_from_records(
+        records, a.out, seed=a.seed, epochs=a.epochs, holdout=a.holdout, source=f"operator file {a.input.name}"
     )
     if "holdout" in res.metrics:
         print(format_table(res.metrics["holdout"]))
@@ -103,7 +126,7 @@ def _cmd_predict(a: argparse.Namespace) -> int:
             chunk = rows[i : i + a.batch_size]
             probs = model.predict([o["text"] for o in chunk])
             neg = negative_score(probs)
-            for obj, p, ng in zip(chunk, probs, neg):
+            for obj, p, ng in zip(chunk, probs, neg, strict=True):
                 rec = dict(obj)
                 rec["stars"] = int(p.argmax()) + 1
                 rec["star_probs"] = [round(float(x), 6) for x in p]
@@ -119,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        return {"train": _cmd_train, "eval": _cmd_eval, "predict": _cmd_predict}[args.cmd](args)
+        return {"train": _cmd_train, "retrain": _cmd_retrain, "eval": _cmd_eval, "predict": _cmd_predict}[args.cmd](
+            args
+        )
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -76,6 +76,6 @@ def split_holdout(reviews: list[Review], frac: float = 0.1, seed: int = 13) -> t
         idx = np.asarray(groups[key])
         k = int(round(len(idx) * frac))
         held[rng.permutation(idx)[:k]] = True
-    train = [r for r, h in zip(reviews, held) if not h]
-    test = [r for r, h in zip(reviews, held) if h]
+    train = [r for r, h in zip(reviews, held, strict=True) if not h]
+    test = [r for r, h in zip(reviews, held, strict=True) if h]
     return train, test

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .features import FeatureConfig
+from .features import N_VIEWS, FeatureConfig
 from .network import N_CLASSES, NetConfig, Params
 
 log = logging.getLogger(__name__)
 
 OPSET = 17
-INPUT_IDS, INPUT_SEG, INPUT_WEIGHTS, OUTPUT_PROBS = "ids", "seg", "weights", "probs"
+INPUT_IDS, INPUT_KEY, INPUT_WEIGHTS, OUTPUT_PROBS = "ids", "key", "weights", "probs"
 
 
 def quantise_columns(emb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -44,7 +44,10 @@ def export_onnx(
     version: str,
     extra_meta: dict[str, str] | None = None,
 ) -> None:
-    """Write the ONNX model: inputs ids[N], seg[N] (int64), weights[B] (float) -> probs[B, 5].
+    """Write the ONNX model: ids[N], key[N] (int64), weights[B*3] (float) -> probs[B, 5].
+
+    key = text index * N_VIEWS + view of each n-gram; weights = pooling weight per (text, view)
+    (features.view_weights).
 
     Several members (e.g. a deep net and a linear model) share one scatter-add over the
     n-grams; their softmax outputs are averaged.
@@ -68,39 +71,51 @@ def export_onnx(
     width = 0
     for i, m in enumerate(members):
         d = m.w1.shape[0]
-        q, scale = quantise_columns(m.emb)
+        # NOTE: a deep-only member never trains its linear columns (all zero): leave them out.
+        has_wide = bool(np.any(m.emb[:, d:]))
+        q, scale = quantise_columns(m.emb if has_wide else m.emb[:, :d])
         tables.append(q)
         scales.append(scale)
-        slices.append((i, width, width + d, width + d))
-        width += m.emb.shape[1]
+        slices.append((i, width, width + d, width + d if has_wide else None))
+        width += q.shape[1]
     inits += [
         numpy_helper.from_array(np.concatenate(tables, axis=1), "emb_q"),
         numpy_helper.from_array(np.concatenate(scales)[None, :], "col_scale"),
         numpy_helper.from_array(np.array([width], dtype=np.int64), "width"),
     ]
+    inits += [
+        numpy_helper.from_array(np.array([-1, N_VIEWS, width], dtype=np.int64), "view_shape"),
+        numpy_helper.from_array(np.array([-1, N_VIEWS, 1], dtype=np.int64), "wview_shape"),
+    ]
     nodes = [
         n("Gather", ["emb_q", INPUT_IDS], ["rows_q"], axis=0),
         n("Cast", ["rows_q"], ["rows"], to=TensorProto.FLOAT),
-        # NOTE: sum the rows of each text with one scatter-add; ids need not be padded per text.
-        n("Shape", [INPUT_WEIGHTS], ["bshape"]),
-        n("Concat", ["bshape", "width"], ["bag_shape"], axis=0),
+        # NOTE: one scatter-add sums the rows of every (text, view) pair; no padding per text.
+        # The pooling weights are applied per pair afterwards, not per n-gram.
+        n("Shape", [INPUT_WEIGHTS], ["nkeys"]),
+        n("Concat", ["nkeys", "width"], ["bag_shape"], axis=0),
         n("ConstantOfShape", ["bag_shape"], ["zeros"], value=helper.make_tensor("z", TensorProto.FLOAT, [1], [0.0])),
-        n("Unsqueeze", [INPUT_SEG, "one"], ["seg2"]),
-        n("ScatterND", ["zeros", "seg2", "rows"], ["bag_sum"], reduction="add"),
-        n("Unsqueeze", [INPUT_WEIGHTS, "one"], ["w2d"]),
-        n("Mul", ["w2d", "col_scale"], ["bag_scale"]),
-        n("Mul", ["bag_sum", "bag_scale"], ["bag"]),
+        n("Unsqueeze", [INPUT_KEY, "one"], ["key2"]),
+        n("ScatterND", ["zeros", "key2", "rows"], ["view_sum"], reduction="add"),
+        n("Reshape", ["view_sum", "view_shape"], ["view_sum3"]),
+        n("Reshape", [INPUT_WEIGHTS, "wview_shape"], ["w3"]),
+        n("Mul", ["view_sum3", "w3"], ["view_bag"]),
+        n("ReduceSum", ["view_bag", "one"], ["bag_q"], keepdims=0),
+        n("Mul", ["bag_q", "col_scale"], ["bag"]),
     ]
     prob_names = []
     for i, lo, hi, wide_lo in slices:
         m = members[i]
-        for name, val in (("wlo", wide_lo), ("whi", wide_lo + N_CLASSES)):
-            inits.append(numpy_helper.from_array(np.array([val], dtype=np.int64), f"{name}{i}"))
         inits.append(numpy_helper.from_array(m.b2.astype(np.float32), f"b2_{i}"))
-        nodes += [
-            n("Slice", ["bag", f"wlo{i}", f"whi{i}", "one"], [f"wide{i}"]),
-            n("Add", [f"wide{i}", f"b2_{i}"], [f"zw{i}"]),
-        ]
+        if wide_lo is not None:
+            for name, val in (("wlo", wide_lo), ("whi", wide_lo + N_CLASSES)):
+                inits.append(numpy_helper.from_array(np.array([val], dtype=np.int64), f"{name}{i}"))
+            nodes += [
+                n("Slice", ["bag", f"wlo{i}", f"whi{i}", "one"], [f"wide{i}"]),
+                n("Add", [f"wide{i}", f"b2_{i}"], [f"zw{i}"]),
+            ]
+        else:
+            nodes.append(n("Identity", [f"b2_{i}"], [f"zw{i}"]))
         if hi > lo:
             for name, val in (("lo", lo), ("hi", hi)):
                 inits.append(numpy_helper.from_array(np.array([val], dtype=np.int64), f"{name}{i}"))
@@ -133,15 +148,17 @@ def export_onnx(
         "stars",
         [
             helper.make_tensor_value_info(INPUT_IDS, TensorProto.INT64, ["N"]),
-            helper.make_tensor_value_info(INPUT_SEG, TensorProto.INT64, ["N"]),
-            helper.make_tensor_value_info(INPUT_WEIGHTS, TensorProto.FLOAT, ["B"]),
+            helper.make_tensor_value_info(INPUT_KEY, TensorProto.INT64, ["N"]),
+            helper.make_tensor_value_info(INPUT_WEIGHTS, TensorProto.FLOAT, ["K"]),
         ],
         [helper.make_tensor_value_info(OUTPUT_PROBS, TensorProto.FLOAT, ["B", N_CLASSES])],
         initializer=inits,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="reviewguard")
     model.ir_version = 8  # NOTE: readable by older onnxruntime builds too
-    model.doc_string = "ReviewGuard star model: hashed n-gram bag -> averaged (MLP, linear) members -> 5 star probabilities"
+    model.doc_string = (
+        "ReviewGuard star model: hashed n-gram bag -> averaged (MLP, linear) members -> 5 star probabilities"
+    )
     meta = {
         "version": version,
         "feature_config": json.dumps(feat_cfg.to_dict(), sort_keys=True),

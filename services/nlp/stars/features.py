@@ -12,6 +12,10 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
+# Kinds of feature ("views"), pooled apart by the sqrt_views pooling.
+VIEW_DOC, VIEW_CHAR, VIEW_WORD = 0, 1, 2
+N_VIEWS = 3
+
 # Character classes used to cut tokens.
 SPACE, WORD, CJK, PUNCT = 0, 1, 2, 3
 
@@ -22,6 +26,7 @@ _POLY = _U64(0x100000001B3)  # FNV-64 prime: odd, so the polynomial hash keeps a
 _NS_WORD = _U64(0x9E3779B97F4A7C15)
 _NS_BIGRAM = _U64(0xC2B2AE3D27D4EB4F)
 _NS_CHAR = _U64(0x165667B19E3779F9)
+_NS_PHRASE = _U64(0x27D4EB2F165667C5)
 _FIB = _U64(0xD6E8FEB86659FD93)  # NOTE: odd, well-mixed multiplier (splitmix-style constant)
 
 
@@ -35,8 +40,9 @@ class FeatureConfig:
     # punctuation/emoji; latin letters alone are noise, so unigrams are limited to those classes.
     cjk_unigrams: bool = True
     word_bigrams: bool = True
+    cjk_phrases: bool = True
     max_chars: int = 2000
-    version: int = 2
+    version: int = 2  # NOTE: bump whenever hashing or tokenisation changes: old models then refuse to load
 
     def __post_init__(self) -> None:
         if self.n_buckets < 2 or self.n_buckets & (self.n_buckets - 1):
@@ -124,6 +130,44 @@ def featurize(texts: Sequence[str], cfg: FeatureConfig, *, grouped: bool = True)
     ids are ordered by text (seg non-decreasing); serving skips that sort since a scatter-add
     does not care about order.
     """
+    ids, seg, _ = featurize_views(texts, cfg, grouped=grouped)
+    return ids, seg
+
+
+def view_weights(seg: np.ndarray, view: np.ndarray, n: int, pooling: str) -> tuple[np.ndarray, np.ndarray]:
+    """(key, weights): key = seg * N_VIEWS + view per occurrence, weights[key] = its pooling weight.
+
+    mean: 1/n_text; sqrt: 1/sqrt(n_text); sqrt_views: 1/sqrt(count of the occurrence's view
+    in its text) - chars and words are normalised apart, so long texts' many char n-grams do not
+    drown the word features - and the document feature keeps 1/sqrt(n_text) as a length cue.
+    One weight per (text, view) lets the ONNX graph weight after the scatter-add: n*3 multiplies
+    instead of one per n-gram.
+    """
+    key = seg * N_VIEWS + view
+    vc = np.bincount(key, minlength=n * N_VIEWS).reshape(n, N_VIEWS).astype(np.float32)
+    counts = vc.sum(axis=1, keepdims=True)
+    if pooling == "mean":
+        w = np.broadcast_to(1.0 / np.maximum(counts, 1), vc.shape)
+    elif pooling == "sqrt":
+        w = np.broadcast_to(1.0 / np.sqrt(np.maximum(counts, 1)), vc.shape)
+    elif pooling == "sqrt_views":
+        w = 1.0 / np.sqrt(np.maximum(vc, 1))
+        w[:, VIEW_DOC] = 1.0 / np.sqrt(np.maximum(counts[:, 0], 1))
+    else:
+        raise ValueError(f"unknown pooling {pooling!r}")
+    return key, np.ascontiguousarray(w, dtype=np.float32).reshape(-1)
+
+
+def occurrence_weights(seg: np.ndarray, view: np.ndarray, n: int, pooling: str) -> np.ndarray:
+    """Pooling weight of every feature occurrence (float32, same length as seg); see view_weights."""
+    key, w = view_weights(seg, view, n, pooling)
+    return w[key]
+
+
+def featurize_views(
+    texts: Sequence[str], cfg: FeatureConfig, *, grouped: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """featurize() plus the view of every feature (VIEW_DOC, VIEW_CHAR or VIEW_WORD, uint8)."""
     n = len(texts)
     norm = normalise_many(texts, cfg.max_chars)
     lens = np.fromiter((len(t) for t in norm), dtype=np.int64, count=n)
@@ -142,12 +186,14 @@ def featurize(texts: Sequence[str], cfg: FeatureConfig, *, grouped: bool = True)
 
     ids_parts: list[np.ndarray] = [np.zeros(n, dtype=np.uint64)]
     seg_parts: list[np.ndarray] = [np.arange(n, dtype=np.int64)]
+    view_parts: list[np.ndarray] = [np.full(n, VIEW_DOC, dtype=np.uint8)]
 
-    def add(h: np.ndarray, seg: np.ndarray) -> None:
+    def add(h: np.ndarray, seg: np.ndarray, view: int) -> None:
         # NOTE: multiplicative (Fibonacci) hashing: the top bits of h*K depend on every bit of h,
         # at one multiply per n-gram. Bucket 0 is reserved for the document feature.
         ids_parts.append(np.maximum((h * _FIB) >> shift, _U64(1)))
         seg_parts.append(seg)
+        view_parts.append(np.full(len(seg), view, dtype=np.uint8))
 
     # --- character n-grams over the normalised text (spaces included), never across texts.
     h = c64
@@ -160,10 +206,10 @@ def featurize(texts: Sequence[str], cfg: FeatureConfig, *, grouped: bool = True)
             # NOTE: a window lies inside one text iff it starts and ends in the same text's range
             # and does not end on that text's NUL terminator.
             idx = np.nonzero((doc[:m] == doc[k - 1 : k - 1 + m]) & ~is_end[k - 1 : k - 1 + m])[0]
-            add(h[idx] ^ (_NS_CHAR + _U64(k)), doc[idx])
+            add(h[idx] ^ (_NS_CHAR + _U64(k)), doc[idx], VIEW_CHAR)
     if cfg.cjk_unigrams:
         idx = np.nonzero((cls == CJK) | (cls == PUNCT))[0]
-        add(c64[idx] ^ (_NS_CHAR + _U64(1)), doc[idx])
+        add(c64[idx] ^ (_NS_CHAR + _U64(1)), doc[idx], VIEW_CHAR)
 
     # --- tokens: runs of WORD characters, and single CJK / punctuation characters.
     is_tok = cls != SPACE
@@ -179,16 +225,35 @@ def featurize(texts: Sequence[str], cfg: FeatureConfig, *, grouped: bool = True)
         first = np.searchsorted(tok_chars, tok_pos)
         th = np.add.reduceat(contrib, first)
         tdoc = doc[tok_pos]
-        add(th ^ _NS_WORD, tdoc)
+        add(th ^ _NS_WORD, tdoc, VIEW_WORD)
         if cfg.word_bigrams and len(th) > 1:
             same = np.nonzero(tdoc[1:] == tdoc[:-1])[0]
             bh = _mix(th[same] ^ _NS_WORD) * _POLY + th[same + 1]
-            add(bh ^ _NS_BIGRAM, tdoc[same])
+            add(bh ^ _NS_BIGRAM, tdoc[same], VIEW_WORD)
+
+    # --- CJK phrases: whole runs of letters between punctuation/space that contain CJK.
+    # NOTE: ja/zh have no spaces, so a clause like "质量很差" is the nearest thing to a word;
+    # short stock phrases are frequent in reviews and their identity is a strong signal.
+    if cfg.cjk_phrases and total:
+        is_run = (cls == WORD) | (cls == CJK)
+        rstart = is_run.copy()
+        rstart[1:] &= ~is_run[:-1]
+        run_pos = np.nonzero(rstart)[0]
+        run_chars = np.nonzero(is_run)[0]
+        run_id = np.cumsum(rstart[run_chars]) - 1
+        offset = np.minimum(run_chars - run_pos[run_id], _MASK_POW)
+        first = np.searchsorted(run_chars, run_pos)
+        rh = np.add.reduceat(c64[run_chars] * _powers()[offset], first)
+        has_cjk = np.add.reduceat((cls[run_chars] == CJK).astype(np.int64), first) > 0
+        rlen = np.diff(np.r_[first, len(run_chars)])
+        keep = np.nonzero(has_cjk & (rlen >= 2))[0]
+        add(rh[keep] ^ _NS_PHRASE, doc[run_pos[keep]], VIEW_WORD)
 
     ids = np.concatenate(ids_parts)
     seg = np.concatenate(seg_parts)
+    view = np.concatenate(view_parts)
     if not grouped:
-        return ids.astype(np.int64), seg
+        return ids.astype(np.int64), seg, view
     # NOTE: grouping by text lets training use np.add.reduceat; order inside a text is irrelevant.
     order = np.argsort(seg, kind="stable")
-    return ids[order].astype(np.int64), seg[order]
+    return ids[order].astype(np.int64), seg[order], view[order]

@@ -9,19 +9,19 @@ from pathlib import Path
 
 import numpy as np
 
-from .features import FeatureConfig, featurize
+from .features import FeatureConfig, featurize_views, view_weights
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[1] / "models" / "stars" / "model.onnx"
 # NOTE: weights of P(1..5 stars) in the negative score; 3 stars counts as half negative.
-NEGATIVE_WEIGHTS = np.array([1.0, 1.0, 0.5, 0.0, 0.0], dtype=np.float32)
+NEGATIVE_WEIGHTS: tuple[float, ...] = (1.0, 1.0, 0.5, 0.0, 0.0)
 
 
 def negative_score(probs: np.ndarray) -> np.ndarray:
     """Negative-sentiment score in [0, 1]: P(1★) + P(2★) + 0.5·P(3★), per row of (n, 5) star probabilities."""
     p = np.asarray(probs, dtype=np.float32)
-    return np.clip(p.reshape(-1, 5) @ NEGATIVE_WEIGHTS, 0.0, 1.0)
+    return np.clip(p.reshape(-1, 5) @ np.asarray(NEGATIVE_WEIGHTS, dtype=np.float32), 0.0, 1.0)
 
 
 def expected_stars(probs: np.ndarray) -> np.ndarray:
@@ -57,18 +57,22 @@ class StarModel:
             fcfg = FeatureConfig.from_dict(json.loads(meta["feature_config"]))
         except (KeyError, ValueError) as exc:
             raise ValueError(f"{path}: not a ReviewGuard star model (metadata 'feature_config' missing)") from exc
-        return cls(sess, fcfg, meta.get("version", "unknown"), meta.get("pooling", "mean"), meta)
+        current = FeatureConfig.__dataclass_fields__["version"].default
+        if fcfg.version != current:
+            # NOTE: a model trained with other hashing would silently produce garbage; refuse it.
+            raise ValueError(f"{path}: built for featuriser v{fcfg.version}, this code is v{current}; retrain it")
+        return cls(sess, fcfg, meta.get("version", "unknown"), meta.get("pooling", "sqrt"), meta)
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         """Star probabilities, shape (len(texts), 5), columns = 1..5 stars."""
         n = len(texts)
         if n == 0:
             return np.zeros((0, 5), dtype=np.float32)
-        ids, seg = featurize(texts, self.feature_config, grouped=False)
-        counts = np.bincount(seg, minlength=n).astype(np.float32)
-        weights = 1.0 / np.sqrt(counts) if self.pooling == "sqrt" else 1.0 / counts
+        ids, seg, view = featurize_views(texts, self.feature_config, grouped=False)
+        key, weights = view_weights(seg, view, n, self.pooling)
+        feed = {"ids": ids, "key": key, "weights": weights}
         # NOTE: InferenceSession.run is thread-safe; no per-call state lives on self.
-        (probs,) = self._session.run(None, {"ids": ids, "seg": seg, "weights": weights.astype(np.float32)})
+        (probs,) = self._session.run(None, feed)
         return probs
 
     def predict_batched(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:

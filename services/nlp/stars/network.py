@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from .features import VIEW_CHAR, VIEW_DOC, occurrence_weights
+
 log = logging.getLogger(__name__)
 
 N_CLASSES = 5
@@ -27,9 +29,12 @@ class NetConfig:
     feat_dropout: float = 0.3  # NOTE: dropping whole n-grams is the main regulariser on 12k-a-language data
     hidden_dropout: float = 0.2
     neighbour_smoothing: float = 0.1  # NOTE: stars are ordinal: put a little target mass on +-1 star
-    pooling: str = "mean"  # "mean" or "sqrt" (sum / sqrt(n))
+    pooling: str = "sqrt"  # see features.occurrence_weights: "mean", "sqrt" or "sqrt_views"
     wide: bool = True  # NOTE: a linear n-gram -> logit path next to the hidden layer ("wide & deep")
     emb_l2: float = 0.0  # L2 on the embedding rows a step touches
+    # NOTE: "sgd" (fastText-style) moves a row in proportion to its gradient, so n-grams seen in a
+    # few reviews stay small; lazy Adam moves every touched row by ~lr and memorises rare n-grams.
+    emb_opt: str = "adam"
     seed: int = 13
 
     def to_dict(self) -> dict:
@@ -49,20 +54,20 @@ class Params:
     pooling: str
 
 
-def _pool_weights(counts: np.ndarray, pooling: str) -> np.ndarray:
-    """Per-text weight applied to every feature of the text."""
-    c = np.maximum(counts, 1).astype(np.float32)
-    return 1.0 / np.sqrt(c) if pooling == "sqrt" else 1.0 / c
+def _default_views(ids: np.ndarray) -> np.ndarray:
+    """Views when none were given: bucket 0 is the document feature, the rest count as chars."""
+    return np.where(ids == 0, VIEW_DOC, VIEW_CHAR).astype(np.uint8)
 
 
-def forward(params: Params, ids: np.ndarray, seg: np.ndarray, n: int) -> np.ndarray:
-    """Star probabilities (n, 5) for featurised texts (reference implementation of the ONNX graph)."""
+def forward(params: Params, ids: np.ndarray, seg: np.ndarray, n: int, view: np.ndarray | None = None) -> np.ndarray:
+    """Star probabilities (n, 5) for featurised texts grouped by text (reference for the ONNX graph)."""
+    view = _default_views(ids) if view is None else view
+    w = occurrence_weights(seg, view, n, params.pooling)
     counts = np.bincount(seg, minlength=n)
-    w = _pool_weights(counts, params.pooling)
     # NOTE: featurize() groups ids by text and gives every text >= 1 id, so reduceat is exact.
     starts = np.zeros(n, dtype=np.int64)
     np.cumsum(counts[:-1], out=starts[1:])
-    bag = np.add.reduceat(params.emb[ids], starts, axis=0) * w[:, None]
+    bag = np.add.reduceat(params.emb[ids] * w[:, None], starts, axis=0)
     d = params.w1.shape[0]
     h = np.maximum(bag[:, :d] @ params.w1 + params.b1, 0.0)
     logits = h @ params.w2 + params.b2 + bag[:, d:]
@@ -125,9 +130,10 @@ def train_network(
     n_buckets: int,
     cfg: NetConfig,
     *,
+    views_list: Sequence[np.ndarray] | None = None,
     on_epoch: Callable[[int, Params], None] | None = None,
 ) -> Params:
-    """Train on pre-featurised texts (one id array per text) with 1-5 star labels."""
+    """Train on pre-featurised texts (one id array, and optionally one view array, per text) with 1-5 star labels."""
     rng = np.random.default_rng(cfg.seed)
     n = len(ids_list)
     stars = np.asarray(stars, dtype=np.int64)
@@ -135,6 +141,7 @@ def train_network(
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     flat = np.concatenate(ids_list) if n else np.zeros(0, np.int64)
+    flat_views = np.concatenate(views_list) if views_list is not None and n else _default_views(flat)
     targets = soft_targets(stars, cfg.neighbour_smoothing)
 
     d, hdim = cfg.dim, cfg.hidden
@@ -171,16 +178,16 @@ def train_network(
             seg = np.repeat(np.arange(bn), lens)
             pos = np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens) + np.repeat(starts, lens)
             ids = flat[pos]
+            views = flat_views[pos]
             if cfg.feat_dropout > 0:
                 # NOTE: the document feature (bucket 0) is never dropped, so no bag is empty.
                 keep = (rng.random(len(ids)) >= cfg.feat_dropout) | (ids == 0)
-                ids, seg = ids[keep], seg[keep]
+                ids, seg, views = ids[keep], seg[keep], views[keep]
             counts = np.bincount(seg, minlength=bn)
-            pw = _pool_weights(counts, cfg.pooling)
+            w_occ = occurrence_weights(seg, views, bn, cfg.pooling)[:, None]
             seg_starts = np.zeros(bn, dtype=np.int64)
             np.cumsum(counts[:-1], out=seg_starts[1:])
-            rows = emb[ids]
-            bag = np.add.reduceat(rows, seg_starts, axis=0) * pw[:, None]
+            bag = np.add.reduceat(emb[ids] * w_occ, seg_starts, axis=0)
             x = bag[:, :d]
             z1 = x @ w1 + b1
             h = np.maximum(z1, 0.0)
@@ -201,12 +208,12 @@ def train_network(
             gw1 = x.T @ gz1
             gb1 = gz1.sum(axis=0)
             gx = gz1 @ w1.T
-            gbag = np.concatenate([gx, g], axis=1) * pw[:, None]
+            gbag = np.concatenate([gx, g], axis=1)
             # NOTE: gradient of a row = sum over its occurrences; aggregate by sorting ids once.
             uniq, inv = np.unique(ids, return_inverse=True)
             o = np.argsort(inv, kind="stable")
             first = np.r_[0, np.nonzero(np.diff(inv[o]))[0] + 1]
-            gemb = np.add.reduceat(gbag[seg[o]], first, axis=0)
+            gemb = np.add.reduceat(gbag[seg[o]] * w_occ[o], first, axis=0)
             if cfg.emb_l2 > 0:
                 gemb += cfg.emb_l2 * emb[uniq]
             if not cfg.wide:
@@ -214,7 +221,11 @@ def train_network(
             frac = 1.0 - step / total_steps
             step += 1
             opt.t += 1
-            opt.step(0, emb, gemb, cfg.emb_lr * frac, rows=uniq)
+            if cfg.emb_opt == "sgd":
+                # NOTE: the loss is a batch mean; scale back to a per-review step like fastText.
+                emb[uniq] -= (cfg.emb_lr * frac * bn) * gemb
+            else:
+                opt.step(0, emb, gemb, cfg.emb_lr * frac, rows=uniq)
             opt.step(1, w1, gw1, cfg.lr * frac)
             opt.step(2, b1, gb1, cfg.lr * frac)
             opt.step(3, w2, gw2, cfg.lr * frac)
@@ -225,6 +236,8 @@ def train_network(
     return params
 
 
-def forward_ensemble(members: Sequence[Params], ids: np.ndarray, seg: np.ndarray, n: int) -> np.ndarray:
+def forward_ensemble(
+    members: Sequence[Params], ids: np.ndarray, seg: np.ndarray, n: int, view: np.ndarray | None = None
+) -> np.ndarray:
     """Mean of the members' star probabilities (reference implementation of the exported graph)."""
-    return sum(forward(m, ids, seg, n) for m in members) / len(members)
+    return sum(forward(m, ids, seg, n, view) for m in members) / len(members)

@@ -149,3 +149,10 @@ async def test_acknowledge_and_resolve_are_recorded(service: AlertingService, cl
         await service.resolve(str(uuid.uuid4()), alert.id, "intruder")
     firing, _ = await service.list(TENANT, review_id="", page_size=10, page_token="", status=alert_pb2.ALERT_STATUS_FIRING)
     assert firing == []
+
+
+async def test_importing_old_history_judges_no_stale_days(service: AlertingService) -> None:
+    await replay_history(service, days=40)
+    old = DAY1 - timedelta(days=20)
+    await service.handle_analyzed([analysed(6000 + i, 1, old + timedelta(minutes=i)) for i in range(6)])
+    assert await alerts(service, "rating_baseline") == []

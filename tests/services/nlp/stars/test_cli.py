@@ -41,7 +41,10 @@ def test_predict_writes_fields(tmp_path):
     ("lines", "needle"),
     [
         ([json.dumps({"text": "ok"}), "{not json"], ":2: not valid JSON"),
-        ([json.dumps({"text": "ok"}), json.dumps({"text": "ok"}), json.dumps({"body": "x"})], ":3: missing or non-string field 'text'"),
+        (
+            [json.dumps({"text": "ok"}), json.dumps({"text": "ok"}), json.dumps({"body": "x"})],
+            ":3: missing or non-string field 'text'",
+        ),
         ([json.dumps(["text"])], ":1: expected a JSON object"),
         ([json.dumps({"text": 5})], ":1: missing or non-string field 'text'"),
     ],
@@ -59,7 +62,20 @@ def test_predict_bad_input_names_line(tmp_path, capsys, lines, needle):
 def test_predict_missing_model(tmp_path, capsys):
     src = tmp_path / "in.jsonl"
     _write(src, [json.dumps({"text": "ok"})])
-    assert main(["predict", "--input", str(src), "--output", str(tmp_path / "o.jsonl"), "--model", str(tmp_path / "nope.onnx")]) == 2
+    assert (
+        main(
+            [
+                "predict",
+                "--input",
+                str(src),
+                "--output",
+                str(tmp_path / "o.jsonl"),
+                "--model",
+                str(tmp_path / "nope.onnx"),
+            ]
+        )
+        == 2
+    )
     assert "not found" in capsys.readouterr().err
 
 
@@ -87,3 +103,20 @@ def test_train_rejects_bad_stars(tmp_path, capsys):
     _write(data / "train_en.jsonl", [json.dumps({"text": "ok", "stars": 5}), json.dumps({"text": "ok", "stars": 9})])
     assert main(["train", "--data", str(data), "--out", str(tmp_path / "m"), "--langs", "en"]) == 2
     assert "train_en.jsonl:2" in capsys.readouterr().err
+
+
+def test_retrain_on_operator_file(tmp_path, capsys, synthetic_reviews):
+    src = tmp_path / "mine.jsonl"
+    _write(src, [json.dumps({"text": t, "stars": s, "lang": lg}, ensure_ascii=False) for t, s, lg in synthetic_reviews])
+    out = tmp_path / "m"
+    assert main(["retrain", "--input", str(src), "--out", str(out), "--epochs", "3"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["trained_on"]["dataset"] == "operator file mine.jsonl"
+    assert (out / "model.onnx").is_file()
+
+
+def test_retrain_bad_stars_names_line(tmp_path, capsys):
+    src = tmp_path / "mine.jsonl"
+    _write(src, [json.dumps({"text": "ok", "stars": 4}), json.dumps({"text": "meh", "stars": "three"})])
+    assert main(["retrain", "--input", str(src), "--out", str(tmp_path / "m")]) == 2
+    assert "mine.jsonl:2: field 'stars'" in capsys.readouterr().err

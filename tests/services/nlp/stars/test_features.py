@@ -45,8 +45,14 @@ def test_empty_and_whitespace_text_get_only_doc_feature():
 
 def test_cjk_text_gets_char_ngrams():
     ids, seg = featurize(["质量很差"], CFG)
-    # doc + 3 bigrams + 2 trigrams + 1 four-gram + 4 unigrams + 4 char tokens + 3 token bigrams
-    assert len(ids) == 1 + 3 + 2 + 1 + 4 + 4 + 3
+    # doc + 3 bigrams + 2 trigrams + 1 four-gram + 4 unigrams + 4 char tokens + 3 token bigrams + 1 phrase
+    assert len(ids) == 1 + 3 + 2 + 1 + 4 + 4 + 3 + 1
+    no_phrase, _ = featurize(["质量很差"], FeatureConfig(n_buckets=1 << 16, cjk_phrases=False))
+    assert len(no_phrase) == len(ids) - 1
+    # latin words are not phrases: no extra feature
+    assert len(featurize(["ab cd"], CFG)[0]) == len(
+        featurize(["ab cd"], FeatureConfig(n_buckets=1 << 16, cjk_phrases=False))[0]
+    )
 
 
 def test_ngrams_do_not_cross_texts():

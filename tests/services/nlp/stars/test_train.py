@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from services.nlp.stars.export import dequantised
-from services.nlp.stars.features import FeatureConfig, featurize
+from services.nlp.stars.features import FeatureConfig, featurize_views
 from services.nlp.stars.model import StarModel, negative_score
 from services.nlp.stars.network import NetConfig, forward_ensemble, train_network
 from services.nlp.stars.train import DEFAULT_MEMBERS, featurize_each, train_from_records
@@ -68,21 +68,24 @@ def test_onnx_graph_matches_numpy_reference(trained, synthetic_reviews):
 
     texts = [t for t, _, _ in synthetic_reviews]
     stars = np.array([s for _, s, _ in synthetic_reviews])
-    feats = featurize_each(texts, SMALL)
-    members = [train_network(feats, stars, SMALL.n_buckets, NetConfig(**{**c.to_dict(), "epochs": 2})) for c in DEFAULT_MEMBERS]
+    feats, views = featurize_each(texts, SMALL)
+    members = [
+        train_network(feats, stars, SMALL.n_buckets, NetConfig(**{**c.to_dict(), "epochs": 2}), views_list=views)
+        for c in DEFAULT_MEMBERS
+    ]
     path = trained.model_path.parent / "parity.onnx"
     export_onnx(members, SMALL, DEFAULT_MEMBERS, path, version="parity")
     model = StarModel.load(path)
     probe = texts[:50] + ["", "非常满意", "!!!"]
-    ids, seg = featurize(probe, SMALL)
-    ref = forward_ensemble(dequantised(members), ids, seg, len(probe))
+    ids, seg, view = featurize_views(probe, SMALL)
+    ref = forward_ensemble(dequantised(members), ids, seg, len(probe), view)
     assert np.allclose(model.predict(probe), ref, atol=1e-4)
 
 
 def test_training_is_deterministic(synthetic_reviews):
     texts = [t for t, _, _ in synthetic_reviews[:120]]
     stars = np.array([s for _, s, _ in synthetic_reviews[:120]])
-    feats = featurize_each(texts, SMALL)
+    feats, views = featurize_each(texts, SMALL)
     cfg = NetConfig(dim=8, hidden=8, epochs=1, seed=7)
     a = train_network(feats, stars, SMALL.n_buckets, cfg)
     b = train_network(feats, stars, SMALL.n_buckets, cfg)
