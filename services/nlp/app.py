@@ -1,4 +1,4 @@
-"""Wiring root of the NLP service: analyser, pool, bus consumer, gRPC server; closed in reverse."""
+"""Wiring root of the NLP service: analyser, models, pool, bus consumer, gRPC server; closed in reverse."""
 
 from __future__ import annotations
 
@@ -12,10 +12,13 @@ from libs.settings import Settings
 from reviewguard.events.v1 import events_pb2
 from reviewguard.nlp.v1 import nlp_pb2, nlp_pb2_grpc
 from services.nlp.analyzer import Analyzer
+from services.nlp.aspects import AspectTagger
 from services.nlp.grpc_api import NlpServicer
 from services.nlp.language import LanguageDetector
 from services.nlp.lexicon import RiskLexicon
+from services.nlp.model_registry import ModelRegistry
 from services.nlp.service import NlpService
+from services.nlp.stars.model import DEFAULT_MODEL_PATH, StarModel
 
 SCHEMA = "nlp"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -23,9 +26,12 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def build_analyzer(settings: Settings) -> Analyzer:
     """Loads the models; slow (seconds), so it runs in the executor at start."""
+    model_path = Path(settings.nlp_star_model) if settings.nlp_star_model else DEFAULT_MODEL_PATH
     return Analyzer(
         detector=LanguageDetector(settings.nlp_languages.split(",")),
         lexicon=RiskLexicon.load(),
+        aspects=AspectTagger.load(),
+        stars=StarModel.load(model_path),
     )
 
 
@@ -38,7 +44,10 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         grpc_service=nlp_pb2.DESCRIPTOR.services_by_name["NlpService"].full_name,
     )
     backend.on_close(lambda: executor.shutdown(wait=True, cancel_futures=True))
-    service = NlpService(pool=backend.pool, analyzer=analyzer, executor=executor, bus=backend.bus)
+    models = ModelRegistry(analyzer.default_model)
+    async with backend.pool.acquire() as conn:
+        await models.refresh(conn, executor)
+    service = NlpService(pool=backend.pool, analyzer=analyzer, executor=executor, bus=backend.bus, models=models)
     nlp_pb2_grpc.add_NlpServiceServicer_to_server(NlpServicer(service), backend.grpc.server)
     backend.consume(
         stream=topology.REVIEWS.name,
@@ -46,4 +55,5 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         message_type=events_pb2.ReviewIngested,
         handler=service.handle_ingested,
     )
+    backend.background(models.run(backend.pool, executor, interval_seconds=settings.nlp_model_refresh_seconds, stop=stop))
     await backend.run()

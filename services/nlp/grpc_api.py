@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import grpc
 
 from libs.errors import FieldViolation, InvalidArgument
@@ -31,3 +33,14 @@ class NlpServicer(nlp_pb2_grpc.NlpServiceServicer):
             raise InvalidArgument("text too long", too_long)
         analyses = await self._service.analyze_texts([t.text for t in request.texts])
         return nlp_pb2.AnalyzeTextResponse(analyses=analyses)
+
+    async def GetTenantSettings(self, request: nlp_pb2.GetTenantSettingsRequest, context) -> nlp_pb2.TenantSettings:
+        tags, brands, version = await self._service.get_settings(request.tenant_id)
+        return nlp_pb2.TenantSettings(aspect_tags_json=json.dumps(tags, ensure_ascii=False), competitor_brands=brands, version=version)
+
+    async def PutTenantSettings(self, request: nlp_pb2.PutTenantSettingsRequest, context) -> nlp_pb2.TenantSettings:
+        version = await self._service.put_settings(
+            request.tenant_id, aspect_tags_json=request.aspect_tags_json, competitor_brands=list(request.competitor_brands)
+        )
+        tags, brands, _ = await self._service.get_settings(request.tenant_id)
+        return nlp_pb2.TenantSettings(aspect_tags_json=json.dumps(tags, ensure_ascii=False), competitor_brands=brands, version=version)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from lingua import IsoCode639_1, LanguageDetectorBuilder
 
 UNDETERMINED = "und"
+# NOTE: lingua's low-accuracy mode is as accurate as the full one on texts of this length and
+# about four times faster; shorter texts get the full model.
+LONG_TEXT_CHARS = 80
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
 
 
 @dataclass(frozen=True)
@@ -28,16 +34,31 @@ class LanguageDetector:
         if len(isos) < 2:
             raise ValueError("language detection needs at least two candidate languages")
         # NOTE: preloading costs start-up time but keeps the first batches as fast as the rest.
-        self._detector = LanguageDetectorBuilder.from_iso_codes_639_1(*isos).with_preloaded_language_models().build()
+        self._accurate = LanguageDetectorBuilder.from_iso_codes_639_1(*isos).with_preloaded_language_models().build()
+        self._fast = (
+            LanguageDetectorBuilder.from_iso_codes_639_1(*isos).with_preloaded_language_models().with_low_accuracy_mode().build()
+        )
         self.codes = [iso.name.lower() for iso in isos]
 
     def detect(self, texts: list[str]) -> list[DetectedLanguage]:
         """The most likely language of each text with its confidence, "und" when none."""
-        results = []
-        for values in self._detector.compute_language_confidence_values_in_parallel(texts):
-            if not values or values[0].value <= 0.0:
-                results.append(DetectedLanguage(UNDETERMINED, 0.0))
+        results: list[DetectedLanguage | None] = [None] * len(texts)
+        short, long = [], []
+        for i, text in enumerate(texts):
+            # NOTE: kana only occur in Japanese and hangul in Korean: no model needed for those.
+            if "ja" in self.codes and _KANA.search(text):
+                results[i] = DetectedLanguage("ja", 1.0)
+            elif "ko" in self.codes and _HANGUL.search(text):
+                results[i] = DetectedLanguage("ko", 1.0)
             else:
-                best = values[0]
-                results.append(DetectedLanguage(best.language.iso_code_639_1.name.lower(), float(best.value)))
-        return results
+                (long if len(text) >= LONG_TEXT_CHARS else short).append(i)
+        for detector, indexes in ((self._fast, long), (self._accurate, short)):
+            if not indexes:
+                continue
+            for i, values in zip(indexes, detector.compute_language_confidence_values_in_parallel([texts[j] for j in indexes])):
+                if not values or values[0].value <= 0.0:
+                    results[i] = DetectedLanguage(UNDETERMINED, 0.0)
+                else:
+                    best = values[0]
+                    results[i] = DetectedLanguage(best.language.iso_code_639_1.name.lower(), float(best.value))
+        return results  # type: ignore[return-value]

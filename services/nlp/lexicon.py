@@ -38,6 +38,7 @@ class RiskLexicon:
 
     def __init__(self, entries: dict[str, dict[str, list[str]]]) -> None:
         self._automaton = ahocorasick.Automaton()
+        self.languages = {lang for lang in entries if not lang.startswith("_")}
         for language, categories in entries.items():
             if language.startswith("_"):
                 continue
@@ -45,9 +46,13 @@ class RiskLexicon:
                 for raw in terms:
                     stem = raw.endswith("*")
                     term = _normalise(raw.rstrip("*"))
-                    # NOTE: one term may appear in two languages ("fake" in en and de); the first wins.
-                    if term not in self._automaton:
-                        self._automaton.add_word(term, (term, category, language, stem))
+                    # NOTE: one term may belong to several languages ("fake" in en and de): keep them all;
+                    # its category is the first one given.
+                    if term in self._automaton:
+                        known = self._automaton.get(term)
+                        self._automaton.add_word(term, (known[0], known[1], known[2] | {language}, known[3] or stem))
+                    else:
+                        self._automaton.add_word(term, (term, category, frozenset({language}), stem))
         self._automaton.make_automaton()
         self.size = len(self._automaton)
 
@@ -55,17 +60,24 @@ class RiskLexicon:
     def load(cls, path: Path = DEFAULT_LEXICON) -> "RiskLexicon":
         return cls(json.loads(path.read_text(encoding="utf-8")))
 
-    def match(self, text: str) -> list[RiskHit]:
-        """Distinct risk terms in `text`, in order of first appearance."""
+    def match(self, text: str, language: str | None = None) -> list[RiskHit]:
+        """Distinct risk terms in `text`, in order of first appearance.
+
+        With a detected `language`, only that language's terms count: the German "brand" (fire)
+        must not fire on an English review about a brand. Unknown languages match every term.
+        """
         folded = _normalise(text)
         spans = []
-        for end, (term, category, language, stem) in self._automaton.iter(folded):
+        for end, (term, category, languages, stem) in self._automaton.iter(folded):
+            if language and language != "und" and language in self.languages and language not in languages:
+                continue
             start = end - len(term) + 1
             if _is_word_char(term[0]) and start > 0 and _is_word_char(folded[start - 1]):
                 continue
             if not stem and _is_word_char(term[-1]) and end + 1 < len(folded) and _is_word_char(folded[end + 1]):
                 continue
-            spans.append((start, end, RiskHit(term=term, category=category, language=language)))
+            owner = language if language in languages else sorted(languages)[0]
+            spans.append((start, end, RiskHit(term=term, category=category, language=owner)))
         # NOTE: "caught fire" also contains "fire": a hit inside a longer hit does not count again.
         spans.sort(key=lambda s: (s[0], -s[1]))
         seen: dict[str, RiskHit] = {}

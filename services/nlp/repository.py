@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 import asyncpg
 
@@ -86,3 +87,105 @@ async def upsert(conn: asyncpg.Connection, analyses: Sequence[tuple[int, analysi
 
 async def get(conn: asyncpg.Connection, tenant_id: uuid.UUID, review_id: uuid.UUID) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM analyses WHERE tenant_id = $1 AND review_id = $2", tenant_id, review_id)
+
+
+async def store_samples(conn: asyncpg.Connection, samples: Sequence[dict]) -> None:
+    """Keeps what was analysed (latest text wins) for signals and retraining."""
+    await conn.executemany(
+        """INSERT INTO review_samples (review_id, tenant_id, product_id, reviewer_id, rating, language, posted_at,
+                                       text, signature, cluster_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+           ON CONFLICT (review_id) DO UPDATE SET rating = EXCLUDED.rating, language = EXCLUDED.language,
+               text = EXCLUDED.text, signature = EXCLUDED.signature, cluster_id = EXCLUDED.cluster_id""",
+        [
+            (s["review_id"], s["tenant_id"], s["product_id"], s["reviewer_id"], s["rating"], s["language"],
+             s["posted_at"], s["text"], s["signature"], s["cluster_id"])
+            for s in samples
+        ],
+    )
+
+
+async def signatures_after(conn: asyncpg.Connection, tenant_id: uuid.UUID, seq: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT seq, review_id, signature FROM review_samples
+           WHERE tenant_id = $1 AND seq > $2 AND signature IS NOT NULL ORDER BY seq""",
+        tenant_id,
+        seq,
+    )
+
+
+async def burst_counts(
+    conn: asyncpg.Connection, tenant_id: uuid.UUID, product_ids: Sequence[str], since: datetime, window_hours: float
+) -> dict[str, tuple[int, float]]:
+    """Per product: reviews in the last window, and the usual count per window over 30 days before."""
+    rows = await conn.fetch(
+        """SELECT product_id,
+                  count(*) FILTER (WHERE posted_at >= $3) AS recent,
+                  count(*) FILTER (WHERE posted_at < $3 AND posted_at >= $3 - interval '30 days') AS history
+           FROM review_samples
+           WHERE tenant_id = $1 AND product_id = ANY($2::text[]) AND posted_at >= $3 - interval '30 days'
+           GROUP BY product_id""",
+        tenant_id,
+        list(product_ids),
+        since,
+    )
+    windows = 30 * 24 / window_hours
+    return {r["product_id"]: (r["recent"], r["history"] / windows) for r in rows}
+
+
+async def reviewer_history(conn: asyncpg.Connection, tenant_id: uuid.UUID, reviewer_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+    rows = await conn.fetch(
+        """SELECT reviewer_id, count(*) AS reviews, count(*) FILTER (WHERE rating <= 2) AS negative
+           FROM review_samples WHERE tenant_id = $1 AND reviewer_id = ANY($2::text[]) GROUP BY reviewer_id""",
+        tenant_id,
+        [r for r in reviewer_ids if r],
+    )
+    return {r["reviewer_id"]: (r["reviews"], r["negative"]) for r in rows}
+
+
+async def training_records(conn: asyncpg.Connection, tenant_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT text, rating, language FROM review_samples WHERE tenant_id = $1 ORDER BY review_id", tenant_id
+    )
+
+
+async def save_model(
+    conn: asyncpg.Connection, tenant_id: uuid.UUID, *, version: str, onnx: bytes, metrics: dict, promoted: bool
+) -> uuid.UUID:
+    return await conn.fetchval(
+        """INSERT INTO star_models (tenant_id, version, onnx, metrics, promoted) VALUES ($1, $2, $3, $4::jsonb, $5)
+           RETURNING id""",
+        tenant_id,
+        version,
+        onnx,
+        json.dumps(metrics),
+        promoted,
+    )
+
+
+async def promoted_models(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """The newest promoted model of each tenant (id and version only)."""
+    return await conn.fetch(
+        """SELECT DISTINCT ON (tenant_id) id, tenant_id, version FROM star_models WHERE promoted
+           ORDER BY tenant_id, created_at DESC"""
+    )
+
+
+async def model_bytes(conn: asyncpg.Connection, model_id: uuid.UUID) -> bytes:
+    return await conn.fetchval("SELECT onnx FROM star_models WHERE id = $1", model_id)
+
+
+async def get_tenant_settings(conn: asyncpg.Connection, tenant_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM tenant_settings WHERE tenant_id = $1", tenant_id)
+
+
+async def put_tenant_settings(conn: asyncpg.Connection, tenant_id: uuid.UUID, *, aspect_tags: list, competitor_brands: list) -> int:
+    return await conn.fetchval(
+        """INSERT INTO tenant_settings (tenant_id, aspect_tags, competitor_brands) VALUES ($1, $2::jsonb, $3::jsonb)
+           ON CONFLICT (tenant_id) DO UPDATE SET aspect_tags = EXCLUDED.aspect_tags,
+               competitor_brands = EXCLUDED.competitor_brands, version = tenant_settings.version + 1, updated_at = now()
+           RETURNING version""",
+        tenant_id,
+        json.dumps(aspect_tags, ensure_ascii=False),
+        json.dumps(competitor_brands, ensure_ascii=False),
+    )

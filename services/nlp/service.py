@@ -1,29 +1,44 @@
-"""NLP domain logic: analyse reviews once per version, store, and say so on the bus."""
+"""NLP domain logic: analyse reviews once per version, add the tenant's history signals, store, announce."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
+from collections import defaultdict
 from concurrent.futures import Executor
+from datetime import timedelta, timezone
 
 import asyncpg
 from opentelemetry import trace
+from pydantic import TypeAdapter, ValidationError
 
 from libs import topology
 from libs.bus import Bus, Delivery
-from libs.errors import NotFound, require_uuid
+from libs.errors import FieldViolation, InvalidArgument, NotFound, require_uuid
 from reviewguard.events.v1 import events_pb2
+from reviewguard.ingest.v1 import review_pb2
 from reviewguard.nlp.v1 import analysis_pb2
 from services.nlp import repository
-from services.nlp.analyzer import Analyzer, TextAnalysis, review_text
+from services.nlp.analyzer import Analyzer, TenantLexicons, TextAnalysis, review_text
+from services.nlp.aspects import AspectTagger, TenantTag
+from services.nlp.duplicates.index import DuplicateIndex
+from services.nlp.duplicates.signature import from_bytes
+from services.nlp.model_registry import ModelRegistry
+from services.nlp.suspicion.models import BurstStats, ReviewerHistory, Signals
+from services.nlp.suspicion.score import score as suspicion_score
+from services.nlp.suspicion.signals import CompetitorMatcher
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
 
+BURST_WINDOW_HOURS = 24.0
+_TAGS = TypeAdapter(list[TenantTag])
+
 
 def to_proto(result: TextAnalysis, *, review_id: str = "", tenant_id: str = "", version: str) -> analysis_pb2.Analysis:
-    return analysis_pb2.Analysis(
+    analysis = analysis_pb2.Analysis(
         review_id=review_id,
         tenant_id=tenant_id,
         language=result.language,
@@ -31,39 +46,78 @@ def to_proto(result: TextAnalysis, *, review_id: str = "", tenant_id: str = "", 
         risk_terms=[analysis_pb2.RiskTerm(term=h.term, category=h.category, language=h.language) for h in result.risk_hits],
         malicious_candidate=result.malicious_candidate,
         aspects=result.aspects,
+        star_probs=result.star_probs,
         analyzer_version=version,
     )
+    if result.stars is not None:
+        analysis.predicted_stars = result.stars
+    if result.negative is not None:
+        analysis.negative_score = result.negative
+    return analysis
 
 
 class NlpService:
     """Analyses ingested reviews. CPU work runs in `executor`, never on the event loop."""
 
-    def __init__(self, *, pool: asyncpg.Pool, analyzer: Analyzer, executor: Executor, bus: Bus | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        pool: asyncpg.Pool,
+        analyzer: Analyzer,
+        executor: Executor,
+        bus: Bus | None = None,
+        models: ModelRegistry | None = None,
+    ) -> None:
         self._pool = pool
         self._analyzer = analyzer
         self._executor = executor
         self._bus = bus
+        self.models = models or ModelRegistry(None)
+        # NOTE: per-tenant state rebuilt from the database; the consumer is one task, so no locks.
+        self._lexicons: dict[uuid.UUID, tuple[int, TenantLexicons]] = {}
+        self._duplicates: dict[uuid.UUID, tuple[int, DuplicateIndex]] = {}
 
     async def analyze_texts(self, texts: list[str]) -> list[analysis_pb2.Analysis]:
         loop = asyncio.get_running_loop()
-        results = await loop.run_in_executor(self._executor, self._analyzer.analyze, texts)
-        return [to_proto(r, version=self._analyzer.version) for r in results]
+        results = await loop.run_in_executor(self._executor, lambda: self._analyzer.analyze(texts, signatures=False))
+        return [to_proto(r, version=self._analyzer.version()) for r in results]
+
+    async def _tenant_lexicons(self, conn: asyncpg.Connection, tenant: uuid.UUID) -> TenantLexicons:
+        row = await repository.get_tenant_settings(conn, tenant)
+        if row is None:
+            return self._analyzer.default_lexicons
+        cached = self._lexicons.get(tenant)
+        if cached and cached[0] == row["version"]:
+            return cached[1]
+        tags = _TAGS.validate_json(row["aspect_tags"])
+        lexicons = TenantLexicons(
+            aspects=AspectTagger.load(tenant_tags=tags), competitors=CompetitorMatcher(brands=json.loads(row["competitor_brands"]))
+        )
+        self._lexicons[tenant] = (row["version"], lexicons)
+        return lexicons
+
+    async def _duplicate_index(self, conn: asyncpg.Connection, tenant: uuid.UUID) -> DuplicateIndex:
+        seq, index = self._duplicates.get(tenant, (0, None))
+        index = index or DuplicateIndex()
+        for row in await repository.signatures_after(conn, tenant, seq):
+            index.add_signature(str(row["review_id"]), from_bytes(row["signature"]))
+            seq = row["seq"]
+        self._duplicates[tenant] = (seq, index)
+        return index
 
     async def handle_ingested(self, batch: list[Delivery[events_pb2.ReviewIngested]]) -> None:
         """Analyses the reviews of a batch not analysed yet at their version; publishes every one."""
         assert self._bus is not None, "handle_ingested needs a bus"
         reviews = [d.message.review for d in batch]
-        keys = [(uuid.UUID(r.id), r.version) for r in reviews]
         async with self._pool.acquire() as conn:
-            done = await repository.find_done(conn, keys)
-        todo = [r for r in reviews if uuid.UUID(r.id) not in done]
-        if todo:
-            analyses = await self.analyze_texts([review_text(r.title, r.body) for r in todo])
-            for review, analysis in zip(todo, analyses):
-                analysis.review_id, analysis.tenant_id = review.id, review.tenant_id
-            async with self._pool.acquire() as conn, conn.transaction():
-                for row in await repository.upsert(conn, [(r.version, a) for r, a in zip(todo, analyses)]):
-                    done[row["review_id"]] = row
+            done = await repository.find_done(conn, [(uuid.UUID(r.id), r.version) for r in reviews])
+        todo: dict[uuid.UUID, list[review_pb2.Review]] = defaultdict(list)
+        for review in reviews:
+            if uuid.UUID(review.id) not in done:
+                todo[uuid.UUID(review.tenant_id)].append(review)
+        for tenant, group in todo.items():
+            for row in await self._analyze_and_store(tenant, group):
+                done[row["review_id"]] = row
         # NOTE: publish for every message, also those analysed before a crash: the event may not
         # have gone out then, and JetStream drops the duplicate by its message id.
         announcements = []
@@ -73,6 +127,52 @@ class NlpService:
                 announcements.append(self._announce(delivery, row))
             # else: a newer version was stored meanwhile; its own message announces it
         await asyncio.gather(*announcements)
+
+    async def _analyze_and_store(self, tenant: uuid.UUID, reviews: list[review_pb2.Review]) -> list[asyncpg.Record]:
+        async with self._pool.acquire() as conn:
+            lexicons = await self._tenant_lexicons(conn, tenant)
+            model = self.models.for_tenant(tenant)
+            texts = [review_text(r.title, r.body) for r in reviews]
+            loop = asyncio.get_running_loop()
+            results = await loop.run_in_executor(
+                self._executor, lambda: self._analyzer.analyze(texts, model=model, lexicons=lexicons)
+            )
+            index = await self._duplicate_index(conn, tenant)
+            latest = max(r.posted_at.ToDatetime(tzinfo=timezone.utc) for r in reviews)
+            bursts = await repository.burst_counts(
+                conn, tenant, sorted({r.product_id for r in reviews}), latest - timedelta(hours=BURST_WINDOW_HOURS),
+                BURST_WINDOW_HOURS,
+            )
+            history = await repository.reviewer_history(conn, tenant, sorted({r.reviewer.id for r in reviews}))
+            analyses, samples = [], []
+            for review, text, result in zip(reviews, texts, results):
+                cluster = index.add_signature(review.id, from_bytes(result.signature)) if result.signature else None
+                recent, usual = bursts.get(review.product_id, (0, 0.0))
+                reviews_before, negative_before = history.get(review.reviewer.id, (0, 0)) if review.reviewer.id else (0, 0)
+                signals = Signals(
+                    generic=result.generic,
+                    near_duplicates=index.cluster_size(review.id) - 1 if cluster else 0,
+                    burst=BurstStats(in_window=recent + 1, window_hours=BURST_WINDOW_HOURS, usual_in_window=usual),
+                    reviewer=ReviewerHistory(reviews=reviews_before, negative=negative_before) if review.reviewer.id else None,
+                    competitor=result.competitor,
+                )
+                suspicion = suspicion_score(signals)
+                analysis = to_proto(result, review_id=review.id, tenant_id=review.tenant_id, version=self._analyzer.version(model))
+                analysis.suspicion = suspicion.score
+                analysis.suspicion_reasons.extend(r.text for r in suspicion.reasons)
+                analyses.append((review.version, analysis))
+                samples.append(
+                    {
+                        "review_id": uuid.UUID(review.id), "tenant_id": tenant, "product_id": review.product_id,
+                        "reviewer_id": review.reviewer.id, "rating": review.rating, "language": result.language,
+                        "posted_at": review.posted_at.ToDatetime(tzinfo=timezone.utc), "text": text,
+                        "signature": result.signature or None, "cluster_id": uuid.UUID(cluster) if cluster else None,
+                    }
+                )
+            async with conn.transaction():
+                rows = await repository.upsert(conn, analyses)
+                await repository.store_samples(conn, samples)
+        return rows
 
     async def _announce(self, delivery: Delivery[events_pb2.ReviewIngested], row) -> None:
         review = delivery.message.review
@@ -89,3 +189,27 @@ class NlpService:
         if row is None:
             raise NotFound(f"no analysis for review {review_id} yet")
         return repository.to_proto(row)
+
+    async def get_settings(self, tenant_id: str) -> tuple[list, list, int]:
+        tenant = require_uuid(tenant_id, field="tenant_id")
+        async with self._pool.acquire() as conn:
+            row = await repository.get_tenant_settings(conn, tenant)
+        if row is None:
+            return [], [], 0
+        return json.loads(row["aspect_tags"]), json.loads(row["competitor_brands"]), row["version"]
+
+    async def put_settings(self, tenant_id: str, *, aspect_tags_json: str, competitor_brands: list[str]) -> int:
+        """Replaces the tenant's aspect tags and competitor brands; they apply from the next batch."""
+        tenant = require_uuid(tenant_id, field="tenant_id")
+        try:
+            tags = _TAGS.validate_json(aspect_tags_json or "[]")
+        except ValidationError as error:
+            violations = [FieldViolation(".".join(str(p) for p in ("aspect_tags", *e["loc"])), e["msg"]) for e in error.errors()]
+            raise InvalidArgument("invalid aspect tags; nothing was changed", violations) from None
+        brands = [b.strip() for b in competitor_brands if b.strip()]
+        if any(len(b) > 100 for b in brands) or len(brands) > 500:
+            raise InvalidArgument("too many or too long competitor brands", [FieldViolation("competitor_brands", "at most 500 of 100 characters")])
+        async with self._pool.acquire() as conn:
+            return await repository.put_tenant_settings(
+                conn, tenant, aspect_tags=[t.model_dump(mode="json") for t in tags], competitor_brands=brands
+            )

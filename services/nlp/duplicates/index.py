@@ -104,6 +104,10 @@ class DuplicateIndex:
         root = self._find(review_id)
         return root if self._size[root] > 1 else None
 
+    def cluster_size(self, review_id: str) -> int:
+        """How many reviews share the review's cluster (1 when it has no near-duplicate)."""
+        return self._size.get(self._find(review_id), 1) if review_id in self._signatures else 0
+
     def clusters(self) -> dict[str, list[str]]:
         """Every cluster of two or more reviews: cluster id to member ids in insertion order."""
         groups: dict[str, list[str]] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -11,7 +12,9 @@ from libs import db, topology
 from libs.bus import Bus, Delivery
 from libs.settings import Settings
 from libs.telemetry import extract_context
+from libs.errors import InvalidArgument
 from reviewguard.events.v1 import events_pb2
+from reviewguard.ingest.v1 import review_pb2
 from services.nlp.app import MIGRATIONS, SCHEMA, build_analyzer
 from services.nlp.service import NlpService
 from tests.helpers import make_review
@@ -62,7 +65,10 @@ async def test_batch_is_analysed_stored_and_announced(service: NlpService, bus: 
     assert {k: a.language for k, a in by_id.items()} == {"de1": "de", "ja1": "ja", "zh1": "zh"}
     assert {t.term for t in by_id["zh1"].risk_terms} >= {"假货", "坏了"}
     stored = await service.get(TENANT, batch[2].message.review.id)
-    assert stored.language == "zh" and stored.analyzer_version.startswith("lexicon-1")
+    assert stored.language == "zh" and "+lexicon-2+" in stored.analyzer_version
+    # The star model reads these one-star complaints as negative.
+    assert all(e.analysis.predicted_stars <= 2 and e.analysis.negative_score > 0.7 for e in events)
+    assert "damaged" in by_id["de1"].aspects
 
 
 async def test_redelivered_batch_is_not_analysed_twice_and_not_announced_twice(service: NlpService, bus: Bus) -> None:
@@ -90,3 +96,31 @@ async def test_malicious_candidate_needs_three_distinct_risk_terms(service: NlpS
     )
     assert (len(two.risk_terms), two.malicious_candidate) == (2, False)
     assert (len(three.risk_terms), three.malicious_candidate) == (3, True)
+
+
+async def test_copied_texts_from_several_accounts_raise_suspicion(service: NlpService) -> None:
+    text = "Terrible product, broke after one day, do not buy, waste of money, worst purchase ever made."
+    batch = [delivery(f"copy{i}", "en", title="", body=text, reviewer=review_pb2.Reviewer(id=f"acct-{i}")) for i in range(4)]
+    await service.handle_ingested(batch)
+    last = await service.get(TENANT, batch[-1].message.review.id)
+    assert last.suspicion > 0.3
+    assert any("near" in reason.lower() or "duplicate" in reason.lower() for reason in last.suspicion_reasons)
+    original = await service.get(TENANT, (await _first(service, batch)).message.review.id)
+    assert original.suspicion <= last.suspicion
+
+
+async def _first(service, batch):
+    return batch[0]
+
+
+async def test_tenant_tags_and_competitor_brands_apply_from_the_next_batch(service: NlpService) -> None:
+    tags = [{"name": "heatwave", "language": "de", "keywords": ["hitzewelle"]}]
+    version = await service.put_settings(TENANT, aspect_tags_json=json.dumps(tags), competitor_brands=["KettleKing"])
+    assert version == 1
+    await service.handle_ingested([delivery("t1", "de", title="Hitzewelle", body="Bei der Hitzewelle kaputt gegangen, kauft lieber KettleKing.")])
+    stored = await service.get(TENANT, str(uuid.uuid5(uuid.NAMESPACE_URL, "t1")))
+    assert "heatwave" in stored.aspects
+    assert any("KettleKing" in reason for reason in stored.suspicion_reasons)
+    with pytest.raises(InvalidArgument):
+        await service.put_settings(TENANT, aspect_tags_json=json.dumps([{"name": "Bad Name!"}]), competitor_brands=[])
+    assert (await service.get_settings(TENANT))[2] == 1

@@ -7,6 +7,32 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class TenantSettings(_message.Message):
+    __slots__ = ("aspect_tags_json", "competitor_brands", "version")
+    ASPECT_TAGS_JSON_FIELD_NUMBER: _ClassVar[int]
+    COMPETITOR_BRANDS_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    aspect_tags_json: str
+    competitor_brands: _containers.RepeatedScalarFieldContainer[str]
+    version: int
+    def __init__(self, aspect_tags_json: _Optional[str] = ..., competitor_brands: _Optional[_Iterable[str]] = ..., version: _Optional[int] = ...) -> None: ...
+
+class GetTenantSettingsRequest(_message.Message):
+    __slots__ = ("tenant_id",)
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    def __init__(self, tenant_id: _Optional[str] = ...) -> None: ...
+
+class PutTenantSettingsRequest(_message.Message):
+    __slots__ = ("tenant_id", "aspect_tags_json", "competitor_brands")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    ASPECT_TAGS_JSON_FIELD_NUMBER: _ClassVar[int]
+    COMPETITOR_BRANDS_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    aspect_tags_json: str
+    competitor_brands: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, tenant_id: _Optional[str] = ..., aspect_tags_json: _Optional[str] = ..., competitor_brands: _Optional[_Iterable[str]] = ...) -> None: ...
+
 class GetAnalysisRequest(_message.Message):
     __slots__ = ("tenant_id", "review_id")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]

@@ -46,6 +46,16 @@ class NlpServiceStub:
                 request_serializer=reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.AnalyzeTextRequest.SerializeToString,
                 response_deserializer=reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.AnalyzeTextResponse.FromString,
                 _registered_method=True)
+        self.GetTenantSettings = channel.unary_unary(
+                '/reviewguard.nlp.v1.NlpService/GetTenantSettings',
+                request_serializer=reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.GetTenantSettingsRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.TenantSettings.FromString,
+                _registered_method=True)
+        self.PutTenantSettings = channel.unary_unary(
+                '/reviewguard.nlp.v1.NlpService/PutTenantSettings',
+                request_serializer=reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.PutTenantSettingsRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.TenantSettings.FromString,
+                _registered_method=True)
 
 
 class NlpServiceServicer:
@@ -65,6 +75,19 @@ class NlpServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetTenantSettings(self, request, context):
+        """A tenant's run-time additions: aspect tags and competitor brands.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutTenantSettings(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_NlpServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -77,6 +100,16 @@ def add_NlpServiceServicer_to_server(servicer, server):
                     servicer.AnalyzeText,
                     request_deserializer=reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.AnalyzeTextRequest.FromString,
                     response_serializer=reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.AnalyzeTextResponse.SerializeToString,
+            ),
+            'GetTenantSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTenantSettings,
+                    request_deserializer=reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.GetTenantSettingsRequest.FromString,
+                    response_serializer=reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.TenantSettings.SerializeToString,
+            ),
+            'PutTenantSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutTenantSettings,
+                    request_deserializer=reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.PutTenantSettingsRequest.FromString,
+                    response_serializer=reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.TenantSettings.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -134,6 +167,60 @@ class NlpService:
             '/reviewguard.nlp.v1.NlpService/AnalyzeText',
             reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.AnalyzeTextRequest.SerializeToString,
             reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.AnalyzeTextResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTenantSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.nlp.v1.NlpService/GetTenantSettings',
+            reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.GetTenantSettingsRequest.SerializeToString,
+            reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.TenantSettings.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutTenantSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.nlp.v1.NlpService/PutTenantSettings',
+            reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.PutTenantSettingsRequest.SerializeToString,
+            reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.TenantSettings.FromString,
             options,
             channel_credentials,
             insecure,

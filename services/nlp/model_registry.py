@@ -1,0 +1,65 @@
+"""Which star model serves which tenant: the shipped default, or a tenant's own promoted model.
+
+The service swaps a tenant's model by replacing a dict entry between batches, so a promotion
+takes effect without stopping the consumer or dropping a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+import uuid
+from concurrent.futures import Executor
+from pathlib import Path
+
+import asyncpg
+
+from services.nlp import repository
+from services.nlp.stars.model import StarModel
+
+log = logging.getLogger(__name__)
+
+
+class ModelRegistry:
+    def __init__(self, default: StarModel | None) -> None:
+        self.default = default
+        self._tenant: dict[uuid.UUID, tuple[uuid.UUID, StarModel]] = {}
+
+    def for_tenant(self, tenant_id: uuid.UUID) -> StarModel | None:
+        entry = self._tenant.get(tenant_id)
+        return entry[1] if entry else self.default
+
+    async def refresh(self, conn: asyncpg.Connection, executor: Executor) -> int:
+        """Loads tenants' newly promoted models; returns how many changed."""
+        changed = 0
+        for row in await repository.promoted_models(conn):
+            current = self._tenant.get(row["tenant_id"])
+            if current and current[0] == row["id"]:
+                continue
+            data = await repository.model_bytes(conn, row["id"])
+            model = await asyncio.get_running_loop().run_in_executor(executor, load_model_bytes, data)
+            self._tenant[row["tenant_id"]] = (row["id"], model)
+            changed += 1
+            log.info("star model swapped", extra={"fields": {"tenant": str(row["tenant_id"]), "version": row["version"]}})
+        return changed
+
+    async def run(self, pool: asyncpg.Pool, executor: Executor, *, interval_seconds: float, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                async with pool.acquire() as conn:
+                    await self.refresh(conn, executor)
+            except Exception:  # noqa: BLE001 - the next round tries again
+                log.exception("model refresh failed")
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
+            except TimeoutError:
+                pass
+
+
+def load_model_bytes(data: bytes) -> StarModel:
+    """A StarModel from stored ONNX bytes (onnxruntime keeps its own copy once loaded)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.onnx"
+        path.write_bytes(data)
+        return StarModel.load(path)
