@@ -164,7 +164,7 @@ def main() -> None:
         rules_figures = asyncio.run(rules_throughput(root / "rules"))
         settings = Settings(
             data_dir=root / "system", embedded_nats_port=free_port(), ingest_port=free_port(), nlp_port=free_port(),
-            alerting_port=free_port(), resolution_port=free_port(), gateway_port=free_port(),
+            alerting_port=free_port(), resolution_port=free_port(), gateway_port=free_port(), ingest_metrics_port=free_port(),
             nlp_languages="en,de,fr,es,it,ja,zh",
         )
         system = LocalSystem(settings=settings, log_dir=root / "logs", restart_crashed=False)

@@ -138,7 +138,7 @@ def main() -> None:
         root = Path(tmp)
         settings = Settings(
             data_dir=root / "data", embedded_nats_port=free_port(), ingest_port=free_port(), nlp_port=free_port(),
-            alerting_port=free_port(), resolution_port=free_port(), gateway_port=free_port(),
+            alerting_port=free_port(), resolution_port=free_port(), gateway_port=free_port(), ingest_metrics_port=free_port(),
             nlp_languages="en,de,fr,es,it,ja,zh",
         )
         system = LocalSystem(settings=settings, log_dir=Path(os.environ.get("REVIEWGUARD_BENCH_LOGS", root / "logs")), restart_crashed=False)

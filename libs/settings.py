@@ -107,3 +107,16 @@ class Settings(BaseSettings):
     def grpc_target(self, service: str) -> str:
         """host:port that a client dials for one backend service."""
         return f"{getattr(self, f'{service}_host')}:{getattr(self, f'{service}_port')}"
+
+    # Resolution: how often the scheduled loop checks SLAs, reassigns away owners, sends review
+    # requests and relays case events.
+    resolution_tick_seconds: float = 30.0
+
+    # Ingest (issue 3): Prometheus metrics port of the ingest service (0 turns it off), file
+    # imports, webhooks and the source scheduler.
+    ingest_metrics_port: int = 9101
+    max_import_bytes: int = 1024 * 1024 * 1024
+    import_spool_dir: Path | None = None
+    webhook_tolerance_seconds: float = 300.0
+    webhook_replay_retention_days: float = 7.0
+    source_tick_seconds: float = 5.0

@@ -66,6 +66,59 @@ def _tenant_create(settings: Settings, name: str, api_key: str | None) -> int:
     return 0
 
 
+def _import(settings: Settings, args: argparse.Namespace) -> int:
+    """Streams a file to the ingest service over gRPC, then follows the job until it ends."""
+    from pathlib import Path
+
+    from libs.grpc_client import open_channel
+    from reviewguard.ingest.v1 import ingest_pb2, ingest_pb2_grpc
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"no such file: {path}", file=sys.stderr)
+        return 2
+    mapping_json = args.mapping_json or ""
+    if mapping_json.startswith("@"):
+        mapping_json = Path(mapping_json[1:]).read_text(encoding="utf-8")
+    fmt = args.format or next((f for f in ("jsonl", "json", "csv") if path.name.lower().endswith("." + f)), "csv")
+
+    async def go() -> int:
+        import grpc
+
+        channel = open_channel(settings.grpc_target("ingest"))
+        stub = ingest_pb2_grpc.IngestServiceStub(channel)
+
+        async def chunks():
+            yield ingest_pb2.ImportChunk(
+                start=ingest_pb2.ImportStart(
+                    tenant_id=args.tenant, format=fmt, mapping=args.mapping, mapping_json=mapping_json,
+                    file_name=path.name, encoding=args.encoding or "", competitor=args.competitor,
+                )
+            )
+            with path.open("rb") as f:
+                while data := f.read(256 * 1024):
+                    yield ingest_pb2.ImportChunk(data=data)
+
+        try:
+            job = await stub.StartImport(chunks())
+            print(f"import {job.id} queued ({job.bytes} bytes)", flush=True)
+            while not args.no_wait and job.status in ("queued", "running"):
+                await asyncio.sleep(1.0)
+                job = await stub.GetImport(ingest_pb2.GetImportRequest(tenant_id=args.tenant, import_id=job.id))
+                print(f"  {job.status}: {job.rows_read} rows read, {job.rows_good} good, {job.rows_bad} bad", flush=True)
+        except grpc.aio.AioRpcError as error:
+            print(f"import refused: {error.details()}", file=sys.stderr)
+            return 1
+        finally:
+            await channel.close()
+        print(f"{job.status}: {job.created} new, {job.updated} changed, {job.rows_bad} bad rows" + (f"; {job.error}" if job.error else ""))
+        for e in job.errors:
+            print(f"  line {e.line}: {e.reason}")
+        return 1 if job.status == "failed" else 0
+
+    return asyncio.run(go())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="reviewguard", description="ReviewGuard: review defence for cross-border sellers.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -77,6 +130,15 @@ def main(argv: list[str] | None = None) -> int:
     create = tenant_commands.add_parser("create", help="create a tenant (if missing) and print an API key for it")
     create.add_argument("name")
     create.add_argument("--api-key", help="register this key instead of generating one")
+    imp = commands.add_parser("import", help="import a CSV, JSON or JSONL export of reviews (through the ingest service)")
+    imp.add_argument("file")
+    imp.add_argument("--tenant", required=True, help="the tenant's id (UUID)")
+    imp.add_argument("--format", choices=["csv", "json", "jsonl"], help="taken from the file name when omitted")
+    imp.add_argument("--mapping", choices=["amazon", "judgeme", "custom"], default="amazon")
+    imp.add_argument("--mapping-json", help="custom column mapping or preset options as JSON, or @file.json")
+    imp.add_argument("--encoding", help="force an encoding instead of detecting it")
+    imp.add_argument("--competitor", action="store_true", help="a competitor's reviews: analysed, never alerted on")
+    imp.add_argument("--no-wait", action="store_true", help="print the job id and return at once")
     nlp = commands.add_parser("nlp", help="train, evaluate and run the review models", add_help=False)
     nlp.add_argument("args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
@@ -89,8 +151,10 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(args.service)
     if args.command == "tenant":
         return _tenant_create(settings, args.name, args.api_key)
+    if args.command == "import":
+        return _import(settings, args)
     if args.command == "nlp":
-        from services.nlp.stars.cli import main as nlp_main
+        from services.nlp.cli import main as nlp_main
 
         return nlp_main(args.args)
     parser.error(f"unknown command {args.command}")

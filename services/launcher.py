@@ -70,6 +70,7 @@ class LocalSystem:
                 "REVIEWGUARD_ALERTING_PORT": str(s.alerting_port),
                 "REVIEWGUARD_RESOLUTION_PORT": str(s.resolution_port),
                 "REVIEWGUARD_GATEWAY_PORT": str(s.gateway_port),
+                "REVIEWGUARD_INGEST_METRICS_PORT": str(s.ingest_metrics_port),
                 "REVIEWGUARD_DATA_DIR": str(s.data_dir.resolve()),
                 "REVIEWGUARD_TRACE_EXPORTER": s.trace_exporter,
                 "REVIEWGUARD_TRACE_DIR": str(s.trace_dir.resolve()),

@@ -94,6 +94,8 @@ class AlertingService:
             facts = []
             for delivery in batch:
                 review, analysis = delivery.message.review, delivery.message.analysis
+                if review.syndicated_from:
+                    continue  # NOTE: a syndicated copy is the same review: counted and alerted once.
                 tenant = uuid.UUID(review.tenant_id)
                 if tenant not in policies:
                     policies[tenant] = await self.policy(tenant, conn)

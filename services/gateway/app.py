@@ -24,20 +24,27 @@ from reviewguard.nlp.v1 import nlp_pb2_grpc
 from reviewguard.resolution.v1 import resolution_pb2_grpc
 from services.gateway.dependencies import Backends
 from services.gateway.routes import alerts, cases, health, notifications, reviews
+from services.gateway.routes import ingest as ingest_routes
+from services.gateway.routes import resolution as resolution_routes
 from services.gateway.tenants import MIGRATIONS, SCHEMA
 
 log = logging.getLogger(__name__)
 
 
 class BodySizeLimit:
-    """Refuses request bodies over `max_bytes` with 413, before they are read whole."""
+    """Refuses request bodies over `max_bytes` with 413, before they are read whole.
 
-    def __init__(self, app, max_bytes: int) -> None:
+    File uploads (`/v1/imports`) are exempt: they are streamed to the ingest service, which
+    enforces its own, larger limit.
+    """
+
+    def __init__(self, app, max_bytes: int, exempt_prefixes: tuple[str, ...] = ()) -> None:
         self._app = app
         self._max = max_bytes
+        self._exempt = exempt_prefixes
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith(self._exempt):
             return await self._app(scope, receive, send)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self._max:
@@ -112,6 +119,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(alerts.router)
     app.include_router(cases.router)
     app.include_router(notifications.router)
+    app.include_router(ingest_routes.router)
+    app.include_router(resolution_routes.router)
 
     @app.exception_handler(grpc.aio.AioRpcError)
     async def _grpc_error(request: Request, error: grpc.aio.AioRpcError) -> JSONResponse:
@@ -135,7 +144,7 @@ def create_app(settings: Settings) -> FastAPI:
         return JSONResponse(body, status_code=error.http_status)
 
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz")
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes, exempt_prefixes=("/v1/imports",))
     return app
 
 

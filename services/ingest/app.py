@@ -1,20 +1,29 @@
-"""Wiring root of the ingest service: pool, gRPC server, outbox relay; closed in reverse order."""
+"""Wiring root of the ingest service: pool, gRPC server, outbox relay, source scheduler, import
+jobs and the metrics endpoint; closed in reverse order."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from pathlib import Path
+
+import httpx
+from prometheus_client import CollectorRegistry, start_http_server
 
 from libs import db
 from libs.bus import Bus
+from libs.crypto import SecretBox
 from libs.grpc_server import GrpcServer
 from libs.settings import Settings
 from reviewguard.ingest.v1 import ingest_pb2, ingest_pb2_grpc
 from services.ingest.grpc_api import IngestServicer
+from services.ingest.import_jobs import ImportService
+from services.ingest.metrics import IngestMetrics
 from services.ingest.models import Limits
 from services.ingest.outbox import OutboxRelay
 from services.ingest.service import IngestService
+from services.ingest.sources import SourceService
 
 log = logging.getLogger(__name__)
 
@@ -26,27 +35,60 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     dsn = settings.database_dsn()
     await db.migrate(dsn, schema=SCHEMA, directory=MIGRATIONS)
     pool = await db.create_pool(dsn, schema=SCHEMA, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+    registry = CollectorRegistry()
+    metrics_server = None
+    if settings.ingest_metrics_port:
+        try:
+            metrics_server, _ = start_http_server(settings.ingest_metrics_port, addr=settings.host, registry=registry)
+        except OSError as error:
+            # NOTE: metrics are not worth refusing reviews over (e.g. two local systems on one port).
+            log.warning("metrics endpoint not started: %s", error, extra={"fields": {"port": settings.ingest_metrics_port}})
     service = IngestService(
         pool=pool,
         limits=Limits(max_title_chars=settings.max_title_chars, max_body_chars=settings.max_body_chars),
         max_batch=settings.max_reviews_per_request,
+        metrics=IngestMetrics(registry),
     )
+    keys = settings.secret_key_list()
+    # NOTE: without keys the service still ingests; only sources (sealed credentials) are refused.
+    box = SecretBox(keys) if keys else None
+    http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0), follow_redirects=False)
+    sources = SourceService(
+        pool=pool,
+        ingest=service,
+        box=box,
+        client=http,
+        webhook_tolerance=timedelta(seconds=settings.webhook_tolerance_seconds),
+        webhook_retention=timedelta(days=settings.webhook_replay_retention_days),
+    )
+    imports = ImportService(
+        pool=pool, ingest=service, max_bytes=settings.max_import_bytes, spool_dir=settings.import_spool_dir,
+        batch=settings.max_reviews_per_request,
+    )  # fmt: skip
+    await imports.fail_stale()
     server = GrpcServer(
         bind=f"{settings.host}:{settings.ingest_port}",
         service_names=[ingest_pb2.DESCRIPTOR.services_by_name["IngestService"].full_name],
     )
-    ingest_pb2_grpc.add_IngestServiceServicer_to_server(IngestServicer(service), server.server)
+    ingest_pb2_grpc.add_IngestServiceServicer_to_server(IngestServicer(service, imports=imports, sources=sources), server.server)
     await server.start()
     # NOTE: reviews are accepted as soon as the database is ready; the bus may come later and
     # the outbox holds their events until it does.
     await server.set_serving()
     relay_task = asyncio.create_task(_relay_when_bus_ready(settings, pool, stop), name="outbox-relay")
+    scheduler_task = asyncio.create_task(sources.run_scheduler(stop, tick_seconds=settings.source_tick_seconds), name="source-scheduler")
     try:
         await stop.wait()
     finally:
         await server.stop(settings.grpc_grace_seconds)
-        relay_task.cancel()
-        await asyncio.gather(relay_task, return_exceptions=True)
+        stop.set()
+        await imports.close()
+        for task in (scheduler_task, relay_task):
+            task.cancel()
+        await asyncio.gather(scheduler_task, relay_task, return_exceptions=True)
+        await http.aclose()
+        if metrics_server is not None:
+            metrics_server.shutdown()
         await pool.close()
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -23,6 +25,14 @@ _MAX_URL_CHARS = 2000
 # NOTE: platforms' clocks drift and time zones get mislabeled; beyond a day ahead is a bad record.
 _MAX_CLOCK_SKEW = timedelta(days=1)
 _EARLIEST = datetime(1995, 1, 1, tzinfo=timezone.utc)
+
+STATUSES = ("published", "removed")
+# How a review reached ReviewGuard; capture lag is reported per channel.
+CHANNELS = ("api", "import", "webhook", "pull", "backfill")
+# NOTE: below this many letters and digits ("Great!", "ok") equal texts say nothing about
+# syndication, so such reviews get no group.
+_MIN_SYNDICATION_CHARS = 20
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 @dataclass(frozen=True)
@@ -77,6 +87,8 @@ def validate(review: review_pb2.Review, *, path: str, limits: Limits, now: datet
             fail("posted_at", "is in the future")
         elif posted < _EARLIEST:
             fail("posted_at", "is before 1995")
+    if review.status and review.status not in STATUSES:
+        fail("status", f"must be one of {', '.join(STATUSES)}")
     if len(review.media_urls) > _MAX_MEDIA:
         fail("media_urls", f"at most {_MAX_MEDIA} media per review")
     elif any(len(u) > _MAX_URL_CHARS or not u.startswith(("http://", "https://")) for u in review.media_urls):
@@ -84,7 +96,21 @@ def validate(review: review_pb2.Review, *, path: str, limits: Limits, now: datet
     return bad
 
 
-def to_row(review: review_pb2.Review) -> dict:
+def syndication_group(*, title: str, body: str, product_id: str, reviewer: str) -> str:
+    """The key shared by copies of one review on several marketplaces; '' for too short a text.
+
+    NOTE: syndication is one reviewer's review shown on several marketplaces, so a review without a
+    known reviewer gets no group: equal texts from unknown or different accounts are near-duplicates
+    (a fake-review signal the NLP service reports), not one review counted twice.
+    """
+    text = _NOT_WORD.sub("", unicodedata.normalize("NFKC", f"{title} {body}").casefold())
+    who = _NOT_WORD.sub("", unicodedata.normalize("NFKC", reviewer).casefold())
+    if len(text) < _MIN_SYNDICATION_CHARS or not who:
+        return ""
+    return hashlib.sha256(f"{product_id.strip().casefold()}|{who}|{text}".encode()).hexdigest()[:32]
+
+
+def to_row(review: review_pb2.Review, *, channel: str = "api", source_id: str = "") -> dict:
     """The storage form of a validated submission, with its content hash."""
     row = {
         "platform": review.platform,
@@ -106,7 +132,18 @@ def to_row(review: review_pb2.Review) -> dict:
         "reply_state": review.reply_state or "none",
         "competitor": review.competitor,
     }
+    status = review.status or "published"
     hashed = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
+    if status != "published":
+        # NOTE: only a non-default status enters the hash, so hashes stored before statuses
+        # existed still match and re-submitting an old review is not mistaken for an edit.
+        hashed["status"] = status
+    row["status"] = status
+    row["syndication_group"] = syndication_group(
+        title=row["title"], body=row["body"], product_id=row["product_id"], reviewer=row["reviewer_name"] or row["reviewer_id"]
+    )
+    row["channel"] = channel
+    row["source_id"] = uuid.UUID(source_id) if source_id else None
     row["content_hash"] = hashlib.sha256(json.dumps(hashed, sort_keys=True, ensure_ascii=False).encode()).digest()
     return row
 
@@ -133,7 +170,13 @@ def from_row(row: asyncpg.Record) -> review_pb2.Review:
         reply_state=row["reply_state"],
         version=row["version"],
         competitor=row["competitor"],
+        status=row["status"],
     )
     review.posted_at.FromDatetime(row["posted_at"])
-    review.captured_at.FromDatetime(row["captured_at"])
+    if "captured_at" in row.keys():
+        review.captured_at.FromDatetime(row["captured_at"])
+    if "syndication_group" in row.keys():
+        review.syndication_group = row["syndication_group"]
+        review.syndicated_from = str(row["syndicated_from"] or "")
+        review.source_id = str(row["source_id"] or "")
     return review

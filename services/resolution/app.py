@@ -1,4 +1,4 @@
-"""Wiring root of the resolution service: pool, bus consumer, gRPC server; closed in reverse order."""
+"""Wiring root of the resolution service: pool, bus consumers, scheduled loop, gRPC server; closed in reverse order."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from libs.settings import Settings
 from reviewguard.events.v1 import events_pb2
 from reviewguard.resolution.v1 import resolution_pb2, resolution_pb2_grpc
 from services.resolution.grpc_api import ResolutionServicer
-from services.resolution.service import ResolutionService
+from services.resolution.requests.sender import LogSender
+from services.resolution.service import REVIEW_UPDATED, ResolutionService, Toolkit
 from services.resolution.sla import SlaPolicy
 
 SCHEMA = "resolution"
@@ -28,7 +29,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         normal_hours=settings.sla_normal_hours,
         first_response_hours=settings.sla_first_response_hours,
     )
-    service = ResolutionService(pool=backend.pool, sla=sla, bus=backend.bus)
+    service = ResolutionService(pool=backend.pool, sla=sla, bus=backend.bus, toolkit=Toolkit.load(), sender=LogSender())
     resolution_pb2_grpc.add_ResolutionServiceServicer_to_server(ResolutionServicer(service), backend.grpc.server)
     backend.consume(
         stream=topology.ALERTS.name,
@@ -36,4 +37,13 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         message_type=events_pb2.AlertFired,
         handler=service.handle_fired,
     )
+    # NOTE: rating changes from ingest's edit history feed the rating-recovery KPI.
+    backend.consume(
+        stream=topology.REVIEWS.name,
+        subject=REVIEW_UPDATED,
+        message_type=events_pb2.ReviewUpdated,
+        handler=service.handle_review_updated,
+        durable="resolution-ratings",
+    )
+    backend.background(service.run_scheduled(stop=stop, interval=settings.resolution_tick_seconds))
     await backend.run()

@@ -25,7 +25,7 @@ def system(tmp_path_factory: pytest.TempPathFactory, server_dir: Path) -> Iterat
         nlp_port=free_port(),
         alerting_port=free_port(),
         resolution_port=free_port(),
-        gateway_port=free_port(),
+        gateway_port=free_port(), ingest_metrics_port=free_port(),
         trace_exporter="jsonl",
         trace_dir=root / "traces",
         nlp_languages="en,de,fr,es,it,ja,zh",

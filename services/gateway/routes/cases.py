@@ -1,22 +1,42 @@
-"""/v1/cases: the tenant's cases, newest first."""
+"""/v1/cases: the tenant's cases, newest first, and everything done on one (SPEC §5)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import uuid
-from typing import Annotated, Literal
+from datetime import timezone
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
+from libs.errors import FieldViolation, InvalidArgument
 from reviewguard.resolution.v1 import resolution_pb2
 from services.gateway.dependencies import BackendsDep, TenantDep
-from services.gateway.schemas import CASE_STATUS_BY_NAME, CasePage, CaseRead
+from services.gateway.routes.resolution_schemas import (
+    REASON_BY_NAME,
+    AppealCreate,
+    CaseDetail,
+    CaseDetailPage,
+    CaseEventRead,
+    CaseUpdate,
+    EvidenceCreate,
+    OfferApproval,
+    OfferCreate,
+    RecommendationCreate,
+    ReplyCreate,
+    TransitionCreate,
+    as_dict,
+)
+from services.gateway.schemas import CASE_STATUS_BY_NAME
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
 CaseStatusName = Literal[tuple(CASE_STATUS_BY_NAME)]  # type: ignore[valid-type]
 
 
-@router.get("", response_model=CasePage)
+@router.get("", response_model=CaseDetailPage)
 async def list_cases(
     tenant: TenantDep,
     backends: BackendsDep,
@@ -24,7 +44,7 @@ async def list_cases(
     status: CaseStatusName | None = None,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
     page_token: str = "",
-) -> CasePage:
+) -> CaseDetailPage:
     response = await backends.resolution.ListCases(
         resolution_pb2.ListCasesRequest(
             tenant_id=str(tenant),
@@ -34,4 +54,133 @@ async def list_cases(
             page_token=page_token,
         )
     )
-    return CasePage(cases=[CaseRead.from_proto(c) for c in response.cases], next_page_token=response.next_page_token or None)
+    return CaseDetailPage(cases=[CaseDetail.from_proto(c) for c in response.cases], next_page_token=response.next_page_token or None)
+
+
+@router.get("/{case_id}", response_model=CaseDetail)
+async def get_case(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep) -> CaseDetail:
+    case = await backends.resolution.GetCase(resolution_pb2.GetCaseRequest(tenant_id=str(tenant), case_id=str(case_id)))
+    return CaseDetail.from_proto(case)
+
+
+@router.patch("/{case_id}", response_model=CaseDetail)
+async def update_case(case_id: uuid.UUID, body: CaseUpdate, tenant: TenantDep, backends: BackendsDep) -> CaseDetail:
+    """Records the buyer's language, the issue type, the customer and the order of a case."""
+    case = await backends.resolution.UpdateCase(
+        resolution_pb2.UpdateCaseRequest(tenant_id=str(tenant), case_id=str(case_id), **body.model_dump())
+    )
+    return CaseDetail.from_proto(case)
+
+
+@router.post("/{case_id}/transitions", response_model=CaseDetail)
+async def transition_case(case_id: uuid.UUID, body: TransitionCreate, tenant: TenantDep, backends: BackendsDep) -> CaseDetail:
+    """Moves the case along its state machine; a move it does not allow is 409 naming the allowed ones."""
+    if body.status not in CASE_STATUS_BY_NAME:
+        raise InvalidArgument(f"unknown status {body.status!r}", [FieldViolation("status", ", ".join(CASE_STATUS_BY_NAME))])
+    case = await backends.resolution.TransitionCase(
+        resolution_pb2.TransitionCaseRequest(
+            tenant_id=str(tenant), case_id=str(case_id), to_status=CASE_STATUS_BY_NAME[body.status],
+            reason=REASON_BY_NAME[body.reason] if body.reason else 0, actor=body.actor, note=body.note,
+        )
+    )
+    return CaseDetail.from_proto(case)
+
+
+@router.get("/{case_id}/events", response_model=list[CaseEventRead])
+async def case_events(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep) -> list[CaseEventRead]:
+    """The case's audit trail, oldest first."""
+    response = await backends.resolution.ListCaseEvents(resolution_pb2.ListCaseEventsRequest(tenant_id=str(tenant), case_id=str(case_id)))
+    return [CaseEventRead.from_proto(e) for e in response.events]
+
+
+@router.post("/{case_id}/assign", response_model=CaseDetail)
+async def assign_case(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep) -> CaseDetail:
+    """(Re)assigns the case to the best available agent of its market now."""
+    case = await backends.resolution.AssignCase(resolution_pb2.AssignCaseRequest(tenant_id=str(tenant), case_id=str(case_id)))
+    return CaseDetail.from_proto(case)
+
+
+@router.post("/{case_id}/replies", status_code=201)
+async def send_reply(case_id: uuid.UUID, body: ReplyCreate, tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
+    """Sends a reply (text, or a template scenario in a language); 422 names the phrase and rule a non-compliant one breaks."""
+    reply = await backends.resolution.SendReply(
+        resolution_pb2.SendReplyRequest(tenant_id=str(tenant), case_id=str(case_id), **body.model_dump())
+    )
+    return as_dict(reply)
+
+
+@router.get("/{case_id}/replies")
+async def list_replies(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep) -> list[dict[str, Any]]:
+    response = await backends.resolution.ListReplies(resolution_pb2.ListRepliesRequest(tenant_id=str(tenant), case_id=str(case_id)))
+    return [as_dict(r) for r in response.replies]
+
+
+@router.post("/{case_id}/compensation/recommendation")
+async def recommend_compensation(case_id: uuid.UUID, body: RecommendationCreate, tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
+    """The compensation ladder's best offer for the case, with the candidates it beat (150% cap applied)."""
+    recommendation = await backends.resolution.RecommendCompensation(
+        resolution_pb2.RecommendCompensationRequest(tenant_id=str(tenant), case_id=str(case_id), **body.model_dump())
+    )
+    return as_dict(recommendation)
+
+
+@router.post("/{case_id}/offers", status_code=201)
+async def record_offer(case_id: uuid.UUID, body: OfferCreate, tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
+    """Records an offer with its cost; above the tenant's approval threshold it is `pending_approval`."""
+    offer = await backends.resolution.RecordOffer(
+        resolution_pb2.RecordOfferRequest(tenant_id=str(tenant), case_id=str(case_id), **body.model_dump())
+    )
+    return as_dict(offer)
+
+
+@router.get("/{case_id}/offers")
+async def list_offers(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep) -> list[dict[str, Any]]:
+    response = await backends.resolution.ListOffers(resolution_pb2.ListOffersRequest(tenant_id=str(tenant), case_id=str(case_id)))
+    return [as_dict(o) for o in response.offers]
+
+
+@router.post("/{case_id}/offers/{offer_id}/approve")
+async def approve_offer(case_id: uuid.UUID, offer_id: uuid.UUID, body: OfferApproval, tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
+    offer = await backends.resolution.ApproveOffer(
+        resolution_pb2.ApproveOfferRequest(tenant_id=str(tenant), case_id=str(case_id), offer_id=str(offer_id), approver=body.approver)
+    )
+    return as_dict(offer)
+
+
+@router.post("/{case_id}/appeal", status_code=201)
+async def file_appeal(case_id: uuid.UUID, body: AppealCreate, tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
+    """Checks eligibility against the platform's clauses and files a three-part letter in the marketplace's language."""
+    appeal = await backends.resolution.FileAppeal(
+        resolution_pb2.FileAppealRequest(tenant_id=str(tenant), case_id=str(case_id), **body.model_dump())
+    )
+    return as_dict(appeal)
+
+
+@router.post("/{case_id}/evidence", status_code=201)
+async def add_evidence(case_id: uuid.UUID, body: EvidenceCreate, tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
+    """Appends evidence (a JSON `content` or `content_base64` bytes) to the case's tamper-evident chain."""
+    request = resolution_pb2.AddEvidenceRequest(
+        tenant_id=str(tenant), case_id=str(case_id), kind=body.kind, source=body.source, description=body.description, metadata=body.metadata
+    )
+    if body.content_base64:
+        try:
+            request.content_bytes = base64.b64decode(body.content_base64, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidArgument("content_base64 is not base64", [FieldViolation("content_base64", "not base64")]) from None
+    elif body.content is not None:
+        request.content_json = json.dumps(body.content, ensure_ascii=False)
+    if body.captured_at is not None:
+        request.captured_at.FromDatetime(body.captured_at.astimezone(timezone.utc))
+    return as_dict(await backends.resolution.AddEvidence(request))
+
+
+@router.get("/{case_id}/evidence")
+async def list_evidence(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep) -> list[dict[str, Any]]:
+    response = await backends.resolution.ListEvidence(resolution_pb2.ListEvidenceRequest(tenant_id=str(tenant), case_id=str(case_id)))
+    return [as_dict(link) for link in response.links]
+
+
+@router.get("/{case_id}/evidence/verify")
+async def verify_evidence(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
+    """Proves the chain intact, or names the first broken link (`broken_at`, `reason`); -1 when intact."""
+    return as_dict(await backends.resolution.VerifyEvidence(resolution_pb2.VerifyEvidenceRequest(tenant_id=str(tenant), case_id=str(case_id))))

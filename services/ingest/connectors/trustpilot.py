@@ -92,6 +92,10 @@ class TrustpilotConnector(Connector):
         log.debug("%s: page %d gave %d reviews, %d skipped", SOURCE, page_number, len(reviews), len(skipped))
         return Page(reviews=reviews, next_cursor=next_cursor, skipped=skipped)
 
+    def review_from(self, item: dict) -> review_pb2.Review:
+        """The Review one API (or webhook) review object maps to; KeyError/TypeError/ValueError when it cannot."""
+        return self._to_review(item)
+
     def _to_review(self, item: dict) -> review_pb2.Review:
         stars = item["stars"]
         if not isinstance(stars, int) or not 1 <= stars <= 5:

@@ -26,6 +26,11 @@ def _canonical(value: object) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
+def canonical_json(value: object) -> bytes:
+    """The canonical JSON bytes that JSON evidence is hashed (and stored) as."""
+    return _canonical(value)
+
+
 def _utc(at: datetime) -> str:
     return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
 

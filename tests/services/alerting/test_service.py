@@ -80,3 +80,13 @@ async def test_other_tenants_and_bad_tokens(service: AlertingService) -> None:
         await service.get(str(uuid.uuid4()), mine[0].id)
     with pytest.raises(InvalidArgument, match="page_token"):
         await service.list(TENANT, review_id="", page_size=10, page_token="garbage!")
+
+
+async def test_a_syndicated_copy_is_not_alerted_twice(service: AlertingService) -> None:
+    original = analyzed("orig", 1)
+    copy = analyzed("copy", 1)
+    copy.message.review.marketplace = "AT"
+    copy.message.review.syndicated_from = original.message.review.id
+    await service.handle_analyzed([original, copy])
+    alerts, _ = await service.list(TENANT, review_id="", page_size=10, page_token="")
+    assert [a.review_id for a in alerts] == [original.message.review.id]

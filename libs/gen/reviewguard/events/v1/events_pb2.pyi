@@ -1,3 +1,6 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from reviewguard.alerting.v1 import alert_pb2 as _alert_pb2
 from reviewguard.ingest.v1 import review_pb2 as _review_pb2
 from reviewguard.nlp.v1 import analysis_pb2 as _analysis_pb2
@@ -5,7 +8,7 @@ from reviewguard.resolution.v1 import case_pb2 as _case_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -62,3 +65,43 @@ class DeadLetter(_message.Message):
     reason: str
     deliveries: int
     def __init__(self, stream: _Optional[str] = ..., stream_sequence: _Optional[int] = ..., consumer: _Optional[str] = ..., subject: _Optional[str] = ..., data: _Optional[bytes] = ..., headers: _Optional[_Mapping[str, str]] = ..., reason: _Optional[str] = ..., deliveries: _Optional[int] = ...) -> None: ...
+
+class CaseUpdated(_message.Message):
+    __slots__ = ("case", "event")
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    case: _case_pb2.Case
+    event: _case_pb2.CaseEvent
+    def __init__(self, case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ..., event: _Optional[_Union[_case_pb2.CaseEvent, _Mapping]] = ...) -> None: ...
+
+class CaseSlaNotice(_message.Message):
+    __slots__ = ("case", "sla", "stage", "noticed_at_unix_ms")
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    SLA_FIELD_NUMBER: _ClassVar[int]
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    NOTICED_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
+    case: _case_pb2.Case
+    sla: str
+    stage: str
+    noticed_at_unix_ms: int
+    def __init__(self, case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ..., sla: _Optional[str] = ..., stage: _Optional[str] = ..., noticed_at_unix_ms: _Optional[int] = ...) -> None: ...
+
+class ReviewUpdated(_message.Message):
+    __slots__ = ("review", "previous_version", "changed_fields", "old_rating", "new_rating", "old_status", "new_status", "changed_at")
+    REVIEW_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_FIELDS_FIELD_NUMBER: _ClassVar[int]
+    OLD_RATING_FIELD_NUMBER: _ClassVar[int]
+    NEW_RATING_FIELD_NUMBER: _ClassVar[int]
+    OLD_STATUS_FIELD_NUMBER: _ClassVar[int]
+    NEW_STATUS_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_AT_FIELD_NUMBER: _ClassVar[int]
+    review: _review_pb2.Review
+    previous_version: int
+    changed_fields: _containers.RepeatedScalarFieldContainer[str]
+    old_rating: int
+    new_rating: int
+    old_status: str
+    new_status: str
+    changed_at: _timestamp_pb2.Timestamp
+    def __init__(self, review: _Optional[_Union[_review_pb2.Review, _Mapping]] = ..., previous_version: _Optional[int] = ..., changed_fields: _Optional[_Iterable[str]] = ..., old_rating: _Optional[int] = ..., new_rating: _Optional[int] = ..., old_status: _Optional[str] = ..., new_status: _Optional[str] = ..., changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -22,24 +22,75 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from reviewguard.ingest.v1 import review_pb2 as reviewguard_dot_ingest_dot_v1_dot_review__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"reviewguard/ingest/v1/ingest.proto\x12\x15reviewguard.ingest.v1\x1a\"reviewguard/ingest/v1/review.proto\"Y\n\x14SubmitReviewsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12.\n\x07reviews\x18\x02 \x03(\x0b\x32\x1d.reviewguard.ingest.v1.Review\"?\n\x0fSubmittedReview\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\x12\x0f\n\x07updated\x18\x03 \x01(\x08\"P\n\x15SubmitReviewsResponse\x12\x37\n\x07results\x18\x01 \x03(\x0b\x32&.reviewguard.ingest.v1.SubmittedReview\"8\n\x10GetReviewRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\treview_id\x18\x02 \x01(\t2\xd0\x01\n\rIngestService\x12j\n\rSubmitReviews\x12+.reviewguard.ingest.v1.SubmitReviewsRequest\x1a,.reviewguard.ingest.v1.SubmitReviewsResponse\x12S\n\tGetReview\x12\'.reviewguard.ingest.v1.GetReviewRequest\x1a\x1d.reviewguard.ingest.v1.Reviewb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"reviewguard/ingest/v1/ingest.proto\x12\x15reviewguard.ingest.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"reviewguard/ingest/v1/review.proto\"Y\n\x14SubmitReviewsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12.\n\x07reviews\x18\x02 \x03(\x0b\x32\x1d.reviewguard.ingest.v1.Review\"?\n\x0fSubmittedReview\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\x12\x0f\n\x07updated\x18\x03 \x01(\x08\"P\n\x15SubmitReviewsResponse\x12\x37\n\x07results\x18\x01 \x03(\x0b\x32&.reviewguard.ingest.v1.SubmittedReview\"8\n\x10GetReviewRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\treview_id\x18\x02 \x01(\t\"Q\n\x14RemoveReviewsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08platform\x18\x02 \x01(\t\x12\x14\n\x0c\x65xternal_ids\x18\x03 \x03(\t\"\x87\x01\n\rReviewVersion\x12-\n\x06review\x18\x01 \x01(\x0b\x32\x1d.reviewguard.ingest.v1.Review\x12\x16\n\x0e\x63hanged_fields\x18\x02 \x03(\t\x12/\n\x0brecorded_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"G\n\rReviewHistory\x12\x36\n\x08versions\x18\x01 \x03(\x0b\x32$.reviewguard.ingest.v1.ReviewVersion\"\xa5\x01\n\x18ListRatingChangesRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\tdirection\x18\x02 \x01(\t\x12)\n\x05since\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\x12\x11\n\treview_id\x18\x06 \x01(\t\"\xc9\x01\n\x0cRatingChange\x12\x11\n\treview_id\x18\x01 \x01(\t\x12\x10\n\x08platform\x18\x02 \x01(\t\x12\x12\n\nproduct_id\x18\x03 \x01(\t\x12\x14\n\x0c\x66rom_version\x18\x04 \x01(\x05\x12\x12\n\nto_version\x18\x05 \x01(\x05\x12\x12\n\nold_rating\x18\x06 \x01(\x05\x12\x12\n\nnew_rating\x18\x07 \x01(\x05\x12.\n\nchanged_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"j\n\x19ListRatingChangesResponse\x12\x34\n\x07\x63hanges\x18\x01 \x03(\x0b\x32#.reviewguard.ingest.v1.RatingChange\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x90\x01\n\x0bImportStart\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x02 \x01(\t\x12\x0f\n\x07mapping\x18\x03 \x01(\t\x12\x14\n\x0cmapping_json\x18\x04 \x01(\t\x12\x11\n\tfile_name\x18\x05 \x01(\t\x12\x10\n\x08\x65ncoding\x18\x06 \x01(\t\x12\x12\n\ncompetitor\x18\x07 \x01(\x08\"Z\n\x0bImportChunk\x12\x33\n\x05start\x18\x01 \x01(\x0b\x32\".reviewguard.ingest.v1.ImportStartH\x00\x12\x0e\n\x04\x64\x61ta\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\".\n\x0eImportRowError\x12\x0c\n\x04line\x18\x01 \x01(\x05\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\xa4\x03\n\tImportJob\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x04 \x01(\t\x12\x0f\n\x07mapping\x18\x05 \x01(\t\x12\x11\n\tfile_name\x18\x06 \x01(\t\x12\r\n\x05\x62ytes\x18\x07 \x01(\x03\x12\x10\n\x08\x65ncoding\x18\x08 \x01(\t\x12\x11\n\trows_read\x18\t \x01(\x03\x12\x11\n\trows_good\x18\n \x01(\x03\x12\x10\n\x08rows_bad\x18\x0b \x01(\x03\x12\x0f\n\x07\x63reated\x18\x0c \x01(\x03\x12\x0f\n\x07updated\x18\r \x01(\x03\x12\x35\n\x06\x65rrors\x18\x0e \x03(\x0b\x32%.reviewguard.ingest.v1.ImportRowError\x12\r\n\x05\x65rror\x18\x0f \x01(\t\x12.\n\ncreated_at\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inished_at\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ncompetitor\x18\x12 \x01(\x08\"8\n\x10GetImportRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\timport_id\x18\x02 \x01(\t\"\x91\x03\n\x06Source\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x12\n\ncompetitor\x18\x05 \x01(\x08\x12\x15\n\rbackfill_days\x18\x06 \x01(\x05\x12\x1d\n\x15poll_interval_seconds\x18\x07 \x01(\x05\x12\x0e\n\x06status\x18\x08 \x01(\t\x12\x12\n\nlast_error\x18\t \x01(\t\x12\x30\n\x0cnext_poll_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0flast_success_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rsettings_keys\x18\x0c \x03(\t\x12\x1a\n\x12has_webhook_secret\x18\r \x01(\x08\x12\x14\n\x0cwebhook_path\x18\x0e \x01(\t\x12.\n\ncreated_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xbd\x01\n\x13\x43reateSourceRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x15\n\rsettings_json\x18\x04 \x01(\t\x12\x16\n\x0ewebhook_secret\x18\x05 \x01(\t\x12\x12\n\ncompetitor\x18\x06 \x01(\x08\x12\x15\n\rbackfill_days\x18\x07 \x01(\x05\x12\x1d\n\x15poll_interval_seconds\x18\x08 \x01(\x05\"\xe2\x01\n\x13UpdateSourceRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\tsource_id\x18\x02 \x01(\t\x12\x0e\n\x06\x66ields\x18\x03 \x03(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x15\n\rsettings_json\x18\x05 \x01(\t\x12\x16\n\x0ewebhook_secret\x18\x06 \x01(\t\x12\x12\n\ncompetitor\x18\x07 \x01(\x08\x12\x15\n\rbackfill_days\x18\x08 \x01(\x05\x12\x1d\n\x15poll_interval_seconds\x18\t \x01(\x05\x12\x0e\n\x06status\x18\n \x01(\t\"8\n\x10GetSourceRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\tsource_id\x18\x02 \x01(\t\"\'\n\x12ListSourcesRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\"E\n\x13ListSourcesResponse\x12.\n\x07sources\x18\x01 \x03(\x0b\x32\x1d.reviewguard.ingest.v1.Source\"\x16\n\x14\x44\x65leteSourceResponse\"\xb4\x01\n\x0eWebhookRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x11\n\tsource_id\x18\x02 \x01(\t\x12\x0c\n\x04\x62ody\x18\x03 \x01(\x0c\x12\x43\n\x07headers\x18\x04 \x03(\x0b\x32\x32.reviewguard.ingest.v1.WebhookRequest.HeadersEntry\x1a.\n\x0cHeadersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"A\n\x0fWebhookResponse\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x05\x12\x0f\n\x07removed\x18\x02 \x01(\x05\x12\x0b\n\x03ids\x18\x03 \x03(\t\"A\n\x14GetCaptureLagRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x16\n\x0ewindow_seconds\x18\x02 \x01(\x05\"\x8f\x01\n\x07LagStat\x12\x10\n\x08platform\x18\x01 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x02 \x01(\t\x12\x11\n\tsource_id\x18\x03 \x01(\t\x12\x0f\n\x07reviews\x18\x04 \x01(\x03\x12\x13\n\x0bp50_seconds\x18\x05 \x01(\x01\x12\x13\n\x0bp95_seconds\x18\x06 \x01(\x01\x12\x13\n\x0bmax_seconds\x18\x07 \x01(\x01\"S\n\nCaptureLag\x12\x16\n\x0ewindow_seconds\x18\x01 \x01(\x05\x12-\n\x05stats\x18\x02 \x03(\x0b\x32\x1e.reviewguard.ingest.v1.LagStat2\xdf\n\n\rIngestService\x12j\n\rSubmitReviews\x12+.reviewguard.ingest.v1.SubmitReviewsRequest\x1a,.reviewguard.ingest.v1.SubmitReviewsResponse\x12S\n\tGetReview\x12\'.reviewguard.ingest.v1.GetReviewRequest\x1a\x1d.reviewguard.ingest.v1.Review\x12j\n\rRemoveReviews\x12+.reviewguard.ingest.v1.RemoveReviewsRequest\x1a,.reviewguard.ingest.v1.SubmitReviewsResponse\x12\x61\n\x10GetReviewHistory\x12\'.reviewguard.ingest.v1.GetReviewRequest\x1a$.reviewguard.ingest.v1.ReviewHistory\x12v\n\x11ListRatingChanges\x12/.reviewguard.ingest.v1.ListRatingChangesRequest\x1a\x30.reviewguard.ingest.v1.ListRatingChangesResponse\x12U\n\x0bStartImport\x12\".reviewguard.ingest.v1.ImportChunk\x1a .reviewguard.ingest.v1.ImportJob(\x01\x12V\n\tGetImport\x12\'.reviewguard.ingest.v1.GetImportRequest\x1a .reviewguard.ingest.v1.ImportJob\x12Y\n\x0c\x43reateSource\x12*.reviewguard.ingest.v1.CreateSourceRequest\x1a\x1d.reviewguard.ingest.v1.Source\x12Y\n\x0cUpdateSource\x12*.reviewguard.ingest.v1.UpdateSourceRequest\x1a\x1d.reviewguard.ingest.v1.Source\x12S\n\tGetSource\x12\'.reviewguard.ingest.v1.GetSourceRequest\x1a\x1d.reviewguard.ingest.v1.Source\x12\x64\n\x0bListSources\x12).reviewguard.ingest.v1.ListSourcesRequest\x1a*.reviewguard.ingest.v1.ListSourcesResponse\x12\x64\n\x0c\x44\x65leteSource\x12\'.reviewguard.ingest.v1.GetSourceRequest\x1a+.reviewguard.ingest.v1.DeleteSourceResponse\x12_\n\x0eReceiveWebhook\x12%.reviewguard.ingest.v1.WebhookRequest\x1a&.reviewguard.ingest.v1.WebhookResponse\x12_\n\rGetCaptureLag\x12+.reviewguard.ingest.v1.GetCaptureLagRequest\x1a!.reviewguard.ingest.v1.CaptureLagb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'reviewguard.ingest.v1.ingest_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SUBMITREVIEWSREQUEST']._serialized_start=97
-  _globals['_SUBMITREVIEWSREQUEST']._serialized_end=186
-  _globals['_SUBMITTEDREVIEW']._serialized_start=188
-  _globals['_SUBMITTEDREVIEW']._serialized_end=251
-  _globals['_SUBMITREVIEWSRESPONSE']._serialized_start=253
-  _globals['_SUBMITREVIEWSRESPONSE']._serialized_end=333
-  _globals['_GETREVIEWREQUEST']._serialized_start=335
-  _globals['_GETREVIEWREQUEST']._serialized_end=391
-  _globals['_INGESTSERVICE']._serialized_start=394
-  _globals['_INGESTSERVICE']._serialized_end=602
+  _globals['_WEBHOOKREQUEST_HEADERSENTRY']._loaded_options = None
+  _globals['_WEBHOOKREQUEST_HEADERSENTRY']._serialized_options = b'8\001'
+  _globals['_SUBMITREVIEWSREQUEST']._serialized_start=130
+  _globals['_SUBMITREVIEWSREQUEST']._serialized_end=219
+  _globals['_SUBMITTEDREVIEW']._serialized_start=221
+  _globals['_SUBMITTEDREVIEW']._serialized_end=284
+  _globals['_SUBMITREVIEWSRESPONSE']._serialized_start=286
+  _globals['_SUBMITREVIEWSRESPONSE']._serialized_end=366
+  _globals['_GETREVIEWREQUEST']._serialized_start=368
+  _globals['_GETREVIEWREQUEST']._serialized_end=424
+  _globals['_REMOVEREVIEWSREQUEST']._serialized_start=426
+  _globals['_REMOVEREVIEWSREQUEST']._serialized_end=507
+  _globals['_REVIEWVERSION']._serialized_start=510
+  _globals['_REVIEWVERSION']._serialized_end=645
+  _globals['_REVIEWHISTORY']._serialized_start=647
+  _globals['_REVIEWHISTORY']._serialized_end=718
+  _globals['_LISTRATINGCHANGESREQUEST']._serialized_start=721
+  _globals['_LISTRATINGCHANGESREQUEST']._serialized_end=886
+  _globals['_RATINGCHANGE']._serialized_start=889
+  _globals['_RATINGCHANGE']._serialized_end=1090
+  _globals['_LISTRATINGCHANGESRESPONSE']._serialized_start=1092
+  _globals['_LISTRATINGCHANGESRESPONSE']._serialized_end=1198
+  _globals['_IMPORTSTART']._serialized_start=1201
+  _globals['_IMPORTSTART']._serialized_end=1345
+  _globals['_IMPORTCHUNK']._serialized_start=1347
+  _globals['_IMPORTCHUNK']._serialized_end=1437
+  _globals['_IMPORTROWERROR']._serialized_start=1439
+  _globals['_IMPORTROWERROR']._serialized_end=1485
+  _globals['_IMPORTJOB']._serialized_start=1488
+  _globals['_IMPORTJOB']._serialized_end=1908
+  _globals['_GETIMPORTREQUEST']._serialized_start=1910
+  _globals['_GETIMPORTREQUEST']._serialized_end=1966
+  _globals['_SOURCE']._serialized_start=1969
+  _globals['_SOURCE']._serialized_end=2370
+  _globals['_CREATESOURCEREQUEST']._serialized_start=2373
+  _globals['_CREATESOURCEREQUEST']._serialized_end=2562
+  _globals['_UPDATESOURCEREQUEST']._serialized_start=2565
+  _globals['_UPDATESOURCEREQUEST']._serialized_end=2791
+  _globals['_GETSOURCEREQUEST']._serialized_start=2793
+  _globals['_GETSOURCEREQUEST']._serialized_end=2849
+  _globals['_LISTSOURCESREQUEST']._serialized_start=2851
+  _globals['_LISTSOURCESREQUEST']._serialized_end=2890
+  _globals['_LISTSOURCESRESPONSE']._serialized_start=2892
+  _globals['_LISTSOURCESRESPONSE']._serialized_end=2961
+  _globals['_DELETESOURCERESPONSE']._serialized_start=2963
+  _globals['_DELETESOURCERESPONSE']._serialized_end=2985
+  _globals['_WEBHOOKREQUEST']._serialized_start=2988
+  _globals['_WEBHOOKREQUEST']._serialized_end=3168
+  _globals['_WEBHOOKREQUEST_HEADERSENTRY']._serialized_start=3122
+  _globals['_WEBHOOKREQUEST_HEADERSENTRY']._serialized_end=3168
+  _globals['_WEBHOOKRESPONSE']._serialized_start=3170
+  _globals['_WEBHOOKRESPONSE']._serialized_end=3235
+  _globals['_GETCAPTURELAGREQUEST']._serialized_start=3237
+  _globals['_GETCAPTURELAGREQUEST']._serialized_end=3302
+  _globals['_LAGSTAT']._serialized_start=3305
+  _globals['_LAGSTAT']._serialized_end=3448
+  _globals['_CAPTURELAG']._serialized_start=3450
+  _globals['_CAPTURELAG']._serialized_end=3533
+  _globals['_INGESTSERVICE']._serialized_start=3536
+  _globals['_INGESTSERVICE']._serialized_end=4911
 # @@protoc_insertion_point(module_scope)

@@ -27,7 +27,7 @@ if _version_not_supported:
 
 
 class IngestServiceStub:
-    """Collects reviews, stores each once and publishes reviews.ingested.
+    """Collects reviews, stores each once and publishes reviews.ingested (and reviews.updated).
     """
 
     def __init__(self, channel):
@@ -46,10 +46,70 @@ class IngestServiceStub:
                 request_serializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.GetReviewRequest.SerializeToString,
                 response_deserializer=reviewguard_dot_ingest_dot_v1_dot_review__pb2.Review.FromString,
                 _registered_method=True)
+        self.RemoveReviews = channel.unary_unary(
+                '/reviewguard.ingest.v1.IngestService/RemoveReviews',
+                request_serializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.RemoveReviewsRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.SubmitReviewsResponse.FromString,
+                _registered_method=True)
+        self.GetReviewHistory = channel.unary_unary(
+                '/reviewguard.ingest.v1.IngestService/GetReviewHistory',
+                request_serializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.GetReviewRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.ReviewHistory.FromString,
+                _registered_method=True)
+        self.ListRatingChanges = channel.unary_unary(
+                '/reviewguard.ingest.v1.IngestService/ListRatingChanges',
+                request_serializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.ListRatingChangesRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.ListRatingChangesResponse.FromString,
+                _registered_method=True)
+        self.StartImport = channel.stream_unary(
+                '/reviewguard.ingest.v1.IngestService/StartImport',
+                request_serializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.ImportChunk.SerializeToString,
+                response_deserializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.ImportJob.FromString,
+                _registered_method=True)
+        self.GetImport = channel.unary_unary(
+                '/reviewguard.ingest.v1.IngestService/GetImport',
+                request_serializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.GetImportRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.ImportJob.FromString,
+                _registered_method=True)
+        self.CreateSource = channel.unary_unary(
+                '/reviewguard.ingest.v1.IngestService/CreateSource',
+                request_serializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.CreateSourceRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.Source.FromString,
+                _registered_method=True)
+        self.UpdateSource = channel.unary_unary(
+                '/reviewguard.ingest.v1.IngestService/UpdateSource',
+                request_serializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.UpdateSourceRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.Source.FromString,
+                _registered_method=True)
+        self.GetSource = channel.unary_unary(
+                '/reviewguard.ingest.v1.IngestService/GetSource',
+                request_serializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.GetSourceRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.Source.FromString,
+                _registered_method=True)
+        self.ListSources = channel.unary_unary(
+                '/reviewguard.ingest.v1.IngestService/ListSources',
+                request_serializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.ListSourcesRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.ListSourcesResponse.FromString,
+                _registered_method=True)
+        self.DeleteSource = channel.unary_unary(
+                '/reviewguard.ingest.v1.IngestService/DeleteSource',
+                request_serializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.GetSourceRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.DeleteSourceResponse.FromString,
+                _registered_method=True)
+        self.ReceiveWebhook = channel.unary_unary(
+                '/reviewguard.ingest.v1.IngestService/ReceiveWebhook',
+                request_serializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.WebhookRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.WebhookResponse.FromString,
+                _registered_method=True)
+        self.GetCaptureLag = channel.unary_unary(
+                '/reviewguard.ingest.v1.IngestService/GetCaptureLag',
+                request_serializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.GetCaptureLagRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.CaptureLag.FromString,
+                _registered_method=True)
 
 
 class IngestServiceServicer:
-    """Collects reviews, stores each once and publishes reviews.ingested.
+    """Collects reviews, stores each once and publishes reviews.ingested (and reviews.updated).
     """
 
     def SubmitReviews(self, request, context):
@@ -62,6 +122,86 @@ class IngestServiceServicer:
 
     def GetReview(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveReviews(self, request, context):
+        """Marks reviews the platform took down as removed (a new version; reviews.updated).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetReviewHistory(self, request, context):
+        """Every version of a review, oldest first, each with the fields that changed from the one before.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRatingChanges(self, request, context):
+        """Rating changes (e.g. 1 -> 4 after a case was handled), newest first: what resolution KPIs count.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartImport(self, request_iterator, context):
+        """File import: the first chunk carries `start`, the following ones `data`. Answers once the
+        file is received with the queued job; rows are read and stored in the background.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetImport(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateSource(self, request, context):
+        """Sources: pull connectors and webhook senders. Settings and secrets are never returned.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateSource(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSource(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSources(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteSource(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReceiveWebhook(self, request, context):
+        """A platform's webhook call, verified against the source's secret (UNAUTHENTICATED when not).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCaptureLag(self, request, context):
+        """Capture lag (posted -> captured) per platform and source over a recent window.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -79,6 +219,66 @@ def add_IngestServiceServicer_to_server(servicer, server):
                     request_deserializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.GetReviewRequest.FromString,
                     response_serializer=reviewguard_dot_ingest_dot_v1_dot_review__pb2.Review.SerializeToString,
             ),
+            'RemoveReviews': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveReviews,
+                    request_deserializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.RemoveReviewsRequest.FromString,
+                    response_serializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.SubmitReviewsResponse.SerializeToString,
+            ),
+            'GetReviewHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetReviewHistory,
+                    request_deserializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.GetReviewRequest.FromString,
+                    response_serializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.ReviewHistory.SerializeToString,
+            ),
+            'ListRatingChanges': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRatingChanges,
+                    request_deserializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.ListRatingChangesRequest.FromString,
+                    response_serializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.ListRatingChangesResponse.SerializeToString,
+            ),
+            'StartImport': grpc.stream_unary_rpc_method_handler(
+                    servicer.StartImport,
+                    request_deserializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.ImportChunk.FromString,
+                    response_serializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.ImportJob.SerializeToString,
+            ),
+            'GetImport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetImport,
+                    request_deserializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.GetImportRequest.FromString,
+                    response_serializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.ImportJob.SerializeToString,
+            ),
+            'CreateSource': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateSource,
+                    request_deserializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.CreateSourceRequest.FromString,
+                    response_serializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.Source.SerializeToString,
+            ),
+            'UpdateSource': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateSource,
+                    request_deserializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.UpdateSourceRequest.FromString,
+                    response_serializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.Source.SerializeToString,
+            ),
+            'GetSource': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSource,
+                    request_deserializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.GetSourceRequest.FromString,
+                    response_serializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.Source.SerializeToString,
+            ),
+            'ListSources': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSources,
+                    request_deserializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.ListSourcesRequest.FromString,
+                    response_serializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.ListSourcesResponse.SerializeToString,
+            ),
+            'DeleteSource': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteSource,
+                    request_deserializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.GetSourceRequest.FromString,
+                    response_serializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.DeleteSourceResponse.SerializeToString,
+            ),
+            'ReceiveWebhook': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReceiveWebhook,
+                    request_deserializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.WebhookRequest.FromString,
+                    response_serializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.WebhookResponse.SerializeToString,
+            ),
+            'GetCaptureLag': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCaptureLag,
+                    request_deserializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.GetCaptureLagRequest.FromString,
+                    response_serializer=reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.CaptureLag.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'reviewguard.ingest.v1.IngestService', rpc_method_handlers)
@@ -88,7 +288,7 @@ def add_IngestServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class IngestService:
-    """Collects reviews, stores each once and publishes reviews.ingested.
+    """Collects reviews, stores each once and publishes reviews.ingested (and reviews.updated).
     """
 
     @staticmethod
@@ -135,6 +335,330 @@ class IngestService:
             '/reviewguard.ingest.v1.IngestService/GetReview',
             reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.GetReviewRequest.SerializeToString,
             reviewguard_dot_ingest_dot_v1_dot_review__pb2.Review.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveReviews(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.ingest.v1.IngestService/RemoveReviews',
+            reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.RemoveReviewsRequest.SerializeToString,
+            reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.SubmitReviewsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetReviewHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.ingest.v1.IngestService/GetReviewHistory',
+            reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.GetReviewRequest.SerializeToString,
+            reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.ReviewHistory.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRatingChanges(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.ingest.v1.IngestService/ListRatingChanges',
+            reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.ListRatingChangesRequest.SerializeToString,
+            reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.ListRatingChangesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartImport(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/reviewguard.ingest.v1.IngestService/StartImport',
+            reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.ImportChunk.SerializeToString,
+            reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.ImportJob.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetImport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.ingest.v1.IngestService/GetImport',
+            reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.GetImportRequest.SerializeToString,
+            reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.ImportJob.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateSource(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.ingest.v1.IngestService/CreateSource',
+            reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.CreateSourceRequest.SerializeToString,
+            reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.Source.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateSource(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.ingest.v1.IngestService/UpdateSource',
+            reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.UpdateSourceRequest.SerializeToString,
+            reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.Source.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSource(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.ingest.v1.IngestService/GetSource',
+            reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.GetSourceRequest.SerializeToString,
+            reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.Source.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSources(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.ingest.v1.IngestService/ListSources',
+            reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.ListSourcesRequest.SerializeToString,
+            reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.ListSourcesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteSource(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.ingest.v1.IngestService/DeleteSource',
+            reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.GetSourceRequest.SerializeToString,
+            reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.DeleteSourceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReceiveWebhook(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.ingest.v1.IngestService/ReceiveWebhook',
+            reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.WebhookRequest.SerializeToString,
+            reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.WebhookResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCaptureLag(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.ingest.v1.IngestService/GetCaptureLag',
+            reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.GetCaptureLagRequest.SerializeToString,
+            reviewguard_dot_ingest_dot_v1_dot_ingest__pb2.CaptureLag.FromString,
             options,
             channel_credentials,
             insecure,

@@ -18,7 +18,7 @@ class Reviewer(_message.Message):
     def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
 
 class Review(_message.Message):
-    __slots__ = ("id", "tenant_id", "platform", "marketplace", "store_id", "external_id", "product_id", "product_line", "order_id", "reviewer", "rating", "title", "body", "language", "posted_at", "captured_at", "verified_purchase", "media_urls", "reply_state", "version", "competitor")
+    __slots__ = ("id", "tenant_id", "platform", "marketplace", "store_id", "external_id", "product_id", "product_line", "order_id", "reviewer", "rating", "title", "body", "language", "posted_at", "captured_at", "verified_purchase", "media_urls", "reply_state", "version", "competitor", "status", "syndication_group", "syndicated_from", "source_id")
     ID_FIELD_NUMBER: _ClassVar[int]
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     PLATFORM_FIELD_NUMBER: _ClassVar[int]
@@ -40,6 +40,10 @@ class Review(_message.Message):
     REPLY_STATE_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     COMPETITOR_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    SYNDICATION_GROUP_FIELD_NUMBER: _ClassVar[int]
+    SYNDICATED_FROM_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     tenant_id: str
     platform: str
@@ -61,4 +65,8 @@ class Review(_message.Message):
     reply_state: str
     version: int
     competitor: bool
-    def __init__(self, id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., platform: _Optional[str] = ..., marketplace: _Optional[str] = ..., store_id: _Optional[str] = ..., external_id: _Optional[str] = ..., product_id: _Optional[str] = ..., product_line: _Optional[str] = ..., order_id: _Optional[str] = ..., reviewer: _Optional[_Union[Reviewer, _Mapping]] = ..., rating: _Optional[int] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., language: _Optional[str] = ..., posted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., captured_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., verified_purchase: _Optional[bool] = ..., media_urls: _Optional[_Iterable[str]] = ..., reply_state: _Optional[str] = ..., version: _Optional[int] = ..., competitor: _Optional[bool] = ...) -> None: ...
+    status: str
+    syndication_group: str
+    syndicated_from: str
+    source_id: str
+    def __init__(self, id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., platform: _Optional[str] = ..., marketplace: _Optional[str] = ..., store_id: _Optional[str] = ..., external_id: _Optional[str] = ..., product_id: _Optional[str] = ..., product_line: _Optional[str] = ..., order_id: _Optional[str] = ..., reviewer: _Optional[_Union[Reviewer, _Mapping]] = ..., rating: _Optional[int] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., language: _Optional[str] = ..., posted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., captured_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., verified_purchase: _Optional[bool] = ..., media_urls: _Optional[_Iterable[str]] = ..., reply_state: _Optional[str] = ..., version: _Optional[int] = ..., competitor: _Optional[bool] = ..., status: _Optional[str] = ..., syndication_group: _Optional[str] = ..., syndicated_from: _Optional[str] = ..., source_id: _Optional[str] = ...) -> None: ...

@@ -46,6 +46,146 @@ class ResolutionServiceStub:
                 request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.GetCaseRequest.SerializeToString,
                 response_deserializer=reviewguard_dot_resolution_dot_v1_dot_case__pb2.Case.FromString,
                 _registered_method=True)
+        self.TransitionCase = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/TransitionCase',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.TransitionCaseRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_case__pb2.Case.FromString,
+                _registered_method=True)
+        self.UpdateCase = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/UpdateCase',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.UpdateCaseRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_case__pb2.Case.FromString,
+                _registered_method=True)
+        self.ListCaseEvents = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/ListCaseEvents',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListCaseEventsRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListCaseEventsResponse.FromString,
+                _registered_method=True)
+        self.AssignCase = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/AssignCase',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.AssignCaseRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_case__pb2.Case.FromString,
+                _registered_method=True)
+        self.PutTeam = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/PutTeam',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Team.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Team.FromString,
+                _registered_method=True)
+        self.ListTeams = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/ListTeams',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListTeamsRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListTeamsResponse.FromString,
+                _registered_method=True)
+        self.PutAgent = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/PutAgent',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Agent.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Agent.FromString,
+                _registered_method=True)
+        self.ListAgents = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/ListAgents',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListAgentsRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListAgentsResponse.FromString,
+                _registered_method=True)
+        self.SetAgentAway = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/SetAgentAway',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.SetAgentAwayRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Agent.FromString,
+                _registered_method=True)
+        self.GetPolicy = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/GetPolicy',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.GetPolicyRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Policy.FromString,
+                _registered_method=True)
+        self.PutPolicy = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/PutPolicy',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.PutPolicyRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Policy.FromString,
+                _registered_method=True)
+        self.GetKpis = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/GetKpis',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.GetKpisRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Kpis.FromString,
+                _registered_method=True)
+        self.RecordRatingChange = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/RecordRatingChange',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.RecordRatingChangeRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.RecordRatingChangeResponse.FromString,
+                _registered_method=True)
+        self.CheckCompliance = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/CheckCompliance',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.CheckComplianceRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.CheckComplianceResponse.FromString,
+                _registered_method=True)
+        self.SendReply = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/SendReply',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.SendReplyRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Reply.FromString,
+                _registered_method=True)
+        self.ListReplies = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/ListReplies',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListRepliesRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListRepliesResponse.FromString,
+                _registered_method=True)
+        self.GetVariantStats = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/GetVariantStats',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.GetVariantStatsRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.GetVariantStatsResponse.FromString,
+                _registered_method=True)
+        self.RecommendCompensation = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/RecommendCompensation',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.RecommendCompensationRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.CompensationRecommendation.FromString,
+                _registered_method=True)
+        self.RecordOffer = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/RecordOffer',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.RecordOfferRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Offer.FromString,
+                _registered_method=True)
+        self.ApproveOffer = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/ApproveOffer',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ApproveOfferRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Offer.FromString,
+                _registered_method=True)
+        self.ListOffers = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/ListOffers',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListOffersRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListOffersResponse.FromString,
+                _registered_method=True)
+        self.FileAppeal = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/FileAppeal',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.FileAppealRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Appeal.FromString,
+                _registered_method=True)
+        self.AddEvidence = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/AddEvidence',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.AddEvidenceRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.EvidenceLink.FromString,
+                _registered_method=True)
+        self.ListEvidence = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/ListEvidence',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListEvidenceRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListEvidenceResponse.FromString,
+                _registered_method=True)
+        self.VerifyEvidence = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/VerifyEvidence',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.VerifyEvidenceRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.EvidenceVerification.FromString,
+                _registered_method=True)
+        self.SubmitOrders = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/SubmitOrders',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.SubmitOrdersRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.SubmitOrdersResponse.FromString,
+                _registered_method=True)
+        self.ListReviewRequests = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/ListReviewRequests',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListReviewRequestsRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListReviewRequestsResponse.FromString,
+                _registered_method=True)
+        self.SearchKnowledge = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/SearchKnowledge',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.SearchKnowledgeRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.SearchKnowledgeResponse.FromString,
+                _registered_method=True)
 
 
 class ResolutionServiceServicer:
@@ -64,6 +204,183 @@ class ResolutionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def TransitionCase(self, request, context):
+        """Moves a case along its state machine; a transition it does not allow is FAILED_PRECONDITION
+        naming the allowed ones.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateCase(self, request, context):
+        """Sets what is learnt about a case: language, issue type, customer, order.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCaseEvents(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AssignCase(self, request, context):
+        """Assigns (or reassigns) a case to the best available agent now.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutTeam(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTeams(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutAgent(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAgents(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetAgentAway(self, request, context):
+        """Marks an agent away (or back); an away agent's open cases are reassigned.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPolicy(self, request, context):
+        """Tenant policy (SLA hours, SLA clock, warning lead, compensation approval threshold…) as JSON.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutPolicy(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetKpis(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordRatingChange(self, request, context):
+        """Records a review's rating change (ingest's edit history) for the rating-recovery KPI.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CheckCompliance(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SendReply(self, request, context):
+        """Sends a reply on a case: rendered from a template or given as text; refused when not compliant.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListReplies(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetVariantStats(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecommendCompensation(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordOffer(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApproveOffer(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListOffers(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FileAppeal(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddEvidence(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListEvidence(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyEvidence(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitOrders(self, request, context):
+        """Delivered orders that review requests are scheduled for.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListReviewRequests(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SearchKnowledge(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ResolutionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -76,6 +393,146 @@ def add_ResolutionServiceServicer_to_server(servicer, server):
                     servicer.GetCase,
                     request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.GetCaseRequest.FromString,
                     response_serializer=reviewguard_dot_resolution_dot_v1_dot_case__pb2.Case.SerializeToString,
+            ),
+            'TransitionCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.TransitionCase,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.TransitionCaseRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_case__pb2.Case.SerializeToString,
+            ),
+            'UpdateCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateCase,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.UpdateCaseRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_case__pb2.Case.SerializeToString,
+            ),
+            'ListCaseEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCaseEvents,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListCaseEventsRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListCaseEventsResponse.SerializeToString,
+            ),
+            'AssignCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.AssignCase,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.AssignCaseRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_case__pb2.Case.SerializeToString,
+            ),
+            'PutTeam': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutTeam,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Team.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Team.SerializeToString,
+            ),
+            'ListTeams': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTeams,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListTeamsRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListTeamsResponse.SerializeToString,
+            ),
+            'PutAgent': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutAgent,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Agent.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Agent.SerializeToString,
+            ),
+            'ListAgents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAgents,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListAgentsRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListAgentsResponse.SerializeToString,
+            ),
+            'SetAgentAway': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetAgentAway,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.SetAgentAwayRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Agent.SerializeToString,
+            ),
+            'GetPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPolicy,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.GetPolicyRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Policy.SerializeToString,
+            ),
+            'PutPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutPolicy,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.PutPolicyRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Policy.SerializeToString,
+            ),
+            'GetKpis': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetKpis,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.GetKpisRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Kpis.SerializeToString,
+            ),
+            'RecordRatingChange': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordRatingChange,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.RecordRatingChangeRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.RecordRatingChangeResponse.SerializeToString,
+            ),
+            'CheckCompliance': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckCompliance,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.CheckComplianceRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.CheckComplianceResponse.SerializeToString,
+            ),
+            'SendReply': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendReply,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.SendReplyRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Reply.SerializeToString,
+            ),
+            'ListReplies': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReplies,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListRepliesRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListRepliesResponse.SerializeToString,
+            ),
+            'GetVariantStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetVariantStats,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.GetVariantStatsRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.GetVariantStatsResponse.SerializeToString,
+            ),
+            'RecommendCompensation': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecommendCompensation,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.RecommendCompensationRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.CompensationRecommendation.SerializeToString,
+            ),
+            'RecordOffer': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordOffer,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.RecordOfferRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Offer.SerializeToString,
+            ),
+            'ApproveOffer': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApproveOffer,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ApproveOfferRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Offer.SerializeToString,
+            ),
+            'ListOffers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOffers,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListOffersRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListOffersResponse.SerializeToString,
+            ),
+            'FileAppeal': grpc.unary_unary_rpc_method_handler(
+                    servicer.FileAppeal,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.FileAppealRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Appeal.SerializeToString,
+            ),
+            'AddEvidence': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddEvidence,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.AddEvidenceRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.EvidenceLink.SerializeToString,
+            ),
+            'ListEvidence': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListEvidence,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListEvidenceRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListEvidenceResponse.SerializeToString,
+            ),
+            'VerifyEvidence': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyEvidence,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.VerifyEvidenceRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.EvidenceVerification.SerializeToString,
+            ),
+            'SubmitOrders': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitOrders,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.SubmitOrdersRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.SubmitOrdersResponse.SerializeToString,
+            ),
+            'ListReviewRequests': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReviewRequests,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListReviewRequestsRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListReviewRequestsResponse.SerializeToString,
+            ),
+            'SearchKnowledge': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchKnowledge,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.SearchKnowledgeRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.SearchKnowledgeResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -133,6 +590,762 @@ class ResolutionService:
             '/reviewguard.resolution.v1.ResolutionService/GetCase',
             reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.GetCaseRequest.SerializeToString,
             reviewguard_dot_resolution_dot_v1_dot_case__pb2.Case.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TransitionCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/TransitionCase',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.TransitionCaseRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_case__pb2.Case.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/UpdateCase',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.UpdateCaseRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_case__pb2.Case.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCaseEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/ListCaseEvents',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListCaseEventsRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListCaseEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AssignCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/AssignCase',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.AssignCaseRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_case__pb2.Case.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutTeam(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/PutTeam',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Team.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Team.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTeams(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/ListTeams',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListTeamsRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListTeamsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutAgent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/PutAgent',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Agent.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Agent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAgents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/ListAgents',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListAgentsRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListAgentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetAgentAway(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/SetAgentAway',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.SetAgentAwayRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Agent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/GetPolicy',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.GetPolicyRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Policy.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/PutPolicy',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.PutPolicyRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Policy.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetKpis(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/GetKpis',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.GetKpisRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Kpis.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordRatingChange(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/RecordRatingChange',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.RecordRatingChangeRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.RecordRatingChangeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckCompliance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/CheckCompliance',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.CheckComplianceRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.CheckComplianceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendReply(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/SendReply',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.SendReplyRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Reply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListReplies(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/ListReplies',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListRepliesRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListRepliesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetVariantStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/GetVariantStats',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.GetVariantStatsRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.GetVariantStatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecommendCompensation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/RecommendCompensation',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.RecommendCompensationRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.CompensationRecommendation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordOffer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/RecordOffer',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.RecordOfferRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Offer.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApproveOffer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/ApproveOffer',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ApproveOfferRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Offer.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOffers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/ListOffers',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListOffersRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListOffersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FileAppeal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/FileAppeal',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.FileAppealRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Appeal.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddEvidence(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/AddEvidence',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.AddEvidenceRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.EvidenceLink.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListEvidence(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/ListEvidence',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListEvidenceRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListEvidenceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyEvidence(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/VerifyEvidence',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.VerifyEvidenceRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.EvidenceVerification.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitOrders(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/SubmitOrders',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.SubmitOrdersRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.SubmitOrdersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListReviewRequests(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/ListReviewRequests',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListReviewRequestsRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListReviewRequestsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchKnowledge(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/SearchKnowledge',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.SearchKnowledgeRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.SearchKnowledgeResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,239 @@
+"""Request and response bodies of the resolution API (cases workflow, teams, policy, KPIs, requests, knowledge)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from google.protobuf import json_format
+from google.protobuf.message import Message
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from reviewguard.alerting.v1 import alert_pb2
+from reviewguard.resolution.v1 import case_pb2
+
+REASON_BY_NAME = {
+    name.removeprefix("RESOLUTION_REASON_").lower(): value
+    for name, value in case_pb2.ResolutionReason.items()
+    if value != case_pb2.RESOLUTION_REASON_UNSPECIFIED
+}
+
+
+def _ts(ts) -> datetime | None:
+    return ts.ToDatetime(tzinfo=timezone.utc) if ts.seconds or ts.nanos else None
+
+
+def _name(enum, value: int, prefix: str) -> str | None:
+    return enum.Name(value).removeprefix(prefix).lower() if value else None
+
+
+def as_dict(message: Message) -> dict[str, Any]:
+    """A response message as JSON with its proto field names and every field present."""
+    return json_format.MessageToDict(message, always_print_fields_with_no_presence=True, preserving_proto_field_name=True)
+
+
+class CaseDetail(BaseModel):
+    id: str
+    alert_id: str
+    review_id: str | None
+    severity: str
+    status: str = Field(examples=["awaiting_customer"])
+    resolution_reason: str | None = Field(examples=["customer_satisfied"])
+    owner: str | None
+    owner_agent_id: str | None
+    team_id: str | None
+    platform: str
+    marketplace: str
+    language: str
+    issue_type: str | None
+    product_id: str
+    customer_id: str | None
+    order_id: str | None
+    summary: str
+    opened_at: datetime | None
+    due_at: datetime | None
+    first_response_due_at: datetime | None
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    updated_at: datetime | None
+
+    @classmethod
+    def from_proto(cls, c: case_pb2.Case) -> "CaseDetail":
+        return cls(
+            id=c.id,
+            alert_id=c.alert_id,
+            review_id=c.review_id or None,
+            severity=_name(alert_pb2.Severity, c.severity, "SEVERITY_") or "unspecified",
+            status=_name(case_pb2.CaseStatus, c.status, "CASE_STATUS_") or "unspecified",
+            resolution_reason=_name(case_pb2.ResolutionReason, c.resolution_reason, "RESOLUTION_REASON_"),
+            owner=c.owner or None,
+            owner_agent_id=c.owner_agent_id or None,
+            team_id=c.team_id or None,
+            platform=c.platform,
+            marketplace=c.marketplace,
+            language=c.language,
+            issue_type=c.issue_type or None,
+            product_id=c.product_id,
+            customer_id=c.customer_id or None,
+            order_id=c.order_id or None,
+            summary=c.summary,
+            opened_at=_ts(c.opened_at),
+            due_at=_ts(c.due_at),
+            first_response_due_at=_ts(c.first_response_due_at),
+            first_response_at=_ts(c.first_response_at),
+            resolved_at=_ts(c.resolved_at),
+            updated_at=_ts(c.updated_at),
+        )
+
+
+class CaseDetailPage(BaseModel):
+    cases: list[CaseDetail]
+    next_page_token: str | None
+
+
+class CaseEventRead(BaseModel):
+    id: str
+    kind: str = Field(examples=["transition"])
+    from_status: str | None
+    to_status: str | None
+    actor: str
+    detail: dict[str, Any]
+    at: datetime | None
+
+    @classmethod
+    def from_proto(cls, e: case_pb2.CaseEvent) -> "CaseEventRead":
+        return cls(
+            id=e.id,
+            kind=e.kind,
+            from_status=_name(case_pb2.CaseStatus, e.from_status, "CASE_STATUS_"),
+            to_status=_name(case_pb2.CaseStatus, e.to_status, "CASE_STATUS_"),
+            actor=e.actor,
+            detail=json.loads(e.detail_json or "{}"),
+            at=_ts(e.at),
+        )
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CaseUpdate(_Body):
+    language: str = Field(default="", examples=["de"])
+    issue_type: str = Field(default="", examples=["damaged"], description="delay, quality, damaged, wrong_item, service, description_mismatch")
+    customer_id: str = ""
+    order_id: str = ""
+    platform: str = ""
+    actor: str = ""
+
+
+class TransitionCreate(_Body):
+    status: str = Field(examples=["resolved"])
+    reason: Literal[tuple(REASON_BY_NAME)] | None = Field(default=None, description="required when resolving")  # type: ignore[valid-type]
+    actor: str = Field(default="", max_length=200)
+    note: str = Field(default="", max_length=5000)
+
+
+class ReplyCreate(_Body):
+    text: str = Field(default="", max_length=10_000, description="the reply; or give a scenario to render a template")
+    scenario: str = Field(default="", examples=["damaged"])
+    language: str = Field(default="", examples=["de"])
+    placeholders: dict[str, str] = Field(default_factory=dict, examples=[{"buyer_name": "Frau Weber", "product_name": "Wasserkocher", "order_id": "302-1", "seller_name": "Kettle Co."}])
+    variant: str = ""
+    actor: str = ""
+
+
+class ComplianceCheck(_Body):
+    text: str = Field(min_length=1, max_length=20_000)
+    platform: str = Field(examples=["amazon"])
+
+
+class RecommendationCreate(_Body):
+    issue: Literal["minor", "quality", "damaged", "wrong_item"]
+    order_value: str = Field(examples=["89.90"])
+    currency: str = Field(examples=["EUR"])
+    annual_spend: str = ""
+    cross_border: bool = False
+    shipping_paid: str = ""
+    duties_paid: str = ""
+    reship_cost: str = ""
+    usd_rate: str = Field(default="", description="USD per unit of the currency; not needed for USD")
+
+
+class OfferCreate(_Body):
+    option: str = Field(examples=["full_refund"])
+    cost: str = Field(examples=["89.90"])
+    currency: str = Field(examples=["EUR"])
+    usd_rate: str = ""
+    detail: str = ""
+    actor: str = ""
+
+
+class OfferApproval(_Body):
+    approver: str = Field(min_length=1, max_length=200)
+
+
+class AppealCreate(_Body):
+    facts: list[str] = Field(examples=[["abusive_language"]])
+    actions: list[str] = Field(default_factory=list, examples=[["replied_publicly", "contacted_buyer"]])
+    seller_name: str = ""
+    product_name: str = ""
+    language: str = ""
+    actor: str = ""
+
+
+class EvidenceCreate(_Body):
+    kind: Literal["order", "delivery_proof", "customs", "message", "listing_snapshot", "file"]
+    content: Any = Field(default=None, description="a JSON document")
+    content_base64: str = Field(default="", description="or raw bytes, base64-encoded")
+    captured_at: AwareDatetime | None = None
+    source: str = Field(min_length=1)
+    description: str = ""
+    metadata: dict[str, str] = Field(default_factory=dict)
+
+
+class TeamPut(_Body):
+    name: str = Field(min_length=1, examples=["DACH"])
+    markets: list[str] = Field(min_length=1, examples=[["DE", "AT"]])
+    timezone: str = Field(default="", examples=["Europe/Berlin"])
+    work_start: str = Field(default="09:00")
+    work_end: str = Field(default="18:00")
+    work_days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
+
+
+class AgentPut(_Body):
+    name: str = Field(min_length=1)
+    team_id: str
+    languages: list[str] = Field(default_factory=list, examples=[["de", "en"]])
+    skills: list[str] = Field(default_factory=list, examples=[["damaged", "quality"]])
+    capacity: int = Field(default=20, ge=1, le=10_000)
+    away: bool = False
+
+
+class AwayUpdate(_Body):
+    away: bool
+
+
+class RatingChange(_Body):
+    review_id: str
+    old_rating: int = Field(ge=1, le=5)
+    new_rating: int = Field(ge=1, le=5)
+    changed_at: AwareDatetime | None = None
+
+
+class OrderCreate(_Body):
+    order_id: str = Field(min_length=1, examples=["302-1234567-1234567"])
+    platform: str = Field(examples=["amazon"])
+    marketplace: str = Field(examples=["DE"])
+    fulfilment: Literal["platform", "merchant"]
+    customer_id: str = Field(min_length=1)
+    language: str = ""
+    product_name: str = ""
+    value: str = Field(examples=["89.90"])
+    currency: str = Field(default="USD")
+    annual_spend_usd: str = Field(default="0", description="above 500 is a VIP customer")
+    delivered_at: AwareDatetime
+
+
+class OrderBatch(_Body):
+    orders: list[OrderCreate] = Field(min_length=1, max_length=1000)

@@ -1,0 +1,287 @@
+"""File imports as jobs: the upload is spooled to a temporary file, then read in the background.
+
+NOTE: the job runs in the ingest service (the file streamed to it by gRPC `StartImport`), not in
+the gateway: ingest owns the reviews, their validation and the outbox, and a gateway replica that
+kept the file would need a disk shared with ingest. The spooled file lives only as long as its
+job; a job whose process died is marked failed with a message to import the file again, which is
+safe because a rerun adds nothing already stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import re
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import asyncpg
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from libs.errors import DomainError, FieldViolation, InvalidArgument, NotFound, require_uuid
+from reviewguard.ingest.v1 import ingest_pb2, review_pb2
+from services.ingest import repository
+from services.ingest.imports import ColumnMapping, RowError, amazon_seller_central, import_reviews, judgeme_csv
+from services.ingest.imports.readers import ImportRun
+from services.ingest.service import IngestService
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("csv", "json", "jsonl")
+MAPPINGS = ("amazon", "judgeme", "custom")
+MAX_ERRORS = 100
+# A job not advanced for this long belongs to a process that died.
+STALE_AFTER = timedelta(minutes=2)
+_ROW = re.compile(r"^reviews\[(\d+)\]\.")
+
+
+class _AmazonOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    marketplace: str | None = None
+    date_formats: list[str] | None = None
+    timezone: str = "UTC"
+
+
+class _JudgeMeOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    marketplace: str = Field(min_length=1)
+    shop_domain: str = ""
+    timezone: str = "UTC"
+
+
+def build_mapping(name: str, options_json: str) -> ColumnMapping:
+    """The mapping an import asked for; InvalidArgument naming what is wrong with it."""
+    if name not in MAPPINGS:
+        raise InvalidArgument(f"unknown mapping {name!r}", [FieldViolation("mapping", f"one of {', '.join(MAPPINGS)}")])
+    try:
+        options = json.loads(options_json) if options_json.strip() else {}
+        if not isinstance(options, dict):
+            raise ValueError("must be a JSON object")
+    except ValueError as error:
+        raise InvalidArgument("mapping_json is not a JSON object", [FieldViolation("mapping_json", str(error))]) from None
+    try:
+        if name == "amazon":
+            return amazon_seller_central(**_AmazonOptions.model_validate(options).model_dump())
+        if name == "judgeme":
+            return judgeme_csv(**_JudgeMeOptions.model_validate(options).model_dump())
+        if not options:
+            raise InvalidArgument("a custom mapping needs mapping_json", [FieldViolation("mapping_json", "required for custom")])
+        return ColumnMapping.model_validate(options)
+    except ValidationError as error:
+        violations = [
+            FieldViolation("mapping_json" + "".join(f".{p}" for p in e["loc"]), e["msg"]) for e in error.errors(include_input=False)
+        ]
+        raise InvalidArgument(f"invalid {name} mapping", violations) from None
+
+
+def to_proto(row: asyncpg.Record) -> ingest_pb2.ImportJob:
+    job = ingest_pb2.ImportJob(
+        id=str(row["id"]), tenant_id=str(row["tenant_id"]), status=row["status"], format=row["format"], mapping=row["mapping"],
+        file_name=row["file_name"], bytes=row["bytes"], encoding=row["encoding"], rows_read=row["rows_read"],
+        rows_good=row["rows_good"], rows_bad=row["rows_bad"], created=row["created"], updated=row["updated"],
+        errors=[ingest_pb2.ImportRowError(line=e["line"], reason=e["reason"]) for e in json.loads(row["errors"])],
+        error=row["error"], competitor=row["competitor"],
+    )  # fmt: skip
+    job.created_at.FromDatetime(row["created_at"])
+    if row["finished_at"] is not None:
+        job.finished_at.FromDatetime(row["finished_at"])
+    return job
+
+
+def _next_batch(rows: Iterator, size: int) -> tuple[list[tuple[int, review_pb2.Review]], RowError | None, bool]:
+    """Up to `size` good rows (bad ones are counted by the run as they pass), a fatal error, and whether the file ended."""
+    good: list[tuple[int, review_pb2.Review]] = []
+    for line, item in rows:
+        if isinstance(item, RowError):
+            if item.fatal:
+                return good, item, True
+            continue
+        good.append((line, item))
+        if len(good) >= size:
+            return good, None, False
+    return good, None, True
+
+
+class ImportService:
+    """Receives import files, runs each as a job, and reports the jobs' progress."""
+
+    def __init__(
+        self, *, pool: asyncpg.Pool, ingest: IngestService, max_bytes: int, spool_dir: Path | None = None, batch: int = 500
+    ) -> None:
+        self._pool = pool
+        self._ingest = ingest
+        self._max_bytes = max_bytes
+        self._spool_dir = spool_dir
+        self._batch = min(batch, ingest.max_batch)
+        self._tasks: set[asyncio.Task] = set()
+
+    async def start(self, *, start: ingest_pb2.ImportStart, chunks: AsyncIterator[bytes]) -> ingest_pb2.ImportJob:
+        """Spools the file, queues the job and starts it; nothing is stored when the request is bad."""
+        tenant = require_uuid(start.tenant_id, field="tenant_id")
+        if start.format not in FORMATS:
+            raise InvalidArgument(f"unknown format {start.format!r}", [FieldViolation("format", "csv, json or jsonl")])
+        mapping = build_mapping(start.mapping, start.mapping_json)
+        if start.encoding:
+            try:
+                "".encode(start.encoding)
+            except LookupError:
+                raise InvalidArgument(f"unknown encoding {start.encoding!r}", [FieldViolation("encoding", "a codec name such as utf-8 or cp932")]) from None
+        path, size = await self._spool(chunks)
+        try:
+            if size == 0:
+                raise InvalidArgument("the file is empty", [FieldViolation("file", "is empty")])
+            async with self._pool.acquire() as conn:
+                row = await repository.insert_import_job(
+                    conn,
+                    tenant,
+                    {"format": start.format, "mapping": start.mapping, "file_name": start.file_name[:300], "bytes": size, "competitor": start.competitor},
+                )
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        task = asyncio.create_task(
+            self._run(row["id"], start.tenant_id, path, start.format, mapping, start.encoding or None, start.competitor),
+            name=f"import-{row['id']}",
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return to_proto(row)
+
+    async def _spool(self, chunks: AsyncIterator[bytes]) -> tuple[Path, int]:
+        fd, name = tempfile.mkstemp(prefix="reviewguard-import-", dir=self._spool_dir)
+        path = Path(name)
+        size = 0
+        try:
+            with os.fdopen(fd, "wb") as out:
+                async for chunk in chunks:
+                    size += len(chunk)
+                    if size > self._max_bytes:
+                        raise InvalidArgument(
+                            f"the file is larger than {self._max_bytes} bytes", [FieldViolation("file", f"at most {self._max_bytes} bytes")]
+                        )
+                    await asyncio.to_thread(out.write, chunk)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return path, size
+
+    async def get(self, *, tenant_id: str, import_id: str) -> ingest_pb2.ImportJob:
+        tenant = require_uuid(tenant_id, field="tenant_id")
+        job = require_uuid(import_id, field="import_id")
+        async with self._pool.acquire() as conn:
+            row = await repository.get_import_job(conn, tenant, job)
+        if row is None:
+            raise NotFound(f"import {import_id} not found")
+        return to_proto(row)
+
+    async def wait(self) -> None:
+        """Waits for the running jobs (tests and the benchmark)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Stops running jobs; they are left for `fail_stale` to report."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def fail_stale(self, now: datetime | None = None) -> int:
+        """Marks jobs whose process died as failed, telling the user to import the file again."""
+        now = now or datetime.now(timezone.utc)
+        async with self._pool.acquire() as conn:
+            return await repository.fail_stale_imports(
+                conn,
+                older_than=now - STALE_AFTER,
+                reason="the import stopped when the ingest service restarted; import the file again "
+                "(rows already stored are not added twice)",
+            )
+
+    async def _run(
+        self, job_id, tenant_id: str, path: Path, format: str, mapping: ColumnMapping, encoding: str | None, competitor: bool
+    ) -> None:
+        counts: dict = {"created": 0, "updated": 0, "demoted": []}
+        run: ImportRun | None = None
+        try:
+            with path.open("rb") as source:
+                run = await asyncio.to_thread(
+                    import_reviews, source, format=format, mapping=mapping, encoding=encoding,
+                    limits=self._ingest.limits, max_errors=MAX_ERRORS,
+                )  # fmt: skip
+                await self._progress(job_id, run, counts, status="running", encoding=run.summary.encoding)
+                rows = iter(run)
+                # NOTE: reading, decoding and validating rows is CPU work: off the event loop, and
+                # one batch ahead, so the next batch is parsed while this one is being stored.
+                ahead = asyncio.ensure_future(asyncio.to_thread(_next_batch, rows, self._batch))
+                try:
+                    while True:
+                        good, fatal, ended = await ahead
+                        if fatal is None and not ended:
+                            ahead = asyncio.ensure_future(asyncio.to_thread(_next_batch, rows, self._batch))
+                        if good:
+                            await self._submit(tenant_id, good, counts, competitor)
+                        if fatal is not None:
+                            await self._progress(job_id, run, counts, status="failed", error=f"line {fatal.line}: {fatal.reason}", finished=True)
+                            return
+                        if ended:
+                            break
+                        await self._progress(job_id, run, counts)
+                finally:
+                    # NOTE: a batch being read ahead must finish before the file closes.
+                    await asyncio.gather(asyncio.shield(ahead), return_exceptions=True)
+            await self._progress(job_id, run, counts, status="done", finished=True)
+            log.info("import done", extra={"fields": {"job": str(job_id), "rows": run.summary.rows_read, "bad": run.summary.bad}})
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # noqa: BLE001 - the job reports it; the service keeps running
+            log.exception("import failed", extra={"fields": {"job": str(job_id)}})
+            message = error.message if isinstance(error, DomainError) else f"{type(error).__name__}: the import stopped unexpectedly"
+            async with self._pool.acquire() as conn:
+                await repository.update_import_job(conn, job_id, {"status": "failed", "error": message, "finished_at": datetime.now(timezone.utc)})
+        finally:
+            path.unlink(missing_ok=True)
+
+    async def _submit(self, tenant_id: str, good: list[tuple[int, review_pb2.Review]], counts: dict, competitor: bool) -> None:
+        reviews = [review for _, review in good]
+        if competitor:
+            for review in reviews:
+                review.competitor = True
+        try:
+            results = await self._ingest.submit(tenant_id, reviews, channel="import")
+        except InvalidArgument as error:
+            # NOTE: rows passed the same validation while being read; one that fails now (a clock
+            # moved past its date) is reported as a bad row and the rest of the batch still goes in.
+            # Kept apart from the run's summary, which the reading thread is updating meanwhile.
+            bad = {int(m.group(1)): v.description for v in error.violations if (m := _ROW.match(v.field))}
+            if not bad:
+                raise
+            counts["demoted"] += [RowError(good[index][0], bad[index]) for index in sorted(bad)]
+            kept = [g for i, g in enumerate(good) if i not in bad]
+            if kept:
+                await self._submit(tenant_id, kept, counts, competitor)
+            return
+        counts["created"] += sum(r.created for r in results)
+        counts["updated"] += sum(r.updated for r in results)
+
+    async def _progress(self, job_id, run: ImportRun, counts: dict, *, status: str | None = None, error: str | None = None, finished: bool = False, encoding: str | None = None) -> None:
+        summary = run.summary
+        demoted = counts["demoted"]
+        errors = sorted([*summary.errors[:MAX_ERRORS], *demoted], key=lambda e: e.line)[:MAX_ERRORS]
+        values: dict = {
+            "rows_read": summary.rows_read, "rows_good": summary.good - len(demoted), "rows_bad": summary.bad + len(demoted),
+            "created": counts["created"], "updated": counts["updated"],
+            "errors": [{"line": e.line, "reason": e.reason} for e in errors],
+        }  # fmt: skip
+        if status:
+            values["status"] = status
+        if error:
+            values["error"] = error
+        if encoding:
+            values["encoding"] = encoding
+        if finished:
+            values["finished_at"] = datetime.now(timezone.utc)
+        async with self._pool.acquire() as conn:
+            await repository.update_import_job(conn, job_id, values)

@@ -1,0 +1,1 @@
+"""Assignment of cases to agents by market, language and skill, balanced by load, within working hours."""

@@ -1,0 +1,1 @@
+"""Case lifecycle: the state machine every case follows, and its audit trail."""

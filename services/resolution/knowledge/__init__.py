@@ -1,0 +1,1 @@
+"""Knowledge base of handled cases, searchable by type, region, outcome and text."""

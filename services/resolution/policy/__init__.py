@@ -1,0 +1,1 @@
+"""Tenant policy of the resolution service: SLA hours and clock, warnings, approval threshold."""

@@ -1,0 +1,1 @@
+"""Review requests: localised invitations after delivery, scheduled around holidays, sent exactly once."""

@@ -1,0 +1,110 @@
+"""Review requests: scheduled after delivery by fulfilment, later around holidays, tiered, never to a buyer
+with an open case, never with incentive wording, each sent exactly once."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from libs.errors import InvalidArgument
+from reviewguard.resolution.v1 import resolution_pb2
+from services.resolution.calendar.service import load_calendar
+from tests.services.resolution.conftest import open_case
+
+TENANT = str(uuid.uuid4())
+DELIVERED = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
+
+
+def order(order_id: str, *, marketplace="DE", fulfilment="platform", customer="c-1", spend="120", delivered=DELIVERED, platform="amazon", language="", product="Wasserkocher"):
+    o = resolution_pb2.Order(
+        order_id=order_id, platform=platform, marketplace=marketplace, fulfilment=fulfilment, customer_id=customer, language=language,
+        product_name=product, value="89.90", currency="EUR", annual_spend_usd=spend,
+    )
+    o.delivered_at.FromDatetime(delivered)
+    return o
+
+
+def at(ts) -> datetime:
+    return ts.ToDatetime(tzinfo=timezone.utc)
+
+
+async def test_schedule_by_fulfilment_holidays_and_quiet_hours(workflow) -> None:
+    orders = [order(f"302-000000{i}-1", fulfilment="platform") for i in range(6)]
+    orders += [order(f"113-000000{i}-2", marketplace="US", fulfilment="merchant", product="Kettle") for i in range(6)]
+    accepted, duplicates, scheduled = await workflow.submit_orders(TENANT, orders)
+    assert (accepted, duplicates, len(scheduled)) == (12, 0, 12)
+    for request in scheduled:
+        days = (at(request.send_at) - DELIVERED) / timedelta(days=1)
+        if request.order_id.startswith("302"):
+            assert 3 <= days <= 5, (request.order_id, days)
+        else:
+            # NOTE: Thanksgiving (26 November) falls in the US window: 2–3 days later, and 10:00 UTC
+            # is night in New York, so the message waits for 08:00 there.
+            assert 7 + 2 <= days <= 10 + 3 + 1, (request.order_id, days)
+            assert "Thanksgiving" in request.status_detail
+            assert at(request.send_at).astimezone(ZoneInfo("America/New_York")).hour >= 8
+    # NOTE: the days spread over the range instead of all going out on the same day.
+    assert len({at(r.send_at).date() for r in scheduled if r.order_id.startswith("302")}) > 1
+    assert {r.language for r in scheduled} == {"de", "en"}
+
+    # Delivered just before Christmas: 2–3 days later, and never on a holiday or at night in Berlin.
+    christmas = [order(f"302-999999{i}-3", fulfilment="merchant", delivered=datetime(2026, 12, 21, 20, 0, tzinfo=timezone.utc)) for i in range(5)]
+    _, _, late = await workflow.submit_orders(TENANT, christmas)
+    calendar = load_calendar(marketplace="DE")
+    for request in late:
+        local = at(request.send_at).astimezone(ZoneInfo("Europe/Berlin"))
+        assert 9 <= (at(request.send_at) - datetime(2026, 12, 21, 20, 0, tzinfo=timezone.utc)) / timedelta(days=1) <= 14
+        assert calendar.holiday_name(local.date()) is None and 8 <= local.hour < 21
+        assert "Weihnachtstag" in request.status_detail or "Christmas" in request.status_detail
+
+    _, duplicates, again = await workflow.submit_orders(TENANT, orders[:2])
+    assert (duplicates, again) == (2, [])
+    with pytest.raises(InvalidArgument) as bad:
+        await workflow.submit_orders(TENANT, [order("x", fulfilment="drone", marketplace="ZZ")])
+    assert {v.field for v in bad.value.violations} == {"orders[0].fulfilment", "orders[0].marketplace"}
+
+
+async def test_invitations_are_localised_tiered_and_sent_exactly_once(workflow, sender) -> None:
+    await workflow.submit_orders(TENANT, [
+        order("250-1111111-1", marketplace="JP", customer="tanaka", spend="820", product="電気ケトル"),
+        order("171-2222222-2", marketplace="FR", customer="martin", product="Bouilloire"),
+        order("302-3333333-3", marketplace="DE", customer="weber", product="Wasserkocher"),
+    ])
+    assert await workflow.run_review_requests(now=DELIVERED + timedelta(days=2)) == 0
+    # NOTE: 23 November is Labour Thanksgiving Day in Japan, so the JP invitation may wait 8 days.
+    first = await workflow.run_review_requests(now=DELIVERED + timedelta(days=10))
+    assert first == 4 == len(sender.messages)  # the VIP by message and email, the others by the order-page button
+    by_channel = {(m.recipient, m.channel): m for m in sender.messages}
+    assert set(by_channel) == {("tanaka", "message"), ("tanaka", "email"), ("martin", "order_page_button"), ("weber", "order_page_button")}
+    assert "電気ケトル" in by_channel[("tanaka", "email")].text and "レビュー" in by_channel[("tanaka", "email")].text
+    assert "avis" in by_channel[("martin", "order_page_button")].text
+    assert "Bewertung" in by_channel[("weber", "order_page_button")].text
+    assert await workflow.run_review_requests(now=DELIVERED + timedelta(days=11)) == 0
+    assert len(sender.messages) == 4
+    sent = await workflow.list_review_requests(TENANT, status="sent")
+    assert {r.tier for r in sent} == {"vip", "standard"} and all(r.HasField("sent_at") for r in sent)
+
+
+async def test_no_invitation_to_a_customer_with_an_open_case_nor_with_incentive_wording(workflow, sender) -> None:
+    case = await open_case(workflow, TENANT)
+    await workflow.update_case(TENANT, case.id, language="", issue_type="", customer_id="weber", order_id="302-4444444-4", platform="", actor="")
+    await workflow.put_policy(TENANT, json.dumps({"invitation_texts": {
+        "en": "Thanks for order {{ order_id }}! Leave us a 5-star review and get a $10 gift card in exchange for a review.",
+    }}))
+    await workflow.submit_orders(TENANT, [
+        order("302-4444444-4", customer="weber"),
+        order("113-5555555-5", marketplace="US", customer="smith", product="Kettle"),
+        order("302-6666666-6", customer="schulz"),
+    ])
+    await workflow.run_review_requests(now=DELIVERED + timedelta(days=15))
+    requests = {r.order_id: r for r in await workflow.list_review_requests(TENANT, status="")}
+    assert requests["302-4444444-4"].status == "skipped_open_case"
+    assert requests["113-5555555-5"].status == "blocked_compliance"
+    assert "review.incentive" in requests["113-5555555-5"].status_detail
+    assert "review.request_positive" in requests["113-5555555-5"].status_detail
+    assert requests["302-6666666-6"].status == "sent"
+    assert [m.recipient for m in sender.messages] == ["schulz"]
