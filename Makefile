@@ -30,8 +30,14 @@ run: $(STAMP)
 test: $(STAMP) proto-check
 	XDG_RUNTIME_DIR=$${XDG_RUNTIME_DIR:-/tmp} $(PY) -m pytest -q -p no:cacheprovider
 
+# Each writes its figures to bench/results/<name>.json, beside a named baseline from the same run.
 bench: $(STAMP)
 	$(PY) -m bench.pipeline
+	$(PY) -m bench.alerting
+	$(PY) -m bench.nlp_stars
+	$(PY) -m bench.nlp_analysis
+	$(PY) -m bench.nlp_parts
+	$(PY) -m bench.ingest_import
 
 clean:
 	rm -rf $(VENV) .data
