@@ -46,6 +46,14 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         handler=service.handle_case_opened,
         durable="alerting-cases",
     )
+    for stage in ("cases.sla_warning", "cases.sla_breached"):
+        backend.consume(
+            stream=topology.CASES.name,
+            subject=stage,
+            message_type=events_pb2.CaseSlaNotice,
+            handler=service.handle_sla_notice,
+            durable=f"alerting-{stage.replace('.', '-')}",
+        )
     dispatcher = Dispatcher(
         pool=backend.pool, box=box, http=http, clock=service.now, link_base=settings.public_base_url,
         policy_for=service.policy,

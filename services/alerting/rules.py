@@ -32,6 +32,8 @@ def evaluate_review(review: review_pb2.Review, analysis: analysis_pb2.Analysis, 
         return None
     reasons: list[str] = []
     labels = {"language": analysis.language, "rating": str(review.rating)}
+    if review.product_line:
+        labels["product_line"] = review.product_line
     if review.rating <= rules.alert_max_rating:
         reasons.append(f"rating {review.rating}")
     categories = {t.category for t in analysis.risk_terms}

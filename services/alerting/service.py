@@ -254,6 +254,39 @@ class AlertingService:
 
     # --- lifecycle ------------------------------------------------------------------------
 
+    async def handle_sla_notice(self, batch: list[Delivery[events_pb2.CaseSlaNotice]]) -> None:
+        """Turns a case's SLA warning or breach into an alert, routed like any other (once each)."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            fired = []
+            for delivery in batch:
+                notice = delivery.message
+                case = notice.case
+                tenant = uuid.UUID(case.tenant_id)
+                policy = await self.policy(tenant, conn)
+                breached = notice.stage == "breached"
+                what = "first response" if notice.sla == "first_response" else "resolution"
+                summary = f"Case {case.id} {'missed' if breached else 'is close to'} its {what} due time"
+                row, new = await repository.insert_or_get(
+                    conn,
+                    tenant_id=tenant,
+                    dedup_key=f"case_sla:{case.id}:{notice.sla}:{notice.stage}",
+                    rule="case_sla",
+                    severity=alert_pb2.SEVERITY_HIGH if breached else alert_pb2.SEVERITY_NORMAL,
+                    review_id=uuid.UUID(case.review_id) if case.review_id else None,
+                    marketplace=case.marketplace,
+                    product_id=case.product_id,
+                    reasons=[summary],
+                    labels={"sla": notice.sla, "stage": notice.stage, "case_id": case.id, "owner": case.owner},
+                    scope=f"case:{case.id}",
+                    summary=summary,
+                    fired_at=self._clock(),
+                )
+                if new:
+                    alert = repository.to_proto(row)
+                    await route_alert(conn, alert, policy, self._clock())
+                    fired.append((delivery.context, alert))
+        await asyncio.gather(*(self._announce(context, alert) for context, alert in fired))
+
     async def handle_case_opened(self, batch: list[Delivery[events_pb2.CaseOpened]]) -> None:
         """Links each alert to the case opened for it."""
         async with self._pool.acquire() as conn:

@@ -23,7 +23,7 @@ from reviewguard.ingest.v1 import ingest_pb2_grpc
 from reviewguard.nlp.v1 import nlp_pb2_grpc
 from reviewguard.resolution.v1 import resolution_pb2_grpc
 from services.gateway.dependencies import Backends
-from services.gateway.routes import alerts, cases, health, notifications, reviews
+from services.gateway.routes import alerts, cases, health, nlp_settings, notifications, reviews
 from services.gateway.routes import ingest as ingest_routes
 from services.gateway.routes import resolution as resolution_routes
 from services.gateway.tenants import MIGRATIONS, SCHEMA
@@ -119,6 +119,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(alerts.router)
     app.include_router(cases.router)
     app.include_router(notifications.router)
+    app.include_router(nlp_settings.router)
     app.include_router(ingest_routes.router)
     app.include_router(resolution_routes.router)
 

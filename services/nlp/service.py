@@ -159,7 +159,7 @@ class NlpService:
                 suspicion = suspicion_score(signals)
                 analysis = to_proto(result, review_id=review.id, tenant_id=review.tenant_id, version=self._analyzer.version(model))
                 analysis.suspicion = suspicion.score
-                analysis.suspicion_reasons.extend(r.text for r in suspicion.reasons)
+                analysis.suspicion_reasons.extend(f"{r.code}: {r.text}" for r in suspicion.reasons)
                 analyses.append((review.version, analysis))
                 samples.append(
                     {

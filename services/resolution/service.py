@@ -75,6 +75,7 @@ log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
 
 CASE_UPDATED = "cases.updated"
+CASE_SLA_RULE = "case_sla"
 CASE_SLA_WARNING = "cases.sla_warning"
 CASE_SLA_BREACHED = "cases.sla_breached"
 REVIEW_UPDATED = "reviews.updated"
@@ -148,6 +149,8 @@ class ResolutionService:
         async with self._pool.acquire() as conn:
             for delivery in batch:
                 alert = delivery.message.alert
+                if alert.rule == CASE_SLA_RULE:
+                    continue  # NOTE: an alert about a case's SLA belongs to that case; it opens no new one.
                 # NOTE: the SLA clock starts when the alert fired, not when this consumer got to it.
                 opened_at = alert.fired_at.ToDatetime(tzinfo=timezone.utc) if alert.HasField("fired_at") else now
                 tenant = uuid.UUID(alert.tenant_id)

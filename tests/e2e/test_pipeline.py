@@ -174,3 +174,21 @@ async def test_every_backend_speaks_grpc_health_and_reflection(system) -> None:
                 )
                 assert "grpc.health.v1.Health" in names
                 break
+
+
+async def test_tenant_aspect_tags_through_the_gateway_apply_to_new_reviews(system, api_keys, base_url) -> None:
+    async with httpx.AsyncClient(base_url=base_url, headers=auth(api_keys["acme"]), timeout=10) as api:
+        bad = await api.put("/v1/nlp-settings", json={"aspect_tags": [{"name": "Not A Name!"}]})
+        assert bad.status_code == 422
+        put = await api.put("/v1/nlp-settings", json={"aspect_tags": [{"name": "heatwave", "language": "de", "keywords": ["hitzewelle"]}],
+                                                      "competitor_brands": ["KettleKing"]})
+        assert put.status_code == 200 and put.json()["version"] >= 1
+        review_id = (await api.post("/v1/reviews", json={"reviews": [review(body="Bei der Hitzewelle ist er geplatzt. Kauft lieber KettleKing.")]})).json()["ids"][0]
+
+        async def analysed():
+            return (await api.get(f"/v1/reviews/{review_id}")).json()["analysis"]
+
+        analysis = await eventually(analysed)
+        assert "heatwave" in analysis["aspects"]
+        assert analysis["predicted_stars"] <= 2 and analysis["negative_score"] > 0.5
+        assert any("KettleKing" in r for r in analysis["suspicion_reasons"])

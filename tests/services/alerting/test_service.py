@@ -10,6 +10,7 @@ from libs import db, topology
 from libs.bus import Bus, Delivery
 from libs.errors import InvalidArgument, NotFound
 from libs.telemetry import extract_context
+from reviewguard.alerting.v1 import alert_pb2
 from reviewguard.events.v1 import events_pb2
 from reviewguard.nlp.v1 import analysis_pb2
 from services.alerting import app as alerting_app
@@ -90,3 +91,17 @@ async def test_a_syndicated_copy_is_not_alerted_twice(service: AlertingService) 
     await service.handle_analyzed([original, copy])
     alerts, _ = await service.list(TENANT, review_id="", page_size=10, page_token="")
     assert [a.review_id for a in alerts] == [original.message.review.id]
+
+
+async def test_case_sla_breach_becomes_one_alert(service: AlertingService, bus: Bus) -> None:
+    from reviewguard.resolution.v1 import case_pb2
+
+    case = case_pb2.Case(id=str(uuid.uuid4()), tenant_id=TENANT, review_id=str(uuid.uuid4()), marketplace="JP", product_id="B0X", owner="aiko")
+    notice = events_pb2.CaseSlaNotice(case=case, sla="first_response", stage="breached")
+    delivery = Delivery(message=notice, subject="cases.sla_breached", headers={}, context=extract_context({}),
+                        deliveries=1, stream_sequence=0, raw=None)
+    await service.handle_sla_notice([delivery])
+    await service.handle_sla_notice([delivery])
+    alerts, _ = await service.list(TENANT, review_id="", page_size=10, page_token="", rule="case_sla")
+    assert len(alerts) == 1 and alerts[0].severity == alert_pb2.SEVERITY_HIGH
+    assert alerts[0].labels["owner"] == "aiko" and "missed its first response" in alerts[0].summary
