@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 from datetime import datetime, timezone
+
+import uvicorn
 
 from reviewguard.ingest.v1 import review_pb2
 
@@ -56,3 +60,20 @@ def make_review(
     )
     review.posted_at.FromDatetime(posted_at or datetime(2026, 11, 20, 8, 30, tzinfo=timezone.utc))
     return review
+
+
+@contextlib.asynccontextmanager
+async def local_server(app):
+    """Serves an ASGI app on a free loopback port for the block; yields its base URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            await asyncio.sleep(0.01)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import httpx
 
-from tests.helpers import eventually
+from tests.helpers import eventually, local_server
 
 BERLIN_NOON = 11  # UTC hour well inside the German day
 
@@ -95,10 +95,6 @@ async def test_alert_policy_through_the_gateway(system, api_keys, base_url) -> N
 
 async def test_a_one_star_review_reaches_a_signed_webhook_within_seconds(system, api_keys, base_url) -> None:
     """Post → ingest → nlp → alerting → receiver, through the gateway's receiver and routing APIs."""
-    import asyncio as _asyncio
-    import socket
-
-    import uvicorn
     from starlette.responses import JSONResponse
 
     from services.alerting.receivers import verify_signature
@@ -106,13 +102,9 @@ async def test_a_one_star_review_reaches_a_signed_webhook_within_seconds(system,
 
     hook = FakeServer()
     hook.expect(lambda r: None, default=JSONResponse({"ok": True}))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    hook.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(uvicorn.Config(hook, lifespan="off", log_level="warning", access_log=False))
-    task = _asyncio.create_task(server.serve(sockets=[sock]))
     secret = "e2e-webhook-secret-0001"
-    try:
+    async with local_server(hook) as url:
+        hook.url = url
         async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {api_keys['acme']}"}, timeout=10) as api:
             bad = await api.put("/v1/alert-receivers/ops", json={"config": {"kind": "webhook", "url": "not a url", "secret": secret}})
             assert bad.status_code == 422
@@ -138,7 +130,3 @@ async def test_a_one_star_review_reaches_a_signed_webhook_within_seconds(system,
             assert log[0]["status"] == "delivered" and log[0]["receiver"] == "ops"
             silence = await api.post("/v1/silences", json={"matchers": ["product_id=B0HOOK"], "ends_at": "2020-01-01T00:00:00Z"})
             assert silence.status_code == 422
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()

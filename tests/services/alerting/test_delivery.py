@@ -6,15 +6,12 @@ tests move, so hours of an on-call night replay in milliseconds.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
 import uuid
 from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
-import uvicorn
 from starlette.responses import JSONResponse
 
 from libs import db
@@ -27,6 +24,7 @@ from services.alerting import repository
 from services.alerting.delivery import Dispatcher, route_alert
 from services.alerting.receivers import verify_signature
 from services.alerting.service import AlertingService
+from tests.helpers import local_server
 from tests.services.alerting.receivers.fakes import FakeServer
 
 TENANT = str(uuid.uuid4())
@@ -49,17 +47,9 @@ class Clock:
 @pytest.fixture(scope="module")
 async def webhook_server():
     fake = FakeServer()
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    fake.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(uvicorn.Config(fake, lifespan="off", log_level="warning", access_log=False))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        await asyncio.sleep(0.01)
-    yield fake
-    server.should_exit = True
-    await task
-    sock.close()
+    async with local_server(fake) as url:
+        fake.url = url
+        yield fake
 
 
 @pytest.fixture
