@@ -73,6 +73,10 @@ class Analyzer:
         return self._stars
 
     @property
+    def default_detector(self) -> LanguageDetector:
+        return self._detector
+
+    @property
     def default_lexicons(self) -> TenantLexicons:
         return self._default
 
@@ -86,14 +90,19 @@ class Analyzer:
         *,
         model: StarModel | None = None,
         lexicons: TenantLexicons | None = None,
+        detector: LanguageDetector | None = None,
         signatures: bool = True,
     ) -> list[TextAnalysis]:
-        """Analyses a batch of texts; same order out as in. `model` overrides the default star model."""
+        """Analyses a batch of texts; same order out as in.
+
+        `model` overrides the default star model and `detector` the deployment-wide language set
+        (a tenant's detector knows only its marketplaces' languages: faster and fewer confusions).
+        """
         if not texts:
             return []
         lexicons = lexicons or self._default
         model = model or self._stars
-        languages = self._detector.detect(texts)
+        languages = (detector or self._detector).detect(texts)
         codes = [lang.code for lang in languages]
         probs = model.predict(texts) if model is not None else None
         negatives = negative_score(probs) if probs is not None else None
