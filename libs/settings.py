@@ -64,10 +64,13 @@ class Settings(BaseSettings):
 
     # Languages the detector chooses among (ISO 639-1). Fewer is faster and more accurate.
     nlp_languages: str = "en,de,fr,es,it,ja,zh,pt,nl,pl,sv,tr,ko,ar"
-    # The shipped star model unless a path is given (e.g. a Hugging Face-style export later).
+    # The shipped star model unless a path is given: a ReviewGuard model.onnx, or the directory of a
+    # Hugging Face-style ONNX sequence-classification export with its tokenizer.json.
     nlp_star_model: str = ""
     # How often the NLP service looks for tenants' newly promoted models.
     nlp_model_refresh_seconds: float = 30.0
+    # How often the translation worker looks for due retries (new work wakes it at once).
+    nlp_translation_poll_seconds: float = 15.0
 
     # How often the alerting service judges trends without waiting for a review.
     trend_interval_seconds: float = 300.0

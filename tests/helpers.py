@@ -36,13 +36,16 @@ REVIEW_TEXTS = {
 }
 
 
+MARKETPLACE_OF = {"de": "DE", "en": "US", "fr": "FR", "es": "ES", "it": "IT", "ja": "JP", "zh": "CN"}
+
+
 def make_review(
     *,
     external_id: str = "R1",
     rating: int = 1,
     text_in: str = "de",
     platform: str = "amazon",
-    marketplace: str = "DE",
+    marketplace: str | None = None,
     product_id: str = "B0KETTLE01",
     posted_at: datetime | None = None,
     **overrides,
@@ -50,7 +53,8 @@ def make_review(
     title, body = REVIEW_TEXTS[text_in]
     review = review_pb2.Review(
         platform=platform,
-        marketplace=marketplace,
+        # NOTE: by default a review comes from the marketplace where its language is spoken.
+        marketplace=MARKETPLACE_OF.get(text_in, "DE") if marketplace is None else marketplace,
         external_id=external_id,
         product_id=product_id,
         rating=rating,

@@ -80,6 +80,15 @@ class RiskTermRead(BaseModel):
     language: str
 
 
+class TranslationRead(BaseModel):
+    text: str = Field(description="empty until done; the review's own title and body are never replaced")
+    source_language: str
+    target_language: str
+    provider: str
+    status: str = Field(description="pending, done or failed")
+    error: str
+
+
 class AnalysisRead(BaseModel):
     language: str
     language_confidence: float
@@ -93,6 +102,9 @@ class AnalysisRead(BaseModel):
     suspicion_reasons: list[str]
     analyzer_version: str
     analyzed_at: datetime | None
+    translation: TranslationRead | None = Field(
+        default=None, description="machine translation into the tenant's working language, when turned on"
+    )
 
     @classmethod
     def from_proto(cls, a: analysis_pb2.Analysis) -> "AnalysisRead":
@@ -109,6 +121,11 @@ class AnalysisRead(BaseModel):
             suspicion_reasons=list(a.suspicion_reasons),
             analyzer_version=a.analyzer_version,
             analyzed_at=_ts(a.analyzed_at),
+            translation=TranslationRead(
+                text=a.translation.text, source_language=a.translation.source_language,
+                target_language=a.translation.target_language, provider=a.translation.provider,
+                status=a.translation.status, error=a.translation.error,
+            ) if a.HasField("translation") else None,
         )
 
 

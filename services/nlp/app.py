@@ -6,8 +6,11 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
+
 from libs import topology
 from libs.backend import Backend
+from libs.crypto import SecretBox
 from libs.settings import Settings
 from reviewguard.events.v1 import events_pb2
 from reviewguard.nlp.v1 import nlp_pb2, nlp_pb2_grpc
@@ -19,6 +22,7 @@ from services.nlp.lexicon import RiskLexicon
 from services.nlp.model_registry import ModelRegistry
 from services.nlp.service import NlpService
 from services.nlp.stars.model import DEFAULT_MODEL_PATH, StarModel
+from services.nlp.translation.worker import TranslationWorker
 
 SCHEMA = "nlp"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -47,7 +51,14 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     models = ModelRegistry(analyzer.default_model)
     async with backend.pool.acquire() as conn:
         await models.refresh(conn, executor)
-    service = NlpService(pool=backend.pool, analyzer=analyzer, executor=executor, bus=backend.bus, models=models)
+    box = SecretBox(settings.secret_key_list()) if settings.secret_key_list() else None
+    http = httpx.AsyncClient()
+    backend.on_close_async(http.aclose)
+    translations = TranslationWorker(pool=backend.pool, box=box, http=http)
+    service = NlpService(
+        pool=backend.pool, analyzer=analyzer, executor=executor, bus=backend.bus, models=models, box=box,
+        on_translations_queued=translations.wake.set,
+    )
     nlp_pb2_grpc.add_NlpServiceServicer_to_server(NlpServicer(service), backend.grpc.server)
     backend.consume(
         stream=topology.REVIEWS.name,
@@ -56,4 +67,5 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         handler=service.handle_ingested,
     )
     backend.background(models.run(backend.pool, executor, interval_seconds=settings.nlp_model_refresh_seconds, stop=stop))
+    backend.background(translations.run(stop, poll_seconds=settings.nlp_translation_poll_seconds))
     await backend.run()

@@ -24,7 +24,10 @@ class DetectedLanguage:
 class LanguageDetector:
     """Detects the language of review texts among a fixed set of ISO 639-1 codes."""
 
-    def __init__(self, codes: list[str]) -> None:
+    def __init__(self, codes: list[str], *, fallback: LanguageDetector | None = None) -> None:
+        # NOTE: a text none of `codes` can account for (Japanese among German and English: no
+        # shared script) goes to `fallback`, so a narrow scope is fast without blinding it.
+        self._fallback = fallback
         isos = []
         for code in codes:
             try:
@@ -61,4 +64,29 @@ class LanguageDetector:
                 else:
                     best = values[0]
                     results[i] = DetectedLanguage(best.language.iso_code_639_1.name.lower(), float(best.value))
+        if self._fallback is not None:
+            unknown = [i for i, result in enumerate(results) if result is not None and result.code == UNDETERMINED]
+            for i, result in zip(unknown, self._fallback.detect([texts[i] for i in unknown]) if unknown else []):
+                results[i] = result
         return results  # type: ignore[return-value]
+
+
+class ScopedDetectors:
+    """One detector per language scope (a tenant's marketplaces' languages), built on first use.
+
+    Cheap: lingua shares loaded language models between detectors, so a new scope costs no
+    memory and under a millisecond once the deployment-wide detector has preloaded them.
+    """
+
+    def __init__(self, universe: LanguageDetector) -> None:
+        self.universe = universe
+        self._scoped: dict[frozenset[str], LanguageDetector] = {}
+
+    def get(self, codes: list[str]) -> LanguageDetector:
+        key = frozenset(codes)
+        if key == frozenset(self.universe.codes):
+            return self.universe
+        detector = self._scoped.get(key)
+        if detector is None:
+            detector = self._scoped[key] = LanguageDetector(sorted(key), fallback=self.universe)
+        return detector

@@ -31,6 +31,15 @@ def to_proto(row: asyncpg.Record) -> analysis_pb2.Analysis:
     if row["negative_score"] is not None:
         analysis.negative_score = row["negative_score"]
     analysis.analyzed_at.FromDatetime(row["analyzed_at"])
+    # NOTE: only `get` joins the translation; rows straight from `analyses` have none of its columns.
+    if row.get("translation_status") is not None:
+        analysis.translation.CopyFrom(
+            analysis_pb2.Translation(
+                text=row["translation_text"] or "", source_language=row["translation_source"],
+                target_language=row["translation_target"], provider=row["translation_provider"],
+                status=row["translation_status"], error=row["translation_error"],
+            )
+        )
     return analysis
 
 
@@ -86,7 +95,17 @@ async def upsert(conn: asyncpg.Connection, analyses: Sequence[tuple[int, analysi
 
 
 async def get(conn: asyncpg.Connection, tenant_id: uuid.UUID, review_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM analyses WHERE tenant_id = $1 AND review_id = $2", tenant_id, review_id)
+    """An analysis with its translation, if one was asked for (of the analysed version only)."""
+    return await conn.fetchrow(
+        """SELECT a.*, t.text AS translation_text, t.source_language AS translation_source,
+                  t.target_language AS translation_target, t.provider AS translation_provider,
+                  t.status AS translation_status, t.last_error AS translation_error
+           FROM analyses a
+           LEFT JOIN translations t ON t.review_id = a.review_id AND t.review_version = a.review_version
+           WHERE a.tenant_id = $1 AND a.review_id = $2""",
+        tenant_id,
+        review_id,
+    )
 
 
 async def store_samples(conn: asyncpg.Connection, samples: Sequence[dict]) -> None:
@@ -179,13 +198,103 @@ async def get_tenant_settings(conn: asyncpg.Connection, tenant_id: uuid.UUID) ->
     return await conn.fetchrow("SELECT * FROM tenant_settings WHERE tenant_id = $1", tenant_id)
 
 
-async def put_tenant_settings(conn: asyncpg.Connection, tenant_id: uuid.UUID, *, aspect_tags: list, competitor_brands: list) -> int:
+async def put_tenant_settings(
+    conn: asyncpg.Connection, tenant_id: uuid.UUID, *, aspect_tags: list, competitor_brands: list, extra_languages: list[str]
+) -> int:
     return await conn.fetchval(
-        """INSERT INTO tenant_settings (tenant_id, aspect_tags, competitor_brands) VALUES ($1, $2::jsonb, $3::jsonb)
+        """INSERT INTO tenant_settings (tenant_id, aspect_tags, competitor_brands, extra_languages)
+           VALUES ($1, $2::jsonb, $3::jsonb, $4)
            ON CONFLICT (tenant_id) DO UPDATE SET aspect_tags = EXCLUDED.aspect_tags,
-               competitor_brands = EXCLUDED.competitor_brands, version = tenant_settings.version + 1, updated_at = now()
+               competitor_brands = EXCLUDED.competitor_brands, extra_languages = EXCLUDED.extra_languages,
+               version = tenant_settings.version + 1, updated_at = now()
            RETURNING version""",
         tenant_id,
         json.dumps(aspect_tags, ensure_ascii=False),
         json.dumps(competitor_brands, ensure_ascii=False),
+        extra_languages,
+    )
+
+
+async def learn_marketplaces(conn: asyncpg.Connection, tenant_id: uuid.UUID, marketplaces: list[str]) -> asyncpg.Record | None:
+    """Adds marketplaces not seen before to the tenant's; the updated row, or None when none was new."""
+    return await conn.fetchrow(
+        """INSERT INTO tenant_settings (tenant_id, marketplaces) VALUES ($1, $2)
+           ON CONFLICT (tenant_id) DO UPDATE SET
+               marketplaces = (SELECT array_agg(DISTINCT m ORDER BY m)
+                               FROM unnest(tenant_settings.marketplaces || EXCLUDED.marketplaces) AS m)
+           WHERE NOT EXCLUDED.marketplaces <@ tenant_settings.marketplaces
+           RETURNING *""",
+        tenant_id,
+        sorted(set(marketplaces)),
+    )
+
+
+async def put_translation_settings(conn: asyncpg.Connection, tenant_id: uuid.UUID, sealed: bytes | None) -> None:
+    """Stores the sealed settings; translations that failed under the old ones get another chance."""
+    await conn.execute(
+        """INSERT INTO tenant_settings (tenant_id, translation) VALUES ($1, $2)
+           ON CONFLICT (tenant_id) DO UPDATE SET translation = EXCLUDED.translation, updated_at = now()""",
+        tenant_id,
+        sealed,
+    )
+    if sealed is not None:
+        await conn.execute(
+            """UPDATE translations SET status = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now()
+               WHERE tenant_id = $1 AND status = 'failed'""",
+            tenant_id,
+        )
+
+
+async def queue_translations(conn: asyncpg.Connection, items: Sequence[tuple[uuid.UUID, uuid.UUID, int, str, str]]) -> None:
+    """(review, tenant, version, source, target) to translate; a newer version replaces an older one."""
+    await conn.executemany(
+        """INSERT INTO translations (review_id, tenant_id, review_version, source_language, target_language, status)
+           VALUES ($1, $2, $3, $4, $5, 'pending')
+           ON CONFLICT (review_id) DO UPDATE SET review_version = EXCLUDED.review_version,
+               source_language = EXCLUDED.source_language, target_language = EXCLUDED.target_language,
+               status = 'pending', text = NULL, attempts = 0, last_error = '', next_attempt_at = now(), updated_at = now()
+           WHERE translations.review_version < EXCLUDED.review_version""",
+        items,
+    )
+
+
+async def claim_translations(conn: asyncpg.Connection, *, limit: int, lease_seconds: float) -> list[asyncpg.Record]:
+    """Due translations with their texts, leased: a worker that dies mid-call leaves them due again."""
+    return await conn.fetch(
+        """WITH due AS (
+               SELECT review_id FROM translations
+               WHERE status = 'pending' AND next_attempt_at <= now()
+               ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+           UPDATE translations t
+           SET attempts = t.attempts + 1, next_attempt_at = now() + make_interval(secs => $2), updated_at = now()
+           FROM due, review_samples s
+           WHERE t.review_id = due.review_id AND s.review_id = t.review_id
+           RETURNING t.review_id, t.tenant_id, t.review_version, t.source_language, t.target_language, t.attempts, s.text""",
+        limit,
+        lease_seconds,
+    )
+
+
+async def finish_translations(conn: asyncpg.Connection, done: Sequence[tuple[uuid.UUID, int, str, str]]) -> None:
+    """(review, version, text, provider) translated; a row requeued for a newer version is left alone."""
+    await conn.executemany(
+        """UPDATE translations SET status = 'done', text = $3, provider = $4, last_error = '', updated_at = now()
+           WHERE review_id = $1 AND review_version = $2""",
+        done,
+    )
+
+
+async def retry_translations(
+    conn: asyncpg.Connection, review_ids: Sequence[uuid.UUID], *, error: str, delay_seconds: float | None
+) -> None:
+    """Records a failure: due again after `delay_seconds`, or failed for good when it is None."""
+    await conn.execute(
+        """UPDATE translations
+           SET last_error = $2, updated_at = now(),
+               status = CASE WHEN $3::float8 IS NULL THEN 'failed' ELSE 'pending' END,
+               next_attempt_at = now() + make_interval(secs => coalesce($3::float8, 0))
+           WHERE review_id = ANY($1::uuid[]) AND status = 'pending'""",
+        list(review_ids),
+        error[:500],
+        delay_seconds,
     )

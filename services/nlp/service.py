@@ -7,6 +7,7 @@ import json
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import Executor
 from datetime import timedelta, timezone
 
@@ -16,19 +17,22 @@ from pydantic import TypeAdapter, ValidationError
 
 from libs import topology
 from libs.bus import Bus, Delivery
-from libs.errors import FieldViolation, InvalidArgument, NotFound, require_uuid
+from libs.crypto import SecretBox
+from libs.errors import FieldViolation, InvalidArgument, NotFound, Unavailable, require_uuid
 from reviewguard.events.v1 import events_pb2
 from reviewguard.ingest.v1 import review_pb2
-from reviewguard.nlp.v1 import analysis_pb2
-from services.nlp import repository
+from reviewguard.nlp.v1 import analysis_pb2, nlp_pb2
+from services.nlp import marketplaces, repository
 from services.nlp.analyzer import Analyzer, TenantLexicons, TextAnalysis, review_text
 from services.nlp.aspects import AspectTagger, TenantTag
 from services.nlp.duplicates.index import DuplicateIndex
 from services.nlp.duplicates.signature import from_bytes
+from services.nlp.language import LanguageDetector, ScopedDetectors
 from services.nlp.model_registry import ModelRegistry
 from services.nlp.suspicion.models import BurstStats, ReviewerHistory, Signals
 from services.nlp.suspicion.score import score as suspicion_score
 from services.nlp.suspicion.signals import CompetitorMatcher
+from services.nlp.translation.config import TranslationSettings
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -67,23 +71,33 @@ class NlpService:
         executor: Executor,
         bus: Bus | None = None,
         models: ModelRegistry | None = None,
+        box: SecretBox | None = None,
+        on_translations_queued: Callable[[], None] = lambda: None,
     ) -> None:
         self._pool = pool
         self._analyzer = analyzer
         self._executor = executor
         self._bus = bus
         self.models = models or ModelRegistry(None)
+        self._box = box
+        self._on_translations_queued = on_translations_queued
+        self._detectors = ScopedDetectors(analyzer.default_detector)
         # NOTE: per-tenant state rebuilt from the database; the consumer is one task, so no locks.
         self._lexicons: dict[uuid.UUID, tuple[int, TenantLexicons]] = {}
         self._duplicates: dict[uuid.UUID, tuple[int, DuplicateIndex]] = {}
+        self._translation: dict[uuid.UUID, tuple[bytes | None, TranslationSettings | None]] = {}
+
+    @property
+    def languages(self) -> list[str]:
+        """Every language this deployment can detect (REVIEWGUARD_NLP_LANGUAGES)."""
+        return list(self._analyzer.default_detector.codes)
 
     async def analyze_texts(self, texts: list[str]) -> list[analysis_pb2.Analysis]:
         loop = asyncio.get_running_loop()
         results = await loop.run_in_executor(self._executor, lambda: self._analyzer.analyze(texts, signatures=False))
         return [to_proto(r, version=self._analyzer.version()) for r in results]
 
-    async def _tenant_lexicons(self, conn: asyncpg.Connection, tenant: uuid.UUID) -> TenantLexicons:
-        row = await repository.get_tenant_settings(conn, tenant)
+    async def _tenant_lexicons(self, tenant: uuid.UUID, row: asyncpg.Record | None) -> TenantLexicons:
         if row is None:
             return self._analyzer.default_lexicons
         cached = self._lexicons.get(tenant)
@@ -128,14 +142,44 @@ class NlpService:
             # else: a newer version was stored meanwhile; its own message announces it
         await asyncio.gather(*announcements)
 
+    async def _tenant_settings(self, conn: asyncpg.Connection, tenant: uuid.UUID, reviews: list[review_pb2.Review]):
+        """The tenant's settings row, after learning the marketplaces of `reviews` it had not seen."""
+        row = await repository.get_tenant_settings(conn, tenant)
+        seen = {r.marketplace for r in reviews if r.marketplace}
+        if seen - set(row["marketplaces"] if row is not None else ()):
+            row = await repository.learn_marketplaces(conn, tenant, sorted(seen)) or await repository.get_tenant_settings(conn, tenant)
+        return row
+
+    def _detector(self, row: asyncpg.Record | None) -> LanguageDetector:
+        if row is None:
+            return self._detectors.universe
+        return self._detectors.get(marketplaces.scope(row["marketplaces"], row["extra_languages"], self.languages))
+
+    def _translation_settings(self, tenant: uuid.UUID, row: asyncpg.Record | None) -> TranslationSettings | None:
+        """The tenant's translation settings when translation is on, else None."""
+        sealed = row["translation"] if row is not None else None
+        cached = self._translation.get(tenant)
+        if cached is None or cached[0] != sealed:
+            settings = None
+            if sealed is not None and self._box is not None:
+                try:
+                    settings = TranslationSettings.model_validate(self._box.open(sealed))
+                except (ValueError, ValidationError):
+                    log.exception("translation settings of tenant %s cannot be read; not translating", tenant)
+            cached = self._translation[tenant] = (sealed, settings)
+        return cached[1] if cached[1] is not None and cached[1].enabled else None
+
     async def _analyze_and_store(self, tenant: uuid.UUID, reviews: list[review_pb2.Review]) -> list[asyncpg.Record]:
         async with self._pool.acquire() as conn:
-            lexicons = await self._tenant_lexicons(conn, tenant)
+            settings = await self._tenant_settings(conn, tenant, reviews)
+            lexicons = await self._tenant_lexicons(tenant, settings)
+            detector = self._detector(settings)
+            translation = self._translation_settings(tenant, settings)
             model = self.models.for_tenant(tenant)
             texts = [review_text(r.title, r.body) for r in reviews]
             loop = asyncio.get_running_loop()
             results = await loop.run_in_executor(
-                self._executor, lambda: self._analyzer.analyze(texts, model=model, lexicons=lexicons)
+                self._executor, lambda: self._analyzer.analyze(texts, model=model, lexicons=lexicons, detector=detector)
             )
             index = await self._duplicate_index(conn, tenant)
             latest = max(r.posted_at.ToDatetime(tzinfo=timezone.utc) for r in reviews)
@@ -169,9 +213,17 @@ class NlpService:
                         "signature": result.signature or None, "cluster_id": uuid.UUID(cluster) if cluster else None,
                     }
                 )
+            queued = [
+                (uuid.UUID(review.id), tenant, review.version, result.language, translation.target)
+                for review, result in zip(reviews, results)
+                if translation is not None and result.language not in (translation.target, "und")
+            ]
             async with conn.transaction():
                 rows = await repository.upsert(conn, analyses)
                 await repository.store_samples(conn, samples)
+                await repository.queue_translations(conn, queued)
+        if queued:
+            self._on_translations_queued()
         return rows
 
     async def _announce(self, delivery: Delivery[events_pb2.ReviewIngested], row) -> None:
@@ -190,16 +242,22 @@ class NlpService:
             raise NotFound(f"no analysis for review {review_id} yet")
         return repository.to_proto(row)
 
-    async def get_settings(self, tenant_id: str) -> tuple[list, list, int]:
+    async def get_settings(self, tenant_id: str) -> nlp_pb2.TenantSettings:
         tenant = require_uuid(tenant_id, field="tenant_id")
         async with self._pool.acquire() as conn:
             row = await repository.get_tenant_settings(conn, tenant)
         if row is None:
-            return [], [], 0
-        return json.loads(row["aspect_tags"]), json.loads(row["competitor_brands"]), row["version"]
+            return nlp_pb2.TenantSettings(aspect_tags_json="[]", detection_languages=self.languages)
+        return nlp_pb2.TenantSettings(
+            aspect_tags_json=row["aspect_tags"], competitor_brands=json.loads(row["competitor_brands"]),
+            version=row["version"], marketplaces=row["marketplaces"], extra_languages=row["extra_languages"],
+            detection_languages=self._detector(row).codes,
+        )
 
-    async def put_settings(self, tenant_id: str, *, aspect_tags_json: str, competitor_brands: list[str]) -> int:
-        """Replaces the tenant's aspect tags and competitor brands; they apply from the next batch."""
+    async def put_settings(
+        self, tenant_id: str, *, aspect_tags_json: str, competitor_brands: list[str], extra_languages: list[str] = ()
+    ) -> nlp_pb2.TenantSettings:
+        """Replaces the tenant's tags, brands and extra languages; they apply from the next batch."""
         tenant = require_uuid(tenant_id, field="tenant_id")
         try:
             tags = _TAGS.validate_json(aspect_tags_json or "[]")
@@ -209,7 +267,76 @@ class NlpService:
         brands = [b.strip() for b in competitor_brands if b.strip()]
         if any(len(b) > 100 for b in brands) or len(brands) > 500:
             raise InvalidArgument("too many or too long competitor brands", [FieldViolation("competitor_brands", "at most 500 of 100 characters")])
-        async with self._pool.acquire() as conn:
-            return await repository.put_tenant_settings(
-                conn, tenant, aspect_tags=[t.model_dump(mode="json") for t in tags], competitor_brands=brands
+        languages = sorted({code.strip().lower() for code in extra_languages if code.strip()})
+        unknown = [code for code in languages if code not in self.languages]
+        if unknown:
+            raise InvalidArgument(
+                f"cannot detect {', '.join(unknown)}; nothing was changed",
+                [FieldViolation("extra_languages", f"this deployment detects only {', '.join(self.languages)}")],
             )
+        async with self._pool.acquire() as conn:
+            await repository.put_tenant_settings(
+                conn, tenant, aspect_tags=[t.model_dump(mode="json") for t in tags], competitor_brands=brands,
+                extra_languages=languages,
+            )
+        return await self.get_settings(tenant_id)
+
+    async def get_translation_settings(self, tenant_id: str) -> nlp_pb2.TranslationSettings:
+        tenant = require_uuid(tenant_id, field="tenant_id")
+        async with self._pool.acquire() as conn:
+            row = await repository.get_tenant_settings(conn, tenant)
+        stored = self._open_translation(row)
+        return nlp_pb2.TranslationSettings(settings_json=json.dumps(_redacted(stored or TranslationSettings())))
+
+    async def put_translation_settings(self, tenant_id: str, settings_json: str) -> nlp_pb2.TranslationSettings:
+        """Validates, seals and stores a tenant's translation settings; an invalid body changes nothing."""
+        tenant = require_uuid(tenant_id, field="tenant_id")
+        if self._box is None:
+            raise Unavailable("no encryption key configured (REVIEWGUARD_SECRET_KEYS); translation settings cannot be stored")
+        try:
+            body = json.loads(settings_json or "{}")
+        except ValueError:
+            raise InvalidArgument("settings are not JSON", [FieldViolation("body", "a JSON object")]) from None
+        async with self._pool.acquire() as conn:
+            stored = self._open_translation(await repository.get_tenant_settings(conn, tenant))
+            provider = body.get("provider") if isinstance(body, dict) else None
+            if (
+                isinstance(provider, dict) and "api_key" not in provider and stored is not None and stored.provider is not None
+                and stored.provider.provider == provider.get("provider") and getattr(stored.provider, "api_key", None)
+            ):
+                # NOTE: a client edits settings it read, and reads never include the key: keep the stored one.
+                provider["api_key"] = stored.provider.api_key.get_secret_value()
+            try:
+                settings = TranslationSettings.model_validate(body)
+            except ValidationError as error:
+                violations = [FieldViolation(".".join(str(p) for p in e["loc"]) or "body", e["msg"]) for e in error.errors()]
+                raise InvalidArgument("invalid translation settings; nothing was changed", violations) from None
+            if settings.enabled and settings.provider is None:
+                raise InvalidArgument(
+                    "translation cannot be enabled without a provider; nothing was changed",
+                    [FieldViolation("provider", "deepl, google or libretranslate settings")],
+                )
+            await repository.put_translation_settings(conn, tenant, self._box.seal(_revealed(settings)))
+        return nlp_pb2.TranslationSettings(settings_json=json.dumps(_redacted(settings)))
+
+    def _open_translation(self, row: asyncpg.Record | None) -> TranslationSettings | None:
+        if row is None or row["translation"] is None:
+            return None
+        if self._box is None:
+            raise Unavailable("no encryption key configured (REVIEWGUARD_SECRET_KEYS)")
+        return TranslationSettings.model_validate(self._box.open(row["translation"]))
+
+
+def _revealed(settings: TranslationSettings) -> dict:
+    """The settings with the key in clear, for sealing only (never for logs or answers)."""
+    data = settings.model_dump(mode="json")
+    if settings.provider is not None and getattr(settings.provider, "api_key", None) is not None:
+        data["provider"]["api_key"] = settings.provider.api_key.get_secret_value()
+    return data
+
+
+def _redacted(settings: TranslationSettings) -> dict:
+    data = settings.model_dump(mode="json")
+    if data.get("provider") is not None:
+        data["provider"]["api_key_set"] = data["provider"].pop("api_key", None) is not None
+    return data

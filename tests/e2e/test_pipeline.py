@@ -14,7 +14,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from services.launcher import LocalSystem
-from tests.helpers import eventually
+from tests.helpers import eventually, local_server
+from tests.services.nlp.translation.fakes import LIBRE_KEY, FakeProviders, fake_translation
 
 GERMAN_ONE_STAR = {
     "platform": "amazon",
@@ -192,3 +193,39 @@ async def test_tenant_aspect_tags_through_the_gateway_apply_to_new_reviews(syste
         assert "heatwave" in analysis["aspects"]
         assert analysis["predicted_stars"] <= 2 and analysis["negative_score"] > 0.5
         assert any("KettleKing" in r for r in analysis["suspicion_reasons"])
+
+
+async def test_translation_per_tenant_through_the_gateway_keeps_the_original(system, api_keys, base_url) -> None:
+    fake = FakeProviders()
+    async with local_server(fake.app()) as provider_url, httpx.AsyncClient(
+        base_url=base_url, headers=auth(api_keys["globex"]), timeout=10
+    ) as api:
+        assert (await api.get("/v1/translation-settings")).json()["enabled"] is False
+        bad = await api.put("/v1/translation-settings", json={"enabled": True, "provider": {"provider": "babelfish"}})
+        assert bad.status_code == 422
+        settings = {"enabled": True, "target": "en",
+                    "provider": {"provider": "libretranslate", "base_url": provider_url, "api_key": LIBRE_KEY}}
+        put = await api.put("/v1/translation-settings", json=settings)
+        assert put.status_code == 200, put.text
+        assert put.json()["provider"]["api_key_set"] is True and LIBRE_KEY not in put.text
+        assert LIBRE_KEY not in (await api.get("/v1/translation-settings")).text
+
+        sent = review(body="Der Deckel schließt nicht mehr und das Wasser tropft überall hin.")
+        review_id = (await api.post("/v1/reviews", json={"reviews": [sent]})).json()["ids"][0]
+
+        async def translated():
+            read = (await api.get(f"/v1/reviews/{review_id}")).json()
+            analysis = read["analysis"]
+            return read if analysis and analysis["translation"] and analysis["translation"]["status"] == "done" else None
+
+        read = await eventually(translated)
+        translation = read["analysis"]["translation"]
+        assert translation["source_language"] == "de" and translation["provider"] == "libretranslate"
+        assert translation["text"] == fake_translation(f"{sent['title']}\n{sent['body']}", "en")
+        assert read["body"] == sent["body"]  # the original stays as it was written
+        # The tenant's detection scope comes from where it sells.
+        nlp = (await api.get("/v1/nlp-settings")).json()
+        assert "DE" in nlp["marketplaces"] and {"de", "en"} <= set(nlp["detection_languages"])
+    # The other tenant has translation off: its reviews get none.
+    async with httpx.AsyncClient(base_url=base_url, headers=auth(api_keys["acme"]), timeout=10) as api:
+        assert (await api.get("/v1/translation-settings")).json()["enabled"] is False

@@ -10,21 +10,15 @@ import pytest
 
 from libs import db, topology
 from libs.bus import Bus, Delivery
-from libs.settings import Settings
 from libs.telemetry import extract_context
 from libs.errors import InvalidArgument
 from reviewguard.events.v1 import events_pb2
 from reviewguard.ingest.v1 import review_pb2
-from services.nlp.app import MIGRATIONS, SCHEMA, build_analyzer
+from services.nlp.app import MIGRATIONS, SCHEMA
 from services.nlp.service import NlpService
 from tests.helpers import make_review
 
 TENANT = str(uuid.uuid4())
-
-
-@pytest.fixture(scope="module")
-def analyzer():
-    return build_analyzer(Settings(nlp_languages="en,de,fr,es,it,ja,zh"))
 
 
 @pytest.fixture
@@ -115,12 +109,36 @@ async def _first(service, batch):
 
 async def test_tenant_tags_and_competitor_brands_apply_from_the_next_batch(service: NlpService) -> None:
     tags = [{"name": "heatwave", "language": "de", "keywords": ["hitzewelle"]}]
-    version = await service.put_settings(TENANT, aspect_tags_json=json.dumps(tags), competitor_brands=["KettleKing"])
-    assert version == 1
+    stored = await service.put_settings(TENANT, aspect_tags_json=json.dumps(tags), competitor_brands=["KettleKing"])
+    assert stored.version == 1
     await service.handle_ingested([delivery("t1", "de", title="Hitzewelle", body="Bei der Hitzewelle kaputt gegangen, kauft lieber KettleKing.")])
     stored = await service.get(TENANT, str(uuid.uuid5(uuid.NAMESPACE_URL, "t1")))
     assert "heatwave" in stored.aspects
     assert any("KettleKing" in reason for reason in stored.suspicion_reasons)
     with pytest.raises(InvalidArgument):
         await service.put_settings(TENANT, aspect_tags_json=json.dumps([{"name": "Bad Name!"}]), competitor_brands=[])
-    assert (await service.get_settings(TENANT))[2] == 1
+    assert (await service.get_settings(TENANT)).version == 1
+
+
+async def test_detection_is_limited_to_the_tenant_marketplaces_languages_plus_its_own(service: NlpService) -> None:
+    tenant = str(uuid.uuid4())
+    italian = {"title": "Bollitore rotto", "body": "Il bollitore perde acqua dopo due giorni, la plastica puzza. Molto deluso."}
+
+    async def analyse(external_id: str):
+        item = delivery(external_id, "de", marketplace="DE", **italian)
+        item.message.review.tenant_id = tenant
+        await service.handle_ingested([item])
+        return await service.get(tenant, item.message.review.id)
+
+    # A tenant selling only on amazon.de: German, English and the storefront's other languages.
+    first = await analyse("it-1")
+    settings = await service.get_settings(tenant)
+    assert list(settings.marketplaces) == ["DE"]
+    assert set(settings.detection_languages) == {"de", "en"}  # the others are not in this deployment
+    assert first.language != "it"
+    # The seller adds Italian: from the next batch such reviews are read as Italian.
+    await service.put_settings(tenant, aspect_tags_json="[]", competitor_brands=[], extra_languages=["it"])
+    assert (await analyse("it-2")).language == "it"
+    with pytest.raises(InvalidArgument, match="klingon|tlh"):
+        await service.put_settings(tenant, aspect_tags_json="[]", competitor_brands=[], extra_languages=["tlh"])
+    assert list((await service.get_settings(tenant)).extra_languages) == ["it"]

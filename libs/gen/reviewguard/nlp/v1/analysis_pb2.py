@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!reviewguard/nlp/v1/analysis.proto\x12\x12reviewguard.nlp.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"<\n\x08RiskTerm\x12\x0c\n\x04term\x18\x01 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x02 \x01(\t\x12\x10\n\x08language\x18\x03 \x01(\t\"\xae\x03\n\x08\x41nalysis\x12\x11\n\treview_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x1b\n\x13language_confidence\x18\x04 \x01(\x02\x12\x30\n\nrisk_terms\x18\x05 \x03(\x0b\x32\x1c.reviewguard.nlp.v1.RiskTerm\x12\x1b\n\x13malicious_candidate\x18\x06 \x01(\x08\x12\x1c\n\x0fpredicted_stars\x18\x07 \x01(\x05H\x00\x88\x01\x01\x12\x12\n\nstar_probs\x18\x08 \x03(\x02\x12\x1b\n\x0enegative_score\x18\t \x01(\x02H\x01\x88\x01\x01\x12\x0f\n\x07\x61spects\x18\n \x03(\t\x12\x11\n\tsuspicion\x18\x0b \x01(\x02\x12\x19\n\x11suspicion_reasons\x18\x0c \x03(\t\x12\x18\n\x10\x61nalyzer_version\x18\r \x01(\t\x12/\n\x0b\x61nalyzed_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x12\n\x10_predicted_starsB\x11\n\x0f_negative_scoreb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!reviewguard/nlp/v1/analysis.proto\x12\x12reviewguard.nlp.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"<\n\x08RiskTerm\x12\x0c\n\x04term\x18\x01 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x02 \x01(\t\x12\x10\n\x08language\x18\x03 \x01(\t\"\xe4\x03\n\x08\x41nalysis\x12\x11\n\treview_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x1b\n\x13language_confidence\x18\x04 \x01(\x02\x12\x30\n\nrisk_terms\x18\x05 \x03(\x0b\x32\x1c.reviewguard.nlp.v1.RiskTerm\x12\x1b\n\x13malicious_candidate\x18\x06 \x01(\x08\x12\x1c\n\x0fpredicted_stars\x18\x07 \x01(\x05H\x00\x88\x01\x01\x12\x12\n\nstar_probs\x18\x08 \x03(\x02\x12\x1b\n\x0enegative_score\x18\t \x01(\x02H\x01\x88\x01\x01\x12\x0f\n\x07\x61spects\x18\n \x03(\t\x12\x11\n\tsuspicion\x18\x0b \x01(\x02\x12\x19\n\x11suspicion_reasons\x18\x0c \x03(\t\x12\x18\n\x10\x61nalyzer_version\x18\r \x01(\t\x12/\n\x0b\x61nalyzed_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x0btranslation\x18\x0f \x01(\x0b\x32\x1f.reviewguard.nlp.v1.TranslationB\x12\n\x10_predicted_starsB\x11\n\x0f_negative_score\"~\n\x0bTranslation\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x17\n\x0fsource_language\x18\x02 \x01(\t\x12\x17\n\x0ftarget_language\x18\x03 \x01(\t\x12\x10\n\x08provider\x18\x04 \x01(\t\x12\x0e\n\x06status\x18\x05 \x01(\t\x12\r\n\x05\x65rror\x18\x06 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,5 +35,7 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RISKTERM']._serialized_start=90
   _globals['_RISKTERM']._serialized_end=150
   _globals['_ANALYSIS']._serialized_start=153
-  _globals['_ANALYSIS']._serialized_end=583
+  _globals['_ANALYSIS']._serialized_end=637
+  _globals['_TRANSLATION']._serialized_start=639
+  _globals['_TRANSLATION']._serialized_end=765
 # @@protoc_insertion_point(module_scope)

@@ -20,7 +20,7 @@ class RiskTerm(_message.Message):
     def __init__(self, term: _Optional[str] = ..., category: _Optional[str] = ..., language: _Optional[str] = ...) -> None: ...
 
 class Analysis(_message.Message):
-    __slots__ = ("review_id", "tenant_id", "language", "language_confidence", "risk_terms", "malicious_candidate", "predicted_stars", "star_probs", "negative_score", "aspects", "suspicion", "suspicion_reasons", "analyzer_version", "analyzed_at")
+    __slots__ = ("review_id", "tenant_id", "language", "language_confidence", "risk_terms", "malicious_candidate", "predicted_stars", "star_probs", "negative_score", "aspects", "suspicion", "suspicion_reasons", "analyzer_version", "analyzed_at", "translation")
     REVIEW_ID_FIELD_NUMBER: _ClassVar[int]
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
@@ -35,6 +35,7 @@ class Analysis(_message.Message):
     SUSPICION_REASONS_FIELD_NUMBER: _ClassVar[int]
     ANALYZER_VERSION_FIELD_NUMBER: _ClassVar[int]
     ANALYZED_AT_FIELD_NUMBER: _ClassVar[int]
+    TRANSLATION_FIELD_NUMBER: _ClassVar[int]
     review_id: str
     tenant_id: str
     language: str
@@ -49,4 +50,21 @@ class Analysis(_message.Message):
     suspicion_reasons: _containers.RepeatedScalarFieldContainer[str]
     analyzer_version: str
     analyzed_at: _timestamp_pb2.Timestamp
-    def __init__(self, review_id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., language: _Optional[str] = ..., language_confidence: _Optional[float] = ..., risk_terms: _Optional[_Iterable[_Union[RiskTerm, _Mapping]]] = ..., malicious_candidate: _Optional[bool] = ..., predicted_stars: _Optional[int] = ..., star_probs: _Optional[_Iterable[float]] = ..., negative_score: _Optional[float] = ..., aspects: _Optional[_Iterable[str]] = ..., suspicion: _Optional[float] = ..., suspicion_reasons: _Optional[_Iterable[str]] = ..., analyzer_version: _Optional[str] = ..., analyzed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    translation: Translation
+    def __init__(self, review_id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., language: _Optional[str] = ..., language_confidence: _Optional[float] = ..., risk_terms: _Optional[_Iterable[_Union[RiskTerm, _Mapping]]] = ..., malicious_candidate: _Optional[bool] = ..., predicted_stars: _Optional[int] = ..., star_probs: _Optional[_Iterable[float]] = ..., negative_score: _Optional[float] = ..., aspects: _Optional[_Iterable[str]] = ..., suspicion: _Optional[float] = ..., suspicion_reasons: _Optional[_Iterable[str]] = ..., analyzer_version: _Optional[str] = ..., analyzed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., translation: _Optional[_Union[Translation, _Mapping]] = ...) -> None: ...
+
+class Translation(_message.Message):
+    __slots__ = ("text", "source_language", "target_language", "provider", "status", "error")
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    TARGET_LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    text: str
+    source_language: str
+    target_language: str
+    provider: str
+    status: str
+    error: str
+    def __init__(self, text: _Optional[str] = ..., source_language: _Optional[str] = ..., target_language: _Optional[str] = ..., provider: _Optional[str] = ..., status: _Optional[str] = ..., error: _Optional[str] = ...) -> None: ...

@@ -25,27 +25,33 @@ _sym_db = _symbol_database.Default()
 from reviewguard.nlp.v1 import analysis_pb2 as reviewguard_dot_nlp_dot_v1_dot_analysis__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1creviewguard/nlp/v1/nlp.proto\x12\x12reviewguard.nlp.v1\x1a!reviewguard/nlp/v1/analysis.proto\"V\n\x0eTenantSettings\x12\x18\n\x10\x61spect_tags_json\x18\x01 \x01(\t\x12\x19\n\x11\x63ompetitor_brands\x18\x02 \x03(\t\x12\x0f\n\x07version\x18\x03 \x01(\x05\"-\n\x18GetTenantSettingsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\"b\n\x18PutTenantSettingsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x18\n\x10\x61spect_tags_json\x18\x02 \x01(\t\x12\x19\n\x11\x63ompetitor_brands\x18\x03 \x03(\t\":\n\x12GetAnalysisRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\treview_id\x18\x02 \x01(\t\"+\n\tTextInput\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\"B\n\x12\x41nalyzeTextRequest\x12,\n\x05texts\x18\x01 \x03(\x0b\x32\x1d.reviewguard.nlp.v1.TextInput\"E\n\x13\x41nalyzeTextResponse\x12.\n\x08\x61nalyses\x18\x01 \x03(\x0b\x32\x1c.reviewguard.nlp.v1.Analysis2\x8f\x03\n\nNlpService\x12S\n\x0bGetAnalysis\x12&.reviewguard.nlp.v1.GetAnalysisRequest\x1a\x1c.reviewguard.nlp.v1.Analysis\x12^\n\x0b\x41nalyzeText\x12&.reviewguard.nlp.v1.AnalyzeTextRequest\x1a\'.reviewguard.nlp.v1.AnalyzeTextResponse\x12\x65\n\x11GetTenantSettings\x12,.reviewguard.nlp.v1.GetTenantSettingsRequest\x1a\".reviewguard.nlp.v1.TenantSettings\x12\x65\n\x11PutTenantSettings\x12,.reviewguard.nlp.v1.PutTenantSettingsRequest\x1a\".reviewguard.nlp.v1.TenantSettingsb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1creviewguard/nlp/v1/nlp.proto\x12\x12reviewguard.nlp.v1\x1a!reviewguard/nlp/v1/analysis.proto\",\n\x13TranslationSettings\x12\x15\n\rsettings_json\x18\x01 \x01(\t\"2\n\x1dGetTranslationSettingsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\"I\n\x1dPutTranslationSettingsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x15\n\rsettings_json\x18\x02 \x01(\t\"\xa2\x01\n\x0eTenantSettings\x12\x18\n\x10\x61spect_tags_json\x18\x01 \x01(\t\x12\x19\n\x11\x63ompetitor_brands\x18\x02 \x03(\t\x12\x0f\n\x07version\x18\x03 \x01(\x05\x12\x14\n\x0cmarketplaces\x18\x04 \x03(\t\x12\x17\n\x0f\x65xtra_languages\x18\x05 \x03(\t\x12\x1b\n\x13\x64\x65tection_languages\x18\x06 \x03(\t\"-\n\x18GetTenantSettingsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\"{\n\x18PutTenantSettingsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x18\n\x10\x61spect_tags_json\x18\x02 \x01(\t\x12\x19\n\x11\x63ompetitor_brands\x18\x03 \x03(\t\x12\x17\n\x0f\x65xtra_languages\x18\x04 \x03(\t\":\n\x12GetAnalysisRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\treview_id\x18\x02 \x01(\t\"+\n\tTextInput\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\"B\n\x12\x41nalyzeTextRequest\x12,\n\x05texts\x18\x01 \x03(\x0b\x32\x1d.reviewguard.nlp.v1.TextInput\"E\n\x13\x41nalyzeTextResponse\x12.\n\x08\x61nalyses\x18\x01 \x03(\x0b\x32\x1c.reviewguard.nlp.v1.Analysis2\xfb\x04\n\nNlpService\x12S\n\x0bGetAnalysis\x12&.reviewguard.nlp.v1.GetAnalysisRequest\x1a\x1c.reviewguard.nlp.v1.Analysis\x12^\n\x0b\x41nalyzeText\x12&.reviewguard.nlp.v1.AnalyzeTextRequest\x1a\'.reviewguard.nlp.v1.AnalyzeTextResponse\x12\x65\n\x11GetTenantSettings\x12,.reviewguard.nlp.v1.GetTenantSettingsRequest\x1a\".reviewguard.nlp.v1.TenantSettings\x12\x65\n\x11PutTenantSettings\x12,.reviewguard.nlp.v1.PutTenantSettingsRequest\x1a\".reviewguard.nlp.v1.TenantSettings\x12t\n\x16GetTranslationSettings\x12\x31.reviewguard.nlp.v1.GetTranslationSettingsRequest\x1a\'.reviewguard.nlp.v1.TranslationSettings\x12t\n\x16PutTranslationSettings\x12\x31.reviewguard.nlp.v1.PutTranslationSettingsRequest\x1a\'.reviewguard.nlp.v1.TranslationSettingsb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'reviewguard.nlp.v1.nlp_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_TENANTSETTINGS']._serialized_start=87
-  _globals['_TENANTSETTINGS']._serialized_end=173
-  _globals['_GETTENANTSETTINGSREQUEST']._serialized_start=175
-  _globals['_GETTENANTSETTINGSREQUEST']._serialized_end=220
-  _globals['_PUTTENANTSETTINGSREQUEST']._serialized_start=222
-  _globals['_PUTTENANTSETTINGSREQUEST']._serialized_end=320
-  _globals['_GETANALYSISREQUEST']._serialized_start=322
-  _globals['_GETANALYSISREQUEST']._serialized_end=380
-  _globals['_TEXTINPUT']._serialized_start=382
-  _globals['_TEXTINPUT']._serialized_end=425
-  _globals['_ANALYZETEXTREQUEST']._serialized_start=427
-  _globals['_ANALYZETEXTREQUEST']._serialized_end=493
-  _globals['_ANALYZETEXTRESPONSE']._serialized_start=495
-  _globals['_ANALYZETEXTRESPONSE']._serialized_end=564
-  _globals['_NLPSERVICE']._serialized_start=567
-  _globals['_NLPSERVICE']._serialized_end=966
+  _globals['_TRANSLATIONSETTINGS']._serialized_start=87
+  _globals['_TRANSLATIONSETTINGS']._serialized_end=131
+  _globals['_GETTRANSLATIONSETTINGSREQUEST']._serialized_start=133
+  _globals['_GETTRANSLATIONSETTINGSREQUEST']._serialized_end=183
+  _globals['_PUTTRANSLATIONSETTINGSREQUEST']._serialized_start=185
+  _globals['_PUTTRANSLATIONSETTINGSREQUEST']._serialized_end=258
+  _globals['_TENANTSETTINGS']._serialized_start=261
+  _globals['_TENANTSETTINGS']._serialized_end=423
+  _globals['_GETTENANTSETTINGSREQUEST']._serialized_start=425
+  _globals['_GETTENANTSETTINGSREQUEST']._serialized_end=470
+  _globals['_PUTTENANTSETTINGSREQUEST']._serialized_start=472
+  _globals['_PUTTENANTSETTINGSREQUEST']._serialized_end=595
+  _globals['_GETANALYSISREQUEST']._serialized_start=597
+  _globals['_GETANALYSISREQUEST']._serialized_end=655
+  _globals['_TEXTINPUT']._serialized_start=657
+  _globals['_TEXTINPUT']._serialized_end=700
+  _globals['_ANALYZETEXTREQUEST']._serialized_start=702
+  _globals['_ANALYZETEXTREQUEST']._serialized_end=768
+  _globals['_ANALYZETEXTRESPONSE']._serialized_start=770
+  _globals['_ANALYZETEXTRESPONSE']._serialized_end=839
+  _globals['_NLPSERVICE']._serialized_start=842
+  _globals['_NLPSERVICE']._serialized_end=1477
 # @@protoc_insertion_point(module_scope)

@@ -7,15 +7,41 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class TranslationSettings(_message.Message):
+    __slots__ = ("settings_json",)
+    SETTINGS_JSON_FIELD_NUMBER: _ClassVar[int]
+    settings_json: str
+    def __init__(self, settings_json: _Optional[str] = ...) -> None: ...
+
+class GetTranslationSettingsRequest(_message.Message):
+    __slots__ = ("tenant_id",)
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    def __init__(self, tenant_id: _Optional[str] = ...) -> None: ...
+
+class PutTranslationSettingsRequest(_message.Message):
+    __slots__ = ("tenant_id", "settings_json")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    SETTINGS_JSON_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    settings_json: str
+    def __init__(self, tenant_id: _Optional[str] = ..., settings_json: _Optional[str] = ...) -> None: ...
+
 class TenantSettings(_message.Message):
-    __slots__ = ("aspect_tags_json", "competitor_brands", "version")
+    __slots__ = ("aspect_tags_json", "competitor_brands", "version", "marketplaces", "extra_languages", "detection_languages")
     ASPECT_TAGS_JSON_FIELD_NUMBER: _ClassVar[int]
     COMPETITOR_BRANDS_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    MARKETPLACES_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_LANGUAGES_FIELD_NUMBER: _ClassVar[int]
+    DETECTION_LANGUAGES_FIELD_NUMBER: _ClassVar[int]
     aspect_tags_json: str
     competitor_brands: _containers.RepeatedScalarFieldContainer[str]
     version: int
-    def __init__(self, aspect_tags_json: _Optional[str] = ..., competitor_brands: _Optional[_Iterable[str]] = ..., version: _Optional[int] = ...) -> None: ...
+    marketplaces: _containers.RepeatedScalarFieldContainer[str]
+    extra_languages: _containers.RepeatedScalarFieldContainer[str]
+    detection_languages: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, aspect_tags_json: _Optional[str] = ..., competitor_brands: _Optional[_Iterable[str]] = ..., version: _Optional[int] = ..., marketplaces: _Optional[_Iterable[str]] = ..., extra_languages: _Optional[_Iterable[str]] = ..., detection_languages: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class GetTenantSettingsRequest(_message.Message):
     __slots__ = ("tenant_id",)
@@ -24,14 +50,16 @@ class GetTenantSettingsRequest(_message.Message):
     def __init__(self, tenant_id: _Optional[str] = ...) -> None: ...
 
 class PutTenantSettingsRequest(_message.Message):
-    __slots__ = ("tenant_id", "aspect_tags_json", "competitor_brands")
+    __slots__ = ("tenant_id", "aspect_tags_json", "competitor_brands", "extra_languages")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     ASPECT_TAGS_JSON_FIELD_NUMBER: _ClassVar[int]
     COMPETITOR_BRANDS_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_LANGUAGES_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     aspect_tags_json: str
     competitor_brands: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, tenant_id: _Optional[str] = ..., aspect_tags_json: _Optional[str] = ..., competitor_brands: _Optional[_Iterable[str]] = ...) -> None: ...
+    extra_languages: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, tenant_id: _Optional[str] = ..., aspect_tags_json: _Optional[str] = ..., competitor_brands: _Optional[_Iterable[str]] = ..., extra_languages: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class GetAnalysisRequest(_message.Message):
     __slots__ = ("tenant_id", "review_id")

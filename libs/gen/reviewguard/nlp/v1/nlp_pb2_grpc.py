@@ -56,6 +56,16 @@ class NlpServiceStub:
                 request_serializer=reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.PutTenantSettingsRequest.SerializeToString,
                 response_deserializer=reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.TenantSettings.FromString,
                 _registered_method=True)
+        self.GetTranslationSettings = channel.unary_unary(
+                '/reviewguard.nlp.v1.NlpService/GetTranslationSettings',
+                request_serializer=reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.GetTranslationSettingsRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.TranslationSettings.FromString,
+                _registered_method=True)
+        self.PutTranslationSettings = channel.unary_unary(
+                '/reviewguard.nlp.v1.NlpService/PutTranslationSettings',
+                request_serializer=reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.PutTranslationSettingsRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.TranslationSettings.FromString,
+                _registered_method=True)
 
 
 class NlpServiceServicer:
@@ -88,6 +98,19 @@ class NlpServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetTranslationSettings(self, request, context):
+        """A tenant's machine-translation provider (off by default); API keys are never returned.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutTranslationSettings(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_NlpServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -110,6 +133,16 @@ def add_NlpServiceServicer_to_server(servicer, server):
                     servicer.PutTenantSettings,
                     request_deserializer=reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.PutTenantSettingsRequest.FromString,
                     response_serializer=reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.TenantSettings.SerializeToString,
+            ),
+            'GetTranslationSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTranslationSettings,
+                    request_deserializer=reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.GetTranslationSettingsRequest.FromString,
+                    response_serializer=reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.TranslationSettings.SerializeToString,
+            ),
+            'PutTranslationSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutTranslationSettings,
+                    request_deserializer=reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.PutTranslationSettingsRequest.FromString,
+                    response_serializer=reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.TranslationSettings.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -221,6 +254,60 @@ class NlpService:
             '/reviewguard.nlp.v1.NlpService/PutTenantSettings',
             reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.PutTenantSettingsRequest.SerializeToString,
             reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.TenantSettings.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTranslationSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.nlp.v1.NlpService/GetTranslationSettings',
+            reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.GetTranslationSettingsRequest.SerializeToString,
+            reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.TranslationSettings.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutTranslationSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.nlp.v1.NlpService/PutTranslationSettings',
+            reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.PutTranslationSettingsRequest.SerializeToString,
+            reviewguard_dot_nlp_dot_v1_dot_nlp__pb2.TranslationSettings.FromString,
             options,
             channel_credentials,
             insecure,

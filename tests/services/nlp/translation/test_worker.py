@@ -1,0 +1,166 @@
+"""Translation per tenant: settings sealed, reviews queued with their analysis, translated by the
+tenant's provider (a local server speaking its API), originals kept, failures retried, never lost."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from libs import db
+from libs.bus import Bus
+from libs.crypto import SecretBox
+from libs.errors import InvalidArgument
+from services.nlp import repository
+from services.nlp.app import MIGRATIONS, SCHEMA
+from services.nlp.service import NlpService
+from services.nlp.translation.worker import TranslationWorker
+from tests.services.nlp.test_service import delivery
+from tests.services.nlp.translation.fakes import DEEPL_KEY, LIBRE_KEY, FakeProviders, fake_translation
+
+
+@pytest.fixture
+async def parts(database_url: str, bus: Bus, analyzer):
+    await db.migrate(database_url, schema=SCHEMA, directory=MIGRATIONS)
+    pool = await db.create_pool(database_url, schema=SCHEMA)
+    executor = ThreadPoolExecutor(max_workers=1)
+    box = SecretBox([SecretBox.new_key()])
+    async with httpx.AsyncClient() as http:
+        worker = TranslationWorker(pool=pool, box=box, http=http)
+        service = NlpService(
+            pool=pool, analyzer=analyzer, executor=executor, bus=bus, box=box, on_translations_queued=worker.wake.set
+        )
+        yield service, worker, pool
+    await pool.close()
+    executor.shutdown()
+
+
+def review_of(tenant: str, external_id: str, text_in: str):
+    item = delivery(f"{tenant}-{external_id}", text_in)
+    item.message.review.tenant_id = tenant
+    return item
+
+
+def libre(url: str, **retry) -> str:
+    return json.dumps({
+        "enabled": True, "target": "en",
+        "provider": {"provider": "libretranslate", "base_url": url, "api_key": LIBRE_KEY},
+        "retry": {"max_attempts": 1, "initial_wait_s": 0, "jitter_s": 0, **retry},
+    })
+
+
+async def test_a_tenant_with_translation_gets_its_foreign_reviews_translated_originals_kept(parts, providers: FakeProviders) -> None:
+    service, worker, _ = parts
+    tenant, other = str(uuid.uuid4()), str(uuid.uuid4())
+    view = json.loads((await service.put_translation_settings(tenant, libre(providers.url))).settings_json)
+    assert view["enabled"] and view["provider"]["api_key_set"] and LIBRE_KEY not in json.dumps(view)
+
+    batch = [review_of(tenant, "de", "de"), review_of(tenant, "en", "en"), review_of(tenant, "ja", "ja"), review_of(other, "fr", "fr")]
+    await service.handle_ingested(batch)
+    assert worker.wake.is_set()
+    pending = await service.get(tenant, batch[0].message.review.id)
+    assert pending.translation.status == "pending" and pending.translation.text == ""
+
+    assert await worker.translate_due() == 2  # German and Japanese; English is the target already
+    german = await service.get(tenant, batch[0].message.review.id)
+    original = f"{batch[0].message.review.title}\n{batch[0].message.review.body}"
+    assert german.translation.status == "done" and german.translation.provider == "libretranslate"
+    assert german.translation.text == fake_translation(original, "en")
+    assert (german.translation.source_language, german.translation.target_language) == ("de", "en")
+    # The provider was told the detected source language, and got the API key.
+    sent = {s.body["q"]: s.body for s in providers.seen}
+    assert sent[original]["source"] == "de" and sent[original]["api_key"] == LIBRE_KEY
+    assert not (await service.get(tenant, batch[1].message.review.id)).HasField("translation")
+    # Another tenant without translation: nothing sent anywhere.
+    assert not (await service.get(other, batch[3].message.review.id)).HasField("translation")
+    assert len(providers.seen) == 2
+
+
+async def test_provider_outage_postpones_and_a_later_round_translates(parts, providers: FakeProviders) -> None:
+    service, worker, pool = parts
+    tenant = str(uuid.uuid4())
+    await service.put_translation_settings(tenant, libre(providers.url))
+    item = review_of(tenant, "de", "de")
+    providers.fail.append((503, {}))
+    await service.handle_ingested([item])
+    # Analysis and its announcement did not wait for the provider.
+    assert (await service.get(tenant, item.message.review.id)).language == "de"
+    await worker.translate_due()
+    postponed = await service.get(tenant, item.message.review.id)
+    assert postponed.translation.status == "pending" and "503" in postponed.translation.error
+    async with pool.acquire() as conn:
+        await conn.execute("UPDATE translations SET next_attempt_at = now()")  # the backoff has passed
+    assert await worker.translate_due() == 1
+    done = await service.get(tenant, item.message.review.id)
+    assert done.translation.status == "done" and done.translation.error == ""
+
+
+async def test_a_refused_key_fails_until_the_tenant_fixes_it(parts, providers: FakeProviders) -> None:
+    service, worker, _ = parts
+    tenant = str(uuid.uuid4())
+    wrong = json.loads(libre(providers.url))
+    wrong["provider"]["api_key"] = "not-the-key"
+    await service.put_translation_settings(tenant, json.dumps(wrong))
+    item = review_of(tenant, "fr", "fr")
+    await service.handle_ingested([item])
+    await worker.translate_due()
+    failed = await service.get(tenant, item.message.review.id)
+    assert failed.translation.status == "failed" and "key" in failed.translation.error
+    assert await worker.translate_due() == 0  # not retried on its own
+    await service.put_translation_settings(tenant, libre(providers.url))
+    assert await worker.translate_due() == 1
+    assert (await service.get(tenant, item.message.review.id)).translation.status == "done"
+
+
+async def test_a_worker_that_dies_mid_call_leaves_nothing_behind(parts, providers: FakeProviders) -> None:
+    service, worker, pool = parts
+    tenant = str(uuid.uuid4())
+    await service.put_translation_settings(tenant, libre(providers.url))
+    item = review_of(tenant, "es", "es")
+    await service.handle_ingested([item])
+    async with pool.acquire() as conn:
+        leased = await repository.claim_translations(conn, limit=10, lease_seconds=300)  # then "dies"
+        assert len(leased) == 1
+        assert await worker.translate_due() == 0  # leased: no second worker takes it meanwhile
+        await conn.execute("UPDATE translations SET next_attempt_at = now()")  # the lease ran out
+    assert await worker.translate_due() == 1
+    assert (await service.get(tenant, item.message.review.id)).translation.status == "done"
+
+
+async def test_settings_are_validated_sealed_and_keys_never_shown(parts, providers: FakeProviders) -> None:
+    service, _, pool = parts
+    tenant = str(uuid.uuid4())
+    off = json.loads((await service.get_translation_settings(tenant)).settings_json)
+    assert off["enabled"] is False and off["provider"] is None
+    deepl = {"enabled": True, "target": "zh", "provider": {"provider": "deepl", "api_key": DEEPL_KEY, "base_url": providers.url}}
+    await service.put_translation_settings(tenant, json.dumps(deepl))
+    async with pool.acquire() as conn:
+        sealed = await conn.fetchval("SELECT translation FROM tenant_settings WHERE tenant_id = $1", uuid.UUID(tenant))
+    assert DEEPL_KEY.encode() not in sealed
+    # Editing what was read (no key in it) keeps the stored key.
+    read = json.loads((await service.get_translation_settings(tenant)).settings_json)
+    read["target"] = "en"
+    read["provider"].pop("api_key_set")
+    await service.put_translation_settings(tenant, json.dumps(read))
+    item = review_of(tenant, "de", "de")
+    await service.handle_ingested([item])
+    async with httpx.AsyncClient() as http:
+        worker = TranslationWorker(pool=pool, box=service._box, http=http)  # noqa: SLF001 - the service's keys
+        assert await worker.translate_due() == 1
+    assert (await service.get(tenant, item.message.review.id)).translation.provider == "deepl"
+
+    bad = [
+        {"enabled": True, "provider": None},
+        {"enabled": True, "provider": {"provider": "babelfish", "api_key": "x"}},
+        {"enabled": True, "target": "english", "provider": deepl["provider"]},
+        {"enabled": True, "provider": {"provider": "google"}},  # a new provider needs its key
+    ]
+    for body in bad:
+        with pytest.raises(InvalidArgument):
+            await service.put_translation_settings(tenant, json.dumps(body))
+    with pytest.raises(InvalidArgument):
+        await service.put_translation_settings(tenant, "{not json")
+    assert json.loads((await service.get_translation_settings(tenant)).settings_json)["provider"]["provider"] == "deepl"
