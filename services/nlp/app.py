@@ -21,7 +21,8 @@ from services.nlp.language import LanguageDetector
 from services.nlp.lexicon import RiskLexicon
 from services.nlp.model_registry import ModelRegistry
 from services.nlp.service import NlpService
-from services.nlp.stars.model import DEFAULT_MODEL_PATH, StarModel
+from services.nlp.stars.loading import load_star_model
+from services.nlp.stars.model import DEFAULT_MODEL_PATH
 from services.nlp.translation.worker import TranslationWorker
 
 SCHEMA = "nlp"
@@ -35,7 +36,8 @@ def build_analyzer(settings: Settings) -> Analyzer:
         detector=LanguageDetector(settings.nlp_languages.split(",")),
         lexicon=RiskLexicon.load(),
         aspects=AspectTagger.load(),
-        stars=StarModel.load(model_path),
+        # NOTE: a directory with tokenizer.json is a Hugging Face ONNX export (bring your own model).
+        stars=load_star_model(model_path),
     )
 
 

@@ -16,17 +16,18 @@ from pathlib import Path
 import asyncpg
 
 from services.nlp import repository
+from services.nlp.stars.loading import StarPredictor
 from services.nlp.stars.model import StarModel
 
 log = logging.getLogger(__name__)
 
 
 class ModelRegistry:
-    def __init__(self, default: StarModel | None) -> None:
+    def __init__(self, default: StarPredictor | None) -> None:
         self.default = default
         self._tenant: dict[uuid.UUID, tuple[uuid.UUID, StarModel]] = {}
 
-    def for_tenant(self, tenant_id: uuid.UUID) -> StarModel | None:
+    def for_tenant(self, tenant_id: uuid.UUID) -> StarPredictor | None:
         entry = self._tenant.get(tenant_id)
         return entry[1] if entry else self.default
 
