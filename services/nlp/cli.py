@@ -66,7 +66,7 @@ def main(argv: list[str]) -> int:
         parser = argparse.ArgumentParser(prog="reviewguard nlp predict", description="analyse a jsonl file of {\"text\"[, \"lang\"]}")
         parser.add_argument("--input", type=Path, required=True)
         parser.add_argument("--output", type=Path, required=True)
-        parser.add_argument("--model", type=Path, default=None, help="a star model.onnx instead of the shipped one")
+        parser.add_argument("--model", type=Path, default=None, help="a star model.onnx or a Hugging Face export directory instead of the shipped one")
         try:
             return _predict(parser.parse_args(argv[1:]), settings)
         except (InputError, FileNotFoundError, ValueError) as error:

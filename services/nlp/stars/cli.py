@@ -25,6 +25,12 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--max-per-lang", type=int, default=None)
     t.add_argument("--epochs", type=int, default=None)
     t.add_argument("--no-baseline", action="store_true", help="skip training the scikit-learn baseline")
+    t.add_argument(
+        "--validation",
+        action="store_true",
+        help="for choosing settings: hold a validation split out of the training part, train on the rest and "
+        "score only that split (the held-out part is not used)",
+    )
 
     o = sub.add_parser("retrain", help='train on your own labelled reviews: jsonl of {"text", "stars", ["lang"]}')
     o.add_argument("--input", type=Path, required=True)
@@ -35,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("eval", help="held-out metrics of the model next to the baseline trained in the same run")
     e.add_argument("--data", type=Path, required=True)
-    e.add_argument("--model", type=Path, default=None, help="evaluate this model.onnx instead of training one")
+    e.add_argument("--model", type=Path, default=None, help="evaluate this model (a model.onnx, or a Hugging Face export directory) instead of training one")
     e.add_argument("--seed", type=int, default=13)
     e.add_argument("--langs", default=",".join(LANGS))
     e.add_argument("--max-per-lang", type=int, default=None)
@@ -61,9 +67,12 @@ def _cmd_train(a: argparse.Namespace) -> int:
         max_per_lang=a.max_per_lang,
         epochs=a.epochs,
         with_baseline=not a.no_baseline,
+        validation=a.validation,
     )
-    if "holdout" in res.metrics:
-        print(format_table(res.metrics["holdout"]))
+    for split in ("holdout", "validation"):
+        if split in res.metrics:
+            print(f"{split} split (values in %):")
+            print(format_table(res.metrics[split]))
     print(f"model: {res.model_path}\nmetrics: {res.metrics_path}")
     return 0
 
@@ -89,7 +98,7 @@ def _cmd_eval(a: argparse.Namespace) -> int:
     from .baseline import fit_baseline
     from .data import load_dir, split_holdout
     from .evaluate import format_table, per_language
-    from .model import StarModel
+    from .loading import load_star_model
     from .train import HOLDOUT_FRAC, train
 
     langs = [x for x in a.langs.split(",") if x]
@@ -99,7 +108,7 @@ def _cmd_eval(a: argparse.Namespace) -> int:
             res = train(a.data, Path(tmp), seed=a.seed, langs=langs, max_per_lang=a.max_per_lang, epochs=a.epochs)
         print(format_table(res.metrics["holdout"]))
         return 0
-    model = StarModel.load(a.model)
+    model = load_star_model(a.model)
     reviews = load_dir(a.data, langs, a.max_per_lang)
     train_set, test_set = split_holdout(reviews, HOLDOUT_FRAC, seed=a.seed)
     texts = [r.text for r in test_set]
@@ -114,12 +123,13 @@ def _cmd_eval(a: argparse.Namespace) -> int:
 
 
 def _cmd_predict(a: argparse.Namespace) -> int:
-    from .model import DEFAULT_MODEL_PATH, StarModel, negative_score
+    from .loading import load_star_model
+    from .model import DEFAULT_MODEL_PATH, negative_score
 
     # NOTE: validate the whole input before loading the model or writing, so a bad line fails
     # fast and leaves no half-written output.
     rows = [obj for _, obj in iter_jsonl(a.input)]
-    model = StarModel.load(a.model or DEFAULT_MODEL_PATH)
+    model = load_star_model(a.model or DEFAULT_MODEL_PATH)
     a.output.parent.mkdir(parents=True, exist_ok=True)
     with open(a.output, "w", encoding="utf-8") as out:
         for i in range(0, len(rows), a.batch_size):

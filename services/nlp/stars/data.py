@@ -79,3 +79,12 @@ def split_holdout(reviews: list[Review], frac: float = 0.1, seed: int = 13) -> t
     train = [r for r, h in zip(reviews, held, strict=True) if not h]
     test = [r for r, h in zip(reviews, held, strict=True) if h]
     return train, test
+
+
+def split_validation(train: list[Review], frac: float = 0.1, seed: int = 13) -> tuple[list[Review], list[Review]]:
+    """Carve a validation split out of the *training* part (for choosing settings), stratified like the hold-out.
+
+    Seeded with seed + 1 so it is a different draw from the hold-out split; the held-out reviews are
+    never in it because it is cut from what split_holdout returned as training data.
+    """
+    return split_holdout(train, frac, seed=seed + 1)

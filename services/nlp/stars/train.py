@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import LANGS, Review, load_dir, split_holdout
+from .data import LANGS, Review, load_dir, split_holdout, split_validation
 from .evaluate import format_table, per_language
 from .export import export_onnx
 from .features import FeatureConfig, featurize_views
@@ -113,8 +113,12 @@ def _run(
     members: Sequence[NetConfig],
     with_baseline: bool,
     data_note: dict,
+    split_name: str = "holdout",
 ) -> TrainResult:
-    """Train, export, evaluate on the held-out part and write model.onnx + metrics.json."""
+    """Train, export, evaluate on test_set and write model.onnx + metrics.json.
+
+    split_name names test_set in the metrics ("holdout", or "validation" when choosing settings).
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
@@ -136,7 +140,7 @@ def _run(
         "version": version,
         "trained_on": data_note,
         "train_size": len(train_set),
-        "holdout_size": len(test_set),
+        f"{split_name}_size": len(test_set),
         "feature_config": feat_cfg.to_dict(),
         "members": [c.to_dict() for c in members],
         "train_seconds": round(train_seconds, 1),
@@ -151,7 +155,7 @@ def _run(
         # NOTE: the float (pre-quantisation) ensemble shows what int8 export costs.
         ids, seg, view = featurize_views(texts, feat_cfg)
         float_probs = forward_ensemble(params, ids, seg, len(texts), view)
-        metrics["holdout_float_model_all"] = per_language(langs, gold, float_probs)["all"]
+        metrics[f"{split_name}_float_model_all"] = per_language(langs, gold, float_probs)["all"]
         if with_baseline:
             from .baseline import NAME, fit_baseline
 
@@ -160,9 +164,9 @@ def _run(
             metrics["baseline_name"] = NAME
             metrics["baseline_train_seconds"] = round(time.perf_counter() - tb, 1)
             results["baseline"] = per_language(langs, gold, base.predict_proba(texts))
-        metrics["holdout"] = results
+        metrics[split_name] = results
         metrics["throughput_reviews_per_s_batch256_1thread"] = round(measure_throughput(model, texts), 0)
-        log.info("held-out metrics (%%):\n%s", format_table(results))
+        log.info("%s metrics (%%):\n%s", split_name, format_table(results))
     metrics_path = out_dir / "metrics.json"
     metrics_path.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return TrainResult(model_path, metrics_path, metrics)
@@ -186,10 +190,20 @@ def train(
     with_baseline: bool = True,
     feature_config: FeatureConfig = DEFAULT_FEATURES,
     members: Sequence[NetConfig] = DEFAULT_MEMBERS,
+    validation: bool = False,
 ) -> TrainResult:
-    """Train on <data_dir>/train_<lang>.jsonl, holding out 10% per (language, stars) for evaluation."""
+    """Train on <data_dir>/train_<lang>.jsonl, holding out 10% per (language, stars) for evaluation.
+
+    validation=True is for choosing settings: it also carves 10% per (language, stars) out of the
+    training part (data.split_validation), trains on the rest and scores only that validation split;
+    the held-out reviews are neither trained on nor scored.
+    """
     reviews = load_dir(Path(data_dir), langs, max_per_lang)
     train_set, test_set = split_holdout(reviews, HOLDOUT_FRAC, seed=seed)
+    split_name = "holdout"
+    if validation:
+        train_set, test_set = split_validation(train_set, HOLDOUT_FRAC, seed=seed)
+        split_name = "validation"
     cfgs = _with_seed(members, seed, epochs)
     note = {
         "dataset": "MARC subset (Multilingual Amazon Reviews Corpus, Keung et al. 2020), train split",
@@ -197,9 +211,18 @@ def train(
         "max_per_lang": max_per_lang,
         "holdout": f"{HOLDOUT_FRAC:.0%} per (language, stars), seed {seed}",
     }
-    log.info("training on %d reviews, holding out %d", len(train_set), len(test_set))
+    if validation:
+        note["validation"] = f"{HOLDOUT_FRAC:.0%} per (language, stars) of the training part, seed {seed + 1}"
+    log.info("training on %d reviews, scoring %d (%s)", len(train_set), len(test_set), split_name)
     return _run(
-        train_set, test_set, out_dir, feat_cfg=feature_config, members=cfgs, with_baseline=with_baseline, data_note=note
+        train_set,
+        test_set,
+        out_dir,
+        feat_cfg=feature_config,
+        members=cfgs,
+        with_baseline=with_baseline,
+        data_note=note,
+        split_name=split_name,
     )
 
 

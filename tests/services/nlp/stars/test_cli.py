@@ -120,3 +120,18 @@ def test_retrain_bad_stars_names_line(tmp_path, capsys):
     _write(src, [json.dumps({"text": "ok", "stars": 4}), json.dumps({"text": "meh", "stars": "three"})])
     assert main(["retrain", "--input", str(src), "--out", str(tmp_path / "m")]) == 2
     assert "mine.jsonl:2: field 'stars'" in capsys.readouterr().err
+
+
+def test_train_validation_scores_only_the_validation_split(tmp_path, capsys, synthetic_reviews):
+    data = tmp_path / "data"
+    data.mkdir()
+    rows = [json.dumps({"lang": "en", "text": t, "stars": s}) for t, s, lg in synthetic_reviews if lg == "en"]
+    _write(data / "train_en.jsonl", rows)
+    out = tmp_path / "model"
+    args = ["train", "--data", str(data), "--out", str(out), "--langs", "en", "--epochs", "2", "--no-baseline"]
+    assert main([*args, "--validation"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert "holdout" not in metrics and set(metrics["validation"]["model"]) == {"en", "all"}
+    # NOTE: 20 reviews a star: 2 held out, then round(18 * 0.1) = 2 for validation, 16 trained on.
+    assert metrics["validation_size"] == 10 and metrics["train_size"] == 80
+    assert "validation split" in capsys.readouterr().out

@@ -364,3 +364,17 @@ def test_the_service_serves_an_export_named_by_configuration(bert):
     results = analyzer.analyze(texts)
     assert [r.stars for r in results] == [int(np.argmax(p)) + 1 for p in torch_probs(bert, texts)]
     assert analyzer.version().startswith("hf-tiny-bert-stars-")
+
+
+def test_predict_command_scores_with_an_export(bert, tmp_path):
+    """`reviewguard nlp predict --model DIR` writes the operator's model's stars for every line."""
+    from services.nlp.stars.cli import main
+
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    texts = ["The kettle leaks after two days.", "Sehr gut, gerne wieder."]
+    source.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts), encoding="utf-8")
+    assert main(["predict", "--input", str(source), "--output", str(target), "--model", str(bert.directory)]) == 0
+    rows = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    expected = torch_probs(bert, texts)
+    assert [r["stars"] for r in rows] == [int(np.argmax(p)) + 1 for p in expected]
+    assert np.allclose([r["star_probs"] for r in rows], expected, atol=1e-4)
