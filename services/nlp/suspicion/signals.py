@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from itertools import filterfalse
 
 from services.nlp.suspicion.models import CompetitorMentions, GenericText
 
@@ -45,30 +46,57 @@ SHORT_WORDS = 12
 SHORT_CJK_CHARS = 25
 
 
+# NOTE: longest first, so a phrase is removed before the shorter phrases inside it.
+_CJK_PHRASES: dict[str, tuple[str, ...]] = {
+    lang: tuple(sorted(phrases, key=len, reverse=True)) for lang, phrases in _CJK_GENERIC.items()
+}
+
+
+# NOTE: the one character whose casefold (one character) is a word character while it is not:
+# U+0345 combining ypogegrammeni folds to iota (tests check every code point).
+_CASEFOLD_JOINS = "\u0345"
+_AT_LEAST_6 = (6).__le__
+_NOT_CJK = re.compile(r"[^\u3040-\u30ff\u3400-\u9fff]+")
+
+
+def _cjk_count(text: str) -> int:
+    """len(_CJK.findall(text)) without a list of every character: what is left without the rest."""
+    return 0 if text.isascii() else len(_NOT_CJK.sub("", text))
+
+
 def generic_text(text: str, *, language: str) -> GenericText:
     """Measures product detail in `text`: numbers, specific words (nouns, names), and generic share."""
     norm = unicodedata.normalize("NFKC", text)
-    digits = len(_DIGIT.findall(norm))
-    if language in _CJK_GENERIC or len(_CJK.findall(norm)) * 2 > len(norm):
-        chars = len(_CJK.findall(norm))
+    has_digit = _DIGIT.search(norm) is not None
+    chars = _cjk_count(norm)
+    if language in _CJK_GENERIC or chars * 2 > len(norm):
         stripped = norm
-        for phrase in sorted(_CJK_GENERIC.get(language, _CJK_GENERIC["zh"]), key=len, reverse=True):
+        for phrase in _CJK_PHRASES.get(language, _CJK_PHRASES["zh"]):
             stripped = stripped.replace(phrase, "")
-        left = len(_CJK.findall(stripped))
+        left = _cjk_count(stripped)
         # NOTE: katakana runs (product words in Japanese) and Latin runs (brands, models) are detail.
-        specifics = (digits > 0) + len(_KATAKANA_RUN.findall(norm)) + len(_LATIN_RUN.findall(norm))
+        specifics = has_digit + len(_KATAKANA_RUN.findall(norm)) + len(_LATIN_RUN.findall(norm))
         share = 1.0 - left / chars if chars else 1.0
         return GenericText(words=chars, specifics=specifics + left // 8, generic_share=share, short=chars <= SHORT_CJK_CHARS)
-    words = _WORD.findall(norm)
     generic = _GENERIC.get(language, _GENERIC["en"])
-    folded = [w.casefold() for w in words]
-    content = [w for w in folded if w not in generic and not w.isdigit()]
-    # NOTE: German capitalises every noun, so a capitalised word after the first is a noun: detail.
-    nouns = sum(1 for i, w in enumerate(words) if language == "de" and i > 0 and w[:1].isupper() and w.casefold() not in generic)
-    long_content = sum(1 for w in content if len(w) >= 6)
-    specifics = (digits > 0) + nouns + long_content
+    nouns = 0
+    casefolded = "" if language == "de" else norm.casefold()
+    if language != "de" and len(casefolded) == len(norm) and _CASEFOLD_JOINS not in norm:
+        # NOTE: casefold mapped every character to one character of the same kind, so the words of
+        # the folded text are the folded words: one findall instead of a casefold per word.
+        folded = _WORD.findall(casefolded)
+    else:
+        words = _WORD.findall(norm)
+        folded = [w.casefold() for w in words]
+        if language == "de":
+            # NOTE: German capitalises every noun, so a capitalised word after the first is a noun: detail.
+            nouns = sum(1 for i in range(1, len(words)) if words[i][:1].isupper() and folded[i] not in generic)
+    # NOTE: filterfalse/map keep these loops over every word in C; same lists and counts.
+    content = list(filterfalse(str.isdigit, filterfalse(generic.__contains__, folded)))
+    long_content = sum(map(_AT_LEAST_6, map(len, content)))
+    specifics = has_digit + nouns + long_content
     share = 1.0 - len(content) / len(folded) if folded else 1.0
-    return GenericText(words=len(words), specifics=specifics, generic_share=share, short=len(words) <= SHORT_WORDS)
+    return GenericText(words=len(folded), specifics=specifics, generic_share=share, short=len(folded) <= SHORT_WORDS)
 
 
 _CUES: dict[str, tuple[str, ...]] = {

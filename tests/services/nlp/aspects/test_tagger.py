@@ -132,3 +132,12 @@ def test_hand_labelled_set_scores(tagger: AspectTagger) -> None:
     micro_tp = sum(s.tp for s in report.overall.values())
     micro_fp = sum(s.fp for s in report.overall.values())
     assert micro_tp / (micro_tp + micro_fp) >= 0.85
+
+
+def test_the_fast_fold_is_the_taxonomy_normalisation() -> None:
+    from services.nlp.aspects.tagger import _fold
+    from services.nlp.aspects.taxonomy import normalise
+
+    # NOTE: written for this test: every apostrophe the taxonomy straightens, NFKC and casefold cases.
+    texts = ["doesn’t work", "don‘t", "isnʼt", "wasn`t", "ＦＡＫＥ", "Straße", "İstanbul", "ｶﾀｶﾅ", "plain ascii's", "", "’‘ʼ`"]
+    assert [_fold(t) for t in texts] == [normalise(t) for t in texts]
