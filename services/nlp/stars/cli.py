@@ -46,6 +46,14 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--langs", default=",".join(LANGS))
     e.add_argument("--max-per-lang", type=int, default=None)
     e.add_argument("--epochs", type=int, default=None)
+    e.add_argument(
+        "--folds",
+        type=int,
+        default=None,
+        help="K-fold cross-validation instead of the single held-out split: K models and K baselines, every "
+        "review scored once out of fold, with paired-bootstrap 95%% intervals of model - baseline",
+    )
+    e.add_argument("--json", type=Path, default=None, help="also write the cross-validation results to this file")
 
     r = sub.add_parser("predict", help='score a jsonl file of {"text": ...} objects')
     r.add_argument("--input", type=Path, required=True)
@@ -102,6 +110,10 @@ def _cmd_eval(a: argparse.Namespace) -> int:
     from .train import HOLDOUT_FRAC, train
 
     langs = [x for x in a.langs.split(",") if x]
+    if a.folds is not None:
+        if a.model is not None:
+            raise ValueError("--folds trains a model per fold; it cannot be combined with --model")
+        return _cross_validate(a, langs)
     if a.model is None:
         # NOTE: no model given: train one (and the baseline) on the same split, like `train`.
         with tempfile.TemporaryDirectory() as tmp:
@@ -119,6 +131,29 @@ def _cmd_eval(a: argparse.Namespace) -> int:
     results["baseline"] = per_language(langs_t, gold, base.predict_proba(texts))
     print(f"model {model.version} on {len(test_set)} held-out reviews (seed {a.seed}); values in %")
     print(format_table(results))
+    return 0
+
+
+def _cross_validate(a: argparse.Namespace, langs: list[str]) -> int:
+    from .data import load_dir
+    from .evaluate import format_difference_table, format_table, paired_bootstrap, per_language
+    from .train import cross_validate
+
+    reviews = load_dir(a.data, langs, a.max_per_lang)
+    cv = cross_validate(reviews, a.folds, seed=a.seed, epochs=a.epochs)
+    results = {
+        "model": per_language(cv.langs, cv.gold, cv.model_probs),
+        "baseline": per_language(cv.langs, cv.gold, cv.baseline_probs),
+    }
+    diffs = paired_bootstrap(cv.langs, cv.gold, cv.model_probs, cv.baseline_probs, seed=a.seed)
+    print(f"{a.folds}-fold cross-validation on {len(reviews)} reviews (seed {a.seed}); values in %")
+    print(format_table(results))
+    print("\nmodel - baseline in points, 95% paired-bootstrap interval (an interval above 0 is a real win):")
+    print(format_difference_table(diffs))
+    if a.json is not None:
+        a.json.parent.mkdir(parents=True, exist_ok=True)
+        doc = {"folds": a.folds, "seed": a.seed, "reviews": len(reviews), "results": results, "model_minus_baseline": diffs}
+        a.json.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return 0
 
 

@@ -88,3 +88,25 @@ def split_validation(train: list[Review], frac: float = 0.1, seed: int = 13) -> 
     never in it because it is cut from what split_holdout returned as training data.
     """
     return split_holdout(train, frac, seed=seed + 1)
+
+
+def split_folds(reviews: list[Review], folds: int, seed: int = 13) -> np.ndarray:
+    """Fold index (0..folds-1) of every review for cross-validation, stratified by (language, stars).
+
+    Every (language, stars) group is dealt round-robin over the folds after a seeded shuffle, so
+    each fold holds about 1/folds of every group and every review is in exactly one fold.
+    """
+    if folds < 2:
+        raise ValueError(f"cross-validation needs at least 2 folds, got {folds}")
+    groups: dict[tuple[str, int], list[int]] = {}
+    for i, r in enumerate(reviews):
+        groups.setdefault((r.lang, r.stars), []).append(i)
+    rng = np.random.default_rng(seed)
+    fold = np.empty(len(reviews), dtype=np.int64)
+    offset = 0
+    for key in sorted(groups):
+        idx = rng.permutation(np.asarray(groups[key]))
+        # NOTE: the offset carries over between groups so small groups do not all start at fold 0.
+        fold[idx] = (np.arange(len(idx)) + offset) % folds
+        offset += len(idx)
+    return fold

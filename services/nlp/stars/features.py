@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
@@ -42,6 +42,11 @@ class FeatureConfig:
     word_bigrams: bool = True
     cjk_phrases: bool = True
     max_chars: int = 2000
+    # NOTE: word-bounded character n-grams (scikit-learn's "char_wb"): n-grams of 3+ characters
+    # never span a space, and every text is padded with a space on both sides, so " nicht" and
+    # "lich " are features but "t e" is not. False keeps the original across-space n-grams (models
+    # trained before this option load unchanged: from_dict defaults the missing key to False).
+    char_word_bounded: bool = False
     version: int = 2  # NOTE: bump whenever hashing or tokenisation changes: old models then refuse to load
 
     def __post_init__(self) -> None:
@@ -196,17 +201,20 @@ def featurize_views(
         view_parts.append(np.full(len(seg), view, dtype=np.uint8))
 
     # --- character n-grams over the normalised text (spaces included), never across texts.
-    h = c64
-    for k in range(2, max(cfg.char_ngrams, default=1) + 1):
-        m = total - k + 1
-        if m <= 0:
-            break
-        h = h[:m] * _POLY + c64[k - 1 : k - 1 + m]
-        if k in cfg.char_ngrams:
-            # NOTE: a window lies inside one text iff it starts and ends in the same text's range
-            # and does not end on that text's NUL terminator.
-            idx = np.nonzero((doc[:m] == doc[k - 1 : k - 1 + m]) & ~is_end[k - 1 : k - 1 + m])[0]
-            add(h[idx] ^ (_NS_CHAR + _U64(k)), doc[idx], VIEW_CHAR)
+    if cfg.char_word_bounded:
+        _add_word_bounded_char_ngrams(add, cps, doc, is_end, cls, cfg.char_ngrams)
+    else:
+        h = c64
+        for k in range(2, max(cfg.char_ngrams, default=1) + 1):
+            m = total - k + 1
+            if m <= 0:
+                break
+            h = h[:m] * _POLY + c64[k - 1 : k - 1 + m]
+            if k in cfg.char_ngrams:
+                # NOTE: a window lies inside one text iff it starts and ends in the same text's range
+                # and does not end on that text's NUL terminator.
+                idx = np.nonzero((doc[:m] == doc[k - 1 : k - 1 + m]) & ~is_end[k - 1 : k - 1 + m])[0]
+                add(h[idx] ^ (_NS_CHAR + _U64(k)), doc[idx], VIEW_CHAR)
     if cfg.cjk_unigrams:
         idx = np.nonzero((cls == CJK) | (cls == PUNCT))[0]
         add(c64[idx] ^ (_NS_CHAR + _U64(1)), doc[idx], VIEW_CHAR)
@@ -257,3 +265,60 @@ def featurize_views(
     # NOTE: grouping by text lets training use np.add.reduceat; order inside a text is irrelevant.
     order = np.argsort(seg, kind="stable")
     return ids[order].astype(np.int64), seg[order], view[order]
+
+
+_SPACE_CP = _U64(ord(" ") + 1)
+
+
+def _add_word_bounded_char_ngrams(
+    add: Callable[[np.ndarray, np.ndarray, int], None],
+    cps: np.ndarray,
+    doc: np.ndarray,
+    is_end: np.ndarray,
+    cls: np.ndarray,
+    sizes: tuple[int, ...],
+) -> None:
+    """Word-bounded character n-grams (see FeatureConfig.char_word_bounded), hashed like the others.
+
+    Works on the same joined code points as featurize_views: a text's NUL terminator stands for its
+    trailing pad and a virtual space before each text for its leading pad, so no copy of the text
+    is made. A window is kept iff it lies in one text (pads included) and has no space strictly
+    inside it.
+    """
+    total = len(cps)
+    if len(doc) == 0:  # an empty batch (its joined text is a lone NUL)
+        return
+    # NOTE: padded arrays = for every text one inserted leading-pad slot, then its code points,
+    # then its NUL terminator (which becomes the trailing pad).
+    starts = np.r_[0, np.nonzero(is_end)[0][:-1] + 1]
+    padded_len = total + len(starts)
+    ins = starts + np.arange(len(starts))  # where each leading pad lands in the padded arrays
+    is_pad = np.zeros(padded_len, dtype=bool)
+    is_pad[ins] = True
+    body = np.nonzero(~is_pad)[0]
+    c = np.empty(padded_len, dtype=np.uint64)
+    c[ins] = _SPACE_CP
+    c[body] = cps.astype(np.uint64) + _U64(1)
+    d = np.empty(padded_len, dtype=np.int64)
+    d[ins] = doc[starts]
+    d[body] = doc
+    space = np.empty(padded_len, dtype=bool)
+    space[ins] = True
+    space[body] = (cls == SPACE)  # NUL terminators are SPACE-class: the trailing pad
+    c[body[is_end]] = _SPACE_CP
+    # number of spaces before each position, to test "no space strictly inside the window" in O(1)
+    csum = np.r_[0, np.cumsum(space)]
+    h = c
+    for k in range(2, max(sizes, default=1) + 1):
+        m = padded_len - k + 1
+        if m <= 0:
+            break
+        h = h[:m] * _POLY + c[k - 1 : k - 1 + m]
+        if k in sizes:
+            inner = csum[k - 1 : k - 1 + m] - csum[1 : 1 + m]  # spaces at offsets 1..k-2
+            keep = (d[:m] == d[k - 1 : k - 1 + m]) & (inner == 0)
+            if k == 2:
+                # NOTE: two pads next to each other only happen for an empty text: not an n-gram.
+                keep &= ~(space[:m] & space[1 : 1 + m])
+            idx = np.nonzero(keep)[0]
+            add(h[idx] ^ (_NS_CHAR + _U64(k)), d[idx], VIEW_CHAR)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import LANGS, Review, load_dir, split_holdout, split_validation
+from .data import LANGS, Review, load_dir, split_folds, split_holdout, split_validation
 from .evaluate import format_table, per_language
 from .export import export_onnx
 from .features import FeatureConfig, featurize_views
@@ -24,7 +24,9 @@ log = logging.getLogger(__name__)
 
 # NOTE: 2**20 buckets: with 2**19 the collisions cost about 2 points of exact accuracy on zh
 # (largest n-gram vocabulary) in our runs; the int8 table stays under 20 MB.
-DEFAULT_FEATURES = FeatureConfig(n_buckets=1 << 20, char_ngrams=(2, 3, 4))
+# Word-bounded character n-grams (round 3): on the validation split they raised exact accuracy
+# 49.8 -> 50.1 and binary 87.1 -> 87.5 over across-space n-grams, and are fewer (faster).
+DEFAULT_FEATURES = FeatureConfig(n_buckets=1 << 20, char_ngrams=(2, 3, 4), char_word_bounded=True)
 # NOTE: two members whose probabilities are averaged: an MLP over the n-gram embedding bag and a
 # plain softmax regression over the same n-grams. Trained apart, they err differently; on a
 # validation split carved from the training part their average beat either alone by ~0.5-1 point.
@@ -255,4 +257,60 @@ def train_from_records(
     note = {"dataset": source, "records": len(reviews), "holdout": f"{holdout:.0%} per (language, stars), seed {seed}"}
     return _run(
         train_set, test_set, out_dir, feat_cfg=feature_config, members=cfgs, with_baseline=with_baseline, data_note=note
+    )
+
+
+@dataclass
+class CrossValidation:
+    """Out-of-fold predictions of the model and the baseline: every review scored by systems that never saw it."""
+
+    langs: list[str]
+    gold: list[int]
+    model_probs: np.ndarray
+    baseline_probs: np.ndarray
+    folds: int
+
+
+def cross_validate(
+    reviews: Sequence[Review],
+    folds: int = 5,
+    *,
+    seed: int = 13,
+    epochs: int | None = None,
+    feature_config: FeatureConfig = DEFAULT_FEATURES,
+    members: Sequence[NetConfig] = DEFAULT_MEMBERS,
+) -> CrossValidation:
+    """K-fold cross-validation of the model (exported to int8 ONNX, as shipped) against the baseline.
+
+    A single 10% hold-out has ~1,000 polar reviews a language, so a 1-point difference is within its
+    noise; scoring every review once out of fold multiplies the evidence by 1/frac at K trainings' cost.
+    """
+    import tempfile
+
+    from .baseline import fit_baseline
+
+    reviews = list(reviews)
+    fold_of = split_folds(reviews, folds, seed=seed)
+    model_probs = np.zeros((len(reviews), 5), dtype=np.float64)
+    base_probs = np.zeros((len(reviews), 5), dtype=np.float64)
+    cfgs = _with_seed(members, seed, epochs)
+    for k in range(folds):
+        t0 = time.perf_counter()
+        test_idx = np.nonzero(fold_of == k)[0]
+        train_set = [r for r, f in zip(reviews, fold_of, strict=True) if f != k]
+        texts = [reviews[i].text for i in test_idx]
+        params = fit([r.text for r in train_set], [r.stars for r in train_set], feature_config, cfgs)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "model.onnx"
+            export_onnx(params, feature_config, cfgs, path, version=f"cv-fold{k}")
+            model_probs[test_idx] = StarModel.load(path).predict_batched(texts)
+        base = fit_baseline([r.text for r in train_set], [r.stars for r in train_set], seed=seed)
+        base_probs[test_idx] = base.predict_proba(texts)
+        log.info("fold %d/%d done in %.0fs", k + 1, folds, time.perf_counter() - t0)
+    return CrossValidation(
+        langs=[r.lang for r in reviews],
+        gold=[r.stars for r in reviews],
+        model_probs=model_probs,
+        baseline_probs=base_probs,
+        folds=folds,
     )

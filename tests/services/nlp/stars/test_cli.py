@@ -135,3 +135,32 @@ def test_train_validation_scores_only_the_validation_split(tmp_path, capsys, syn
     # NOTE: 20 reviews a star: 2 held out, then round(18 * 0.1) = 2 for validation, 16 trained on.
     assert metrics["validation_size"] == 10 and metrics["train_size"] == 80
     assert "validation split" in capsys.readouterr().out
+
+
+def test_eval_cross_validation_scores_every_review_out_of_fold(tmp_path, capsys, synthetic_reviews):
+    pytest.importorskip("sklearn")  # NOTE: only the baseline needs scikit-learn
+    data = tmp_path / "data"
+    data.mkdir()
+    rows = [json.dumps({"lang": "en", "text": t, "stars": s}) for t, s, lg in synthetic_reviews if lg == "en"]
+    _write(data / "train_en.jsonl", rows)
+    report = tmp_path / "cv.json"
+    args = ["eval", "--data", str(data), "--langs", "en", "--epochs", "3", "--folds", "3", "--json", str(report)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "3-fold cross-validation on 100 reviews" in out and "95% paired-bootstrap interval" in out
+    doc = json.loads(report.read_text())
+    assert doc["results"]["model"]["en"]["n"] == 100 and doc["results"]["baseline"]["all"]["n"] == 100
+    diff = doc["model_minus_baseline"]["en"]["exact"]
+    assert diff["lo"] <= diff["diff"] <= diff["hi"]
+    # the synthetic phrases are easy: both systems learn them out of fold
+    assert doc["results"]["model"]["en"]["binary"] > 0.8
+
+
+def test_eval_cross_validation_rejects_a_given_model_and_one_fold(tmp_path, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    _write(data / "train_en.jsonl", [json.dumps({"text": "ok", "stars": 5})])
+    assert main(["eval", "--data", str(data), "--langs", "en", "--folds", "3", "--model", "x.onnx"]) == 2
+    assert "cannot be combined with --model" in capsys.readouterr().err
+    assert main(["eval", "--data", str(data), "--langs", "en", "--folds", "1"]) == 2
+    assert "at least 2 folds" in capsys.readouterr().err

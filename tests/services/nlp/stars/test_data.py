@@ -30,3 +30,25 @@ def test_validation_split_is_reproducible_and_differs_from_holdout_draw():
     b = split_validation(train, 0.1, seed=13)
     assert a == b
     assert split_validation(train, 0.1, seed=14) != a
+
+
+def test_folds_cover_every_review_once_and_are_stratified():
+    from services.nlp.stars.data import split_folds
+
+    reviews = _reviews()  # 40 per (language, stars)
+    fold = split_folds(reviews, 5, seed=13)
+    assert fold.shape == (len(reviews),) and set(fold.tolist()) == set(range(5))
+    for k in range(5):
+        counts = Counter((r.lang, r.stars) for r, f in zip(reviews, fold, strict=True) if f == k)
+        assert set(counts.values()) == {8}
+    assert (split_folds(reviews, 5, seed=13) == fold).all()
+    assert (split_folds(reviews, 5, seed=14) != fold).any()
+
+
+def test_folds_need_at_least_two():
+    import pytest
+
+    from services.nlp.stars.data import split_folds
+
+    with pytest.raises(ValueError, match="at least 2 folds"):
+        split_folds(_reviews(), 1)

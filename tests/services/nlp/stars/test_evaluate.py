@@ -37,3 +37,32 @@ def test_per_language_and_table():
     table = format_table({"model": res, "baseline": res})
     assert table.splitlines()[0].startswith("| lang | exact model | exact baseline")
     assert "| all |" in table.splitlines()[-1]
+
+
+def _probs_for(pred):
+    p = np.full((len(pred), 5), 0.01)
+    p[np.arange(len(pred)), np.asarray(pred) - 1] = 0.96
+    return p
+
+
+def test_paired_bootstrap_separates_a_real_difference_from_a_tie():
+    from services.nlp.stars.evaluate import format_difference_table, paired_bootstrap
+
+    rng = np.random.default_rng(0)
+    true = rng.integers(1, 6, size=2000)
+    langs = ["de"] * 1000 + ["fr"] * 1000
+    # system a is right 70% of the time everywhere; b equals a on de, and is right only 50% on fr
+    right_a = rng.random(2000) < 0.7
+    wrong = (true % 5) + 1  # a different star, two or more away for 1 and 5 only sometimes
+    pred_a = np.where(right_a, true, wrong)
+    pred_b = pred_a.copy()
+    fr = np.arange(2000) >= 1000
+    flip = fr & right_a & (rng.random(2000) < 0.3)
+    pred_b[flip] = wrong[flip]
+    d = paired_bootstrap(langs, true, _probs_for(pred_a), _probs_for(pred_b), n_boot=400, seed=1)
+    tie, gap = d["de"]["exact"], d["fr"]["exact"]
+    assert tie["diff"] == 0 and tie["lo"] == 0 and tie["hi"] == 0  # identical predictions: no uncertainty
+    assert gap["lo"] > 0.15 and gap["hi"] < 0.27 and gap["lo"] < gap["diff"] < gap["hi"]
+    assert set(d) == {"de", "fr", "all"} and set(d["fr"]) == {"exact", "off_by_one", "binary", "macro_f1"}
+    table = format_difference_table(d)
+    assert "| de | +0.0 [+0.0, +0.0]" in table and "| fr | +" in table

@@ -83,3 +83,47 @@ def test_bucket_count_must_be_power_of_two():
 def test_config_round_trip():
     cfg = FeatureConfig(n_buckets=1 << 18, char_ngrams=(2, 3))
     assert FeatureConfig.from_dict(cfg.to_dict()) == cfg
+
+
+WB = FeatureConfig(n_buckets=1 << 20, char_word_bounded=True)
+
+
+def _char_features(texts, cfg):
+    from services.nlp.stars.features import VIEW_CHAR, featurize_views
+
+    ids, seg, view = featurize_views(texts, cfg)
+    return [sorted(ids[(seg == i) & (view == VIEW_CHAR)].tolist()) for i in range(len(texts))]
+
+
+def test_word_bounded_char_ngrams_match_scikit_learn_char_wb():
+    # NOTE: the baseline's char_wb analyser is the reference for what a word-bounded n-gram is.
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    analyse = CountVectorizer(analyzer="char_wb", ngram_range=(2, 4), lowercase=False).build_analyzer()
+    texts = ["Nicht gut, leider!", "a b", "Super Produkt 👍", "x", "", "très déçu... jamais plus"]
+    no_cjk = FeatureConfig(n_buckets=1 << 20, char_word_bounded=True, cjk_unigrams=False)
+    for text, feats in zip(texts, _char_features(texts, no_cjk), strict=True):
+        assert len(feats) == len(analyse(normalise(text, 2000))), text
+
+
+def test_word_bounded_char_ngrams_never_span_a_space():
+    # " gut " has the same char n-grams alone or inside a sentence; across-space n-grams differ
+    together, alone_a, alone_b = _char_features(["nicht gut", "nicht", "gut"], WB)
+    assert together == sorted(alone_a + alone_b)
+    default = FeatureConfig(n_buckets=1 << 20)
+    together, alone_a, alone_b = _char_features(["nicht gut", "nicht", "gut"], default)
+    assert together != sorted(alone_a + alone_b)
+
+
+def test_models_saved_without_the_option_keep_across_space_ngrams():
+    d = FeatureConfig(n_buckets=1 << 20).to_dict()
+    del d["char_word_bounded"]
+    assert FeatureConfig.from_dict(d).char_word_bounded is False
+    assert FeatureConfig.from_dict(WB.to_dict()) == WB
+
+
+def test_word_bounded_handles_empty_batches_and_texts():
+    assert featurize([], WB)[0].tolist() == []
+    ids, seg = featurize(["", "  ", "ok"], WB)
+    assert ids[seg == 0].tolist() == [0] and ids[seg == 1].tolist() == [0]
+    assert len(ids[seg == 2]) == 1 + 6 + 1  # doc; " o" "ok" "k " " ok" "ok " " ok "; word "ok"
