@@ -301,7 +301,10 @@ class HuggingFaceStarModel:
         n = len(texts)
         if n == 0:
             return np.zeros((0, 5), dtype=np.float32)
-        encodings = self._tokenizer.encode_batch([str(t) for t in texts])
+        # NOTE: one text at a time, not encode_batch: encode_batch fans out over every core (Rust
+        # thread pool), competing with the service's own threads, while tokenising costs microseconds
+        # per review next to a transformer's milliseconds, so the parallelism buys nothing here.
+        encodings = [self._tokenizer.encode(str(t)) for t in texts]
         lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=n)
         # NOTE: stable sort, so equal lengths keep their order and results are deterministic.
         order = np.argsort(lengths, kind="stable")
