@@ -245,6 +245,32 @@ async def put_translation_settings(conn: asyncpg.Connection, tenant_id: uuid.UUI
         )
 
 
+async def backfill_translations(conn: asyncpg.Connection, tenant_id: uuid.UUID, target: str, days: int) -> int:
+    """Queues the tenant's reviews analysed in the last `days` days that are not yet translated into
+    `target` (never translated, or into another target before it changed); returns how many.
+    Translations of reviews written in `target` itself are dropped."""
+    # NOTE: reviews written in the (new) working language need no translation: an old one into
+    # another target would only confuse the team reading them.
+    await conn.execute("DELETE FROM translations WHERE tenant_id = $1 AND source_language = $2", tenant_id, target)
+    if days <= 0:
+        return 0
+    status = await conn.execute(
+        """INSERT INTO translations (review_id, tenant_id, review_version, source_language, target_language, status)
+           SELECT a.review_id, a.tenant_id, a.review_version, a.language, $2, 'pending'
+           FROM analyses a JOIN review_samples s ON s.review_id = a.review_id
+           WHERE a.tenant_id = $1 AND a.analyzed_at > now() - make_interval(days => $3)
+             AND a.language NOT IN ($2, 'und')
+           ON CONFLICT (review_id) DO UPDATE SET review_version = EXCLUDED.review_version,
+               source_language = EXCLUDED.source_language, target_language = EXCLUDED.target_language,
+               status = 'pending', text = NULL, attempts = 0, last_error = '', next_attempt_at = now(), updated_at = now()
+           WHERE translations.target_language <> EXCLUDED.target_language""",
+        tenant_id,
+        target,
+        days,
+    )
+    return int(status.split()[-1])
+
+
 async def queue_translations(conn: asyncpg.Connection, items: Sequence[tuple[uuid.UUID, uuid.UUID, int, str, str]]) -> None:
     """(review, tenant, version, source, target) to translate; a newer version replaces an older one."""
     await conn.executemany(

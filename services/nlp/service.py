@@ -316,7 +316,14 @@ class NlpService:
                     "translation cannot be enabled without a provider; nothing was changed",
                     [FieldViolation("provider", "deepl, google or libretranslate settings")],
                 )
-            await repository.put_translation_settings(conn, tenant, self._box.seal(_revealed(settings)))
+            async with conn.transaction():
+                await repository.put_translation_settings(conn, tenant, self._box.seal(_revealed(settings)))
+                backfilled = 0
+                if settings.enabled:
+                    backfilled = await repository.backfill_translations(conn, tenant, settings.target, settings.backfill_days)
+        if backfilled:
+            log.info("tenant %s: %d recent reviews queued for translation into %s", tenant, backfilled, settings.target)
+            self._on_translations_queued()
         return nlp_pb2.TranslationSettings(settings_json=json.dumps(_redacted(settings)))
 
     def _open_translation(self, row: asyncpg.Record | None) -> TranslationSettings | None:

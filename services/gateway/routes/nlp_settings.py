@@ -92,7 +92,8 @@ async def put_translation_settings(
 ) -> dict[str, Any]:
     """Turns translation on or off and picks the provider: deepl (api_key, plan free/pro/auto),
     google (api_key; Cloud Translation v2) or libretranslate (base_url, optional api_key).
-    Reviews analysed from then on in another language than `target` are translated; the original
+    Reviews analysed from then on in another language than `target` are translated, and so are
+    those analysed in the last `backfill_days` days (default 7, 0 to skip); the original
     text is always kept. An omitted api_key keeps the stored key of the same provider. Invalid
     settings are refused (422) and nothing changes."""
     stored = await backends.nlp.PutTranslationSettings(

@@ -78,3 +78,10 @@ class TranslationSettings(BaseModel):
     provider: ProviderConfig | None = None
     timeout_s: float = Field(default=10.0, gt=0)
     retry: RetrySettings = RetrySettings()
+    # NOTE: a team that turns translation on wants this week's foreign reviews readable too, not only
+    # the next ones; but every backfilled review is billed by the provider, so the window is bounded
+    # and the tenant's to choose (0 = only reviews analysed from now on).
+    backfill_days: int = Field(
+        default=7, ge=0, le=90,
+        description="when saved with translation on, also translate reviews analysed in the last N days",
+    )

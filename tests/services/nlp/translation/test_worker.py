@@ -164,3 +164,54 @@ async def test_settings_are_validated_sealed_and_keys_never_shown(parts, provide
     with pytest.raises(InvalidArgument):
         await service.put_translation_settings(tenant, "{not json")
     assert json.loads((await service.get_translation_settings(tenant)).settings_json)["provider"]["provider"] == "deepl"
+
+
+async def test_turning_translation_on_translates_the_last_days_reviews_too(parts, providers: FakeProviders) -> None:
+    service, worker, pool = parts
+    tenant, other = str(uuid.uuid4()), str(uuid.uuid4())
+    before = [review_of(tenant, lang, lang) for lang in ("de", "ja", "en", "fr")] + [review_of(other, "es", "es")]
+    await service.handle_ingested(before)  # translation still off: nothing queued, nothing sent
+    old_fr = uuid.UUID(before[3].message.review.id)
+    async with pool.acquire() as conn:
+        await conn.execute("UPDATE analyses SET analyzed_at = now() - interval '10 days' WHERE review_id = $1", old_fr)
+
+    settings = json.loads(libre(providers.url))
+    settings["backfill_days"] = 0
+    await service.put_translation_settings(tenant, json.dumps(settings))
+    assert await worker.translate_due() == 0  # 0 days: only reviews analysed from now on
+
+    worker.wake.clear()
+    settings["backfill_days"] = 7
+    view = json.loads((await service.put_translation_settings(tenant, json.dumps(settings))).settings_json)
+    assert view["backfill_days"] == 7 and worker.wake.is_set()
+    assert await worker.translate_due() == 2  # German and Japanese of this week; English is the target
+    german = await service.get(tenant, before[0].message.review.id)
+    assert german.translation.status == "done" and german.translation.target_language == "en"
+    assert not (await service.get(tenant, before[3].message.review.id)).HasField("translation")  # 10 days old
+    assert not (await service.get(other, before[4].message.review.id)).HasField("translation")  # other tenant
+
+    # Saving again changes nothing already done; a new target re-translates into it.
+    await service.put_translation_settings(tenant, json.dumps(settings))
+    assert await worker.translate_due() == 0
+    settings["target"] = "de"
+    await service.put_translation_settings(tenant, json.dumps(settings))
+    assert await worker.translate_due() == 2  # Japanese again, English now; German is the new target
+    japanese = await service.get(tenant, before[1].message.review.id)
+    assert japanese.translation.target_language == "de" and japanese.translation.status == "done"
+    english = await service.get(tenant, before[2].message.review.id)
+    assert english.translation.text == fake_translation(
+        f"{before[2].message.review.title}\n{before[2].message.review.body}", "de"
+    )
+    # The German review is now in the working language: its English translation is dropped.
+    assert not (await service.get(tenant, before[0].message.review.id)).HasField("translation")
+
+
+async def test_backfill_window_is_validated(parts, providers: FakeProviders) -> None:
+    service, _, _ = parts
+    tenant = str(uuid.uuid4())
+    for days in (-1, 91, "many"):
+        body = json.loads(libre(providers.url))
+        body["backfill_days"] = days
+        with pytest.raises(InvalidArgument):
+            await service.put_translation_settings(tenant, json.dumps(body))
+    assert json.loads((await service.get_translation_settings(tenant)).settings_json)["enabled"] is False
