@@ -55,7 +55,8 @@ def _train_from_db(args: argparse.Namespace, settings: Settings) -> int:
 
     result = asyncio.run(retrain_tenant(settings.database_dsn(), uuid.UUID(args.tenant), epochs=args.epochs))
     print(json.dumps({"version": result.version, "promoted": result.promoted, "records": result.records,
-                      "candidate": result.candidate, "current": result.current}, indent=2))
+                      "candidate": result.candidate, "current": result.current,
+                      "comparison": result.comparison.as_dict()}, indent=2))
     return 0
 
 

@@ -7,19 +7,25 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
+import numpy as np
 import pytest
 
 from libs import db
 from services.nlp import repository
 from services.nlp.app import MIGRATIONS, SCHEMA
 from services.nlp.model_registry import ModelRegistry
-from services.nlp.retrain import retrain_tenant
+from services.nlp.retrain import PROMOTE_ALPHA, compare, retrain_tenant
 from services.nlp.stars.model import StarModel
 
-TENANT = uuid.uuid4()
+TENANT = uuid.UUID("7e0a5b8e-2f1c-4c55-9a51-3d1f0c6b2a11")
 # A seller's own jargon the shipped model has never seen: only the tenant's data can teach it.
 PRAISE = ["zorbly", "fantabulous", "glimmerfine", "sproingy"]
 COMPLAINT = ["grimbly", "wretchful", "clonkered", "mubbled"]
+
+
+def seeded_uuid(rng: random.Random) -> uuid.UUID:
+    # NOTE: retraining reads reviews in review_id order, so random ids would make every run a different split.
+    return uuid.UUID(int=rng.getrandbits(128), version=4)
 
 
 def jargon_review(rng: random.Random, stars: int) -> str:
@@ -36,7 +42,7 @@ async def samples(database_url: str):
     for i in range(300):
         stars = rng.choice([1, 5])
         rows.append({
-            "review_id": uuid.uuid4(), "tenant_id": TENANT, "product_id": "KX", "reviewer_id": f"r{i}", "rating": stars,
+            "review_id": seeded_uuid(rng), "tenant_id": TENANT, "product_id": "KX", "reviewer_id": f"r{i}", "rating": stars,
             "language": "en", "posted_at": datetime(2026, 11, 1, tzinfo=timezone.utc), "text": jargon_review(rng, stars),
             "signature": None, "cluster_id": None,
         })
@@ -53,6 +59,7 @@ async def test_a_better_model_is_promoted_and_served_without_restart(samples) ->
     assert registry.for_tenant(TENANT) is default
     result = await retrain_tenant(dsn, TENANT, epochs=3)
     assert result.promoted and result.candidate["exact"] > result.current["exact"] + 0.2
+    assert result.comparison.candidate_only > 10 * result.comparison.current_only
     with ThreadPoolExecutor(max_workers=1) as executor:
         async with pool.acquire() as conn:
             assert await registry.refresh(conn, executor) == 1
@@ -72,7 +79,7 @@ async def test_a_worse_model_is_kept_but_not_promoted(samples) -> None:
             row["rating"] = rng.choice([1, 2, 3, 4, 5])  # labels now noise
         await repository.store_samples(conn, rows)
     result = await retrain_tenant(dsn, TENANT, epochs=3)
-    assert not result.promoted
+    assert not result.promoted, result.comparison
     async with pool.acquire() as conn:
         stored = await conn.fetch("SELECT promoted FROM star_models WHERE tenant_id = $1 ORDER BY created_at", TENANT)
     assert [r["promoted"] for r in stored] == [True, False]
@@ -82,3 +89,34 @@ async def test_too_few_reviews_is_a_clear_error(database_url: str) -> None:
     await db.migrate(database_url, schema=SCHEMA, directory=MIGRATIONS)
     with pytest.raises(ValueError, match="at least 100"):
         await retrain_tenant(database_url, uuid.uuid4())
+
+
+def one_hot(stars: list[int]) -> np.ndarray:
+    return np.eye(5)[np.asarray(stars) - 1]
+
+
+def test_comparison_counts_only_reviews_the_models_disagree_on() -> None:
+    truth = [1, 2, 3, 4, 5] * 12
+    current = [1] * 60  # right on the 12 one-star reviews only
+    candidate = truth[:30] + current[30:]  # right on the first 30, plus the one-star reviews after them
+    comparison = compare(truth, one_hot(candidate), one_hot(current))
+    assert (comparison.candidate_only, comparison.current_only) == (24, 0)
+    assert comparison.p_value < PROMOTE_ALPHA
+
+
+def test_identical_or_worse_candidates_are_not_significant() -> None:
+    truth = [1, 2, 3, 4, 5] * 12
+    same = compare(truth, one_hot(truth), one_hot(truth))
+    assert (same.candidate_only, same.current_only, same.p_value) == (0, 0, 1.0)
+    worse = compare(truth, one_hot([1] * 60), one_hot(truth))
+    assert worse.candidate_only == 0 and worse.current_only == 48 and worse.p_value == 1.0
+
+
+def test_a_small_lead_on_few_disagreements_is_not_enough() -> None:
+    # 6 against 2 is the kind of lead chance gives a useless model on a small held-out part.
+    truth = [5] * 8 + [3] * 52
+    current = [5, 5, 4, 4, 4, 4, 4, 4] + [3] * 52
+    candidate = [4, 4, 5, 5, 5, 5, 5, 5] + [3] * 52
+    comparison = compare(truth, one_hot(candidate), one_hot(current))
+    assert (comparison.candidate_only, comparison.current_only) == (6, 2)
+    assert comparison.p_value > PROMOTE_ALPHA
