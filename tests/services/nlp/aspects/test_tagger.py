@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from services.nlp.aspects import ASPECTS, AspectTagger, TenantTag
-from services.nlp.aspects.evaluate import DEFAULT_DATA, evaluate, read_labels
+from services.nlp.aspects.evaluate import DEFAULT_DATA, LABEL_SETS, evaluate, read_labels
 
 
 @pytest.fixture(scope="module")
@@ -119,19 +119,32 @@ def test_invalid_tenant_tags_are_refused(bad: dict) -> None:
         TenantTag(**bad)
 
 
-def test_labels_hold_pointers_only() -> None:
-    labels = read_labels()
-    assert len(labels) >= 200
+@pytest.mark.parametrize("name", sorted(LABEL_SETS))
+def test_labels_hold_pointers_only(name: str) -> None:
+    labels = read_labels(LABEL_SETS[name])
+    assert len(labels) >= 120
     assert all(len(label.sha1) == 40 and set(label.aspects) <= set(ASPECTS) for label in labels)
 
 
+def test_the_labelled_sets_share_no_review() -> None:
+    sets = {name: {(label.language, label.line) for label in read_labels(path)} for name, path in LABEL_SETS.items()}
+    assert [len(sets[n]) for n in ("development", "revision", "held-out")] == [240, 240, 120]
+    assert not sets["development"] & sets["revision"] and not sets["held-out"] & (sets["development"] | sets["revision"])
+
+
 @pytest.mark.skipif(not DEFAULT_DATA.is_dir(), reason="MARC dev data not present")
-def test_hand_labelled_set_scores(tagger: AspectTagger) -> None:
-    report = evaluate(tagger=tagger)
-    assert report is not None and report.missing == 0 and report.reviews >= 200
+# NOTE: floors a little under today's figures (README): a lexicon edit that costs more fails here.
+@pytest.mark.parametrize(
+    ("name", "min_precision", "min_recall"), [("development", 0.88, 0.78), ("revision", 0.84, 0.77), ("held-out", 0.75, 0.54)]
+)
+def test_hand_labelled_set_scores(tagger: AspectTagger, name: str, min_precision: float, min_recall: float) -> None:
+    report = evaluate(tagger=tagger, labels_path=LABEL_SETS[name])
+    assert report is not None and report.missing == 0 and report.reviews >= 120
     micro_tp = sum(s.tp for s in report.overall.values())
     micro_fp = sum(s.fp for s in report.overall.values())
-    assert micro_tp / (micro_tp + micro_fp) >= 0.85
+    micro_fn = sum(s.fn for s in report.overall.values())
+    assert micro_tp / (micro_tp + micro_fp) >= min_precision
+    assert micro_tp / (micro_tp + micro_fn) >= min_recall
 
 
 def test_the_fast_fold_is_the_taxonomy_normalisation() -> None:
