@@ -31,8 +31,18 @@ ALL_STREAMS = (REVIEWS, ALERTS, CASES, DEAD_LETTERS, MAX_DELIVERIES_ADVISORIES)
 
 REVIEW_INGESTED = "reviews.ingested"
 REVIEW_ANALYZED = "reviews.analyzed"
+# NOTE: history (imports, backfills, long-past reviews; Review.history) rides its own subjects so
+# that a tenant's 100k-review import never queues in front of another tenant's fresh 1-star review:
+# each consumer serves these only while its live lane is idle. Token-exact matching means a filter
+# on "reviews.ingested" never sees "reviews.ingested.history".
+REVIEW_INGESTED_HISTORY = "reviews.ingested.history"
+REVIEW_ANALYZED_HISTORY = "reviews.analyzed.history"
+REVIEW_UPDATED = "reviews.updated"
 ALERT_FIRED = "alerts.fired"
 CASE_OPENED = "cases.opened"
+CASE_UPDATED = "cases.updated"
+CASE_SLA_WARNING = "cases.sla_warning"
+CASE_SLA_BREACHED = "cases.sla_breached"
 
 
 def dead_letter_subject(consumer: str) -> str:

@@ -46,7 +46,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         handler=service.handle_case_opened,
         durable="alerting-cases",
     )
-    for stage in ("cases.sla_warning", "cases.sla_breached"):
+    for stage in (topology.CASE_SLA_WARNING, topology.CASE_SLA_BREACHED):
         backend.consume(
             stream=topology.CASES.name,
             subject=stage,

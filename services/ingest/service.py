@@ -18,7 +18,7 @@ from services.ingest.metrics import IngestMetrics
 
 log = logging.getLogger(__name__)
 
-REVIEW_UPDATED = "reviews.updated"
+REVIEW_UPDATED = topology.REVIEW_UPDATED
 DEFAULT_LAG_WINDOW = timedelta(hours=24)
 MAX_LAG_WINDOW = timedelta(days=90)
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import asyncpg
 
+from libs import topology
 from reviewguard.resolution.v1 import case_pb2
 
 
@@ -159,7 +160,7 @@ async def add_event(
     to_status: int = 0,
     actor: str = "",
     detail: dict | None = None,
-    subject: str = "cases.updated",
+    subject: str = topology.CASE_UPDATED,
 ) -> asyncpg.Record | None:
     """Appends to a case's audit trail (and the event outbox); None when an SLA notice was already recorded."""
     return await conn.fetchrow(

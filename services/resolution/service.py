@@ -74,11 +74,11 @@ from services.resolution.templates.models import Outcome, Scenario
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
 
-CASE_UPDATED = "cases.updated"
+CASE_UPDATED = topology.CASE_UPDATED
 CASE_SLA_RULE = "case_sla"
-CASE_SLA_WARNING = "cases.sla_warning"
-CASE_SLA_BREACHED = "cases.sla_breached"
-REVIEW_UPDATED = "reviews.updated"
+CASE_SLA_WARNING = topology.CASE_SLA_WARNING
+CASE_SLA_BREACHED = topology.CASE_SLA_BREACHED
+REVIEW_UPDATED = topology.REVIEW_UPDATED
 
 _OPEN = sorted(OPEN)
 # NOTE: a case counts as resolved for the KPIs when it is resolved or its appeal was accepted.

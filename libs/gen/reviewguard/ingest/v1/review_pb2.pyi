@@ -18,7 +18,7 @@ class Reviewer(_message.Message):
     def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
 
 class Review(_message.Message):
-    __slots__ = ("id", "tenant_id", "platform", "marketplace", "store_id", "external_id", "product_id", "product_line", "order_id", "reviewer", "rating", "title", "body", "language", "posted_at", "captured_at", "verified_purchase", "media_urls", "reply_state", "version", "competitor", "status", "syndication_group", "syndicated_from", "source_id")
+    __slots__ = ("id", "tenant_id", "platform", "marketplace", "store_id", "external_id", "product_id", "product_line", "order_id", "reviewer", "rating", "title", "body", "language", "posted_at", "captured_at", "verified_purchase", "media_urls", "reply_state", "version", "competitor", "status", "syndication_group", "syndicated_from", "source_id", "history")
     ID_FIELD_NUMBER: _ClassVar[int]
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     PLATFORM_FIELD_NUMBER: _ClassVar[int]
@@ -44,6 +44,7 @@ class Review(_message.Message):
     SYNDICATION_GROUP_FIELD_NUMBER: _ClassVar[int]
     SYNDICATED_FROM_FIELD_NUMBER: _ClassVar[int]
     SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
     id: str
     tenant_id: str
     platform: str
@@ -69,4 +70,5 @@ class Review(_message.Message):
     syndication_group: str
     syndicated_from: str
     source_id: str
-    def __init__(self, id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., platform: _Optional[str] = ..., marketplace: _Optional[str] = ..., store_id: _Optional[str] = ..., external_id: _Optional[str] = ..., product_id: _Optional[str] = ..., product_line: _Optional[str] = ..., order_id: _Optional[str] = ..., reviewer: _Optional[_Union[Reviewer, _Mapping]] = ..., rating: _Optional[int] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., language: _Optional[str] = ..., posted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., captured_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., verified_purchase: _Optional[bool] = ..., media_urls: _Optional[_Iterable[str]] = ..., reply_state: _Optional[str] = ..., version: _Optional[int] = ..., competitor: _Optional[bool] = ..., status: _Optional[str] = ..., syndication_group: _Optional[str] = ..., syndicated_from: _Optional[str] = ..., source_id: _Optional[str] = ...) -> None: ...
+    history: bool
+    def __init__(self, id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., platform: _Optional[str] = ..., marketplace: _Optional[str] = ..., store_id: _Optional[str] = ..., external_id: _Optional[str] = ..., product_id: _Optional[str] = ..., product_line: _Optional[str] = ..., order_id: _Optional[str] = ..., reviewer: _Optional[_Union[Reviewer, _Mapping]] = ..., rating: _Optional[int] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., language: _Optional[str] = ..., posted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., captured_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., verified_purchase: _Optional[bool] = ..., media_urls: _Optional[_Iterable[str]] = ..., reply_state: _Optional[str] = ..., version: _Optional[int] = ..., competitor: _Optional[bool] = ..., status: _Optional[str] = ..., syndication_group: _Optional[str] = ..., syndicated_from: _Optional[str] = ..., source_id: _Optional[str] = ..., history: _Optional[bool] = ...) -> None: ...

@@ -20,7 +20,7 @@ class RiskTerm(_message.Message):
     def __init__(self, term: _Optional[str] = ..., category: _Optional[str] = ..., language: _Optional[str] = ...) -> None: ...
 
 class Analysis(_message.Message):
-    __slots__ = ("review_id", "tenant_id", "language", "language_confidence", "risk_terms", "malicious_candidate", "predicted_stars", "star_probs", "negative_score", "aspects", "suspicion", "suspicion_reasons", "analyzer_version", "analyzed_at", "translation")
+    __slots__ = ("review_id", "tenant_id", "language", "language_confidence", "risk_terms", "malicious_candidate", "predicted_stars", "star_probs", "negative_score", "aspects", "suspicion", "suspicion_reasons", "analyzer_version", "analyzed_at", "translation", "duplicate_cluster_id", "duplicate_cluster_size", "malicious", "malicious_reasons")
     REVIEW_ID_FIELD_NUMBER: _ClassVar[int]
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
@@ -36,6 +36,10 @@ class Analysis(_message.Message):
     ANALYZER_VERSION_FIELD_NUMBER: _ClassVar[int]
     ANALYZED_AT_FIELD_NUMBER: _ClassVar[int]
     TRANSLATION_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_CLUSTER_ID_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_CLUSTER_SIZE_FIELD_NUMBER: _ClassVar[int]
+    MALICIOUS_FIELD_NUMBER: _ClassVar[int]
+    MALICIOUS_REASONS_FIELD_NUMBER: _ClassVar[int]
     review_id: str
     tenant_id: str
     language: str
@@ -51,7 +55,11 @@ class Analysis(_message.Message):
     analyzer_version: str
     analyzed_at: _timestamp_pb2.Timestamp
     translation: Translation
-    def __init__(self, review_id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., language: _Optional[str] = ..., language_confidence: _Optional[float] = ..., risk_terms: _Optional[_Iterable[_Union[RiskTerm, _Mapping]]] = ..., malicious_candidate: _Optional[bool] = ..., predicted_stars: _Optional[int] = ..., star_probs: _Optional[_Iterable[float]] = ..., negative_score: _Optional[float] = ..., aspects: _Optional[_Iterable[str]] = ..., suspicion: _Optional[float] = ..., suspicion_reasons: _Optional[_Iterable[str]] = ..., analyzer_version: _Optional[str] = ..., analyzed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., translation: _Optional[_Union[Translation, _Mapping]] = ...) -> None: ...
+    duplicate_cluster_id: str
+    duplicate_cluster_size: int
+    malicious: bool
+    malicious_reasons: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, review_id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., language: _Optional[str] = ..., language_confidence: _Optional[float] = ..., risk_terms: _Optional[_Iterable[_Union[RiskTerm, _Mapping]]] = ..., malicious_candidate: _Optional[bool] = ..., predicted_stars: _Optional[int] = ..., star_probs: _Optional[_Iterable[float]] = ..., negative_score: _Optional[float] = ..., aspects: _Optional[_Iterable[str]] = ..., suspicion: _Optional[float] = ..., suspicion_reasons: _Optional[_Iterable[str]] = ..., analyzer_version: _Optional[str] = ..., analyzed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., translation: _Optional[_Union[Translation, _Mapping]] = ..., duplicate_cluster_id: _Optional[str] = ..., duplicate_cluster_size: _Optional[int] = ..., malicious: _Optional[bool] = ..., malicious_reasons: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Translation(_message.Message):
     __slots__ = ("text", "source_language", "target_language", "provider", "status", "error")
