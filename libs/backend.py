@@ -14,7 +14,7 @@ from pathlib import Path
 import asyncpg
 
 from libs import db
-from libs.bus import Bus, Handler
+from libs.bus import Bus, Handler, LiveLane
 from libs.grpc_server import GrpcServer
 from libs.runtime import wait_until_stopped
 from libs.settings import Settings
@@ -45,8 +45,21 @@ class Backend:
         server = GrpcServer(bind=f"{settings.host}:{port}", service_names=[grpc_service])
         return cls(name=name, settings=settings, pool=pool, bus=bus, grpc=server, stop=stop)
 
-    def consume(self, *, stream: str, subject: str, message_type: type, handler: Handler, durable: str = "") -> None:
-        """Runs a durable consumer (named after the service by default), with its dead-letter forwarder."""
+    def consume(
+        self,
+        *,
+        stream: str,
+        subject: str,
+        message_type: type,
+        handler: Handler,
+        durable: str = "",
+        live_lane: LiveLane | None = None,
+        yields_to: LiveLane | None = None,
+    ) -> None:
+        """Runs a durable consumer (named after the service by default), with its dead-letter forwarder.
+
+        Every replica of a service uses the same durable, so JetStream hands each message to one of them.
+        """
         s = self.settings
         self._tasks += self.bus.start_consumer(
             stream=stream,
@@ -58,6 +71,20 @@ class Backend:
             batch=s.bus_fetch_batch,
             max_deliver=s.bus_max_deliver,
             ack_wait_seconds=s.bus_ack_wait_seconds,
+            live_lane=live_lane,
+            yields_to=yields_to,
+        )
+
+    def consume_lanes(
+        self, *, stream: str, live_subject: str, history_subject: str, message_type: type, handler: Handler, durable: str = ""
+    ) -> None:
+        """Consumes a live subject and its history twin with one handler; history only while live is idle."""
+        lane = LiveLane()
+        durable = durable or self.name
+        self.consume(stream=stream, subject=live_subject, message_type=message_type, handler=handler, durable=durable, live_lane=lane)
+        self.consume(
+            stream=stream, subject=history_subject, message_type=message_type, handler=handler, durable=f"{durable}-history",
+            yields_to=lane,
         )
 
     def background(self, work) -> None:

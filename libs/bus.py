@@ -27,6 +27,7 @@ from opentelemetry import trace
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from libs import topology
+from libs.errors import InvalidArgument
 from libs.telemetry import extract_context, inject_headers
 from reviewguard.events.v1 import events_pb2
 
@@ -57,6 +58,41 @@ class Delivery(Generic[M]):
 
 
 Handler = Callable[[Sequence[Delivery[M]]], Awaitable[None]]
+
+
+class LiveLane:
+    """Whether a live consumer has work in hand, for the history consumer that yields to it.
+
+    NOTE: history (imports, backfills) and live reviews travel on separate subjects and durables.
+    The live consumer marks the lane busy while it holds a full batch and idle once a fetch comes
+    back short or empty; the history consumer fetches only while the lane is idle. A fresh review
+    therefore waits behind at most the one history batch being handled, however long the
+    history backlog is, and the backlog still drains whenever live traffic pauses.
+    """
+
+    def __init__(self) -> None:
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @property
+    def idle(self) -> bool:
+        return self._idle.is_set()
+
+    def mark_busy(self) -> None:
+        self._idle.clear()
+
+    def mark_idle(self) -> None:
+        self._idle.set()
+
+    async def wait_idle(self, stop: asyncio.Event, poll_seconds: float = 1.0) -> bool:
+        """Waits until the lane is idle; False when `stop` was set first."""
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(self._idle.wait(), timeout=poll_seconds)
+                return True
+            except TimeoutError:
+                continue
+        return False
 
 
 class Bus:
@@ -140,11 +176,15 @@ class Bus:
         batch: int = 64,
         max_deliver: int = 5,
         ack_wait_seconds: float = 30.0,
+        live_lane: LiveLane | None = None,
+        yields_to: LiveLane | None = None,
     ) -> None:
         """Runs a durable pull consumer until `stop` is set.
 
         The handler gets a batch; if it raises, each message is retried alone so that one bad
         message does not hold back the others; failures are nak'ed with a growing delay.
+        A live consumer reports to `live_lane`; a history consumer fetches only while the lane
+        it `yields_to` is idle (see LiveLane).
         """
         config = api.ConsumerConfig(
             durable_name=durable,
@@ -159,14 +199,24 @@ class Bus:
         log.info("consumer started", extra={"fields": {"stream": stream, "durable": durable, "subject": subject}})
         try:
             while not stop.is_set():
+                if yields_to is not None and not await yields_to.wait_idle(stop):
+                    break
                 try:
                     msgs = await sub.fetch(batch, timeout=1.0)
                 except (NatsTimeoutError, asyncio.TimeoutError):
+                    if live_lane is not None:
+                        live_lane.mark_idle()
                     continue
                 except (nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError):
                     await asyncio.sleep(0.5)
                     continue
-                await self._dispatch(msgs, durable=durable, message_type=message_type, handler=handler)
+                if live_lane is not None:
+                    live_lane.mark_busy()
+                try:
+                    await self._dispatch(msgs, durable=durable, message_type=message_type, handler=handler)
+                finally:
+                    if live_lane is not None and len(msgs) < batch:
+                        live_lane.mark_idle()
         finally:
             try:
                 await sub.unsubscribe()
@@ -185,6 +235,8 @@ class Bus:
         batch: int = 64,
         max_deliver: int = 5,
         ack_wait_seconds: float = 30.0,
+        live_lane: LiveLane | None = None,
+        yields_to: LiveLane | None = None,
     ) -> list[asyncio.Task]:
         """Starts `consume` and the dead-letter forwarder for the same consumer, as tasks."""
         return [
@@ -199,6 +251,8 @@ class Bus:
                     batch=batch,
                     max_deliver=max_deliver,
                     ack_wait_seconds=ack_wait_seconds,
+                    live_lane=live_lane,
+                    yields_to=yields_to,
                 ),
                 name=f"consume-{durable}",
             ),
@@ -248,7 +302,9 @@ class Bus:
             await delivery.raw.ack()
 
     async def _fail(self, delivery: Delivery, durable: str, error: Exception) -> None:
-        if isinstance(error, PoisonMessage):
+        # NOTE: a message that fails validation (InvalidArgument: a bad id, an impossible field) will
+        # fail the same way on every redelivery; retrying it only delays the DLQ by a minute.
+        if isinstance(error, (PoisonMessage, InvalidArgument)):
             await self.dead_letter(delivery.raw, consumer=durable, reason=f"poison: {error}")
             return
         # NOTE: back off 1 s, 2 s, 4 s ... so a struggling dependency gets room to recover.

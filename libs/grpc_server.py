@@ -50,7 +50,11 @@ class GrpcServer:
     """
 
     def __init__(self, *, bind: str, service_names: Iterable[str]) -> None:
-        self._server = grpc.aio.server(interceptors=[aio_server_interceptor(), DomainErrorInterceptor()])
+        # NOTE: SO_REUSEPORT lets the replicas of one service on one host share its port; the kernel
+        # spreads connections among them (it is gRPC's default on Linux; stated so nobody turns it off).
+        self._server = grpc.aio.server(
+            interceptors=[aio_server_interceptor(), DomainErrorInterceptor()], options=[("grpc.so_reuseport", 1)]
+        )
         self._health = health.aio.HealthServicer()
         self._names = list(service_names)
         self._bind = bind

@@ -8,6 +8,11 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+# NOTE: the services whose every piece of state is in PostgreSQL or JetStream; the gateway binds
+# an HTTP port of its own and is scaled behind a load balancer instead.
+REPLICABLE = ("ingest", "nlp", "alerting", "resolution")
+
+
 class Settings(BaseSettings):
     """Every knob of every service; each service reads the part it needs.
 
@@ -42,6 +47,10 @@ class Settings(BaseSettings):
     resolution_port: int = 50054
     gateway_port: int = 8080
     grpc_grace_seconds: float = 5.0
+
+    # Processes per service for `reviewguard run`, e.g. "nlp=2,alerting=2" (Kubernetes: `replicas:`).
+    # Replicas share their service's durable consumers and its gRPC port (SO_REUSEPORT).
+    replicas: str = ""
 
     # JetStream consumers: how often and how patiently a message is retried before the DLQ.
     bus_max_deliver: int = 5
@@ -106,6 +115,18 @@ class Settings(BaseSettings):
 
     def secret_key_list(self) -> list[str]:
         return [k for k in (self.secret_keys.get_secret_value().split(",") if self.secret_keys else []) if k.strip()]
+
+    def replica_counts(self) -> dict[str, int]:
+        """How many processes `reviewguard run` starts per service, from `replicas` ("nlp=2,alerting=2")."""
+        counts = {}
+        for item in filter(None, (part.strip() for part in self.replicas.split(","))):
+            name, sep, value = item.partition("=")
+            if not sep or not value.strip().isdigit() or int(value) < 1:
+                raise ValueError(f"REVIEWGUARD_REPLICAS: {item!r} is not service=N with N >= 1")
+            if name.strip() not in REPLICABLE:
+                raise ValueError(f"REVIEWGUARD_REPLICAS: {name.strip()!r} cannot run as replicas (only {', '.join(REPLICABLE)})")
+            counts[name.strip()] = int(value)
+        return counts
 
     def grpc_target(self, service: str) -> str:
         """host:port that a client dials for one backend service."""

@@ -18,6 +18,11 @@ def _run(settings: Settings) -> int:
     from services.gateway.tenants import provision_tenant
     from services.launcher import LocalSystem
 
+    try:
+        settings.replica_counts()
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
     system = LocalSystem(settings=settings)
     try:
         system.start_infrastructure()
@@ -122,7 +127,10 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="reviewguard", description="ReviewGuard: review defence for cross-border sellers.")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="start the whole system (embedded PostgreSQL and NATS unless configured)")
+    run = commands.add_parser("run", help="start the whole system (embedded PostgreSQL and NATS unless configured)")
+    run.add_argument(
+        "--replicas", help='processes per service, e.g. "nlp=2,alerting=2" (default: REVIEWGUARD_REPLICAS, else one each)'
+    )
     serve = commands.add_parser("serve", help="run one service")
     serve.add_argument("service", choices=["ingest", "nlp", "alerting", "resolution", "gateway"])
     tenant = commands.add_parser("tenant", help="manage tenants")
@@ -143,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     nlp.add_argument("args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
 
-    settings = Settings()
+    settings = Settings(**({"replicas": args.replicas} if getattr(args, "replicas", None) else {}))
     configure_logging("cli", level=settings.log_level, json_lines=False)
     if args.command == "run":
         return _run(settings)

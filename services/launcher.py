@@ -91,27 +91,45 @@ class LocalSystem:
             path.chmod(0o600)
         return path.read_text().strip()
 
-    def start_service(self, name: str) -> None:
+    def replicas(self, name: str) -> int:
+        return self.settings.replica_counts().get(name, 1)
+
+    def instances(self, name: str) -> list[str]:
+        """The process names of a service: "nlp", then "nlp-2", "nlp-3"… for its replicas."""
+        return [name] + [f"{name}-{i}" for i in range(2, self.replicas(name) + 1)]
+
+    def start_service(self, instance: str) -> None:
+        """Starts one process: a service name ("nlp") or one of its replicas ("nlp-2")."""
+        name, _, number = instance.partition("-")
         out = None
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
-            out = (self.log_dir / f"{name}.log").open("ab")
-        self._processes[name] = subprocess.Popen(
-            [sys.executable, "-m", f"services.{name}"], env=self.service_env(), stdout=out, stderr=subprocess.STDOUT
+            out = (self.log_dir / f"{instance}.log").open("ab")
+        env = self.service_env()
+        if number and name == "ingest" and self.settings.ingest_metrics_port:
+            # NOTE: each ingest replica serves its own metrics port, counted up from the first.
+            env["REVIEWGUARD_INGEST_METRICS_PORT"] = str(self.settings.ingest_metrics_port + int(number) - 1)
+        self._processes[instance] = subprocess.Popen(
+            [sys.executable, "-m", f"services.{name}"], env=env, stdout=out, stderr=subprocess.STDOUT
         )
 
     def start_services(self) -> None:
         for name in SERVICES:
-            self.start_service(name)
+            for instance in self.instances(name):
+                self.start_service(instance)
 
-    def kill_service(self, name: str) -> None:
-        """Kills a service at once (SIGKILL), as a crash would."""
-        process = self._processes.pop(name)
+    def running(self, instance: str) -> bool:
+        process = self._processes.get(instance)
+        return process is not None and process.poll() is None
+
+    def kill_service(self, instance: str) -> None:
+        """Kills one process at once (SIGKILL), as a crash would."""
+        process = self._processes.pop(instance)
         process.kill()
         process.wait()
 
-    def stop_service(self, name: str, timeout: float = 15.0) -> None:
-        process = self._processes.pop(name, None)
+    def stop_service(self, instance: str, timeout: float = 15.0) -> None:
+        process = self._processes.pop(instance, None)
         if process is None or process.poll() is not None:
             return
         process.send_signal(signal.SIGTERM)
@@ -149,7 +167,8 @@ class LocalSystem:
     def stop(self) -> None:
         """Stops services (gateway first), then NATS, then PostgreSQL; data stays for the next run."""
         for name in reversed(SERVICES):
-            self.stop_service(name)
+            for instance in self.instances(name):
+                self.stop_service(instance)
         if self._nats is not None:
             self._nats.stop()
         if self._postgres is not None:

@@ -33,9 +33,10 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     backend.on_close_async(http.aclose)
     service = AlertingService(pool=backend.pool, bus=backend.bus, box=box)
     alerting_pb2_grpc.add_AlertingServiceServicer_to_server(AlertingServicer(service), backend.grpc.server)
-    backend.consume(
+    backend.consume_lanes(
         stream=topology.REVIEWS.name,
-        subject=topology.REVIEW_ANALYZED,
+        live_subject=topology.REVIEW_ANALYZED,
+        history_subject=topology.REVIEW_ANALYZED_HISTORY,
         message_type=events_pb2.ReviewAnalyzed,
         handler=service.handle_analyzed,
     )

@@ -62,9 +62,10 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         on_translations_queued=translations.wake.set,
     )
     nlp_pb2_grpc.add_NlpServiceServicer_to_server(NlpServicer(service), backend.grpc.server)
-    backend.consume(
+    backend.consume_lanes(
         stream=topology.REVIEWS.name,
-        subject=topology.REVIEW_INGESTED,
+        live_subject=topology.REVIEW_INGESTED,
+        history_subject=topology.REVIEW_INGESTED_HISTORY,
         message_type=events_pb2.ReviewIngested,
         handler=service.handle_ingested,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,9 +16,9 @@ from services.gateway.tenants import provision_tenant
 from services.launcher import LocalSystem
 
 
-@pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory, server_dir: Path) -> Iterator[LocalSystem]:
-    root: Path = tmp_path_factory.mktemp("system")
+@contextlib.contextmanager
+def running_system(root: Path, server_dir: Path, **overrides) -> Iterator[LocalSystem]:
+    """Every service as its own process on fresh embedded PostgreSQL and NATS; stopped on exit."""
     settings = Settings(
         data_dir=server_dir / f"system-{root.name}",
         embedded_nats_port=free_port(),
@@ -29,6 +30,7 @@ def system(tmp_path_factory: pytest.TempPathFactory, server_dir: Path) -> Iterat
         trace_exporter="jsonl",
         trace_dir=root / "traces",
         nlp_languages="en,de,fr,es,it,ja,zh",
+        **overrides,
     )
     local = LocalSystem(settings=settings, log_dir=root / "logs", restart_crashed=False)
     local.start_infrastructure()
@@ -38,6 +40,12 @@ def system(tmp_path_factory: pytest.TempPathFactory, server_dir: Path) -> Iterat
         yield local
     finally:
         local.stop()
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory, server_dir: Path) -> Iterator[LocalSystem]:
+    with running_system(tmp_path_factory.mktemp("system"), server_dir) as local:
+        yield local
 
 
 @pytest.fixture(scope="module")

@@ -5,49 +5,14 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-import asyncpg
 import httpx
 import nats
 
 from libs import topology
 from reviewguard.events.v1 import events_pb2
 from services.launcher import LocalSystem
-from tests.helpers import REVIEW_TEXTS, eventually
-
-BATCHES = 8
-PER_BATCH = 50
-
-
-def batch(n: int) -> list[dict]:
-    languages = list(REVIEW_TEXTS)
-    reviews = []
-    for i in range(PER_BATCH):
-        title, body = REVIEW_TEXTS[languages[i % len(languages)]]
-        reviews.append(
-            {
-                "platform": "amazon", "marketplace": "DE", "external_id": f"crash-{n}-{i}",
-                "product_id": f"SKU-{i % 7}", "rating": 1 + i % 5, "title": title, "body": f"{body} #{n}-{i}",
-                "posted_at": "2026-11-20T09:30:00Z",
-            }
-        )
-    return reviews
-
-
-async def counts(dsn: str) -> dict[str, int]:
-    conn = await asyncpg.connect(dsn)
-    try:
-        row = await conn.fetchrow(
-            """SELECT (SELECT count(*) FROM ingest.reviews) AS reviews,
-                      (SELECT count(*) FROM nlp.analyses) AS analyses,
-                      (SELECT count(*) FROM nlp.analyses WHERE runs > 1) AS reanalysed,
-                      (SELECT count(*) FROM alerting.alerts WHERE rule = 'negative_review') AS alerts,
-                      (SELECT count(*) FROM resolution.cases c JOIN alerting.alerts a ON a.id = c.alert_id
-                        WHERE a.rule = 'negative_review') AS cases,
-                      (SELECT count(*) FROM ingest.reviews WHERE rating <= 2) AS low_rated""",
-        )
-        return dict(row)
-    finally:
-        await conn.close()
+from tests.e2e.workload import BATCHES, PER_BATCH, batch, counts, duplicates
+from tests.helpers import eventually
 
 
 async def test_killing_nlp_mid_flight_loses_and_doubles_nothing(system: LocalSystem, api_keys, base_url) -> None:
@@ -70,12 +35,7 @@ async def test_killing_nlp_mid_flight_loses_and_doubles_nothing(system: LocalSys
 
     final = await eventually(settled, timeout=120, interval=0.5)
     assert final["reanalysed"] == 0, "a review was analysed twice"
-    conn = await asyncpg.connect(system.dsn)
-    try:
-        assert await conn.fetchval("SELECT count(*) FROM (SELECT review_id FROM alerting.alerts WHERE review_id IS NOT NULL GROUP BY review_id, rule HAVING count(*) > 1) d") == 0
-        assert await conn.fetchval("SELECT count(*) FROM (SELECT alert_id FROM resolution.cases GROUP BY alert_id HAVING count(*) > 1) d") == 0
-    finally:
-        await conn.close()
+    assert await duplicates(system.dsn) == {"alerts": 0, "cases": 0}
 
 
 async def test_undecodable_event_is_dead_lettered_and_the_rest_flow_on(system: LocalSystem, api_keys, base_url) -> None:

@@ -1,0 +1,57 @@
+"""The review burst the end-to-end crash tests send, and the counts they check afterwards."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from tests.helpers import REVIEW_TEXTS
+
+BATCHES = 8
+PER_BATCH = 50
+
+
+def batch(n: int, *, per_batch: int = PER_BATCH, prefix: str = "crash") -> list[dict]:
+    languages = list(REVIEW_TEXTS)
+    reviews = []
+    for i in range(per_batch):
+        title, body = REVIEW_TEXTS[languages[i % len(languages)]]
+        reviews.append(
+            {
+                "platform": "amazon", "marketplace": "DE", "external_id": f"{prefix}-{n}-{i}",
+                "product_id": f"SKU-{i % 7}", "rating": 1 + i % 5, "title": title, "body": f"{body} #{n}-{i}",
+                "posted_at": "2026-11-20T09:30:00Z",
+            }
+        )
+    return reviews
+
+
+async def counts(dsn: str) -> dict[str, int]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        row = await conn.fetchrow(
+            """SELECT (SELECT count(*) FROM ingest.reviews) AS reviews,
+                      (SELECT count(*) FROM nlp.analyses) AS analyses,
+                      (SELECT count(*) FROM nlp.analyses WHERE runs > 1) AS reanalysed,
+                      (SELECT count(*) FROM alerting.alerts WHERE rule = 'negative_review') AS alerts,
+                      (SELECT count(*) FROM resolution.cases c JOIN alerting.alerts a ON a.id = c.alert_id
+                        WHERE a.rule = 'negative_review') AS cases,
+                      (SELECT count(*) FROM ingest.reviews WHERE rating <= 2) AS low_rated""",
+        )
+        return dict(row)
+    finally:
+        await conn.close()
+
+
+async def duplicates(dsn: str) -> dict[str, int]:
+    """Reviews alerted twice for one rule, and alerts with two cases: both must stay 0."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        row = await conn.fetchrow(
+            """SELECT (SELECT count(*) FROM (SELECT review_id FROM alerting.alerts WHERE review_id IS NOT NULL
+                                             GROUP BY review_id, rule HAVING count(*) > 1) d) AS alerts,
+                      (SELECT count(*) FROM (SELECT alert_id FROM resolution.cases GROUP BY alert_id
+                                             HAVING count(*) > 1) d) AS cases"""
+        )
+        return dict(row)
+    finally:
+        await conn.close()
