@@ -187,6 +187,8 @@ def parse_duration(value):
     if not isinstance(value, str):
         raise ValueError("a duration is a number of seconds or a string like 30s, 5m, 4h")
     text = value.strip()
+    if text == "0":
+        return 0.0
     match = _DURATION.match(text)
     if not text or not match or (text != "0" and not any(match.groups())):
         raise ValueError(f"not a valid duration string: {value!r} (write e.g. 30s, 5m, 4h, 1d)")
