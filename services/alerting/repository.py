@@ -409,7 +409,7 @@ async def add_to_group(
 async def lock_routing(conn: asyncpg.Connection, tenant_id: uuid.UUID) -> None:
     """Serialises a tenant's policy and receiver changes (inside a transaction) so a policy never
     names a receiver deleted at the same moment."""
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('alerting-routing:' || $1::text, 0))", tenant_id)
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('alerting-routing:' || $1::text, 0))", str(tenant_id))
 
 
 async def existing_receivers(conn: asyncpg.Connection, tenant_id: uuid.UUID, names: Sequence[str]) -> set[str]:
