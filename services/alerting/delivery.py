@@ -237,13 +237,18 @@ class Dispatcher:
         repeat_due = last is not None and now >= last + timedelta(seconds=group["repeat_interval"]) and bool(unacknowledged)
         batch = sendable if (fresh or repeat_due) else []
         receiver = await repository.get_receiver(conn, tenant, group["receiver"])
-        if (batch or resolved) and receiver is None:
-            log.warning("alerts routed to a receiver that is not configured", extra={"fields": {"receiver": group["receiver"]}})
-            if fresh:
-                ids = [r["id"] for r in fresh]
-                await repository.mark_undeliverable(conn, ids, [f"receiver not configured: {group['receiver']}"] * len(ids))
-                UNDELIVERABLE.labels("missing_receiver").inc(len(ids))
-            await repository.reschedule_group(conn, group["id"], next_flush_at=now + interval, flushed_at=None)
+        if receiver is None:
+            if resolved:
+                # NOTE: nobody to tell; forgetting them keeps the group from waking for nothing.
+                await repository.mark_resolved_notified(conn, group["id"], [r["id"] for r in resolved], now)
+            if batch:
+                log.warning("alerts routed to a receiver that is not configured", extra={"fields": {"receiver": group["receiver"]}})
+                if fresh:
+                    ids = [r["id"] for r in fresh]
+                    await repository.mark_undeliverable(conn, ids, [f"receiver not configured: {group['receiver']}"] * len(ids))
+                    UNDELIVERABLE.labels("missing_receiver").inc(len(ids))
+            # NOTE: the receiver may be created later; the group keeps trying at its interval.
+            await repository.reschedule_group(conn, group["id"], next_flush_at=now + interval if batch or held else None, flushed_at=None)
             return 0
         send_resolved = False
         if receiver is not None and resolved:

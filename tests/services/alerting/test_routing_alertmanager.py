@@ -470,3 +470,63 @@ def test_valid_time_intervals_are_accepted(accepted: dict) -> None:
 def test_time_range_accepts_the_whole_day() -> None:
     """timeStringTestCases: 00:00–24:00 is the whole day."""
     assert TimeRange(start_time="00:00", end_time="24:00")
+
+
+# --- docs/configuration.md: an Alertmanager config imported and exported -------------------
+
+AM_CONFIG = """
+global:
+  resolve_timeout: 5m
+route:
+  receiver: team-X-mails
+  group_by: ['alertname', 'cluster']
+  group_wait: 30s
+  group_interval: 5m
+  repeat_interval: 3h
+  routes:
+  - matchers: [service=~"foo1|foo2|baz"]
+    receiver: team-X-mails
+    routes:
+    - matchers: [severity="critical"]
+      receiver: team-X-pager
+      active_time_intervals: [offhours]
+  - matchers: [service="files"]
+    receiver: team-Y-mails
+    mute_time_intervals: [holidays]
+    continue: true
+inhibit_rules:
+- source_matchers: [severity="critical"]
+  target_matchers: [severity="warning"]
+  equal: [alertname, cluster, service]
+time_intervals:
+- name: offhours
+  time_intervals:
+  - times: [{start_time: '17:00', end_time: '24:00'}]
+    weekdays: ['monday:friday']
+- name: holidays
+  time_intervals:
+  - days_of_month: ['25:26']
+    months: ['december']
+receivers:
+- name: team-X-mails
+- name: team-X-pager
+- name: team-Y-mails
+"""
+
+
+def test_an_alertmanager_config_imports_routes_and_exports_the_same_decisions() -> None:
+    from services.alerting.routing import from_alertmanager, to_alertmanager
+
+    rules = RoutingRules.model_validate(from_alertmanager(yaml.safe_load(AM_CONFIG)))
+    labels = {"service": "foo1", "severity": "critical", "alertname": "Down", "cluster": "eu"}
+    (dest,) = match_routes(rules.route, labels)
+    assert (dest.receiver, dest.active_time_intervals, dest.repeat_interval) == ("team-X-pager", ("offhours",), 10800)
+    exported = to_alertmanager(rules)
+    assert [r["name"] for r in exported["receivers"]] == ["team-X-mails", "team-X-pager", "team-Y-mails"]
+    assert exported["route"]["repeat_interval"] == "3h"
+    assert len(exported["inhibit_rules"]) == 3, "the SPEC's two built-in rules are part of the effective config"
+    again = RoutingRules.model_validate(from_alertmanager({k: v for k, v in exported.items()}))
+    for probe in (labels, {"service": "files"}, {"service": "other"}, {"service": "baz", "severity": "warning"}):
+        assert match_routes(again.route, probe) == match_routes(rules.route, probe)
+    with pytest.raises(ValueError, match="unsupported Alertmanager config keys"):
+        from_alertmanager({"route": {"receiver": "x"}, "bogus": 1})
