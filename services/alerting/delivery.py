@@ -242,11 +242,9 @@ class Dispatcher:
                 # NOTE: nobody to tell; forgetting them keeps the group from waking for nothing.
                 await repository.mark_resolved_notified(conn, group["id"], [r["id"] for r in resolved], now)
             if batch:
+                # NOTE: route_alerts marked alerts that reached no configured receiver when they were
+                # routed; policies can no longer name missing receivers, so this is a leftover group.
                 log.warning("alerts routed to a receiver that is not configured", extra={"fields": {"receiver": group["receiver"]}})
-                if fresh:
-                    ids = [r["id"] for r in fresh]
-                    await repository.mark_undeliverable(conn, ids, [f"receiver not configured: {group['receiver']}"] * len(ids))
-                    UNDELIVERABLE.labels("missing_receiver").inc(len(ids))
             # NOTE: the receiver may be created later; the group keeps trying at its interval.
             await repository.reschedule_group(conn, group["id"], next_flush_at=now + interval if batch or held else None, flushed_at=None)
             return 0
