@@ -11,11 +11,12 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 import asyncpg
 import httpx
+from prometheus_client import Counter
 from pydantic import ValidationError
 
 from libs.crypto import SecretBox
@@ -40,26 +41,71 @@ GROUPS_PER_ROUND = 200
 DELIVERIES_PER_ROUND = 100
 
 
+# NOTE: prometheus_client's default registry is the process's metrics endpoint; a counter is
+# write-only telemetry, not state any logic reads.
+UNDELIVERABLE = Counter(
+    "reviewguard_alerts_undeliverable_total",
+    "Alerts no configured receiver will be told of, by reason.",
+    ["reason"],
+)
+
+
+async def route_alerts(
+    conn: asyncpg.Connection, alerts: Sequence[alert_pb2.Alert], policy: AlertPolicy, now: datetime
+) -> int:
+    """Files new alerts (of one tenant's policy) into the notification group of every route they
+    match, in a constant number of round trips whatever the batch size; returns how many filings.
+
+    An alert that reaches no configured receiver is labelled `undeliverable` (with the reason),
+    counted, and kept in history."""
+    entries, matched = [], []
+    for alert in alerts:
+        labels = routing.alert_labels(alert)
+        targets = routing.match_routes(policy.routing.route, labels)
+        matched.append((alert, labels, targets))
+    names_by_tenant: dict[uuid.UUID, set[str]] = {}
+    for alert, _, targets in matched:
+        names_by_tenant.setdefault(uuid.UUID(alert.tenant_id), set()).update(t.receiver for t in targets if t.receiver)
+    known: dict[uuid.UUID, set[str]] = {}
+    for tenant, names in names_by_tenant.items():
+        # NOTE: one tenant per call in practice (one policy), so this is one round trip.
+        known[tenant] = await repository.existing_receivers(conn, tenant, sorted(names)) if names else set()
+    undeliverable: list[tuple[uuid.UUID, str, str]] = []
+    for alert, labels, targets in matched:
+        tenant = uuid.UUID(alert.tenant_id)
+        named = [t for t in targets if t.receiver]
+        if not named:
+            undeliverable.append((uuid.UUID(alert.id), "no receiver configured for its route", "no_receiver"))
+        elif not any(t.receiver in known[tenant] for t in named):
+            missing = ", ".join(sorted({t.receiver for t in named}))
+            undeliverable.append((uuid.UUID(alert.id), f"receiver not configured: {missing}", "missing_receiver"))
+        for target in named:
+            entries.append(
+                {
+                    "tenant_id": tenant, "alert_id": uuid.UUID(alert.id), "route_path": target.route_path,
+                    "receiver": target.receiver, "group_key": target.group_key(labels),
+                    "group_wait": target.group_wait, "group_interval": target.group_interval,
+                    "repeat_interval": target.repeat_interval, "escalate_to": list(target.escalate_to),
+                    "escalate_after": target.escalate_after_minutes,
+                    "mute_time_intervals": list(target.mute_time_intervals),
+                    "active_time_intervals": list(target.active_time_intervals),
+                }
+            )
+    await repository.add_to_groups(conn, entries, now)
+    if undeliverable:
+        await repository.mark_undeliverable(conn, [u[0] for u in undeliverable], [u[1] for u in undeliverable])
+        reasons = {str(alert_id): reason for alert_id, reason, _ in undeliverable}
+        for alert, _, _ in matched:
+            if alert.id in reasons:
+                alert.labels["undeliverable"] = reasons[alert.id]
+        for _, _, kind in undeliverable:
+            UNDELIVERABLE.labels(kind).inc()
+    return len(entries)
+
+
 async def route_alert(conn: asyncpg.Connection, alert: alert_pb2.Alert, policy: AlertPolicy, now: datetime) -> int:
-    """Files a new alert into the notification group of every route it matches; returns how many."""
-    labels = routing.alert_labels(alert)
-    targets = routing.destinations(policy.routing.route, labels)
-    for target in targets:
-        await repository.add_to_group(
-            conn,
-            uuid.UUID(alert.tenant_id),
-            uuid.UUID(alert.id),
-            route_path=target.route_path,
-            receiver=target.receiver,
-            group_key=target.group_key(labels),
-            group_wait=target.group_wait,
-            group_interval=target.group_interval,
-            repeat_interval=target.repeat_interval,
-            escalate_to=list(target.escalate_to),
-            escalate_after=target.escalate_after_minutes,
-            now=now,
-        )
-    return len(targets)
+    """Files one new alert (see route_alerts)."""
+    return await route_alerts(conn, [alert], policy, now)
 
 
 def silenced(labels: dict[str, str], silences: list[asyncpg.Record], at: datetime) -> bool:
@@ -140,15 +186,17 @@ class Dispatcher:
         # NOTE: what every group of a tenant is judged against is loaded once per round.
         context: dict[uuid.UUID, tuple[AlertPolicy, list[dict[str, str]], list[asyncpg.Record]]] = {}
         async with self._pool.acquire() as conn, conn.transaction():
+            await repository.wake_groups_with_resolved(conn, now)
             for group in await repository.claim_due_groups(conn, now, GROUPS_PER_ROUND):
                 tenant = group["tenant_id"]
                 if tenant not in context:
                     policy = await self._policy_for(tenant, conn)
+                    rules = policy.routing.effective_inhibit_rules()
                     sources = [
                         routing.alert_labels(repository.to_proto(r))
                         for r in await repository.firing_alerts(conn, tenant, now - timedelta(days=7))
                     ]
-                    sources = [labels for labels in sources if routing.could_inhibit(labels, policy.routing.inhibit_rules)]
+                    sources = [labels for labels in sources if routing.could_inhibit(labels, rules)]
                     context[tenant] = (policy, sources, await repository.silences_in_force(conn, tenant, now))
                 await self._flush(conn, group, now, *context[tenant])
                 flushed += 1
@@ -158,46 +206,80 @@ class Dispatcher:
         self, conn: asyncpg.Connection, group: asyncpg.Record, now: datetime, policy: AlertPolicy,
         firing: list[dict[str, str]], silences: list[asyncpg.Record],
     ) -> int:
+        """Sends what a group owes its receiver now: every unmuted firing alert of the group when
+        some are new (Alertmanager's follow-up carries the whole group), all of them again after the
+        repeat interval while some are unacknowledged, and resolved ones to send_resolved receivers."""
         tenant = group["tenant_id"]
         members = await repository.group_members(conn, group["id"])
         if not members:
             await repository.reschedule_group(conn, group["id"], next_flush_at=None, flushed_at=None)
             return 0
+        interval = timedelta(seconds=group["group_interval"])
+        if routing.muted_by_time(
+            tuple(group["mute_time_intervals"]), tuple(group["active_time_intervals"]), policy.routing.intervals(), now
+        ):
+            # NOTE: as in Alertmanager, a muted route sends nothing and forgets nothing: what is
+            # still owed goes out at the first group interval after the mute ends.
+            await repository.reschedule_group(conn, group["id"], next_flush_at=now + interval, flushed_at=None)
+            return 0
+        rules = policy.routing.effective_inhibit_rules()
+        resolved = [r for r in members if r["status"] == alert_pb2.ALERT_STATUS_RESOLVED]
         sendable, held = [], []
         for row in members:
+            if row["status"] == alert_pb2.ALERT_STATUS_RESOLVED:
+                continue
             labels = routing.alert_labels(repository.to_proto(row))
-            muted = silenced(labels, silences, now) or routing.inhibited(labels, firing, policy.routing.inhibit_rules)
+            muted = silenced(labels, silences, now) or routing.inhibited(labels, firing, rules)
             (held if muted else sendable).append(row)
         fresh = [r for r in sendable if r["notified_at"] is None]
+        unacknowledged = [r for r in sendable if r["status"] == alert_pb2.ALERT_STATUS_FIRING]
         last = group["last_flushed_at"]
-        repeat_due = last is not None and now >= last + timedelta(seconds=group["repeat_interval"])
-        batch = fresh or (sendable if repeat_due else [])
+        repeat_due = last is not None and now >= last + timedelta(seconds=group["repeat_interval"]) and bool(unacknowledged)
+        batch = sendable if (fresh or repeat_due) else []
         receiver = await repository.get_receiver(conn, tenant, group["receiver"])
-        if batch and receiver is None:
-            log.warning("alerts routed to a receiver that is not configured", extra={"fields": {"receiver": group["receiver"]}})
-            await repository.reschedule_group(
-                conn, group["id"], next_flush_at=now + timedelta(seconds=group["group_interval"]), flushed_at=None
-            )
+        if receiver is None:
+            if resolved:
+                # NOTE: nobody to tell; forgetting them keeps the group from waking for nothing.
+                await repository.mark_resolved_notified(conn, group["id"], [r["id"] for r in resolved], now)
+            if batch:
+                # NOTE: route_alerts marked alerts that reached no configured receiver when they were
+                # routed; policies can no longer name missing receivers, so this is a leftover group.
+                log.warning("alerts routed to a receiver that is not configured", extra={"fields": {"receiver": group["receiver"]}})
+            # NOTE: the receiver may be created later; the group keeps trying at its interval.
+            await repository.reschedule_group(conn, group["id"], next_flush_at=now + interval if batch or held else None, flushed_at=None)
             return 0
-        if batch:
+        send_resolved = False
+        if receiver is not None and resolved:
+            try:
+                send_resolved = parse_receiver_config({**self._box.open(receiver["config"]), "name": receiver["name"]}).send_resolved
+            except (ValidationError, ValueError):
+                send_resolved = False
+        if batch or (resolved and send_resolved):
             quiet_end = quiet_until(json.loads(receiver["quiet_hours"]) if receiver["quiet_hours"] else None, now)
             if quiet_end is not None and not any(r["severity"] == alert_pb2.SEVERITY_CRITICAL for r in batch):
                 await repository.reschedule_group(conn, group["id"], next_flush_at=quiet_end, flushed_at=None)
                 return 0
+        if batch:
             ids = [r["id"] for r in batch]
             await repository.add_delivery(conn, tenant, receiver=group["receiver"], kind="notify" if fresh else "repeat", alert_ids=ids, now=now)
             escalate_at = now + timedelta(minutes=group["escalate_after"]) if group["escalate_to"] else None
             await repository.mark_notified(conn, group["id"], ids, now, escalate_at)
+        if resolved:
+            ids = [r["id"] for r in resolved]
+            if send_resolved:
+                await repository.add_delivery(conn, tenant, receiver=group["receiver"], kind="resolved", alert_ids=ids, now=now)
+            await repository.mark_resolved_notified(conn, group["id"], ids, now)
+        sent = bool(batch) or (bool(resolved) and send_resolved)
         # NOTE: muted alerts are looked at again after the group interval (a silence may expire);
         # notified ones come back after the repeat interval while they keep firing unacknowledged.
         if held:
-            next_at = now + timedelta(seconds=group["group_interval"])
-        elif sendable:
-            next_at = (now if batch else last) + timedelta(seconds=group["repeat_interval"])
+            next_at = now + interval
+        elif unacknowledged:
+            next_at = (now if batch else (last or now)) + timedelta(seconds=group["repeat_interval"])
         else:
             next_at = None
-        await repository.reschedule_group(conn, group["id"], next_flush_at=next_at, flushed_at=now if batch else None)
-        return 1 if batch else 0
+        await repository.reschedule_group(conn, group["id"], next_flush_at=next_at, flushed_at=now if sent else None)
+        return 1 if sent else 0
 
     async def _escalate(self) -> int:
         now = self._clock()
@@ -275,9 +357,9 @@ class Dispatcher:
         if len(alerts) > MAX_ALERTS_PER_MESSAGE:
             reasons += (f"+{len(alerts) - MAX_ALERTS_PER_MESSAGE}",)
         worst = max(alerts, key=lambda a: a.severity)
-        prefix = {"escalation": "⚠ unacknowledged", "repeat": "still firing"}.get(kind, f"{len(alerts)} alerts")
+        prefix = {"escalation": "⚠ unacknowledged", "repeat": "still firing", "resolved": "resolved"}.get(kind, f"{len(alerts)} alerts")
         if language == "zh":
-            prefix = {"escalation": "⚠ 未确认升级", "repeat": "仍在告警"}.get(kind, f"{len(alerts)} 条告警")
+            prefix = {"escalation": "⚠ 未确认升级", "repeat": "仍在告警", "resolved": "已恢复"}.get(kind, f"{len(alerts)} 条告警")
         return Notification(
             alert_id=first.id,
             rule=first.rule,

@@ -330,32 +330,99 @@ async def expire_silence(conn: asyncpg.Connection, tenant_id: uuid.UUID, silence
     ) or False
 
 
+async def add_to_groups(conn: asyncpg.Connection, entries: Sequence[dict], now: datetime) -> None:
+    """Puts alerts into their notification groups in one round trip, making each group due after its
+    wait (new group) or its interval (group already notified).
+
+    Each entry: tenant_id, alert_id, route_path, receiver, group_key, group_wait, group_interval,
+    repeat_interval, escalate_to, escalate_after, mute_time_intervals, active_time_intervals."""
+    if not entries:
+        return
+    # NOTE: one row per group (ON CONFLICT DO UPDATE may touch a row only once per statement);
+    # the members join back to the groups by their key.
+    groups: dict[tuple, dict] = {}
+    for e in entries:
+        groups.setdefault((e["tenant_id"], e["route_path"], e["receiver"], e["group_key"]), e)
+    g = list(groups.values())
+    await conn.execute(
+        """WITH settings AS (
+               SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::float8[],
+                                    $7::float8[], $8::text[], $9::float8[], $10::text[], $11::text[])
+                   AS s(tenant_id, route_path, receiver, group_key, group_wait, group_interval, repeat_interval,
+                        escalate_to, escalate_after, mute_time_intervals, active_time_intervals)
+           ), upserted AS (
+               INSERT INTO notification_groups (tenant_id, route_path, receiver, group_key, group_wait, group_interval,
+                                                repeat_interval, escalate_to, escalate_after, mute_time_intervals,
+                                                active_time_intervals, next_flush_at)
+               SELECT tenant_id, route_path, receiver, group_key, group_wait, group_interval, repeat_interval,
+                      escalate_to::text[], escalate_after, mute_time_intervals::text[], active_time_intervals::text[],
+                      $15::timestamptz + make_interval(secs => group_wait)
+               FROM settings
+               ON CONFLICT (tenant_id, route_path, receiver, group_key) DO UPDATE SET
+                   group_wait = EXCLUDED.group_wait, group_interval = EXCLUDED.group_interval,
+                   repeat_interval = EXCLUDED.repeat_interval, escalate_to = EXCLUDED.escalate_to,
+                   escalate_after = EXCLUDED.escalate_after, mute_time_intervals = EXCLUDED.mute_time_intervals,
+                   active_time_intervals = EXCLUDED.active_time_intervals,
+                   next_flush_at = least(
+                       coalesce(notification_groups.next_flush_at, 'infinity'),
+                       CASE WHEN notification_groups.last_flushed_at IS NULL THEN EXCLUDED.next_flush_at
+                            ELSE greatest($15::timestamptz,
+                                          notification_groups.last_flushed_at + make_interval(secs => EXCLUDED.group_interval))
+                       END)
+               RETURNING id, tenant_id, route_path, receiver, group_key
+           )
+           INSERT INTO group_alerts (group_id, alert_id, added_at)
+           SELECT u.id, m.alert_id, $15 FROM unnest($12::uuid[], $13::text[], $14::text[]) AS m(alert_id, route_path, member_key)
+           JOIN upserted u ON u.route_path || chr(31) || u.receiver || chr(31) || u.group_key || chr(31) || u.tenant_id::text = m.member_key
+           ON CONFLICT DO NOTHING""",
+        [e["tenant_id"] for e in g], [e["route_path"] for e in g], [e["receiver"] for e in g],
+        [e["group_key"] for e in g], [e["group_wait"] for e in g], [e["group_interval"] for e in g],
+        [e["repeat_interval"] for e in g],
+        # NOTE: arrays of arrays travel as their text form; unnest cannot take ragged arrays.
+        [_text_array(e["escalate_to"]) for e in g], [e["escalate_after"] for e in g],
+        [_text_array(e["mute_time_intervals"]) for e in g], [_text_array(e["active_time_intervals"]) for e in g],
+        [e["alert_id"] for e in entries], [e["route_path"] for e in entries],
+        ["\x1f".join((e["route_path"], e["receiver"], e["group_key"], str(e["tenant_id"]))) for e in entries],
+        now,
+    )
+
+
+def _text_array(values: Sequence[str]) -> str:
+    """PostgreSQL's text form of a text[] (every element quoted)."""
+    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+
+
 async def add_to_group(
     conn: asyncpg.Connection, tenant_id: uuid.UUID, alert_id: uuid.UUID, *, route_path: str, receiver: str,
     group_key: str, group_wait: float, group_interval: float, repeat_interval: float, escalate_to: list[str],
-    escalate_after: float, now: datetime,
+    escalate_after: float, now: datetime, mute_time_intervals: Sequence[str] = (), active_time_intervals: Sequence[str] = (),
 ) -> None:
-    """Puts an alert into its notification group, making the group due after its wait or interval."""
-    group_id = await conn.fetchval(
-        """INSERT INTO notification_groups (tenant_id, route_path, receiver, group_key, group_wait, group_interval,
-                                            repeat_interval, escalate_to, escalate_after, next_flush_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::timestamptz + make_interval(secs => $5))
-           ON CONFLICT (tenant_id, route_path, receiver, group_key) DO UPDATE SET
-               group_wait = EXCLUDED.group_wait, group_interval = EXCLUDED.group_interval,
-               repeat_interval = EXCLUDED.repeat_interval, escalate_to = EXCLUDED.escalate_to,
-               escalate_after = EXCLUDED.escalate_after,
-               next_flush_at = least(
-                   coalesce(notification_groups.next_flush_at, 'infinity'),
-                   CASE WHEN notification_groups.last_flushed_at IS NULL THEN EXCLUDED.next_flush_at
-                        ELSE greatest($10::timestamptz, notification_groups.last_flushed_at + make_interval(secs => EXCLUDED.group_interval))
-                   END)
-           RETURNING id""",
-        tenant_id, route_path, receiver, group_key, group_wait, group_interval, repeat_interval, escalate_to,
-        escalate_after, now,
-    )
+    """Puts one alert into its notification group (see add_to_groups)."""
+    await add_to_groups(conn, [{
+        "tenant_id": tenant_id, "alert_id": alert_id, "route_path": route_path, "receiver": receiver,
+        "group_key": group_key, "group_wait": group_wait, "group_interval": group_interval,
+        "repeat_interval": repeat_interval, "escalate_to": list(escalate_to), "escalate_after": escalate_after,
+        "mute_time_intervals": list(mute_time_intervals), "active_time_intervals": list(active_time_intervals),
+    }], now)
+
+
+async def lock_routing(conn: asyncpg.Connection, tenant_id: uuid.UUID) -> None:
+    """Serialises a tenant's policy and receiver changes (inside a transaction) so a policy never
+    names a receiver deleted at the same moment."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('alerting-routing:' || $1::text, 0))", str(tenant_id))
+
+
+async def existing_receivers(conn: asyncpg.Connection, tenant_id: uuid.UUID, names: Sequence[str]) -> set[str]:
+    rows = await conn.fetch("SELECT name FROM receivers WHERE tenant_id = $1 AND name = ANY($2::text[])", tenant_id, list(names))
+    return {r["name"] for r in rows}
+
+
+async def mark_undeliverable(conn: asyncpg.Connection, alert_ids: Sequence[uuid.UUID], reasons: Sequence[str]) -> None:
+    """Labels alerts no receiver will hear of (`undeliverable=<reason>`), so /v1/alerts shows it."""
     await conn.execute(
-        "INSERT INTO group_alerts (group_id, alert_id, added_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        group_id, alert_id, now,
+        """UPDATE alerts a SET labels = a.labels || jsonb_build_object('undeliverable', m.reason)
+           FROM unnest($1::uuid[], $2::text[]) AS m(id, reason) WHERE a.id = m.id""",
+        list(alert_ids), list(reasons),
     )
 
 
@@ -368,16 +435,42 @@ async def claim_due_groups(conn: asyncpg.Connection, now: datetime, limit: int) 
 
 
 async def group_members(conn: asyncpg.Connection, group_id: uuid.UUID) -> list[asyncpg.Record]:
-    """The group's alerts still firing, with whether each was notified."""
+    """The group's alerts not resolved, and those resolved since they were notified (whose receivers
+    may want to hear so), with whether each was notified."""
     return await conn.fetch(
         """SELECT a.*, ga.notified_at FROM group_alerts ga JOIN alerts a ON a.id = ga.alert_id
-           WHERE ga.group_id = $1 AND a.status = 1 ORDER BY a.fired_at""",
+           WHERE ga.group_id = $1
+             AND (a.status IN (1, 2) OR (a.status = 3 AND ga.notified_at IS NOT NULL AND ga.resolved_notified_at IS NULL))
+           ORDER BY a.fired_at""",
         group_id,
     )
 
 
 async def firing_alerts(conn: asyncpg.Connection, tenant_id: uuid.UUID, since: datetime) -> list[asyncpg.Record]:
-    return await conn.fetch("SELECT * FROM alerts WHERE tenant_id = $1 AND status = 1 AND fired_at >= $2", tenant_id, since)
+    """Alerts not resolved (acknowledged ones still fire: they keep inhibiting, as in Alertmanager)."""
+    return await conn.fetch("SELECT * FROM alerts WHERE tenant_id = $1 AND status IN (1, 2) AND fired_at >= $2", tenant_id, since)
+
+
+async def wake_groups_with_resolved(conn: asyncpg.Connection, now: datetime) -> int:
+    """Makes groups due (at their next interval) whose notified alerts were resolved since."""
+    result = await conn.execute(
+        """UPDATE notification_groups g SET next_flush_at = least(
+               coalesce(g.next_flush_at, 'infinity'),
+               greatest($1::timestamptz, coalesce(g.last_flushed_at, $1) + make_interval(secs => g.group_interval)))
+           WHERE g.id IN (SELECT ga.group_id FROM group_alerts ga JOIN alerts a ON a.id = ga.alert_id
+                          WHERE ga.notified_at IS NOT NULL AND ga.resolved_notified_at IS NULL AND a.status = 3)
+             AND (g.next_flush_at IS NULL OR g.next_flush_at > greatest($1::timestamptz,
+                  coalesce(g.last_flushed_at, $1) + make_interval(secs => g.group_interval)))""",
+        now,
+    )
+    return int(result.split()[-1])
+
+
+async def mark_resolved_notified(conn: asyncpg.Connection, group_id: uuid.UUID, alert_ids: Sequence[uuid.UUID], now: datetime) -> None:
+    await conn.execute(
+        "UPDATE group_alerts SET resolved_notified_at = $3 WHERE group_id = $1 AND alert_id = ANY($2::uuid[])",
+        group_id, list(alert_ids), now,
+    )
 
 
 async def mark_notified(

@@ -17,7 +17,7 @@ from pydantic import SecretStr, ValidationError
 from libs import paging, topology
 from libs.bus import Bus, Delivery
 from libs.crypto import SecretBox
-from libs.errors import FieldViolation, InvalidArgument, NotFound, Unavailable, require_uuid
+from libs.errors import Conflict, FieldViolation, InvalidArgument, NotFound, Unavailable, require_uuid
 from reviewguard.alerting.v1 import alert_pb2, alerting_pb2
 from reviewguard.events.v1 import events_pb2
 from services.alerting import repository, rules, trends
@@ -75,7 +75,14 @@ class AlertingService:
                 FieldViolation(".".join(str(p) for p in e["loc"]) or "policy", e["msg"]) for e in error.errors()
             ]
             raise InvalidArgument("invalid alert policy; nothing was changed", violations) from None
-        async with self._pool.acquire() as conn:
+        references = policy.routing.receiver_references()
+        async with self._pool.acquire() as conn, conn.transaction():
+            await repository.lock_routing(conn, tenant)
+            known = await repository.existing_receivers(conn, tenant, sorted({name for _, name in references}))
+            missing = [FieldViolation(path, f"receiver {name!r} is not configured (PUT it first)")
+                       for path, name in references if name not in known]
+            if missing:
+                raise InvalidArgument("the policy routes to receivers that do not exist; nothing was changed", missing)
             version = await repository.put_policy(conn, tenant, policy.model_dump(mode="json"))
         return policy, version
 
@@ -356,7 +363,16 @@ class AlertingService:
 
     async def delete_receiver(self, tenant_id: str, name: str) -> None:
         tenant = require_uuid(tenant_id, field="tenant_id")
-        async with self._pool.acquire() as conn:
+        async with self._pool.acquire() as conn, conn.transaction():
+            await repository.lock_routing(conn, tenant)
+            stored = await repository.get_policy(conn, tenant)
+            if stored:
+                uses = [path for path, used in AlertPolicy.model_validate(stored[0]).routing.receiver_references() if used == name]
+                if uses:
+                    raise Conflict(
+                        f"receiver {name!r} is used by the alert policy; change the policy first",
+                        [FieldViolation(path, f"routes to {name!r}") for path in uses],
+                    )
             if not await repository.delete_receiver(conn, tenant, name):
                 raise NotFound(f"receiver {name!r} not found")
 

@@ -104,6 +104,7 @@ class ReceiverConfigBase(BaseModel):
     language: Literal["zh", "en"] | None = Field(None, description="Overrides the notification's language.")
     timeout_s: float = Field(10.0, gt=0, le=120)
     retry: RetryPolicy = RetryPolicy()
+    send_resolved: bool = Field(False, description="Also tell this receiver when its alerts are resolved (Alertmanager's send_resolved).")
 
 
 def http_url(value: str, *, field: str, schemes: tuple[str, ...] = ("https", "http")) -> str:
