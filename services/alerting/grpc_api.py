@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import grpc
 
 from reviewguard.alerting.v1 import alert_pb2, alerting_pb2, alerting_pb2_grpc
 from services.alerting.service import AlertingService
+
+
+STATUS_KEY = "status"
 
 
 class AlertingServicer(alerting_pb2_grpc.AlertingServiceServicer):
@@ -35,10 +40,21 @@ class AlertingServicer(alerting_pb2_grpc.AlertingServiceServicer):
 
     async def GetPolicy(self, request: alerting_pb2.GetPolicyRequest, context) -> alerting_pb2.Policy:
         policy, version = await self._service.get_policy(request.tenant_id)
-        return alerting_pb2.Policy(tenant_id=request.tenant_id, policy_json=policy.model_dump_json(), version=version)
+        status = await self._service.policy_status(request.tenant_id)
+        # NOTE: each rule's status travels under "status" in policy_json until Policy gets a field
+        # of its own (status_json); PutPolicy drops the key, so a read-modify-write round trip works.
+        body = {**policy.model_dump(mode="json"), STATUS_KEY: status}
+        return alerting_pb2.Policy(tenant_id=request.tenant_id, policy_json=json.dumps(body), version=version)
 
     async def PutPolicy(self, request: alerting_pb2.PutPolicyRequest, context) -> alerting_pb2.Policy:
-        policy, version = await self._service.put_policy(request.tenant_id, request.policy_json)
+        policy_json = request.policy_json
+        try:
+            body = json.loads(policy_json)
+        except ValueError:
+            body = None  # NOTE: the service reports the bad JSON
+        if isinstance(body, dict) and STATUS_KEY in body:
+            policy_json = json.dumps({k: v for k, v in body.items() if k != STATUS_KEY})
+        policy, version = await self._service.put_policy(request.tenant_id, policy_json)
         return alerting_pb2.Policy(tenant_id=request.tenant_id, policy_json=policy.model_dump_json(), version=version)
 
     async def EvaluateTrends(self, request: alerting_pb2.EvaluateTrendsRequest, context):

@@ -30,6 +30,10 @@ class ReviewRules(_Section):
     high_max_rating: int = Field(1, ge=1, le=5, description="ratings up to this are high severity")
     alert_max_rating: int = Field(2, ge=1, le=5, description="ratings up to this alert at all")
     manual_review_negative_score: float = Field(0.7, ge=0, le=1, description="negative score above this → manual-review queue")
+    manual_review_categories: list[str] = Field(
+        default_factory=lambda: ["safety", "legal", "health"],
+        description="a risk term of these categories puts the review in the manual-review queue whatever its score",
+    )
     malicious_min_risk_terms: int = Field(3, ge=1, description="this many distinct risk terms → malicious candidate")
     escalation_categories: list[str] = Field(
         default_factory=lambda: ["safety", "fraud", "legal", "health"],
@@ -43,11 +47,26 @@ class ReviewRules(_Section):
         return self
 
 
-class BaselineRules(_Section):
+class _TrendSection(_Section):
+    """What every trend rule needs before it may speak: enough history, and a change that is
+    significant for the volume, not a day's noise."""
+
+    min_history_days: int = Field(14, ge=1, le=365, description="days with reviews in the history window before the rule judges")
+    min_history_reviews: int = Field(30, ge=1, description="reviews in the history window before the rule judges")
+    significance: float = Field(
+        0.0001, gt=0, lt=0.5,
+        description="one-sided p-value a change must beat (binomial / Poisson / z test against the history)",
+    )
+    # NOTE: 1e-4, not the textbook 0.01: each scope is tested by several rules every day, so a
+    # tenant with 20 products runs ~2,000 tests a month; at 0.01 that is ~20 false alarms a month
+    # from noise alone, at 1e-4 about one in five months. Simulated (tests/…/test_trends.py): a
+    # steady product and marketplace judged by every rule for a year raise ~0.5 alarms a year.
+
+
+class BaselineRules(_TrendSection):
     """Rating baselines per store, product and marketplace (SPEC §4)."""
 
     history_days: int = Field(90, ge=7, le=730, description="days of history the baseline averages")
-    min_history_reviews: int = Field(10, ge=1, description="no baseline alerts before this many reviews of history")
     min_reviews_per_day: int = Field(3, ge=1, description="a day with fewer reviews is not judged")
     orange_daily_drop: float = Field(0.3, gt=0, le=4)
     orange_streak_drop: float = Field(0.1, gt=0, le=4)
@@ -70,10 +89,17 @@ class BaselineRules(_Section):
         return self
 
 
-class CrisisRules(_Section):
-    """Crisis levels 1–3 (SPEC §4); a negative review is one rated at most `negative_max_rating`."""
+class CrisisRules(_TrendSection):
+    """Crisis levels 1–3 (SPEC §4); a negative review is one rated at most `negative_max_rating`.
+
+    Level 1: the day's negative rate above the everyday band and at least `level1_rate_rise` above
+    its trailing average. Level 2: a core product above `level2_rate` on `level2_days` days in a row.
+    Level 3: the day's rate inside the everyday band (5–10%) while that is worse than usual. Every
+    level also needs the change to be significant against the scope's history (`significance`).
+    """
 
     negative_max_rating: int = Field(2, ge=1, le=4)
+    history_days: int = Field(90, ge=7, le=730, description="days of history the usual negative rate is taken from")
     level1_rate_rise: float = Field(0.5, gt=0, description="the day's negative rate this much above its trailing average")
     level1_trailing_days: int = Field(7, ge=1, le=90)
     level2_rate: float = Field(0.15, gt=0, le=1, description="a core product's negative rate above this ...")
@@ -91,13 +117,29 @@ class CrisisRules(_Section):
         return self
 
 
-class SpikeRules(_Section):
-    """Spikes of an aspect (e.g. delivery complaints after a holiday) against its own history."""
+class SpikeRules(_TrendSection):
+    """Spikes of an aspect's complaints (e.g. delivery after a holiday) against their own history.
+
+    Only negative mentions count: a review mentioning the aspect rated at most `negative_max_rating`,
+    or rated at most `scored_max_rating` with a negative score of at least `negative_score`. Praise
+    ("delivery was fast" on a 5★ review) mentions the aspect too, and is never a complaint.
+    """
 
     history_days: int = Field(28, ge=7, le=365)
-    min_count: int = Field(3, ge=1, description="fewer mentions in a day are never a spike")
+    negative_max_rating: int = Field(2, ge=1, le=4, description="a mention on a review rated this or lower is a complaint")
+    negative_score: float = Field(0.5, ge=0, le=1, description="... or on a review scored at least this negative ...")
+    scored_max_rating: int = Field(3, ge=1, le=4, description="... and rated at most this")
+    min_count: int = Field(3, ge=1, description="fewer complaints in a day are never a spike")
     ratio: float = Field(2.0, gt=1, description="at least this many times the daily average")
     z_score: float = Field(3.0, gt=0, description="and this many standard deviations above it")
+
+
+class AttackRules(_Section):
+    """A burst of near-duplicate negative reviews on one product: one competitor_attack escalation."""
+
+    min_cluster_reviews: int = Field(3, ge=2, description="near-duplicate negatives on one product ...")
+    window_hours: int = Field(24, ge=1, le=720, description="... within this many hours")
+    negative_max_rating: int = Field(2, ge=1, le=4)
 
 
 class AlertPolicy(_Section):
@@ -106,6 +148,10 @@ class AlertPolicy(_Section):
     baseline: BaselineRules = Field(default_factory=BaselineRules)
     crisis: CrisisRules = Field(default_factory=CrisisRules)
     spikes: SpikeRules = Field(default_factory=SpikeRules)
+    attacks: AttackRules = Field(default_factory=AttackRules)
+    incident_gap_days: int = Field(
+        3, ge=1, le=30, description="a trend finding within this many days of its incident's last day updates that alert"
+    )
     time_zones: dict[str, str] = Field(default_factory=dict, description="marketplace → IANA zone overrides")
     judge_days_back: int = Field(
         7, ge=1, le=90, description="trends are judged for days this recent; older imported history never alerts"

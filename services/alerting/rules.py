@@ -10,6 +10,7 @@ from reviewguard.nlp.v1 import analysis_pb2
 from services.alerting.policy import ReviewRules
 
 NEGATIVE_REVIEW = "negative_review"
+COMPETITOR_ATTACK = "competitor_attack"
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,11 @@ def evaluate_review(review: review_pb2.Review, analysis: analysis_pb2.Analysis, 
     if analysis.HasField("negative_score") and analysis.negative_score > rules.manual_review_negative_score:
         reasons.append(f"negative score {analysis.negative_score:.2f}")
         labels["queue"] = "manual_review"
+    # NOTE: a safety, legal or health term always reaches a person, whatever the score says: a
+    # "caught fire" review scored 0.6 is exactly the one the model may under-rate.
+    urgent = sorted(categories & set(rules.manual_review_categories))
+    if urgent:
+        labels["queue"] = "manual_review"
     if not reasons:
         return None
 
@@ -53,6 +59,12 @@ def evaluate_review(review: review_pb2.Review, analysis: analysis_pb2.Analysis, 
         labels["team"] = "risk"
     if len(analysis.risk_terms) >= rules.malicious_min_risk_terms:
         labels["malicious_candidate"] = "true"
+    if analysis.duplicate_cluster_id:
+        labels["duplicate_cluster"] = analysis.duplicate_cluster_id
+    if analysis.malicious:
+        # NOTE: only attack evidence (NLP's `malicious`) marks a review malicious, never angry words.
+        labels["malicious"] = "true"
+        reasons.extend(f"attack evidence: {why}" for why in analysis.malicious_reasons)
 
     if "safety" in categories:
         severity = alert_pb2.SEVERITY_CRITICAL

@@ -88,64 +88,149 @@ class AlertingService:
 
     # --- reviews --------------------------------------------------------------------------
 
+    async def policies(self, conn: asyncpg.Connection, tenants: Iterable[uuid.UUID]) -> dict[uuid.UUID, AlertPolicy]:
+        """The effective policies of several tenants, read in one query."""
+        tenants = set(tenants)
+        stored = await repository.get_policies(conn, sorted(tenants)) if tenants else {}
+        return {t: AlertPolicy.model_validate(stored[t]) if t in stored else AlertPolicy() for t in tenants}
+
     async def handle_analyzed(self, batch: list[Delivery[events_pb2.ReviewAnalyzed]]) -> None:
-        """Records each review's facts, fires at most one alert per review, then judges the trends
-        of every (scope, day) the batch touched. Redelivery re-announces, never re-fires."""
+        """Records each review's facts, fires at most one alert per live review, raises one attack
+        alert per burst of near-duplicate negatives, then judges the trends of every (scope, day)
+        the batch's live reviews touched. Redelivery re-announces, never re-fires.
+
+        Serves both lanes: a history review (`review.history`, or one delivered on
+        reviews.analyzed.history) is counted in the facts (baselines, trends, reports) and keeps its
+        would-be grade for the backlog, but opens no alert, so no case and no notification, and
+        never makes a day worth judging.
+        """
         assert self._bus is not None, "handle_analyzed needs a bus"
         fired: list[tuple[object, alert_pb2.Alert]] = []
         touched: dict[uuid.UUID, set[tuple[date, str, str, str]]] = {}
+        # NOTE: a syndicated copy is the same review: counted and alerted once.
+        items = [d for d in batch if not d.message.review.syndicated_from]
+        if not items:
+            return
+        now = self._clock()
         # NOTE: one transaction for the batch: on failure it is redelivered whole, and every write
-        # in it is idempotent.
+        # in it is idempotent. Set-based: one read of the policies, one upsert of the facts, one
+        # insert-or-get of the alerts; only routing goes alert by alert.
         async with self._pool.acquire() as conn, conn.transaction():
-            policies: dict[uuid.UUID, AlertPolicy] = {}
-            facts = []
-            for delivery in batch:
+            policies = await self.policies(conn, {uuid.UUID(d.message.review.tenant_id) for d in items})
+            facts, alerts, contexts = [], [], []
+            bursts: dict[uuid.UUID, set[str]] = {}
+            for delivery in items:
                 review, analysis = delivery.message.review, delivery.message.analysis
-                if review.syndicated_from:
-                    continue  # NOTE: a syndicated copy is the same review: counted and alerted once.
                 tenant = uuid.UUID(review.tenant_id)
-                if tenant not in policies:
-                    policies[tenant] = await self.policy(tenant, conn)
                 policy = policies[tenant]
+                history = review.history or delivery.subject == topology.REVIEW_ANALYZED_HISTORY
                 posted = review.posted_at.ToDatetime(tzinfo=timezone.utc)
                 day = posted.astimezone(policy.time_zone(review.marketplace)).date()
+                draft = rules.evaluate_review(review, analysis, policy.reviews)
                 facts.append(
                     {
                         "review_id": uuid.UUID(review.id), "tenant_id": tenant, "version": review.version,
                         "platform": review.platform, "marketplace": review.marketplace, "store_id": review.store_id,
                         "product_id": review.product_id, "rating": review.rating, "aspects": list(analysis.aspects),
                         "posted_at": posted, "local_day": day, "competitor": review.competitor,
+                        "negative_score": analysis.negative_score if analysis.HasField("negative_score") else None,
+                        "duplicate_cluster_id": analysis.duplicate_cluster_id, "malicious": analysis.malicious,
+                        "history": history,
+                        "backlog_severity": draft.severity if history and draft else None,
+                        "backlog_summary": draft.summary if history and draft else "",
+                        "backlog_reasons": draft.reasons if history and draft else [],
+                        "backlog_labels": draft.labels if history and draft else {},
                     }
                 )
+                if history:
+                    continue  # NOTE: history informs (facts, backlog), it never pages.
                 if not review.competitor:
                     touched.setdefault(tenant, set()).add((day, review.marketplace, review.store_id, review.product_id))
-                draft = rules.evaluate_review(review, analysis, policy.reviews)
+                    if analysis.duplicate_cluster_id and review.rating <= policy.attacks.negative_max_rating:
+                        bursts.setdefault(tenant, set()).add(analysis.duplicate_cluster_id)
                 if draft is None:
                     continue
-                row, new = await repository.insert_or_get(
-                    conn,
-                    tenant_id=tenant,
-                    dedup_key=f"{draft.rule}:{review.id}",
-                    rule=draft.rule,
-                    severity=draft.severity,
-                    review_id=uuid.UUID(review.id),
-                    platform=review.platform,
-                    marketplace=review.marketplace,
-                    product_id=review.product_id,
-                    reasons=draft.reasons,
-                    labels=draft.labels,
-                    scope=f"review:{review.id}",
-                    summary=draft.summary,
-                    fired_at=self._clock(),
+                alerts.append(
+                    {
+                        "tenant_id": tenant, "dedup_key": f"{draft.rule}:{review.id}", "rule": draft.rule,
+                        "severity": draft.severity, "review_id": uuid.UUID(review.id), "platform": review.platform,
+                        "marketplace": review.marketplace, "product_id": review.product_id, "reasons": draft.reasons,
+                        "labels": draft.labels, "scope": f"review:{review.id}", "summary": draft.summary,
+                        "day": None, "fired_at": now, "incident_key": None,
+                    }
                 )
-                if new:
-                    await route_alert(conn, repository.to_proto(row), policy, self._clock())
-                fired.append((delivery.context, repository.to_proto(row)))
+                contexts.append(delivery.context)
             await repository.upsert_facts(conn, facts)
+            for context, (row, new) in zip(contexts, await repository.insert_or_get_many(conn, alerts)):
+                alert = repository.to_proto(row)
+                if new:
+                    await route_alert(conn, alert, policies[row["tenant_id"]], now)
+                fired.append((context, alert))
+            for tenant, clusters in bursts.items():
+                fired += [(items[0].context, a) for a in await self._judge_bursts(conn, tenant, clusters, policies[tenant], now)]
         await asyncio.gather(*(self._announce(context, alert) for context, alert in fired))
         for tenant, scopes in touched.items():
             # NOTE: trend alerts caused by these reviews belong to the first review's trace.
-            await self._judge(tenant, scopes, policies[tenant], context=batch[0].context)
+            await self._judge(tenant, scopes, policies[tenant], context=items[0].context)
+
+    async def _judge_bursts(
+        self, conn: asyncpg.Connection, tenant: uuid.UUID, clusters: set[str], policy: AlertPolicy, now: datetime
+    ) -> list[alert_pb2.Alert]:
+        """One competitor_attack escalation per near-duplicate cluster whose negatives on one product
+        reach the burst threshold within the window; later members update it (count, reasons)."""
+        rules_ = policy.attacks
+        members = await repository.cluster_negatives(conn, tenant, sorted(clusters), negative_max=rules_.negative_max_rating)
+        by_product: dict[tuple[str, str], list] = {}
+        for m in members:
+            by_product.setdefault((m["duplicate_cluster_id"], m["product_id"]), []).append(m)
+        out = []
+        span = timedelta(hours=rules_.window_hours)
+        for (cluster, product), reviews in sorted(by_product.items()):
+            # NOTE: the densest window of the cluster's negatives: a slow trickle over months is no burst.
+            best, start = 0, 0
+            for end in range(len(reviews)):
+                while reviews[end]["posted_at"] - reviews[start]["posted_at"] > span:
+                    start += 1
+                best = max(best, end - start + 1)
+            if best < rules_.min_cluster_reviews:
+                continue
+            malicious = sum(1 for r in reviews if r["malicious"])
+            first, last = reviews[0], reviews[-1]
+            summary = (
+                f"Suspected competitor attack on {product}: {len(reviews)} near-identical negative reviews "
+                f"({best} within {rules_.window_hours} h) on {first['platform']} {first['marketplace']}"
+            )
+            reasons = [
+                summary,
+                f"near-duplicate cluster {cluster}: {len(reviews)} negative reviews, {malicious} with attack evidence",
+                f"first {first['posted_at'].isoformat()}, latest {last['posted_at'].isoformat()}",
+            ]
+            labels = {
+                "escalation": "competitor_attack", "team": "risk", "duplicate_cluster": cluster,
+                "cluster_reviews": str(len(reviews)), "burst_reviews": str(best), "malicious_reviews": str(malicious),
+                "review_ids": ",".join(str(r["review_id"]) for r in reviews[:50]),
+                "marketplace": first["marketplace"],
+            }
+            ((row, new),) = await repository.insert_or_get_many(
+                conn,
+                [{
+                    "tenant_id": tenant, "dedup_key": f"{rules.COMPETITOR_ATTACK}:{cluster}:{product}",
+                    "rule": rules.COMPETITOR_ATTACK, "severity": alert_pb2.SEVERITY_HIGH, "review_id": None,
+                    "platform": first["platform"], "marketplace": first["marketplace"], "product_id": product,
+                    "reasons": reasons, "labels": labels, "scope": f"product:{product}", "summary": summary,
+                    "day": None, "fired_at": now, "incident_key": f"{rules.COMPETITOR_ATTACK}:{cluster}:{product}",
+                }],
+            )
+            if new:
+                alert = repository.to_proto(row)
+                await route_alert(conn, alert, policy, now)
+                out.append(alert)
+            elif json.loads(row["labels"]).get("cluster_reviews") != labels["cluster_reviews"]:
+                await repository.update_alert(
+                    conn, tenant, row["id"], severity=row["severity"], reasons=reasons, labels=labels, summary=summary,
+                    day=None, at=now, action="updated",
+                )
+        return out
 
     # --- trends ---------------------------------------------------------------------------
 
@@ -172,7 +257,8 @@ class AlertingService:
 
     async def _judge(self, tenant: uuid.UUID, scopes: Iterable[tuple[date, str, str, str]], policy: AlertPolicy, *, context) -> int:
         """Judges baselines, crisis levels and aspect spikes for the given (day, marketplace, store,
-        product) combinations; stores and announces new findings."""
+        product) combinations; a finding continuing an incident updates its alert, a new incident
+        fires (and is announced) once."""
         now = self._clock()
         # NOTE: only recent days are judged: importing a year of history must not fire a year of alerts.
         scopes = {
@@ -185,7 +271,7 @@ class AlertingService:
         findings: list[tuple[trends.Finding, str, str, str]] = []
         first_day = min(day for day, *_ in scopes)
         last_day = max(day for day, *_ in scopes)
-        span = max(b.history_days, c.level1_trailing_days, c.level2_days)
+        span = max(b.history_days, c.history_days, c.level1_trailing_days, c.level2_days, sp.history_days) + b.orange_streak_days
         async with self._pool.acquire() as conn:
             core = set(c.core_products) or set(
                 await repository.busiest_products(conn, tenant, since=first_day - timedelta(days=30), limit=c.core_top_n)
@@ -201,6 +287,7 @@ class AlertingService:
             aspects = await repository.aspect_counts(
                 conn, tenant, marketplaces=sorted({s[1] for s in scopes}),
                 first=first_day - timedelta(days=sp.history_days), last=last_day,
+                negative_max=sp.negative_max_rating, scored_max=sp.scored_max_rating, negative_score=sp.negative_score,
             )
             checked: set[tuple[str, str, date]] = set()
             for day, marketplace, store, product in sorted(scopes):
@@ -220,44 +307,160 @@ class AlertingService:
                     findings += [(f, marketplace, store, product if kind == "product" else "") for f in candidates if f]
                 if ("aspects", marketplace, day) not in checked:
                     checked.add(("aspects", marketplace, day))
+                    volume = figures["marketplace"].get(marketplace, {})
                     for aspect, by_day in aspects.get(marketplace, {}).items():
-                        spike = trends.judge_spike(by_day, day, f"marketplace:{marketplace}", aspect, sp)
+                        spike = trends.judge_spike(by_day, day, f"marketplace:{marketplace}", aspect, sp, volume=volume)
                         if spike:
                             findings.append((spike, marketplace, "", ""))
             fired = []
-            for finding, marketplace, store, product in findings:
-                labels = {**finding.labels, "marketplace": marketplace}
-                if store:
-                    labels["store"] = store
+            if findings:
                 async with conn.transaction():
-                    row, new = await repository.insert_or_get(
-                        conn,
-                        tenant_id=tenant,
-                        dedup_key=finding.dedup_key,
-                        rule=finding.rule,
-                        severity=finding.severity,
-                        marketplace=marketplace,
-                        product_id=product,
-                        reasons=[finding.summary],
-                        labels=labels,
-                        scope=finding.scope,
-                        summary=finding.summary,
-                        day=finding.day,
-                        fired_at=self._clock(),
-                    )
-                    if new:
-                        await route_alert(conn, repository.to_proto(row), policy, self._clock())
-                        fired.append(repository.to_proto(row))
+                    fired = await self._store_findings(conn, tenant, findings, policy, now)
         await asyncio.gather(*(self._announce(context, alert) for alert in fired))
         if fired:
             log.info("trend alerts fired", extra={"fields": {"tenant": str(tenant), "count": len(fired)}})
         return len(fired)
 
+    async def _store_findings(
+        self, conn: asyncpg.Connection, tenant: uuid.UUID, findings: list[tuple[trends.Finding, str, str, str]],
+        policy: AlertPolicy, now: datetime,
+    ) -> list[alert_pb2.Alert]:
+        """One alert per incident: a finding within `incident_gap_days` of its incident's latest
+        alert updates that alert (worst level kept, latest figures and day); otherwise it fires a
+        new alert. Returns the alerts to announce: new ones, and ones whose severity rose."""
+        gap = timedelta(days=policy.incident_gap_days)
+        incidents = await repository.latest_incidents(conn, tenant, sorted({f.incident_key for f, *_ in findings}))
+        announce: dict[str, alert_pb2.Alert] = {}
+        for finding, marketplace, store, product in sorted(findings, key=lambda x: (x[0].day, x[0].dedup_key)):
+            labels = {**finding.labels, "marketplace": marketplace}
+            if store:
+                labels["store"] = store
+            current = incidents.get(finding.incident_key)
+            if current is not None and current["day"] is not None:
+                started = date.fromisoformat(json.loads(current["labels"]).get("incident_start", current["day"].isoformat()))
+                if started - gap <= (finding.since or finding.day) and finding.day <= current["day"] + gap:
+                    row, escalated = await self._continue_incident(conn, tenant, current, finding, labels, now)
+                    incidents[finding.incident_key] = row
+                    if escalated and row["status"] != alert_pb2.ALERT_STATUS_RESOLVED:
+                        alert = repository.to_proto(row)
+                        await route_alert(conn, alert, policy, now)
+                        announce[alert.id] = alert
+                    continue
+            labels["incident_start"] = (finding.since or finding.day).isoformat()
+            ((row, new),) = await repository.insert_or_get_many(
+                conn,
+                [{
+                    "tenant_id": tenant, "dedup_key": finding.dedup_key, "rule": finding.rule,
+                    "severity": finding.severity, "review_id": None, "platform": "", "marketplace": marketplace,
+                    "product_id": product, "reasons": [finding.summary], "labels": labels, "scope": finding.scope,
+                    "summary": finding.summary, "day": finding.day, "fired_at": now, "incident_key": finding.incident_key,
+                }],
+            )
+            incidents[finding.incident_key] = row
+            if new:
+                alert = repository.to_proto(row)
+                await route_alert(conn, alert, policy, now)
+                announce[alert.id] = alert
+        return list(announce.values())
+
+    async def _continue_incident(
+        self, conn: asyncpg.Connection, tenant: uuid.UUID, current, finding: trends.Finding, labels: dict[str, str],
+        now: datetime,
+    ) -> tuple[asyncpg.Record, bool]:
+        """Folds a finding into its incident's alert; returns the row and whether its severity rose."""
+        old_labels = json.loads(current["labels"])
+        level_key = "crisis_level" if finding.rule == trends.CRISIS else "level"
+        old_level = old_labels.get(level_key, old_labels.get("level", finding.level))
+        worse = trends.LEVEL_RANK.get(finding.level, 0) >= trends.LEVEL_RANK.get(old_level, 0)
+        day = max(current["day"], finding.day)
+        if worse:
+            merged = {**labels, "incident_start": old_labels.get("incident_start", current["day"].isoformat())}
+            severity, summary = max(current["severity"], finding.severity), finding.summary
+        else:
+            # NOTE: an incident keeps the worst level it reached; a milder day only extends it.
+            merged = {**old_labels, "current_level": finding.level}
+            severity, summary = current["severity"], current["summary"]
+        merged["last_day"] = day.isoformat()
+        if merged == old_labels and day == current["day"] and summary == current["summary"]:
+            return current, False
+        reasons = json.loads(current["reasons"])
+        if finding.summary not in reasons:
+            reasons = (reasons + [finding.summary])[-20:]
+        escalated = severity > current["severity"]
+        row = await repository.update_alert(
+            conn, tenant, current["id"], severity=severity, reasons=reasons, labels=merged, summary=summary, day=day,
+            at=now, action="escalated" if escalated else "updated",
+        )
+        return row, escalated
+
+    # --- status and backlog ---------------------------------------------------------------
+
+    async def policy_status(self, tenant_id: str) -> dict[str, dict]:
+        """Per rule: whether it can judge yet. Trend rules need history (days and reviews in their
+        window) per scope; below it they say "insufficient_history" while per-review grading and
+        attack detection work from the first review."""
+        tenant = require_uuid(tenant_id, field="tenant_id")
+        async with self._pool.acquire() as conn:
+            policy = await self.policy(tenant, conn)
+            today = self._clock().date()
+            windows = {"rating_baseline": policy.baseline, "crisis": policy.crisis, "aspect_spike": policy.spikes}
+            longest = max(r.history_days for r in windows.values())
+            rows = await repository.history_coverage(conn, tenant, first=today - timedelta(days=longest), last=today)
+        status: dict[str, dict] = {
+            rules.NEGATIVE_REVIEW: {"state": "active", "detail": "every live review is graded from the first one"},
+            rules.COMPETITOR_ATTACK: {
+                "state": "active",
+                "detail": f"{policy.attacks.min_cluster_reviews}+ near-duplicate negatives on one product within "
+                f"{policy.attacks.window_hours} h raise one escalation",
+            },
+        }
+        kinds = {
+            "rating_baseline": set(policy.baseline.scopes), "crisis": {"marketplace", "product"}, "aspect_spike": {"marketplace"},
+        }
+        for rule, section in windows.items():
+            # NOTE: coverage is counted over the longest window; a rule with a shorter one may see less.
+            scoped = [r for r in rows if r["kind"] in kinds[rule]]
+            ready = sorted(f"{r['kind']}:{r['value']}" for r in scoped
+                           if r["days"] >= section.min_history_days and r["reviews"] >= section.min_history_reviews)
+            waiting = sorted(f"{r['kind']}:{r['value']}" for r in scoped
+                             if f"{r['kind']}:{r['value']}" not in set(ready))
+            state = "active" if ready and not waiting else "partial" if ready else "insufficient_history"
+            need = f"{section.min_history_days} days with reviews and {section.min_history_reviews} reviews"
+            detail = {
+                "active": f"every scope has {need} of history",
+                "partial": f"{len(waiting)} scope(s) still below {need}; they are not judged yet",
+                "insufficient_history": f"insufficient history: no scope has {need} yet; per-review alerts still fire",
+            }[state]
+            status[rule] = {
+                "state": state, "detail": detail, "min_history_days": section.min_history_days,
+                "min_history_reviews": section.min_history_reviews, "significance": section.significance,
+                "ready_scopes": len(ready), "waiting_scopes": waiting[:100],
+            }
+        return status
+
+    async def history_backlog(self, tenant_id: str, *, page_size: int, page_token: str) -> tuple[list[dict], str]:
+        """History reviews that would have alerted as news, newest first, for a team to triage."""
+        tenant = require_uuid(tenant_id, field="tenant_id")
+        limit = paging.page_size(page_size)
+        async with self._pool.acquire() as conn:
+            rows = await repository.history_backlog(conn, tenant, after=paging.decode(page_token), limit=limit + 1)
+        next_token = paging.encode(rows[limit - 1]["posted_at"], rows[limit - 1]["review_id"]) if len(rows) > limit else ""
+        items = [
+            {
+                "review_id": str(r["review_id"]), "platform": r["platform"], "marketplace": r["marketplace"],
+                "product_id": r["product_id"], "rating": r["rating"], "posted_at": r["posted_at"].isoformat(),
+                "severity": r["backlog_severity"], "summary": r["backlog_summary"],
+                "reasons": json.loads(r["backlog_reasons"]), "labels": json.loads(r["backlog_labels"]),
+            }
+            for r in rows[:limit]
+        ]
+        return items, next_token
+
     async def _announce(self, context, alert: alert_pb2.Alert) -> None:
         with tracer.start_as_current_span("alerting.alert_fired", context=context) as span:
             span.set_attribute("alert.id", alert.id)
             span.set_attribute("alert.rule", alert.rule)
-            await self._bus.publish(topology.ALERT_FIRED, events_pb2.AlertFired(alert=alert), msg_id=f"alert:{alert.id}")
+            await self._bus.publish(topology.ALERT_FIRED, events_pb2.AlertFired(alert=alert), msg_id=_announcement_id(alert))
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -477,6 +680,14 @@ class AlertingService:
         if row is None:
             raise NotFound(f"alert {alert_id} not found")
         return repository.to_proto(row)
+
+
+def _announcement_id(alert: alert_pb2.Alert) -> str:
+    """A redelivered alert is announced once; an incident whose severity rose is announced again."""
+    return f"alert:{alert.id}" if alert.rule not in TREND_RULES else f"alert:{alert.id}:{alert.severity}"
+
+
+TREND_RULES = {trends.RATING_BASELINE, trends.CRISIS, trends.ASPECT_SPIKE}
 
 
 def _json_object(text: str, field: str) -> dict:

@@ -7,6 +7,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query
+from pydantic import BaseModel, Field
 
 from reviewguard.alerting.v1 import alerting_pb2
 from services.gateway.dependencies import BackendsDep, TenantDep
@@ -72,11 +73,35 @@ async def resolve_alert(
     return AlertRead.from_proto(alert)
 
 
-@router.get("/v1/alert-policies")
-async def get_alert_policy(tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
-    """The tenant's effective alerting policy: its settings over the SPEC's defaults."""
+class RuleStatusRead(BaseModel):
+    """Whether a rule can judge yet for this tenant."""
+
+    state: Literal["active", "partial", "insufficient_history"] = Field(
+        description="trend rules stay silent on scopes without enough history; per-review rules are always active"
+    )
+    detail: str
+    min_history_days: int | None = None
+    min_history_reviews: int | None = None
+    significance: float | None = Field(None, description="one-sided p-value a change must beat")
+    ready_scopes: int | None = Field(None, description="scopes with enough history")
+    waiting_scopes: list[str] = Field(default_factory=list, description="scopes still below it (first 100)")
+
+
+class AlertPolicyRead(BaseModel):
+    version: int
+    policy: dict[str, Any]
+    status: dict[str, RuleStatusRead] = Field(default_factory=dict, description="per rule: can it judge yet")
+
+
+@router.get("/v1/alert-policies", response_model=AlertPolicyRead)
+async def get_alert_policy(tenant: TenantDep, backends: BackendsDep) -> AlertPolicyRead:
+    """The tenant's effective alerting policy (its settings over the SPEC's defaults) and each
+    rule's status: "insufficient_history" while a trend rule has too little history to judge."""
     policy = await backends.alerting.GetPolicy(alerting_pb2.GetPolicyRequest(tenant_id=str(tenant)))
-    return {"version": policy.version, "policy": json.loads(policy.policy_json)}
+    body = json.loads(policy.policy_json)
+    # NOTE: the status travels inside policy_json until the Policy message has a field for it.
+    status = body.pop("status", {})
+    return AlertPolicyRead(version=policy.version, policy=body, status=status)
 
 
 @router.put("/v1/alert-policies")

@@ -74,3 +74,29 @@ def test_tenant_rules_change_the_grading() -> None:
     assert evaluate_review(make_review(rating=3), analysis(), strict).severity == alert_pb2.SEVERITY_NORMAL
     labels = evaluate_review(make_review(rating=1), analysis(("a", "damage"), ("b", "damage")), strict).labels
     assert labels["malicious_candidate"] == "true"
+
+
+def test_safety_legal_and_health_terms_reach_the_manual_queue_whatever_the_score() -> None:
+    fire = analysis(("caught fire", "safety"), language="en")
+    fire.negative_score = 0.6
+    draft = evaluate_review(make_review(rating=1), fire)
+    assert draft.labels["queue"] == "manual_review" and draft.severity == alert_pb2.SEVERITY_CRITICAL
+    lawyer = analysis(("anwalt", "legal"))
+    lawyer.negative_score = 0.1
+    assert evaluate_review(make_review(rating=4), lawyer).labels["queue"] == "manual_review"
+    dented = analysis(("kaputt", "damage"))
+    dented.negative_score = 0.6
+    assert "queue" not in evaluate_review(make_review(rating=2), dented).labels
+    assert "queue" not in evaluate_review(make_review(rating=1), fire, ReviewRules(manual_review_categories=[])).labels
+
+
+def test_attack_evidence_not_angry_words_marks_a_review_malicious() -> None:
+    angry = analysis(("fake", "fraud"), ("broken", "damage"), ("fraud", "fraud"))
+    labels = evaluate_review(make_review(rating=1), angry).labels
+    assert labels["malicious_candidate"] == "true" and "malicious" not in labels
+    attack = analysis()
+    attack.malicious, attack.duplicate_cluster_id = True, "c0ffee"
+    attack.malicious_reasons.append("near-duplicate of 4 reviews in 24 h")
+    draft = evaluate_review(make_review(rating=1), attack)
+    assert (draft.labels["malicious"], draft.labels["duplicate_cluster"]) == ("true", "c0ffee")
+    assert "attack evidence: near-duplicate of 4 reviews in 24 h" in draft.reasons

@@ -110,13 +110,19 @@ async def test_scheduled_evaluation_fires_nothing_twice(service: AlertingService
     assert len(await alerts(service, "rating_baseline")) == before
 
 
-async def test_aspect_spike_against_its_own_history(service: AlertingService) -> None:
+async def test_aspect_spike_counts_complaints_against_their_own_history(service: AlertingService) -> None:
+    # Four weeks of two reviews a day; a 2★ delivery complaint every fourth day, and praise of the
+    # delivery on the 5★ reviews every other day.
     n = 0
     for d in range(28, 0, -1):
-        await service.handle_analyzed([analysed(n := n + 1, 4, DAY1 - timedelta(days=d), aspects=["logistics"] if d % 4 == 0 else [])])
+        day = DAY1 - timedelta(days=d)
+        await service.handle_analyzed([
+            analysed(n := n + 1, 2 if d % 4 == 0 else 4, day, aspects=["logistics"] if d % 4 == 0 else []),
+            analysed(n := n + 1, 5, day + timedelta(hours=1), aspects=["logistics"] if d % 2 == 0 else []),
+        ])
     await service.handle_analyzed([analysed(5000 + i, 2, DAY1, aspects=["logistics"]) for i in range(6)])
     spikes = await alerts(service, "aspect_spike")
-    assert [a.labels["aspect"] for a in spikes] == ["logistics"]
+    assert [a.labels["aspect"] for a in spikes] == ["logistics"] and spikes[0].labels["count"] == "6"
 
 
 async def test_policy_is_stored_per_tenant_and_bad_policies_change_nothing(service: AlertingService) -> None:
