@@ -21,7 +21,7 @@ from libs.errors import Conflict, FieldViolation, InvalidArgument, NotFound, Una
 from reviewguard.alerting.v1 import alert_pb2, alerting_pb2
 from reviewguard.events.v1 import events_pb2
 from services.alerting import repository, rules, trends
-from services.alerting.delivery import route_alert
+from services.alerting.delivery import route_alert, route_alerts
 from services.alerting.policy import AlertPolicy
 from services.alerting.receivers import parse_receiver_config
 from services.alerting.routing import Matcher, QuietHours, WeeklyWindow
@@ -161,11 +161,14 @@ class AlertingService:
                 )
                 contexts.append(delivery.context)
             await repository.upsert_facts(conn, facts)
+            new_by_tenant: dict[uuid.UUID, list[alert_pb2.Alert]] = {}
             for context, (row, new) in zip(contexts, await repository.insert_or_get_many(conn, alerts)):
                 alert = repository.to_proto(row)
                 if new:
-                    await route_alert(conn, alert, policies[row["tenant_id"]], now)
+                    new_by_tenant.setdefault(row["tenant_id"], []).append(alert)
                 fired.append((context, alert))
+            for tenant, new_alerts in new_by_tenant.items():
+                await route_alerts(conn, new_alerts, policies[tenant], now)
             for tenant, clusters in bursts.items():
                 fired += [(items[0].context, a) for a in await self._judge_bursts(conn, tenant, clusters, policies[tenant], now)]
         await asyncio.gather(*(self._announce(context, alert) for context, alert in fired))
