@@ -219,7 +219,6 @@ def expected_calibration_error(pred: np.ndarray, outcome: np.ndarray, bins: int 
     if len(p) == 0:
         return float("nan")
     idx = np.minimum((p * bins).astype(np.int64), bins - 1)
-    n = np.bincount(idx, minlength=bins).astype(np.float64)
     sp = np.bincount(idx, weights=p, minlength=bins)
     so = np.bincount(idx, weights=o, minlength=bins)
     return float(np.sum(np.abs(sp - so)) / len(p))
@@ -245,7 +244,7 @@ def cross_fitted(
 
 
 def operating_point(score: np.ndarray, stars: Sequence[int], langs: Sequence[str]) -> dict:
-    """What `score ≥ 0.7` selects: share of each star rating, precision for 1–2★ and 1–3★, 1★ share per language."""
+    """What `score ≥ 0.7` selects: share of each star rating, precision for 1–2★ / 1–3★, 1★ share per language."""
     s = np.asarray(score, dtype=np.float64)
     st = np.asarray(stars)
     la = np.asarray(langs)
@@ -263,7 +262,9 @@ def operating_point(score: np.ndarray, stars: Sequence[int], langs: Sequence[str
     }
 
 
-def report(raw: np.ndarray, stars: Sequence[int], langs: Sequence[str], *, target_max_stars: int, seed: int = 13) -> dict:
+def report(
+    raw: np.ndarray, stars: Sequence[int], langs: Sequence[str], *, target_max_stars: int, seed: int = 13
+) -> dict:
     """Before/after figures for the shipped target and, for comparison, the other usual target."""
     raw = np.asarray(raw, dtype=np.float64)
     st = np.asarray(stars)
@@ -271,7 +272,8 @@ def report(raw: np.ndarray, stars: Sequence[int], langs: Sequence[str], *, targe
         "reviews": int(len(raw)),
         "threshold": MANUAL_REVIEW_THRESHOLD,
         "target_max_stars": target_max_stars,
-        "cross_fit": f"two halves stratified by (language, stars), seed {seed}; each scored by the map fitted on the other",
+        "cross_fit": f"two halves stratified by (language, stars), seed {seed}; "
+        "each scored by the map fitted on the other",
         "raw": {"definition": "P1+P2+0.5*P3", "at_threshold": operating_point(raw, st, langs)},
         "targets": {},
     }
@@ -301,7 +303,8 @@ def format_report(rep: dict) -> str:
         f"Reliability of the shipped score for its event ({shipped}) on {rep['reviews']:,} held-out reviews, "
         "cross-fitted (each review scored by a map fitted on the other half):",
         "",
-        "| bin | n before | mean predicted before | observed before | n after | mean predicted after | observed after |",
+        "| bin | n before | mean predicted before | observed before "
+        "| n after | mean predicted after | observed after |",
         "|---|---|---|---|---|---|---|",
     ]
     for b, a in zip(t["reliability_before"], t["reliability_after"], strict=True):

@@ -61,7 +61,9 @@ def _parser() -> argparse.ArgumentParser:
         "calibration.json beside the model, the 'calibration' block of metrics.json and the model card's section",
     )
     c.add_argument("--data", type=Path, required=True, help="directory with train_<lang>.jsonl files")
-    c.add_argument("--model", type=Path, default=None, help="model.onnx (or a Hugging Face export directory); default: the shipped model")
+    c.add_argument(
+        "--model", type=Path, default=None, help="model.onnx or a Hugging Face export directory (default: the shipped model)"
+    )
     c.add_argument("--seed", type=int, default=13, help="the hold-out seed the model was trained with")
     c.add_argument("--langs", default=",".join(LANGS))
     c.add_argument("--max-per-lang", type=int, default=None)
@@ -193,9 +195,8 @@ def _cmd_calibrate(a: argparse.Namespace) -> int:
     folder = path if path.is_dir() else path.parent
     fitted_on = f"held-out split of {a.data.name}: {HOLDOUT_FRAC:.0%} per (language, stars), seed {a.seed}"
     target = DEFAULT_TARGET_MAX_STARS if a.target_max_stars is None else a.target_max_stars
-    rep = calibrate(
-        model, probs, [r.stars for r in held], [r.lang for r in held], folder, fitted_on, target_max_stars=target, seed=a.seed
-    )
+    gold, held_langs = [r.stars for r in held], [r.lang for r in held]
+    rep = calibrate(model, probs, gold, held_langs, folder, fitted_on, target_max_stars=target, seed=a.seed)
     if not rep["fitted"]:
         raise ValueError(f"no calibration fitted: {rep['reason']}")
     text = format_report(rep)

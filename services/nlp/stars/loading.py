@@ -51,13 +51,14 @@ def load_star_model(
     from .model import StarModel
 
     path = Path(path)
+    options = {"intra_op_num_threads": intra_op_num_threads, "find_calibration": find_calibration}
     if path.is_dir():
         # NOTE: our own model directory holds model.onnx, metrics.json and MODEL_CARD.md, never a
         # config.json; an export that lost its tokenizer.json is told so, not "not a ReviewGuard model".
         if (path / TOKENIZER_FILE).is_file() or (path / CONFIG_FILE).is_file():
-            return HuggingFaceStarModel.load(path, intra_op_num_threads=intra_op_num_threads, find_calibration=find_calibration)
+            return HuggingFaceStarModel.load(path, **options)
         if (path / MODEL_FILE).is_file():
-            return StarModel.load(path / MODEL_FILE, intra_op_num_threads=intra_op_num_threads, find_calibration=find_calibration)
+            return StarModel.load(path / MODEL_FILE, **options)
         raise FileNotFoundError(
             f"no star model in {path}: expected {MODEL_FILE} (a ReviewGuard model) or "
             f"{MODEL_FILE} + {TOKENIZER_FILE} + config.json (a Hugging Face ONNX export)"
@@ -69,6 +70,6 @@ def load_star_model(
                 "holding a Hugging Face ONNX export (model.onnx, tokenizer.json, config.json)"
             )
         if (path.parent / TOKENIZER_FILE).is_file() and path.name == MODEL_FILE:
-            return HuggingFaceStarModel.load(path.parent, intra_op_num_threads=intra_op_num_threads, find_calibration=find_calibration)
-        return StarModel.load(path, intra_op_num_threads=intra_op_num_threads, find_calibration=find_calibration)
+            return HuggingFaceStarModel.load(path.parent, **options)
+        return StarModel.load(path, **options)
     raise FileNotFoundError(f"star model not found: {path}")
