@@ -191,3 +191,21 @@ def test_training_fits_a_calibration_for_the_new_model_and_drops_a_stale_one(tmp
                                epochs=1, seed=3)
     assert small.metrics["calibration"]["fitted"] is False
     assert StarModel.load(small.model_path).calibration is None
+
+
+# NOTE: written for this test: 1★-style safety complaints like the one issue 13 saw miss the queue.
+FIRE = {
+    "en": "Caught fire after two uses, the cable melted and burned the desk.",
+    "de": "Das Ladegerät hat Feuer gefangen und ist geschmolzen. Gefährlich!",
+    "fr": "Le chargeur a pris feu pendant la nuit, le câble a fondu. Dangereux.",
+    "es": "El cargador se incendió por la noche y el cable se derritió. Peligroso.",
+    "ja": "充電中に発火して、ケーブルが溶けました。危険です。",
+    "zh": "充电的时候着火了，线都烧化了，太危险了。",
+}
+
+
+def test_a_caught_fire_review_that_scored_060_now_reaches_the_queue(model):
+    # The round-1 score of the reported review was 0.60; on its model the same raw score now maps above 0.7.
+    assert model.calibration.apply([0.60])[0] >= THRESHOLD
+    scores = negative_score(model.predict(list(FIRE.values())), model.calibration)
+    assert all(s >= THRESHOLD for s in scores), dict(zip(FIRE, scores.round(3)))
