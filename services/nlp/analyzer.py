@@ -148,7 +148,7 @@ class Analyzer:
         if probs is not None:
             stars: list = (np.argmax(probs, axis=1) + 1).tolist()
             star_probs: list = np.asarray(probs).tolist()
-            negatives: list = negative_score(probs).tolist()
+            negatives: list = negative_score(probs, model.calibration).tolist()
         else:
             stars, star_probs, negatives = [None] * n, [[] for _ in range(n)], [None] * n
         return [

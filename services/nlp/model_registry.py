@@ -16,6 +16,7 @@ from pathlib import Path
 import asyncpg
 
 from services.nlp import repository
+from services.nlp.stars.calibration import NegativeCalibration
 from services.nlp.stars.loading import StarPredictor
 from services.nlp.stars.model import StarModel
 
@@ -39,7 +40,9 @@ class ModelRegistry:
             if current and current[0] == row["id"]:
                 continue
             data = await repository.model_bytes(conn, row["id"])
-            model = await asyncio.get_running_loop().run_in_executor(executor, load_model_bytes, data)
+            # NOTE: a tenant's model reuses the default model's negative-score calibration (retrain.py says why).
+            calibration = self.default.calibration if self.default is not None else None
+            model = await asyncio.get_running_loop().run_in_executor(executor, load_model_bytes, data, calibration)
             self._tenant[row["tenant_id"]] = (row["id"], model)
             changed += 1
             log.info("star model swapped", extra={"fields": {"tenant": str(row["tenant_id"]), "version": row["version"]}})
@@ -58,9 +61,12 @@ class ModelRegistry:
                 pass
 
 
-def load_model_bytes(data: bytes) -> StarModel:
-    """A StarModel from stored ONNX bytes (onnxruntime keeps its own copy once loaded)."""
+def load_model_bytes(data: bytes, calibration: NegativeCalibration | None = None) -> StarModel:
+    """A StarModel from stored ONNX bytes (onnxruntime keeps its own copy once loaded).
+
+    Stored models carry no calibration of their own; `calibration` maps their negative score.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.onnx"
         path.write_bytes(data)
-        return StarModel.load(path)
+        return StarModel.load(path, calibration=calibration)

@@ -6,6 +6,13 @@ now on the held-out part: the candidate must get significantly more held-out rev
 right than the current model (an exact one-sided McNemar test on the same reviews, p < PROMOTE_ALPHA)
 and not lose macro-F1. The running service picks a promoted model up within its refresh interval,
 between two batches, so no message is dropped.
+
+A tenant's model gets no negative-score calibration of its own: the registry applies the default
+model's (model_registry.load_model_bytes). Its held-out part is small (20% of as few as 100
+reviews; an isotonic fit needs about a thousand, calibration.MIN_CALIBRATION_REVIEWS) and skewed to
+the tenant's own star mix, so a per-tenant fit would mostly be noise and would make 0.7 mean a
+different thing for every tenant. The candidate is trained by the same recipe (ensemble, ordinal
+label smoothing) whose raw score the default calibration was fitted on.
 """
 
 from __future__ import annotations

@@ -55,6 +55,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     e.add_argument("--json", type=Path, default=None, help="also write the cross-validation results to this file")
 
+    c = sub.add_parser(
+        "calibrate",
+        help="fit the negative-score calibration on the held-out split the model was not trained on; write "
+        "calibration.json beside the model, the 'calibration' block of metrics.json and the model card's section",
+    )
+    c.add_argument("--data", type=Path, required=True, help="directory with train_<lang>.jsonl files")
+    c.add_argument(
+        "--model", type=Path, default=None, help="model.onnx or a Hugging Face export directory (default: the shipped model)"
+    )
+    c.add_argument("--seed", type=int, default=13, help="the hold-out seed the model was trained with")
+    c.add_argument("--langs", default=",".join(LANGS))
+    c.add_argument("--max-per-lang", type=int, default=None)
+    c.add_argument(
+        "--target-max-stars",
+        type=int,
+        default=None,
+        help="the score becomes P(stars <= this); default 3 (see MODEL_CARD.md on why not 2)",
+    )
+
     r = sub.add_parser("predict", help='score a jsonl file of {"text": ...} objects')
     r.add_argument("--input", type=Path, required=True)
     r.add_argument("--output", type=Path, required=True)
@@ -134,6 +153,72 @@ def _cmd_eval(a: argparse.Namespace) -> int:
     return 0
 
 
+def _check_holdout(metadata: dict[str, str], *, seed: int, langs: list[str], max_per_lang: int | None) -> None:
+    """Refuses a split that would put the model's own training reviews into the calibration set."""
+    try:
+        note = json.loads(metadata.get("trained_on", ""))
+    except ValueError:
+        note = None
+    if not isinstance(note, dict) or "holdout" not in note or "languages" not in note:
+        log.warning("the model does not record its hold-out split; make sure it never trained on --data")
+        return
+    same = (
+        note["holdout"].endswith(f"seed {seed}")
+        and list(note["languages"]) == list(langs)
+        and note.get("max_per_lang") == max_per_lang
+    )
+    if not same:
+        raise ValueError(
+            f"the model was trained with hold-out {note['holdout']!r}, languages {note['languages']}, max_per_lang "
+            f"{note.get('max_per_lang')}; calibrate with the same --seed/--langs/--max-per-lang so it is fitted on "
+            "reviews the model never saw"
+        )
+
+
+CARD_BEGIN, CARD_END = "<!-- negative-calibration:begin -->", "<!-- negative-calibration:end -->"
+
+
+def _cmd_calibrate(a: argparse.Namespace) -> int:
+    from .calibration import DEFAULT_TARGET_MAX_STARS, format_report
+    from .data import load_dir, split_holdout
+    from .loading import load_star_model
+    from .model import DEFAULT_MODEL_PATH
+    from .train import HOLDOUT_FRAC, calibrate
+
+    langs = [x for x in a.langs.split(",") if x]
+    path = Path(a.model or DEFAULT_MODEL_PATH)
+    # NOTE: the calibration being replaced may belong to an older model; it is not read.
+    model = load_star_model(path, find_calibration=False)
+    _check_holdout(model.metadata, seed=a.seed, langs=langs, max_per_lang=a.max_per_lang)
+    _, held = split_holdout(load_dir(a.data, langs, a.max_per_lang), HOLDOUT_FRAC, seed=a.seed)
+    probs = model.predict_batched([r.text for r in held])
+    folder = path if path.is_dir() else path.parent
+    fitted_on = f"held-out split of {a.data.name}: {HOLDOUT_FRAC:.0%} per (language, stars), seed {a.seed}"
+    target = DEFAULT_TARGET_MAX_STARS if a.target_max_stars is None else a.target_max_stars
+    gold, held_langs = [r.stars for r in held], [r.lang for r in held]
+    rep = calibrate(model, probs, gold, held_langs, folder, fitted_on, target_max_stars=target, seed=a.seed)
+    if not rep["fitted"]:
+        raise ValueError(f"no calibration fitted: {rep['reason']}")
+    text = format_report(rep)
+    metrics_path = folder / "metrics.json"
+    if metrics_path.is_file():
+        metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
+        metrics["calibration"] = rep
+        metrics_path.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    card = folder / "MODEL_CARD.md"
+    if card.is_file():
+        doc = card.read_text(encoding="utf-8")
+        head, sep, rest = doc.partition(CARD_BEGIN)
+        _, sep2, tail = rest.partition(CARD_END)
+        if sep and sep2:
+            card.write_text(f"{head}{CARD_BEGIN}\n{text}\n{CARD_END}{tail}", encoding="utf-8")
+        else:
+            log.warning("%s has no %s ... %s section; not updated", card, CARD_BEGIN, CARD_END)
+    print(text)
+    print(f"calibration: {folder / 'calibration.json'}")
+    return 0
+
+
 def _cross_validate(a: argparse.Namespace, langs: list[str]) -> int:
     from .data import load_dir
     from .evaluate import format_difference_table, format_table, paired_bootstrap, per_language
@@ -170,7 +255,7 @@ def _cmd_predict(a: argparse.Namespace) -> int:
         for i in range(0, len(rows), a.batch_size):
             chunk = rows[i : i + a.batch_size]
             probs = model.predict([o["text"] for o in chunk])
-            neg = negative_score(probs)
+            neg = negative_score(probs, model.calibration)
             for obj, p, ng in zip(chunk, probs, neg, strict=True):
                 rec = dict(obj)
                 rec["stars"] = int(p.argmax()) + 1
@@ -187,9 +272,14 @@ def main(argv: list[str] | None = None) -> int:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        return {"train": _cmd_train, "retrain": _cmd_retrain, "eval": _cmd_eval, "predict": _cmd_predict}[args.cmd](
-            args
-        )
+        commands = {
+            "train": _cmd_train,
+            "retrain": _cmd_retrain,
+            "eval": _cmd_eval,
+            "calibrate": _cmd_calibrate,
+            "predict": _cmd_predict,
+        }
+        return commands[args.cmd](args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .calibration import NegativeCalibration, load_beside
+
 log = logging.getLogger(__name__)
 
 MODEL_FILE = "model.onnx"
@@ -181,6 +183,7 @@ class HuggingFaceStarModel:
         version: str,
         metadata: dict[str, str],
         inference_batch_size: int = DEFAULT_INFERENCE_BATCH,
+        calibration: NegativeCalibration | None = None,
     ) -> None:
         self._session = session
         # NOTE: configured once here (truncation on, library padding off: predict pads each
@@ -194,6 +197,7 @@ class HuggingFaceStarModel:
         self.inference_batch_size = max(1, int(inference_batch_size))
         self.version = version
         self.metadata = dict(metadata)
+        self.calibration = calibration
 
     @classmethod
     def load(
@@ -203,6 +207,7 @@ class HuggingFaceStarModel:
         intra_op_num_threads: int = 1,
         max_length: int | None = None,
         inference_batch_size: int = DEFAULT_INFERENCE_BATCH,
+        find_calibration: bool = True,
     ) -> HuggingFaceStarModel:
         """Open an export directory; the onnxruntime session and the tokenizer are created once here."""
         import onnxruntime as ort
@@ -294,6 +299,7 @@ class HuggingFaceStarModel:
             version=version,
             metadata=meta,
             inference_batch_size=inference_batch_size,
+            calibration=load_beside(directory, version) if find_calibration else None,
         )
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:

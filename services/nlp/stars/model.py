@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .calibration import NegativeCalibration, load_beside
 from .features import FeatureConfig, featurize_views, view_weights
 
 log = logging.getLogger(__name__)
@@ -18,10 +19,20 @@ DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[1] / "models" / "stars" / 
 NEGATIVE_WEIGHTS: tuple[float, ...] = (1.0, 1.0, 0.5, 0.0, 0.0)
 
 
-def negative_score(probs: np.ndarray) -> np.ndarray:
-    """Negative-sentiment score in [0, 1]: P(1★) + P(2★) + 0.5·P(3★), per row of (n, 5) star probabilities."""
+def raw_negative(probs: np.ndarray) -> np.ndarray:
+    """The uncalibrated score in [0, 1]: P(1★) + P(2★) + 0.5·P(3★), per row of (n, 5) star probabilities."""
     p = np.asarray(probs, dtype=np.float32)
     return np.clip(p.reshape(-1, 5) @ np.asarray(NEGATIVE_WEIGHTS, dtype=np.float32), 0.0, 1.0)
+
+
+def negative_score(probs: np.ndarray, calibration: NegativeCalibration | None = None) -> np.ndarray:
+    """The negative score served: the raw score through the model's calibration (a lookup), if it has one.
+
+    With the shipped calibration it is the probability that the review is critical (1–3★); see
+    MODEL_CARD.md "Negative score" for why that event and not 1–2★.
+    """
+    raw = raw_negative(probs)
+    return raw if calibration is None else calibration.apply(raw)
 
 
 def expected_stars(probs: np.ndarray) -> np.ndarray:
@@ -32,16 +43,37 @@ def expected_stars(probs: np.ndarray) -> np.ndarray:
 class StarModel:
     """Star-probability model served with onnxruntime; safe to call from several threads."""
 
-    def __init__(self, session, feature_config: FeatureConfig, version: str, pooling: str, metadata: dict[str, str]):
+    def __init__(
+        self,
+        session,
+        feature_config: FeatureConfig,
+        version: str,
+        pooling: str,
+        metadata: dict[str, str],
+        calibration: NegativeCalibration | None = None,
+    ):
         self._session = session
         self.feature_config = feature_config
         self.version = version
         self.pooling = pooling
         self.metadata = dict(metadata)
+        self.calibration = calibration
 
     @classmethod
-    def load(cls, path: Path | str = DEFAULT_MODEL_PATH, *, intra_op_num_threads: int = 1) -> StarModel:
-        """Open an exported model.onnx; the onnxruntime session is created once here."""
+    def load(
+        cls,
+        path: Path | str = DEFAULT_MODEL_PATH,
+        *,
+        intra_op_num_threads: int = 1,
+        calibration: NegativeCalibration | None = None,
+        find_calibration: bool = True,
+    ) -> StarModel:
+        """Open an exported model.onnx; the onnxruntime session is created once here.
+
+        The negative-score calibration is `calibration` if given (a tenant's model reuses the
+        default model's, see retrain.py), else the calibration.json beside the file, if any
+        (find_calibration=False skips it: `calibrate` refits a stale one).
+        """
         import onnxruntime as ort
 
         path = Path(path)
@@ -61,7 +93,10 @@ class StarModel:
         if fcfg.version != current:
             # NOTE: a model trained with other hashing would silently produce garbage; refuse it.
             raise ValueError(f"{path}: built for featuriser v{fcfg.version}, this code is v{current}; retrain it")
-        return cls(sess, fcfg, meta.get("version", "unknown"), meta.get("pooling", "sqrt"), meta)
+        version = meta.get("version", "unknown")
+        if calibration is None and find_calibration:
+            calibration = load_beside(path, version)
+        return cls(sess, fcfg, version, meta.get("pooling", "sqrt"), meta, calibration)
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         """Star probabilities, shape (len(texts), 5), columns = 1..5 stars."""

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
+from . import calibration as calib
 from .data import LANGS, Review, load_dir, split_folds, split_holdout, split_validation
 from .evaluate import format_table, per_language
 from .export import export_onnx
 from .features import FeatureConfig, featurize_views
-from .model import StarModel
+from .model import StarModel, raw_negative
 from .network import NetConfig, Params, forward_ensemble, train_network
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,9 @@ def _run(
     seed = members[0].seed
     version = f"stars-hashbag-{datetime.now(UTC).strftime('%Y%m%d%H%M%S')}-s{seed}"
     model_path = out_dir / "model.onnx"
+    # NOTE: a calibration left from an earlier model in out_dir is wrong for this one (and StarModel.load
+    # would refuse it); the new one is fitted below.
+    (out_dir / calib.CALIBRATION_FILE).unlink(missing_ok=True)
     export_onnx(
         params,
         feat_cfg,
@@ -153,7 +157,8 @@ def _run(
         texts = [r.text for r in test_set]
         langs = [r.lang for r in test_set]
         gold = [r.stars for r in test_set]
-        results = {"model": per_language(langs, gold, model.predict_batched(texts))}
+        model_probs = model.predict_batched(texts)
+        results = {"model": per_language(langs, gold, model_probs)}
         # NOTE: the float (pre-quantisation) ensemble shows what int8 export costs.
         ids, seg, view = featurize_views(texts, feat_cfg)
         float_probs = forward_ensemble(params, ids, seg, len(texts), view)
@@ -169,9 +174,39 @@ def _run(
         metrics[split_name] = results
         metrics["throughput_reviews_per_s_batch256_1thread"] = round(measure_throughput(model, texts), 0)
         log.info("%s metrics (%%):\n%s", split_name, format_table(results))
+        metrics["calibration"] = calibrate(model, model_probs, gold, langs, model_path.parent, f"{split_name} split")
     metrics_path = out_dir / "metrics.json"
     metrics_path.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return TrainResult(model_path, metrics_path, metrics)
+
+
+def calibrate(
+    model: StarModel,
+    probs: np.ndarray,
+    gold: Sequence[int],
+    langs: Sequence[str],
+    out_dir: Path,
+    fitted_on: str,
+    *,
+    target_max_stars: int = calib.DEFAULT_TARGET_MAX_STARS,
+    seed: int = 13,
+) -> dict:
+    """Fit the negative-score calibration on reviews the model did not train on; write calibration.json.
+
+    Returns the report for metrics.json (its figures are cross-fitted, see calibration.report). With
+    fewer than MIN_CALIBRATION_REVIEWS reviews no calibration is written and the model serves the
+    raw score; the report says so.
+    """
+    if len(gold) < calib.MIN_CALIBRATION_REVIEWS:
+        log.warning("only %d held-out reviews: no negative-score calibration fitted", len(gold))
+        return {"fitted": False, "reason": f"{len(gold)} held-out reviews < {calib.MIN_CALIBRATION_REVIEWS}"}
+    raw = raw_negative(probs)
+    cal = calib.fit(raw, gold, target_max_stars=target_max_stars, model_version=model.version, fitted_on=fitted_on)
+    path = Path(out_dir) / calib.CALIBRATION_FILE
+    cal.save(path)
+    rep = calib.report(raw, gold, langs, target_max_stars=target_max_stars, seed=seed)
+    log.info("wrote %s (%d breakpoints)", path, len(cal.x))
+    return {"fitted": True, "file": calib.CALIBRATION_FILE, "fitted_on": fitted_on, "breakpoints": len(cal.x)} | rep
 
 
 def _with_seed(members: Sequence[NetConfig], seed: int, epochs: int | None) -> list[NetConfig]:

@@ -42,7 +42,7 @@ def expected(analyzer: Analyzer, batch: list[str], lexicons: TenantLexicons, sig
     languages = analyzer.default_detector.detect(batch)
     codes = [lang.code for lang in languages]
     probs = analyzer.default_model.predict(batch)
-    negatives = negative_score(probs)
+    negatives = negative_score(probs, analyzer.default_model.calibration)
     aspects = lexicons.aspects.tag(batch, codes)
     lexicon, signer = RiskLexicon.load(), Signer()
     rows = []

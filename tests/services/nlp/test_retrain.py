@@ -65,6 +65,7 @@ async def test_a_better_model_is_promoted_and_served_without_restart(samples) ->
             assert await registry.refresh(conn, executor) == 1
     served = registry.for_tenant(TENANT)
     assert served is not default and served.version == result.version
+    assert served.calibration is default.calibration, "its negative score means what the default model's means"
     probs = served.predict(["Kettle grimbly and wretchful, model KX-7.", "Kettle zorbly and sproingy, model KX-9."])
     assert probs[0].argmax() + 1 <= 2 and probs[1].argmax() + 1 >= 4
     assert registry.for_tenant(uuid.uuid4()) is default, "other tenants keep the shipped model"

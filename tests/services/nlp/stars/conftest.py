@@ -1,8 +1,10 @@
-"""Synthetic multilingual review fixtures written for these tests (no MARC data)."""
+"""Synthetic multilingual review fixtures written for these tests, and where the MARC development copy is (read in place)."""
 
 from __future__ import annotations
 
+import os
 import random
+from pathlib import Path
 
 import pytest
 
@@ -212,3 +214,33 @@ def make_reviews(
 def synthetic_reviews() -> list[tuple[str, int, str]]:
     """Template-built labelled reviews in six languages."""
     return make_reviews()
+
+
+def find_marc_dir() -> Path | None:
+    """The MARC development copy: $REVIEWGUARD_MARC_DIR, else shared/data/reviews-marc beside any parent folder.
+
+    It is licensed for research use and never copied into the repository, so tests read it in place
+    (from /work/main that is ../shared, from a worktree deeper down one more level up).
+    """
+    env = os.environ.get("REVIEWGUARD_MARC_DIR")
+    if env:
+        return Path(env)
+    for parent in Path(__file__).resolve().parents:
+        candidate = parent / "shared" / "data" / "reviews-marc"
+        if (candidate / "train_en.jsonl").is_file():
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def marc_dir() -> Path:
+    found = find_marc_dir()
+    if found is None or not found.is_dir():
+        pytest.skip("MARC development data not found (shared/data/reviews-marc); set REVIEWGUARD_MARC_DIR")
+    return found
+
+
+@pytest.fixture(scope="session")
+def review_maker():
+    """make_reviews itself, for tests that need more template reviews than synthetic_reviews holds."""
+    return make_reviews
