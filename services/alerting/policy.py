@@ -34,6 +34,12 @@ class ReviewRules(_Section):
         default_factory=lambda: ["safety", "legal", "health"],
         description="a risk term of these categories puts the review in the manual-review queue whatever its score",
     )
+    # NOTE: the negative score is the calibrated probability that the text is critical (1-3 stars,
+    # see the star model card). A 4-5-star review whose text reads critical is usually "good, but…"
+    # feedback; alerting on the text alone there would page on about one 4-star review in five.
+    score_alert_max_rating: int = Field(
+        3, ge=1, le=5, description="a review rated above alert_max_rating alerts on its negative score alone only up to this rating"
+    )
     malicious_min_risk_terms: int = Field(3, ge=1, description="this many distinct risk terms → malicious candidate")
     escalation_categories: list[str] = Field(
         default_factory=lambda: ["safety", "fraud", "legal", "health"],

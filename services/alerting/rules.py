@@ -26,7 +26,8 @@ def evaluate_review(review: review_pb2.Review, analysis: analysis_pb2.Analysis, 
     """An alert for a negative review, graded by stars, negative score and risk labels; None otherwise.
 
     Critical: a product-safety term. High: the lowest ratings, any risk term. Normal: other low
-    ratings, or a negative score above the manual-review threshold on a better rating.
+    ratings, or a negative score above the manual-review threshold on a middling rating (up to
+    `score_alert_max_rating`).
     Competitors' reviews are analysed but never alert.
     """
     if review.competitor:
@@ -41,8 +42,9 @@ def evaluate_review(review: review_pb2.Review, analysis: analysis_pb2.Analysis, 
     for term in analysis.risk_terms:
         reasons.append(f"risk term '{term.term}' ({term.category})")
     if analysis.HasField("negative_score") and analysis.negative_score > rules.manual_review_negative_score:
-        reasons.append(f"negative score {analysis.negative_score:.2f}")
         labels["queue"] = "manual_review"
+        if reasons or review.rating <= rules.score_alert_max_rating:
+            reasons.append(f"negative score {analysis.negative_score:.2f}")
     # NOTE: a safety, legal or health term always reaches a person, whatever the score says: a
     # "caught fire" review scored 0.6 is exactly the one the model may under-rate.
     urgent = sorted(categories & set(rules.manual_review_categories))

@@ -62,6 +62,17 @@ def test_negative_score_above_seven_tenths_goes_to_the_manual_review_queue() -> 
     assert evaluate_review(make_review(rating=3), scored) is None
 
 
+def test_a_good_rating_never_pages_on_its_text_score_alone() -> None:
+    """"Great kettle, but the lid is stiff" (4 stars) reads critical; it must not page anyone."""
+    scored = analysis()
+    scored.negative_score = 0.93
+    assert evaluate_review(make_review(rating=4), scored) is None
+    assert evaluate_review(make_review(rating=5), scored) is None
+    scored.risk_terms.append(analysis_pb2.RiskTerm(term="fake", category="fraud", language="en"))
+    draft = evaluate_review(make_review(rating=4), scored)
+    assert draft.labels["queue"] == "manual_review" and "negative score 0.93" in draft.reasons
+
+
 def test_competitor_mentions_escalate_as_a_competitor_attack() -> None:
     suspicious = analysis()
     suspicious.suspicion_reasons.append("compares with a competitor's product")
