@@ -179,4 +179,28 @@ def from_row(row: asyncpg.Record) -> review_pb2.Review:
         review.syndication_group = row["syndication_group"]
         review.syndicated_from = str(row["syndicated_from"] or "")
         review.source_id = str(row["source_id"] or "")
+    if "history" in row.keys():
+        review.history = row["history"]
+    return review
+
+
+def stored_review(
+    row: dict, *, tenant_id: str, id: uuid.UUID, version: int, captured_at: datetime, syndicated_from: uuid.UUID | None
+) -> review_pb2.Review:
+    """The proto form of a review just written from `row` (a `to_row` result), equal to `from_row` of it.
+
+    NOTE: built from what was submitted plus what the database assigned, so a stored batch is not
+    read back (a 100,000-row import would otherwise fetch every column twice).
+    """
+    review = review_pb2.Review(
+        id=str(id), tenant_id=tenant_id, platform=row["platform"], marketplace=row["marketplace"], store_id=row["store_id"],
+        external_id=row["external_id"], product_id=row["product_id"], product_line=row["product_line"],
+        order_id=row["order_id"], reviewer=review_pb2.Reviewer(id=row["reviewer_id"], name=row["reviewer_name"]),
+        rating=row["rating"], title=row["title"], body=row["body"], language=row["language"],
+        verified_purchase=row["verified_purchase"], media_urls=row["media_urls"], reply_state=row["reply_state"],
+        version=version, competitor=row["competitor"], status=row["status"], syndication_group=row["syndication_group"],
+        syndicated_from=str(syndicated_from or ""), source_id=str(row["source_id"] or ""), history=row["history"],
+    )  # fmt: skip
+    review.posted_at.FromDatetime(row["posted_at"])
+    review.captured_at.FromDatetime(captured_at)
     return review
