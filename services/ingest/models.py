@@ -111,7 +111,7 @@ def syndication_group(*, title: str, body: str, product_id: str, reviewer: str) 
 
 
 def to_row(review: review_pb2.Review, *, channel: str = "api", source_id: str = "") -> dict:
-    """The storage form of a validated submission, with its content hash."""
+    """The storage form of a validated submission (its content hash is computed by the database)."""
     row = {
         "platform": review.platform,
         "marketplace": review.marketplace.upper() if len(review.marketplace) <= 3 else review.marketplace.lower(),
@@ -132,19 +132,13 @@ def to_row(review: review_pb2.Review, *, channel: str = "api", source_id: str = 
         "reply_state": review.reply_state or "none",
         "competitor": review.competitor,
     }
-    status = review.status or "published"
-    hashed = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
-    if status != "published":
-        # NOTE: only a non-default status enters the hash, so hashes stored before statuses
-        # existed still match and re-submitting an old review is not mistaken for an edit.
-        hashed["status"] = status
-    row["status"] = status
+    row["status"] = review.status or "published"
     row["syndication_group"] = syndication_group(
         title=row["title"], body=row["body"], product_id=row["product_id"], reviewer=row["reviewer_name"] or row["reviewer_id"]
     )
     row["channel"] = channel
     row["source_id"] = uuid.UUID(source_id) if source_id else None
-    row["content_hash"] = hashlib.sha256(json.dumps(hashed, sort_keys=True, ensure_ascii=False).encode()).digest()
+    row["history"] = False
     return row
 
 

@@ -30,7 +30,6 @@ _INPUT_COLUMNS = (
     ("media_urls", "jsonb"),
     ("reply_state", "text"),
     ("competitor", "boolean"),
-    ("content_hash", "bytea"),
     ("status", "text"),
     ("syndication_group", "text"),
     ("channel", "text"),
@@ -38,6 +37,14 @@ _INPUT_COLUMNS = (
     ("history", "boolean"),
 )
 _NAMES = [name for name, _ in _INPUT_COLUMNS]
+# The fields a platform can change: a submission equal in all of them to the stored review is not
+# a new version. NOTE: compared column by column in SQL rather than by a hash computed in Python
+# (one JSON encoding and sha256 per row was the costliest step of an import); content_hash stays
+# a digest of the same fields, computed by the database.
+_CONTENT = [n for n in _NAMES if n not in ("platform", "external_id", "syndication_group", "channel", "source_id", "history")]
+_HASH = "sha256(convert_to(jsonb_build_array({})::text, 'UTF8'))".format(
+    ", ".join("posted_at AT TIME ZONE 'UTC'" if n == "posted_at" else n for n in _CONTENT)
+)
 # NOTE: channel and source_id describe the first capture (capture lag is measured on it).
 _UPDATABLE = [n for n in _NAMES if n not in ("platform", "external_id", "channel", "source_id")]
 _STAGING = "review_staging"
@@ -54,23 +61,31 @@ CREATE TEMP TABLE IF NOT EXISTS {_STAGING} (
 
 # Each staged row beside the stored review of the same key, if any: its id, and its texts when the
 # content changed (the encoding guard compares them).
+# NOTE: a lateral look per staged row, on the unique key's index: the staging table is never
+# analysed and the reviews' statistics lag a bulk import, so a planner's join could scan the tenant.
 _STAGED_VS_STORED = f"""
-SELECT s.ord, r.id, r.content_hash = s.content_hash AS same,
-       CASE WHEN r.content_hash <> s.content_hash THEN r.title END AS title,
-       CASE WHEN r.content_hash <> s.content_hash THEN r.body END AS body,
-       CASE WHEN r.content_hash <> s.content_hash THEN r.reviewer_name END AS reviewer_name
-FROM {_STAGING} s JOIN reviews r
-  ON r.tenant_id = $1 AND r.platform = s.platform AND r.external_id = s.external_id
+SELECT s.ord, r.id, r.same,
+       CASE WHEN NOT r.same THEN r.title END AS title,
+       CASE WHEN NOT r.same THEN r.body END AS body,
+       CASE WHEN NOT r.same THEN r.reviewer_name END AS reviewer_name
+FROM {_STAGING} s CROSS JOIN LATERAL (
+    SELECT id, title, body, reviewer_name,
+           ({", ".join(_CONTENT)}) IS NOT DISTINCT FROM ({", ".join(f"s.{n}" for n in _CONTENT)}) AS same
+    FROM reviews
+    WHERE tenant_id = $1 AND platform = s.platform AND external_id = s.external_id
+    LIMIT 1
+) AS r
 """
 
 _UPSERT = f"""
-INSERT INTO reviews (tenant_id, {", ".join(_NAMES)})
-SELECT $1, {", ".join(_NAMES)} FROM {_STAGING} ORDER BY ord
+INSERT INTO reviews (tenant_id, {", ".join(_NAMES)}, content_hash)
+SELECT $1, {", ".join(_NAMES)}, {_HASH} FROM {_STAGING} ORDER BY ord
 ON CONFLICT (tenant_id, platform, external_id) DO UPDATE SET
     {", ".join(f"{n} = EXCLUDED.{n}" for n in _UPDATABLE)},
+    content_hash = EXCLUDED.content_hash,
     version = reviews.version + 1,
     updated_at = now()
-WHERE reviews.content_hash <> EXCLUDED.content_hash
+WHERE ({", ".join(f"reviews.{n}" for n in _CONTENT)}) IS DISTINCT FROM ({", ".join(f"EXCLUDED.{n}" for n in _CONTENT)})
 RETURNING id, platform, external_id, version, captured_at, syndicated_from, (xmax = 0) AS created
 """
 
@@ -156,21 +171,31 @@ async def ids_by_keys(conn: asyncpg.Connection, tenant_id: uuid.UUID, keys: Sequ
     return {(r["platform"], r["external_id"]): r["id"] for r in rows}
 
 
+# NOTE: one index look per group (the partial index needs the `<> ''`), whatever the planner thinks
+# of the tenant's size: right after a bulk import its statistics are stale, and a plan that scans
+# the tenant's reviews made each batch of an import slower than the one before.
 _SHARED_GROUPS = """
-SELECT syndication_group FROM reviews
-WHERE tenant_id = $1 AND syndication_group = ANY($2::text[])
-GROUP BY syndication_group HAVING count(*) > 1 OR bool_or(syndicated_from IS NOT NULL)
+SELECT g.syndication_group FROM unnest($2::text[]) AS g(syndication_group)
+CROSS JOIN LATERAL (
+    SELECT count(*) AS copies, bool_or(r.syndicated_from IS NOT NULL) AS linked FROM reviews r
+    WHERE r.tenant_id = $1 AND r.syndication_group = g.syndication_group AND r.syndication_group <> ''
+) AS found
+WHERE found.copies > 1 OR found.linked
 """
 
 _LINK_SYNDICATED = """
 WITH canon AS (
-    SELECT DISTINCT ON (syndication_group) syndication_group, id
-    FROM reviews WHERE tenant_id = $1 AND syndication_group = ANY($2::text[])
-    ORDER BY syndication_group, captured_at, id
+    SELECT g.syndication_group, first.id
+    FROM unnest($2::text[]) AS g(syndication_group)
+    CROSS JOIN LATERAL (
+        SELECT r.id FROM reviews r
+        WHERE r.tenant_id = $1 AND r.syndication_group = g.syndication_group AND r.syndication_group <> ''
+        ORDER BY r.captured_at, r.id LIMIT 1
+    ) AS first
 )
 UPDATE reviews r SET syndicated_from = NULLIF(c.id, r.id)
 FROM canon c
-WHERE r.tenant_id = $1 AND r.syndication_group = c.syndication_group
+WHERE r.tenant_id = $1 AND r.syndication_group = c.syndication_group AND r.syndication_group <> ''
   AND r.syndicated_from IS DISTINCT FROM NULLIF(c.id, r.id)
 """
 
