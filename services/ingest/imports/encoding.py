@@ -78,8 +78,10 @@ def encoding_damage(stored: str, new: str) -> bool:
     if "\ufffd" in new and "\ufffd" not in stored:
         return True
     wanted = unicodedata.normalize("NFC", stored)
+    # NOTE: bytes misread as UTF-8 give U+FFFD, not text; a "repair" read the other way round (the
+    # stored text is mojibake, the new one is right) must stay possible, so UTF-8 is never `read`.
     for written in _CONFUSABLE:
-        for read in _CONFUSABLE:
+        for read in _CONFUSABLE[1:]:
             if written == read:
                 continue
             try:
