@@ -12,6 +12,8 @@ from datetime import datetime, timedelta, timezone
 
 import asyncpg
 
+from google.protobuf.timestamp_pb2 import Timestamp
+
 from libs.errors import FieldViolation
 from reviewguard.ingest.v1 import review_pb2
 
@@ -33,6 +35,24 @@ CHANNELS = ("api", "import", "webhook", "pull", "backfill")
 # syndication, so such reviews get no group.
 _MIN_SYNDICATION_CHARS = 20
 _NOT_WORD = re.compile(r"[\W_]+")
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def timestamp(value: datetime) -> Timestamp:
+    """The protobuf Timestamp of an aware datetime (a naive one is taken as UTC).
+
+    NOTE: the same result as Timestamp.FromDatetime, which goes through a time tuple and was, with
+    ToDatetime, a sixth of an import's CPU time.
+    """
+    delta = (value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)) - _EPOCH
+    return Timestamp(seconds=delta.days * 86400 + delta.seconds, nanos=delta.microseconds * 1000)
+
+
+def utc(value: Timestamp) -> datetime:
+    """An aware UTC datetime from a protobuf Timestamp (to the microsecond, like ToDatetime)."""
+    return _EPOCH + timedelta(seconds=value.seconds, microseconds=value.nanos // 1000)
 
 
 @dataclass(frozen=True)
@@ -82,7 +102,7 @@ def validate(review: review_pb2.Review, *, path: str, limits: Limits, now: datet
     if not review.HasField("posted_at"):
         fail("posted_at", "is required")
     else:
-        posted = review.posted_at.ToDatetime(tzinfo=timezone.utc)
+        posted = utc(review.posted_at)
         if posted > now + _MAX_CLOCK_SKEW:
             fail("posted_at", "is in the future")
         elif posted < _EARLIEST:
@@ -126,7 +146,7 @@ def to_row(review: review_pb2.Review, *, channel: str = "api", source_id: str = 
         "title": review.title.strip(),
         "body": review.body.strip(),
         "language": review.language.replace("_", "-"),
-        "posted_at": review.posted_at.ToDatetime(tzinfo=timezone.utc),
+        "posted_at": utc(review.posted_at),
         "verified_purchase": review.verified_purchase,
         "media_urls": list(review.media_urls),
         "reply_state": review.reply_state or "none",
@@ -194,7 +214,6 @@ def stored_review(
         verified_purchase=row["verified_purchase"], media_urls=row["media_urls"], reply_state=row["reply_state"],
         version=version, competitor=row["competitor"], status=row["status"], syndication_group=row["syndication_group"],
         syndicated_from=str(syndicated_from or ""), source_id=str(row["source_id"] or ""), history=row["history"],
+        posted_at=timestamp(row["posted_at"]), captured_at=timestamp(captured_at),
     )  # fmt: skip
-    review.posted_at.FromDatetime(row["posted_at"])
-    review.captured_at.FromDatetime(captured_at)
     return review
