@@ -105,7 +105,8 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
                     yield ingest_pb2.ImportChunk(data=data)
 
         try:
-            job = await stub.StartImport(chunks())
+            # NOTE: "live" travels as call metadata until ImportStart has a field for it.
+            job = await stub.StartImport(chunks(), metadata=(("reviewguard-import-live", "true" if args.live else "false"),))
             print(f"import {job.id} queued ({job.bytes} bytes)", flush=True)
             while not args.no_wait and job.status in ("queued", "running"):
                 await asyncio.sleep(1.0)
@@ -144,8 +145,13 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("--format", choices=["csv", "json", "jsonl"], help="taken from the file name when omitted")
     imp.add_argument("--mapping", choices=["amazon", "judgeme", "custom"], default="amazon")
     imp.add_argument("--mapping-json", help="custom column mapping or preset options as JSON, or @file.json")
-    imp.add_argument("--encoding", help="force an encoding instead of detecting it")
+    imp.add_argument("--encoding", help="the file's encoding (e.g. cp932, gb18030, cp1252); without it the file must be UTF-8")
     imp.add_argument("--competitor", action="store_true", help="a competitor's reviews: analysed, never alerted on")
+    imp.add_argument(
+        "--live",
+        action="store_true",
+        help="the file holds new reviews: they may alert and open cases (by default an import is history: analysed, counted, paging no one)",
+    )
     imp.add_argument("--no-wait", action="store_true", help="print the job id and return at once")
     nlp = commands.add_parser("nlp", help="train, evaluate and run the review models", add_help=False)
     nlp.add_argument("args", nargs=argparse.REMAINDER)

@@ -151,6 +151,11 @@ class ReviewRead(BaseModel):
     reply_state: str
     competitor: bool
     version: int
+    history: bool = Field(
+        default=False,
+        description="captured as history (an import or backfill not marked live, or posted long before capture): "
+        "analysed and counted, but it opens no alert or case by itself",
+    )
     analysis: AnalysisRead | None = Field(description="null until the NLP service has analysed the review")
 
     @classmethod
@@ -177,6 +182,7 @@ class ReviewRead(BaseModel):
             reply_state=r.reply_state,
             competitor=r.competitor,
             version=r.version,
+            history=r.history,
             analysis=AnalysisRead.from_proto(analysis) if analysis is not None else None,
         )
 

@@ -13,7 +13,6 @@ import asyncio
 import json
 import logging
 import os
-import re
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta, timezone
@@ -34,9 +33,11 @@ log = logging.getLogger(__name__)
 FORMATS = ("csv", "json", "jsonl")
 MAPPINGS = ("amazon", "judgeme", "custom")
 MAX_ERRORS = 100
+# Rows stored per transaction: large enough that COPY and the set-based upsert dominate, small
+# enough that progress moves and a batch's events stay a few MiB.
+BATCH = 2000
 # A job not advanced for this long belongs to a process that died.
 STALE_AFTER = timedelta(minutes=2)
-_ROW = re.compile(r"^reviews\[(\d+)\]\.")
 
 
 class _AmazonOptions(BaseModel):
@@ -110,17 +111,22 @@ class ImportService:
     """Receives import files, runs each as a job, and reports the jobs' progress."""
 
     def __init__(
-        self, *, pool: asyncpg.Pool, ingest: IngestService, max_bytes: int, spool_dir: Path | None = None, batch: int = 500
+        self, *, pool: asyncpg.Pool, ingest: IngestService, max_bytes: int, spool_dir: Path | None = None, batch: int = BATCH
     ) -> None:
         self._pool = pool
         self._ingest = ingest
         self._max_bytes = max_bytes
         self._spool_dir = spool_dir
-        self._batch = min(batch, ingest.max_batch)
+        self._batch = batch
         self._tasks: set[asyncio.Task] = set()
 
-    async def start(self, *, start: ingest_pb2.ImportStart, chunks: AsyncIterator[bytes]) -> ingest_pb2.ImportJob:
-        """Spools the file, queues the job and starts it; nothing is stored when the request is bad."""
+    async def start(
+        self, *, start: ingest_pb2.ImportStart, chunks: AsyncIterator[bytes], live: bool = False
+    ) -> ingest_pb2.ImportJob:
+        """Spools the file, queues the job and starts it; nothing is stored when the request is bad.
+
+        The file's reviews are history (analysed and counted, paging no one) unless `live`.
+        """
         tenant = require_uuid(start.tenant_id, field="tenant_id")
         if start.format not in FORMATS:
             raise InvalidArgument(f"unknown format {start.format!r}", [FieldViolation("format", "csv, json or jsonl")])
@@ -144,7 +150,7 @@ class ImportService:
             path.unlink(missing_ok=True)
             raise
         task = asyncio.create_task(
-            self._run(row["id"], start.tenant_id, path, start.format, mapping, start.encoding or None, start.competitor),
+            self._run(row["id"], start.tenant_id, path, start.format, mapping, start.encoding or None, start.competitor, live),
             name=f"import-{row['id']}",
         )
         self._tasks.add(task)
@@ -201,7 +207,15 @@ class ImportService:
             )
 
     async def _run(
-        self, job_id, tenant_id: str, path: Path, format: str, mapping: ColumnMapping, encoding: str | None, competitor: bool
+        self,
+        job_id,
+        tenant_id: str,
+        path: Path,
+        format: str,
+        mapping: ColumnMapping,
+        encoding: str | None,
+        competitor: bool,
+        live: bool,
     ) -> None:
         counts: dict = {"created": 0, "updated": 0, "demoted": []}
         run: ImportRun | None = None
@@ -222,7 +236,7 @@ class ImportService:
                         if fatal is None and not ended:
                             ahead = asyncio.ensure_future(asyncio.to_thread(_next_batch, rows, self._batch))
                         if good:
-                            await self._submit(tenant_id, good, counts, competitor)
+                            await self._submit(tenant_id, good, counts, competitor, live)
                         if fatal is not None:
                             await self._progress(job_id, run, counts, status="failed", error=f"line {fatal.line}: {fatal.reason}", finished=True)
                             return
@@ -244,27 +258,18 @@ class ImportService:
         finally:
             path.unlink(missing_ok=True)
 
-    async def _submit(self, tenant_id: str, good: list[tuple[int, review_pb2.Review]], counts: dict, competitor: bool) -> None:
+    async def _submit(self, tenant_id: str, good: list[tuple[int, review_pb2.Review]], counts: dict, competitor: bool, live: bool) -> None:
         reviews = [review for _, review in good]
         if competitor:
             for review in reviews:
                 review.competitor = True
-        try:
-            results = await self._ingest.submit(tenant_id, reviews, channel="import")
-        except InvalidArgument as error:
-            # NOTE: rows passed the same validation while being read; one that fails now (a clock
-            # moved past its date) is reported as a bad row and the rest of the batch still goes in.
-            # Kept apart from the run's summary, which the reading thread is updating meanwhile.
-            bad = {int(m.group(1)): v.description for v in error.violations if (m := _ROW.match(v.field))}
-            if not bad:
-                raise
-            counts["demoted"] += [RowError(good[index][0], bad[index]) for index in sorted(bad)]
-            kept = [g for i, g in enumerate(good) if i not in bad]
-            if kept:
-                await self._submit(tenant_id, kept, counts, competitor)
-            return
-        counts["created"] += sum(r.created for r in results)
-        counts["updated"] += sum(r.updated for r in results)
+        # NOTE: rows were validated while being read; the store refuses only rows that would damage
+        # a stored review (a re-import read in the wrong encoding), reported like any bad row.
+        # Kept apart from the run's summary, which the reading thread is updating meanwhile.
+        outcome = await self._ingest.store_import(tenant_id, reviews, live=live)
+        counts["demoted"] += [RowError(good[index][0], reason) for index, reason in sorted(outcome.rejected.items())]
+        counts["created"] += sum(r.created for r in outcome.results if r is not None)
+        counts["updated"] += sum(r.updated for r in outcome.results if r is not None)
 
     async def _progress(self, job_id, run: ImportRun, counts: dict, *, status: str | None = None, error: str | None = None, finished: bool = False, encoding: str | None = None) -> None:
         summary = run.summary

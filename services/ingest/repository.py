@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import asyncpg
 
-# Columns a submission sets, in the order of the unnest() arrays below.
+# Columns a submission sets, in the order they are copied into the staging table.
 _INPUT_COLUMNS = (
     ("platform", "text"),
     ("marketplace", "text"),
@@ -30,31 +31,62 @@ _INPUT_COLUMNS = (
     ("media_urls", "jsonb"),
     ("reply_state", "text"),
     ("competitor", "boolean"),
-    ("content_hash", "bytea"),
     ("status", "text"),
     ("syndication_group", "text"),
     ("channel", "text"),
     ("source_id", "uuid"),
+    ("history", "boolean"),
 )
 _NAMES = [name for name, _ in _INPUT_COLUMNS]
-_UNNEST = ", ".join(f"${i + 2}::{kind}[]" for i, (_, kind) in enumerate(_INPUT_COLUMNS))
+# The fields a platform can change: a submission equal in all of them to the stored review is not
+# a new version. NOTE: compared column by column in SQL rather than by a content hash computed in
+# Python, which (one JSON encoding and sha256 per row) was the costliest step of an import.
+_CONTENT = [n for n in _NAMES if n not in ("platform", "external_id", "syndication_group", "channel", "source_id", "history")]
 # NOTE: channel and source_id describe the first capture (capture lag is measured on it).
 _UPDATABLE = [n for n in _NAMES if n not in ("platform", "external_id", "channel", "source_id")]
+_STAGING = "review_staging"
+_STAGING_COLUMNS = ["ord", "id", *_NAMES]
+
+# NOTE: a temporary table per connection, emptied at every commit: a batch is COPYed into it (the
+# fastest way into PostgreSQL), checked and upserted with set-based statements, so a batch of any
+# size costs the same few round trips.
+_CREATE_STAGING = f"""
+CREATE TEMP TABLE IF NOT EXISTS {_STAGING} (
+    ord integer NOT NULL, id uuid NOT NULL, {", ".join(f"{n} {kind}" for n, kind in _INPUT_COLUMNS)}
+) ON COMMIT DELETE ROWS
+"""
+
+# Each staged row beside the stored review of the same key, if any: its id, and its texts when the
+# content changed (the encoding guard compares them).
+# NOTE: a lateral look per staged row, on the unique key's index: the staging table is never
+# analysed and the reviews' statistics lag a bulk import, so a planner's join could scan the tenant.
+_STAGED_VS_STORED = f"""
+SELECT s.ord, r.id, r.same,
+       CASE WHEN NOT r.same THEN r.title END AS title,
+       CASE WHEN NOT r.same THEN r.body END AS body,
+       CASE WHEN NOT r.same THEN r.reviewer_name END AS reviewer_name
+FROM {_STAGING} s CROSS JOIN LATERAL (
+    SELECT id, title, body, reviewer_name,
+           ({", ".join(_CONTENT)}) IS NOT DISTINCT FROM ({", ".join(f"s.{n}" for n in _CONTENT)}) AS same
+    FROM reviews
+    WHERE tenant_id = $1 AND platform = s.platform AND external_id = s.external_id
+    LIMIT 1
+) AS r
+"""
 
 _UPSERT = f"""
-INSERT INTO reviews (tenant_id, {", ".join(_NAMES)})
-SELECT $1, {", ".join(_NAMES)}
-FROM unnest({_UNNEST}) AS input({", ".join(_NAMES)})
+INSERT INTO reviews (tenant_id, id, {", ".join(_NAMES)})
+SELECT $1, id, {", ".join(_NAMES)} FROM {_STAGING} ORDER BY ord
 ON CONFLICT (tenant_id, platform, external_id) DO UPDATE SET
     {", ".join(f"{n} = EXCLUDED.{n}" for n in _UPDATABLE)},
     version = reviews.version + 1,
     updated_at = now()
-WHERE reviews.content_hash <> EXCLUDED.content_hash
-RETURNING *, (xmax = 0) AS created
+WHERE ({", ".join(f"reviews.{n}" for n in _CONTENT)}) IS DISTINCT FROM ({", ".join(f"EXCLUDED.{n}" for n in _CONTENT)})
+RETURNING id, platform, external_id, version, captured_at, syndicated_from, (xmax = 0) AS created
 """
 
-_SELECT_BY_KEYS = """
-SELECT r.* FROM reviews r
+_IDS_BY_KEYS = """
+SELECT r.id, r.platform, r.external_id FROM reviews r
 JOIN unnest($2::text[], $3::text[]) AS k(platform, external_id)
   ON r.platform = k.platform AND r.external_id = k.external_id
 WHERE r.tenant_id = $1
@@ -62,61 +94,112 @@ WHERE r.tenant_id = $1
 
 
 @dataclass(frozen=True)
-class UpsertOutcome:
-    row: asyncpg.Record
+class Written:
+    """What the upsert assigned to a new or changed review."""
+
+    id: uuid.UUID
+    version: int
+    captured_at: datetime
+    syndicated_from: uuid.UUID | None
     created: bool
-    updated: bool
 
 
-async def upsert_reviews(
-    conn: asyncpg.Connection, tenant_id: uuid.UUID, rows: Sequence[dict]
-) -> list[UpsertOutcome]:
-    """Inserts new reviews and updates changed ones, in the order given (keys unique in `rows`)."""
-    arrays = [[row[name] for row in rows] for name in _NAMES]
-    arrays[_NAMES.index("media_urls")] = [json.dumps(row["media_urls"]) for row in rows]
-    written = {(r["platform"], r["external_id"]): r for r in await conn.fetch(_UPSERT, tenant_id, *arrays)}
-    changed = {key: r["created"] for key, r in written.items()}
-    relinked = False
-    if changed:
-        groups = sorted({row["syndication_group"] for row in rows if (row["platform"], row["external_id"]) in changed} - {""})
-        updated = [k for k, created in changed.items() if not created]
-        relinked = await _link_syndicated(conn, tenant_id, groups, [k[0] for k in updated], [k[1] for k in updated])
-    # NOTE: rows the statement wrote come back from RETURNING; only unchanged ones (and, rarely,
-    # rows whose syndication link moved) are read again.
-    reread = [row for row in rows if relinked or (row["platform"], row["external_id"]) not in written]
-    stored = dict(written)
-    if reread:
-        stored.update(
-            {
-                (r["platform"], r["external_id"]): r
-                for r in await conn.fetch(
-                    _SELECT_BY_KEYS, tenant_id, [row["platform"] for row in reread], [row["external_id"] for row in reread]
+@dataclass(frozen=True)
+class StoredText:
+    """The stored texts of a review whose submitted content differs from it."""
+
+    title: str
+    body: str
+    reviewer_name: str
+
+
+def _uuid4(random: bytes) -> uuid.UUID:
+    return uuid.UUID(bytes=random, version=4)
+
+
+async def stage_reviews(conn: asyncpg.Connection, rows: Sequence[dict]) -> None:
+    """COPYs the batch (keys unique) into this transaction's staging table, `ord` = position."""
+    await conn.execute(_CREATE_STAGING)
+    # NOTE: ids for new reviews are drawn here, 16 random bytes each from one read: the database's
+    # gen_random_uuid() was a tenth of the cost of storing a row. A stored review keeps its id.
+    random = os.urandom(16 * len(rows))
+    records = [
+        (i, _uuid4(random[16 * i : 16 * i + 16]), *[json.dumps(row[n]) if n == "media_urls" else row[n] for n in _NAMES])
+        for i, row in enumerate(rows)
+    ]
+    await conn.copy_records_to_table(_STAGING, records=records, columns=_STAGING_COLUMNS, schema_name="pg_temp")
+
+
+async def staged_vs_stored(conn: asyncpg.Connection, tenant_id: uuid.UUID) -> tuple[dict[int, uuid.UUID], dict[int, StoredText]]:
+    """For staged rows already stored: ids of the unchanged ones, and stored texts of the changed ones."""
+    unchanged: dict[int, uuid.UUID] = {}
+    changed: dict[int, StoredText] = {}
+    for r in await conn.fetch(_STAGED_VS_STORED, tenant_id):
+        if r["same"]:
+            unchanged[r["ord"]] = r["id"]
+        else:
+            changed[r["ord"]] = StoredText(r["title"], r["body"], r["reviewer_name"])
+    return unchanged, changed
+
+
+async def unstage(conn: asyncpg.Connection, ords: Sequence[int]) -> None:
+    """Drops staged rows that must not be stored."""
+    await conn.execute(f"DELETE FROM {_STAGING} WHERE ord = ANY($1::int[])", list(ords))
+
+
+async def upsert_staged(conn: asyncpg.Connection, tenant_id: uuid.UUID, rows: Sequence[dict]) -> dict[tuple[str, str], Written]:
+    """Inserts the staged new reviews and updates the changed ones in one statement; relinks syndicated copies.
+
+    Returns what was written, by (platform, external_id); unchanged reviews are not in it.
+    """
+    written = {
+        (r["platform"], r["external_id"]): Written(r["id"], r["version"], r["captured_at"], r["syndicated_from"], r["created"])
+        for r in await conn.fetch(_UPSERT, tenant_id)
+    }
+    if written:
+        groups = sorted({row["syndication_group"] for row in rows if (row["platform"], row["external_id"]) in written} - {""})
+        updated = [k for k, w in written.items() if not w.created]
+        if await _link_syndicated(conn, tenant_id, groups, [k[0] for k in updated], [k[1] for k in updated]):
+            # NOTE: rarely, a link moved: read the written rows' links again (the upsert returned the old ones).
+            links = dict(
+                await conn.fetch(
+                    "SELECT id, syndicated_from FROM reviews WHERE id = ANY($1::uuid[])", [w.id for w in written.values()]
                 )
-            }
-        )
-    outcomes = []
-    for row in rows:
-        key = (row["platform"], row["external_id"])
-        created = changed.get(key)
-        outcomes.append(UpsertOutcome(row=stored[key], created=bool(created), updated=created is False))
-    return outcomes
+            )
+            written = {k: replace(w, syndicated_from=links[w.id]) for k, w in written.items()}
+    return written
 
 
+async def ids_by_keys(conn: asyncpg.Connection, tenant_id: uuid.UUID, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], uuid.UUID]:
+    rows = await conn.fetch(_IDS_BY_KEYS, tenant_id, [k[0] for k in keys], [k[1] for k in keys])
+    return {(r["platform"], r["external_id"]): r["id"] for r in rows}
+
+
+# NOTE: one index look per group (the partial index needs the `<> ''`), whatever the planner thinks
+# of the tenant's size: right after a bulk import its statistics are stale, and a plan that scans
+# the tenant's reviews made each batch of an import slower than the one before.
 _SHARED_GROUPS = """
-SELECT syndication_group FROM reviews
-WHERE tenant_id = $1 AND syndication_group = ANY($2::text[])
-GROUP BY syndication_group HAVING count(*) > 1 OR bool_or(syndicated_from IS NOT NULL)
+SELECT g.syndication_group FROM unnest($2::text[]) AS g(syndication_group)
+CROSS JOIN LATERAL (
+    SELECT count(*) AS copies, bool_or(r.syndicated_from IS NOT NULL) AS linked FROM reviews r
+    WHERE r.tenant_id = $1 AND r.syndication_group = g.syndication_group AND r.syndication_group <> ''
+) AS found
+WHERE found.copies > 1 OR found.linked
 """
 
 _LINK_SYNDICATED = """
 WITH canon AS (
-    SELECT DISTINCT ON (syndication_group) syndication_group, id
-    FROM reviews WHERE tenant_id = $1 AND syndication_group = ANY($2::text[])
-    ORDER BY syndication_group, captured_at, id
+    SELECT g.syndication_group, first.id
+    FROM unnest($2::text[]) AS g(syndication_group)
+    CROSS JOIN LATERAL (
+        SELECT r.id FROM reviews r
+        WHERE r.tenant_id = $1 AND r.syndication_group = g.syndication_group AND r.syndication_group <> ''
+        ORDER BY r.captured_at, r.id LIMIT 1
+    ) AS first
 )
 UPDATE reviews r SET syndicated_from = NULLIF(c.id, r.id)
 FROM canon c
-WHERE r.tenant_id = $1 AND r.syndication_group = c.syndication_group
+WHERE r.tenant_id = $1 AND r.syndication_group = c.syndication_group AND r.syndication_group <> ''
   AND r.syndicated_from IS DISTINCT FROM NULLIF(c.id, r.id)
 """
 
@@ -164,7 +247,7 @@ async def superseded_versions(
 ) -> list[asyncpg.Record]:
     """The archived (review_id, version) rows, with the change that superseded each."""
     return await conn.fetch(
-        """SELECT v.* FROM review_versions v
+        """SELECT v.review_id, v.version, v.changed_fields, v.rating, v.status, v.superseded_at FROM review_versions v
            JOIN unnest($1::uuid[], $2::int[]) AS k(review_id, version)
              ON v.review_id = k.review_id AND v.version = k.version""",
         list(review_ids),
@@ -249,13 +332,9 @@ async def add_to_outbox(
     """Queues (subject, msg_id, payload) entries for the relay; visible only if the transaction commits."""
     if not entries:
         return
-    await conn.execute(
-        """INSERT INTO outbox (subject, msg_id, payload, headers)
-           SELECT s, m, p, $4::jsonb FROM unnest($1::text[], $2::text[], $3::bytea[]) AS e(s, m, p)""",
-        [e[0] for e in entries],
-        [e[1] for e in entries],
-        [e[2] for e in entries],
-        json.dumps(headers),
+    encoded = json.dumps(headers)
+    await conn.copy_records_to_table(
+        "outbox", records=[(s, m, p, encoded) for s, m, p in entries], columns=["subject", "msg_id", "payload", "headers"]
     )
     await conn.execute("SELECT pg_notify($1, '')", OUTBOX_CHANNEL)
 

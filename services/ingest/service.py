@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -14,6 +15,7 @@ from libs.telemetry import current_traceparent
 from reviewguard.events.v1 import events_pb2
 from reviewguard.ingest.v1 import ingest_pb2, review_pb2
 from services.ingest import models, repository
+from services.ingest.imports.encoding import encoding_damage
 from services.ingest.metrics import IngestMetrics
 
 log = logging.getLogger(__name__)
@@ -21,6 +23,11 @@ log = logging.getLogger(__name__)
 REVIEW_UPDATED = topology.REVIEW_UPDATED
 DEFAULT_LAG_WINDOW = timedelta(hours=24)
 MAX_LAG_WINDOW = timedelta(days=90)
+# A review posted longer than this before it is captured is history, whatever brought it.
+HISTORY_AGE = timedelta(days=14)
+# Channels that bring a seller's past in bulk: history unless the user marks the import live.
+BULK_CHANNELS = frozenset({"import", "backfill"})
+_GUARDED_TEXTS = ("title", "body", "reviewer_name")
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,14 @@ class SubmitResult:
     id: str
     created: bool
     updated: bool
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """A stored import batch: a result per review, None where the review was rejected, and why."""
+
+    results: list[SubmitResult | None]
+    rejected: dict[int, str]
 
 
 class IngestService:
@@ -40,12 +55,14 @@ class IngestService:
         limits: models.Limits,
         max_batch: int,
         metrics: IngestMetrics | None = None,
+        history_age: timedelta = HISTORY_AGE,
         clock=lambda: datetime.now(timezone.utc),
     ) -> None:
         self._pool = pool
         self._limits = limits
         self._max_batch = max_batch
         self._metrics = metrics
+        self._history_age = history_age
         self._clock = clock
 
     @property
@@ -57,11 +74,19 @@ class IngestService:
         return self._max_batch
 
     async def submit(
-        self, tenant_id: str, reviews: list[review_pb2.Review], *, channel: str = "api", source_id: str = ""
+        self,
+        tenant_id: str,
+        reviews: list[review_pb2.Review],
+        *,
+        channel: str = "api",
+        source_id: str = "",
+        live: bool = False,
     ) -> list[SubmitResult]:
         """Stores the batch atomically: one invalid review rejects all of it and stores nothing.
 
-        `channel` and `source_id` record how the reviews arrived (capture lag is reported by them).
+        `channel` and `source_id` record how the reviews arrived (capture lag is reported by them);
+        an import or backfill is history unless `live`, and so is any review posted more than
+        `history_age` before now.
         """
         tenant = require_uuid(tenant_id, field="tenant_id")
         if not reviews:
@@ -77,53 +102,108 @@ class IngestService:
         ]
         if violations:
             raise InvalidArgument(f"{len(violations)} invalid field(s); nothing was stored", violations)
-        rows = [models.to_row(r, channel=channel, source_id=source_id) for r in reviews]
-        return await self._store(tenant, rows)
-
-    async def _store(self, tenant: object, rows: list[dict]) -> list[SubmitResult]:
-        # NOTE: one statement cannot touch the same row twice; a key repeated in one batch keeps
-        # its last version, and every position still reports the id it maps to.
-        unique: dict[tuple[str, str], dict] = {}
-        for row in rows:
-            unique[(row["platform"], row["external_id"])] = row
-        async with self._pool.acquire() as conn, conn.transaction():
-            outcomes = await repository.upsert_reviews(conn, tenant, list(unique.values()))
-            events = await self._events(conn, outcomes)
-            await repository.add_to_outbox(conn, events, current_traceparent())
-        by_key = {(o.row["platform"], o.row["external_id"]): o for o in outcomes}
-        if self._metrics is not None:
-            self._metrics.observe_captured(
-                (o.row["platform"], o.row["channel"], (o.row["captured_at"] - o.row["posted_at"]).total_seconds())
-                for o in outcomes
-                if o.created
-            )
-        results = []
-        for row in rows:
-            outcome = by_key[(row["platform"], row["external_id"])]
-            results.append(SubmitResult(id=str(outcome.row["id"]), created=outcome.created, updated=outcome.updated))
-        log.info("reviews stored", extra={"fields": {"tenant": str(tenant), "count": len(rows), "events": len(events)}})
+        rows = self._rows(reviews, channel=channel, source_id=source_id, live=live, now=now)
+        results, _ = await self._store(tenant, rows, guard_encoding=False)
         return results
 
-    async def _events(self, conn: asyncpg.Connection, outcomes: list[repository.UpsertOutcome]) -> list[tuple[str, str, bytes]]:
-        """reviews.ingested for each new or changed review, and reviews.updated with what changed."""
-        events = []
-        updated = [o.row for o in outcomes if o.updated]
-        previous = {
-            r["review_id"]: r
-            for r in (
-                await repository.superseded_versions(conn, [r["id"] for r in updated], [r["version"] - 1 for r in updated])
-                if updated
-                else []
+    async def store_import(
+        self, tenant_id: str, reviews: list[review_pb2.Review], *, live: bool = False, channel: str = "import"
+    ) -> ImportOutcome:
+        """Stores a batch of file-import rows, each on its own: a rejected row does not stop the others.
+
+        The reviews must already have passed `models.validate` under this service's `limits` (the
+        import readers check every row as they read it). A row whose texts are a stored review's
+        texts with their encoding broken (mojibake, U+FFFD) is rejected and stores no new version.
+        """
+        tenant = require_uuid(tenant_id, field="tenant_id")
+        if not reviews:
+            return ImportOutcome([], {})
+        rows = self._rows(reviews, channel=channel, source_id="", live=live, now=self._clock())
+        results, rejected = await self._store(tenant, rows, guard_encoding=True)
+        return ImportOutcome(results, rejected)
+
+    def _rows(self, reviews: list[review_pb2.Review], *, channel: str, source_id: str, live: bool, now: datetime) -> list[dict]:
+        bulk = channel in BULK_CHANNELS and not live
+        oldest_live = now - self._history_age
+        rows = [models.to_row(r, channel=channel, source_id=source_id) for r in reviews]
+        for row in rows:
+            row["history"] = bulk or row["posted_at"] < oldest_live
+        return rows
+
+    async def _store(self, tenant: uuid.UUID, rows: list[dict], *, guard_encoding: bool) -> tuple[list, dict[int, str]]:
+        """Stages the rows by COPY, then upserts them and queues their events in one transaction.
+
+        Returns a SubmitResult per row (None for a rejected one) and the rejected rows' reasons.
+        """
+        # NOTE: one statement cannot touch the same row twice; a key repeated in one batch keeps
+        # its last version, and every position still reports the id it maps to.
+        last: dict[tuple[str, str], int] = {}
+        for i, row in enumerate(rows):
+            last[(row["platform"], row["external_id"])] = i
+        staged = [rows[i] for i in last.values()]
+        keys = list(last)
+        async with self._pool.acquire() as conn, conn.transaction():
+            await repository.stage_reviews(conn, staged)
+            unchanged, changed = await repository.staged_vs_stored(conn, tenant)
+            refused: dict[tuple[str, str], str] = {}
+            if guard_encoding:
+                refused = {keys[o]: why for o, stored in changed.items() if (why := _damaged(staged[o], stored))}
+                if refused:
+                    await repository.unstage(conn, [o for o, k in enumerate(keys) if k in refused])
+            kept = [row for row, key in zip(staged, keys) if key not in refused]
+            written = await repository.upsert_staged(conn, tenant, kept)
+            ids = {keys[o]: review_id for o, review_id in unchanged.items()}
+            raced = [k for k in keys if k not in written and k not in ids and k not in refused]
+            if raced:
+                # NOTE: another transaction stored the same content between the look and the upsert.
+                ids.update(await repository.ids_by_keys(conn, tenant, raced))
+            events = await self._events(conn, str(tenant), kept, written)
+            await repository.add_to_outbox(conn, events, current_traceparent())
+        if self._metrics is not None:
+            self._metrics.observe_captured(
+                (row["platform"], row["channel"], (w.captured_at - row["posted_at"]).total_seconds())
+                for row in kept
+                if (w := written.get((row["platform"], row["external_id"]))) is not None and w.created
             )
-        }
-        for outcome in outcomes:
-            if not (outcome.created or outcome.updated):
+        results: list[SubmitResult | None] = []
+        rejected: dict[int, str] = {}
+        for i, row in enumerate(rows):
+            key = (row["platform"], row["external_id"])
+            if key in refused:
+                results.append(None)
+                rejected[i] = refused[key]
+            elif (w := written.get(key)) is not None:
+                results.append(SubmitResult(id=str(w.id), created=w.created, updated=not w.created))
+            else:
+                results.append(SubmitResult(id=str(ids[key]), created=False, updated=False))
+        log.info(
+            "reviews stored",
+            extra={"fields": {"tenant": str(tenant), "count": len(rows), "events": len(events), "rejected": len(rejected)}},
+        )
+        return results, rejected
+
+    async def _events(
+        self, conn: asyncpg.Connection, tenant_id: str, rows: list[dict], written: dict[tuple[str, str], repository.Written]
+    ) -> list[tuple[str, str, bytes]]:
+        """reviews.ingested (or .history) for each new or changed review, and reviews.updated with what changed."""
+        events = []
+        updated = [w for w in written.values() if not w.created]
+        previous = (
+            {r["review_id"]: r for r in await repository.superseded_versions(conn, [w.id for w in updated], [w.version - 1 for w in updated])}
+            if updated
+            else {}
+        )
+        for row in rows:
+            w = written.get((row["platform"], row["external_id"]))
+            if w is None:
                 continue
-            review = models.from_row(outcome.row)
-            payload = events_pb2.ReviewIngested(review=review).SerializeToString()
-            events.append((topology.REVIEW_INGESTED, f"review:{review.id}:v{review.version}", payload))
-            old = previous.get(outcome.row["id"])
-            if outcome.updated and old is not None:
+            review = models.stored_review(
+                row, tenant_id=tenant_id, id=w.id, version=w.version, captured_at=w.captured_at, syndicated_from=w.syndicated_from
+            )
+            subject = topology.REVIEW_INGESTED_HISTORY if review.history else topology.REVIEW_INGESTED
+            events.append((subject, f"review:{review.id}:v{review.version}", events_pb2.ReviewIngested(review=review).SerializeToString()))
+            old = previous.get(w.id)
+            if not w.created and old is not None:
                 change = events_pb2.ReviewUpdated(
                     review=review,
                     previous_version=old["version"],
@@ -162,8 +242,11 @@ class IngestService:
                 continue
             review = models.from_row(row)
             review.status = "removed"
-            rows.append(models.to_row(review, channel=row["channel"], source_id=review.source_id))
-        return await self._store(tenant, rows) if rows else []
+            removed = models.to_row(review, channel=row["channel"], source_id=review.source_id)
+            # NOTE: a removal is news about the review as it was captured: it keeps its lane.
+            removed["history"] = row["history"]
+            rows.append(removed)
+        return (await self._store(tenant, rows, guard_encoding=False))[0] if rows else []
 
     async def history(self, *, tenant_id: str, review_id: str) -> list[ingest_pb2.ReviewVersion]:
         """Every version of a review, oldest first, each with the fields changed from the one before."""
@@ -226,3 +309,14 @@ class IngestService:
                 for r in rows
             ],
         )
+
+
+def _damaged(row: dict, stored: repository.StoredText) -> str:
+    """Why a submitted row must not replace the stored review's texts ('' when it may)."""
+    broken = [f for f in _GUARDED_TEXTS if encoding_damage(getattr(stored, f), row[f])]
+    if not broken:
+        return ""
+    return (
+        f"{' and '.join(broken)} differ from the stored review only by encoding damage (mojibake or U+FFFD): "
+        "not imported, the stored version is kept; import the file again naming its real encoding"
+    )

@@ -26,11 +26,12 @@ HEADER = ["Review ID", "ASIN", "Review Date", "Star Rating", "Title", "Review Te
 
 
 def export(prefix: str) -> bytes:
-    """An Amazon-style export written for these tests: two good rows and one bad one."""
+    """An Amazon-style export written for these tests: two good rows and one bad one, of this week."""
+    day = [(datetime.now(timezone.utc) - timedelta(days=d)).strftime("%Y-%m-%d") for d in (3, 2, 1)]
     rows = [
-        [f"{prefix}-1", "B0KETTLE01", "2026-11-20", "1", "Kaputt angekommen", "Der Wasserkocher kam mit einem Riss im Gehäuse an. Betrug!", "Jürgen", "DE"],
-        [f"{prefix}-2", "B0KETTLE01", "2026-11-21", "eleven", "Gut", "Kocht schnell.", "Sam", "DE"],
-        [f"{prefix}-3", "B0KETTLE02", "2026-11-22", "5", "Sehr gut", "Schnell geliefert, funktioniert einwandfrei.", "Eva", "DE"],
+        [f"{prefix}-1", "B0KETTLE01", day[0], "1", "Kaputt angekommen", "Der Wasserkocher kam mit einem Riss im Gehäuse an. Betrug!", "Jürgen", "DE"],
+        [f"{prefix}-2", "B0KETTLE01", day[1], "eleven", "Gut", "Kocht schnell.", "Sam", "DE"],
+        [f"{prefix}-3", "B0KETTLE02", day[2], "5", "Sehr gut", "Schnell geliefert, funktioniert einwandfrei.", "Eva", "DE"],
     ]
     out = io.StringIO()
     csv.writer(out).writerows([HEADER, *rows])
@@ -49,7 +50,8 @@ async def test_file_import_reports_bad_rows_a_rerun_adds_nothing_and_competitor_
     _, key = await provision_tenant(system.dsn, "importer")
     async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {key}"}, timeout=20) as api:
         files = {"file": ("amazon.csv", export("IMP"), "text/csv")}
-        posted = await api.post("/v1/imports", files=files, data={"mapping": "amazon"})
+        # NOTE: marked live: an import is history by default, and history pages no one.
+        posted = await api.post("/v1/imports", files=files, data={"mapping": "amazon", "live": "true"})
         assert posted.status_code == 202, posted.text
         job = await finished(api, posted.json()["id"])
         assert (job["status"], job["rows_good"], job["rows_bad"], job["created"]) == ("done", 2, 1, 2)
@@ -58,7 +60,9 @@ async def test_file_import_reports_bad_rows_a_rerun_adds_nothing_and_competitor_
         assert (rerun["rows_good"], rerun["created"], rerun["updated"]) == (2, 0, 0)
 
         competitor = {"file": ("rival.csv", export("RIVAL"), "text/csv")}
-        job = await finished(api, (await api.post("/v1/imports", files=competitor, data={"mapping": "amazon", "competitor": "true"})).json()["id"])
+        job = await finished(
+            api, (await api.post("/v1/imports", files=competitor, data={"mapping": "amazon", "competitor": "true", "live": "true"})).json()["id"]
+        )
         assert job["competitor"] and job["created"] == 2
 
         async def alerts() -> list[dict]:

@@ -27,6 +27,7 @@ from services.gateway.routes.ingest_schemas import (
 router = APIRouter(tags=["ingest"])
 
 _CHUNK = 256 * 1024
+_LIVE_METADATA = "reviewguard-import-live"
 # Headers a webhook's signature check may need; the rest are not forwarded.
 _WEBHOOK_HEADERS = ("x-shopify-hmac-sha256", "x-shopify-triggered-at", "x-shopify-topic", "judgeme-hmac-sha256", "x-trustpilot-signature")
 
@@ -73,8 +74,12 @@ async def start_import(
     mapping: Annotated[Literal["amazon", "judgeme", "custom"], Form()] = "amazon",
     format: Annotated[Literal["csv", "json", "jsonl", ""], Form(description="taken from the file name when empty")] = "",
     mapping_json: Annotated[str, Form(description="custom: the column mapping; presets: options such as {\"marketplace\": \"DE\"}")] = "",
-    encoding: Annotated[str, Form(description="forces an encoding instead of detecting it")] = "",
+    encoding: Annotated[str, Form(description="the file's encoding (e.g. cp932, gb18030, cp1252); without it the file must be UTF-8 (a BOM is honoured)")] = "",
     competitor: Annotated[bool, Form()] = False,
+    live: Annotated[
+        bool,
+        Form(description="the file holds new reviews that may alert and open cases; by default an import is history (analysed and counted, paging no one)"),
+    ] = False,
 ) -> ImportJobRead:
     """Queues an import job and answers at once; follow it with GET /v1/imports/{id}.
 
@@ -93,7 +98,8 @@ async def start_import(
         while data := await file.read(_CHUNK):
             yield ingest_pb2.ImportChunk(data=data)
 
-    job = await backends.ingest.StartImport(chunks())
+    # NOTE: "live" travels as call metadata until ImportStart has a field for it.
+    job = await backends.ingest.StartImport(chunks(), metadata=((_LIVE_METADATA, "true" if live else "false"),))
     return ImportJobRead.from_proto(job)
 
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from reviewguard.ingest.v1 import review_pb2
+from services.ingest.models import timestamp
 
 # Review fields a column can fill; `reply` is not a field: any non-empty value marks the review replied.
 FIELDS = frozenset(
@@ -123,12 +124,17 @@ class RowMapper:
         self._zone = ZoneInfo(mapping.timezone)
         self._columns = {f: tuple(mapping.source_columns(f)) for f in mapping.columns}
         # NOTE: one plan computed once; the per-row path is the hot loop of a 100,000-row import.
-        self._plan = [(f, self._columns.get(f, ()), mapping.constants.get(f)) for f in sorted(FIELDS)]
+        self._plan = [
+            (f, self._columns.get(f, ()), mapping.constants.get(f))
+            for f in sorted(FIELDS)
+            if f in self._columns or f in mapping.constants
+        ]
+        self._empty = dict.fromkeys(FIELDS)
         self._hashed = frozenset(mapping.hashed)
 
     def values(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """Each field's first non-empty column value (strings stripped), else its constant, else None."""
-        out: dict[str, Any] = {}
+        out: dict[str, Any] = self._empty.copy()
         for field, names, constant in self._plan:
             value = None
             for name in names:
@@ -167,7 +173,7 @@ class RowMapper:
         if v["reviewer_id"] is not None or v["reviewer_name"] is not None:
             review.reviewer.id = self._text(v["reviewer_id"] or "", "reviewer_id")
             review.reviewer.name = self._text(v["reviewer_name"] or "", "reviewer_name")
-        review.posted_at.FromDatetime(self.timestamp(v["posted_at"]))
+        review.posted_at.CopyFrom(timestamp(self.timestamp(v["posted_at"])))
         verified = v["verified_purchase"]
         review.verified_purchase = verified if isinstance(verified, bool) else str(verified or "").lower() in TRUE_WORDS
         media = v["media_urls"]

@@ -9,6 +9,7 @@ a row that passes here is one ingest will store.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -18,7 +19,7 @@ from typing import Any, BinaryIO, Literal, TextIO
 
 from reviewguard.ingest.v1 import review_pb2
 from services.ingest import models
-from services.ingest.imports.encoding import open_text
+from services.ingest.imports.encoding import NotUtf8, open_text
 from services.ingest.imports.mapping import ColumnMapping, RowMapper, RowProblem
 
 Format = Literal["csv", "json", "jsonl"]
@@ -92,23 +93,33 @@ def import_reviews(
         source: the file opened in binary mode (or any readable byte stream); read in chunks.
         format: "csv" (header row first), "json" (one array of objects) or "jsonl" (an object a line).
         mapping: which columns feed which Review fields (see `mapping` presets).
-        encoding: forces an encoding instead of detecting it from the first 64 KiB.
+        encoding: the file's encoding; without one the file must be UTF-8 (a BOM is honoured), and one
+            that is not is refused with a fatal RowError naming the line of its first bad byte.
         delimiter: CSV separator; detected among , ; and tab from the header when None.
     """
-    text, chosen = open_text(source, encoding=encoding)
-    mapper = RowMapper(mapping)
     readers = {"csv": _csv_records, "json": _json_array_records, "jsonl": _jsonl_records}
     if format not in readers:
         raise ValueError(f"format must be csv, json or jsonl, not {format!r}")
+    try:
+        text, chosen = open_text(source, encoding=encoding)
+    except NotUtf8 as problem:
+        refused = iter([(problem.line, RowError(problem.line, str(problem), fatal=True))])
+        return ImportRun(refused, ImportSummary(max_errors=max_errors), io.StringIO())
+    mapper = RowMapper(mapping)
     records = readers[format](text, mapping, delimiter) if format == "csv" else readers[format](text)
-    rows = _to_reviews(records, mapper, limits, now)
+    rows = _to_reviews(records, mapper, limits, now, chosen)
     return ImportRun(rows, ImportSummary(max_errors=max_errors, encoding=chosen), text)
 
 
 def _to_reviews(
-    records: Iterator[tuple[int, Mapping[str, Any] | RowError]], mapper: RowMapper, limits: models.Limits, now: datetime | None
+    records: Iterator[tuple[int, Mapping[str, Any] | RowError]],
+    mapper: RowMapper,
+    limits: models.Limits,
+    now: datetime | None,
+    encoding: str,
 ) -> Iterator[tuple[int, review_pb2.Review | RowError]]:
     now = now or datetime.now(timezone.utc)
+    undecodable = f"contains bytes that are not valid {encoding}: not imported (is the file in another encoding? name it)"
     for line, record in records:
         if isinstance(record, RowError):
             yield line, record
@@ -119,7 +130,7 @@ def _to_reviews(
             yield line, RowError(line, str(problem))
             continue
         if "\ufffd" in review.title or "\ufffd" in review.body or "\ufffd" in review.reviewer.name:
-            yield line, RowError(line, "contains bytes that are not valid in the file's encoding")
+            yield line, RowError(line, undecodable)
             continue
         violations = models.validate(review, path="row", limits=limits, now=now)
         if violations:

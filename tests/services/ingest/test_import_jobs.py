@@ -125,10 +125,14 @@ async def test_an_unreadable_file_fails_the_job_and_stores_nothing(imports, inge
         assert await conn.fetchval("SELECT count(*) FROM reviews") == 0
 
 
-async def test_shift_jis_exports_are_detected(imports) -> None:
+async def test_shift_jis_exports_are_read_when_named_and_refused_when_not(imports, ingest_pool) -> None:
     rows = [["J1", "B0KETTLE02", "2026-11-12", "5", "とても良い", "デザインが素敵で、お湯がすぐ沸きます。", "佐藤", "JP"]]
-    job = await run(imports, csv_bytes(rows, encoding="cp932"))
-    assert (job.status, job.encoding, job.rows_good) == ("done", "cp932", 1)
+    refused = await run(imports, csv_bytes(rows, encoding="cp932"))
+    assert refused.status == "failed" and "not UTF-8" in refused.error and "encoding" in refused.error
+    async with ingest_pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM reviews") == 0
+    job = await run(imports, csv_bytes(rows, encoding="cp932"), encoding="shift_jis")
+    assert (job.status, job.encoding, job.rows_good, job.created) == ("done", "cp932", 1, 1)
 
 
 async def test_jobs_of_a_dead_process_are_reported_failed(imports, ingest_pool) -> None:

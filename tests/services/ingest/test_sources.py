@@ -45,7 +45,7 @@ def trustpilot(base_url: str, **overrides) -> ingest_pb2.CreateSourceRequest:
 
 async def stored(pool: asyncpg.Pool) -> list[asyncpg.Record]:
     async with pool.acquire() as conn:
-        return await conn.fetch("SELECT external_id, channel, source_id, competitor FROM reviews ORDER BY external_id")
+        return await conn.fetch("SELECT external_id, channel, source_id, competitor, history FROM reviews ORDER BY external_id")
 
 
 async def test_crud_never_returns_secrets_and_refuses_bad_settings(sources: SourceService, ingest_pool) -> None:
@@ -97,6 +97,7 @@ async def test_scheduler_backfills_through_429_and_500_then_polls_from_the_water
     # Reviews are 5 hours apart: a 1-day backfill reaches the first five.
     assert [r["external_id"] for r in rows] == [f"tp{i:03d}" for i in range(5)]
     assert {(r["channel"], str(r["source_id"]), r["competitor"]) for r in rows} == {("backfill", source.id, True)}
+    assert all(r["history"] for r in rows), "a first sync brings the past: history, paging no one"
     after = await sources.get(tenant_id=TENANT, source_id=source.id)
     assert after.status == "active" and after.last_error == "" and after.last_success_at.seconds
     assert after.next_poll_at.ToDatetime(tzinfo=timezone.utc) == NOW + timedelta(minutes=1, seconds=60)
@@ -178,5 +179,6 @@ async def test_shopify_and_judgeme_styles(sources: SourceService, ingest_pool) -
     with pytest.raises(Unauthenticated, match="tolerance"):
         await sources.receive_webhook(kind="judgeme", source_id=judgeme.id, body=stale, headers=sign("judgeme", SECRET, stale))
     async with ingest_pool.acquire() as conn:
-        rows = await conn.fetch("SELECT external_id, competitor, platform FROM reviews ORDER BY external_id")
-    assert [tuple(r) for r in rows] == [("judgeme:991", True, "shopify"), ("judgeme:992", False, "shopify")]
+        rows = await conn.fetch("SELECT external_id, competitor, platform, history FROM reviews ORDER BY external_id")
+    # A webhook brings news: reviews posted a minute ago stay live.
+    assert [tuple(r) for r in rows] == [("judgeme:991", True, "shopify", False), ("judgeme:992", False, "shopify", False)]

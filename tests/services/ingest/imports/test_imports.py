@@ -94,7 +94,7 @@ def test_a_missing_column_stops_at_the_header(tmp_path: Path) -> None:
     assert line == 1 and error.fatal and error.reason.startswith("missing column 'Star Rating' or 'Rating' in the header")
 
 
-def test_shift_jis_export_is_detected(tmp_path: Path) -> None:
+def test_a_shift_jis_export_is_refused_until_its_encoding_is_named(tmp_path: Path) -> None:
     rows = [
         [f"RJP{i}", "B0KETTLE03", "", "2026-11-0" + str(i + 1), str(1 + i % 5), title, body, name, "Yes", "JP"]
         for i, (title, body, name) in enumerate(
@@ -106,13 +106,18 @@ def test_shift_jis_export_is_detected(tmp_path: Path) -> None:
         )
     ]
     path = write_csv(tmp_path / "amazon-jp.csv", AMAZON_HEADER, rows, encoding="shift_jis")
+    # Not guessed: the user is told the file is not UTF-8, where, and what it looks like.
     items, summary = run(path, format="csv", mapping=amazon_seller_central())
+    assert summary.good == 0 and len(items) == 1
+    line, error = items[0]
+    assert error.fatal and line == 2 and "not UTF-8" in error.reason and "cp932" in error.reason
+    items, summary = run(path, format="csv", mapping=amazon_seller_central(), encoding="Shift-JIS")
     assert summary.encoding == "cp932" and summary.good == 3
     assert [r.title for _, r in items] == ["残念です", "満足しています", "音が大きい"]
     assert items[0][1].reviewer.name == "山田太郎"
 
 
-def test_gbk_export_is_detected(tmp_path: Path) -> None:
+def test_a_gbk_export_is_read_in_the_encoding_named(tmp_path: Path) -> None:
     rows = [
         [f"RCN{i}", "B0KETTLE04", "", "2026-11-0" + str(i + 1), rating, title, body, name, "Yes", "CN"]
         for i, (rating, title, body, name) in enumerate(
@@ -125,6 +130,8 @@ def test_gbk_export_is_detected(tmp_path: Path) -> None:
     ]
     path = write_csv(tmp_path / "amazon-cn.csv", AMAZON_HEADER, rows, encoding="gbk")
     items, summary = run(path, format="csv", mapping=amazon_seller_central())
+    assert items[0][1].fatal and "not UTF-8" in items[0][1].reason and summary.good == 0
+    items, summary = run(path, format="csv", mapping=amazon_seller_central(), encoding="gbk")
     assert summary.encoding == "gb18030" and summary.good == 3
     assert [r.title for _, r in items] == ["质量太差", "非常满意", "一般般"]
 
@@ -135,7 +142,7 @@ def test_encoding_can_be_forced_and_bad_bytes_flag_only_their_row(tmp_path: Path
     path.write_bytes((",".join(AMAZON_HEADER) + "\r\n" + good).encode() + b"R2,B0KETTLE01,,2026-11-20,2,Kaputt \xff\xfe,Text,Bob,Yes,DE\r\n" + good.replace("R1", "R3").encode())
     items, summary = run(path, format="csv", mapping=amazon_seller_central(), encoding="utf-8")
     assert summary.encoding == "utf-8" and (summary.good, summary.bad) == (2, 1)
-    assert items[1] == (3, RowError(3, "contains bytes that are not valid in the file's encoding"))
+    assert items[1][0] == 3 and items[1][1].reason.startswith("contains bytes that are not valid utf-8")
 
 
 def test_judgeme_csv_export(tmp_path: Path) -> None:
