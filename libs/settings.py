@@ -144,3 +144,5 @@ class Settings(BaseSettings):
     webhook_tolerance_seconds: float = 300.0
     webhook_replay_retention_days: float = 7.0
     source_tick_seconds: float = 5.0
+    # A review posted this many days before it is captured is history: counted, never paged on.
+    ingest_history_age_days: float = 14.0

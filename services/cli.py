@@ -97,7 +97,7 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
             yield ingest_pb2.ImportChunk(
                 start=ingest_pb2.ImportStart(
                     tenant_id=args.tenant, format=fmt, mapping=args.mapping, mapping_json=mapping_json,
-                    file_name=path.name, encoding=args.encoding or "", competitor=args.competitor,
+                    file_name=path.name, encoding=args.encoding or "", competitor=args.competitor, live=args.live,
                 )
             )
             with path.open("rb") as f:
@@ -105,8 +105,7 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
                     yield ingest_pb2.ImportChunk(data=data)
 
         try:
-            # NOTE: "live" travels as call metadata until ImportStart has a field for it.
-            job = await stub.StartImport(chunks(), metadata=(("reviewguard-import-live", "true" if args.live else "false"),))
+            job = await stub.StartImport(chunks())
             print(f"import {job.id} queued ({job.bytes} bytes)", flush=True)
             while not args.no_wait and job.status in ("queued", "running"):
                 await asyncio.sleep(1.0)

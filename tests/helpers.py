@@ -5,11 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import uvicorn
 
 from reviewguard.ingest.v1 import review_pb2
+
+
+def recent(hours: float = 2.0) -> str:
+    """An ISO time `hours` ago: e2e reviews must be news, and a review posted more than ingest's
+    history age (14 days) before capture is history, which pages no one."""
+    return (datetime.now(timezone.utc) - timedelta(hours=hours)).isoformat(timespec="seconds")
 
 
 async def eventually(check, *, timeout: float = 15.0, interval: float = 0.05):

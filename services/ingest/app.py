@@ -48,6 +48,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         limits=Limits(max_title_chars=settings.max_title_chars, max_body_chars=settings.max_body_chars),
         max_batch=settings.max_reviews_per_request,
         metrics=IngestMetrics(registry),
+        history_age=timedelta(days=settings.ingest_history_age_days),
     )
     keys = settings.secret_key_list()
     # NOTE: without keys the service still ingests; only sources (sealed credentials) are refused.
@@ -63,7 +64,6 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     )
     imports = ImportService(
         pool=pool, ingest=service, max_bytes=settings.max_import_bytes, spool_dir=settings.import_spool_dir,
-        batch=settings.max_reviews_per_request,
     )  # fmt: skip
     await imports.fail_stale()
     server = GrpcServer(

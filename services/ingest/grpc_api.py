@@ -59,7 +59,7 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
                         raise InvalidArgument("only the first chunk carries start", [FieldViolation("start", "only once")])
                     yield chunk.data
 
-            return await self._imports.start(start=first.start, chunks=data(), live=_live(context))
+            return await self._imports.start(start=first.start, chunks=data(), live=first.start.live)
         except DomainError as error:
             await context.abort_with_status(rpc_status.to_status(to_rpc_status(error)))
 
@@ -89,15 +89,6 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
 
     async def GetCaptureLag(self, request: ingest_pb2.GetCaptureLagRequest, context) -> ingest_pb2.CaptureLag:
         return await self._service.capture_lag(tenant_id=request.tenant_id, window_seconds=request.window_seconds)
-
-
-# NOTE: ImportStart has no field for it yet; the gateway and the CLI send it as call metadata.
-LIVE_METADATA = "reviewguard-import-live"
-
-
-def _live(context: grpc.aio.ServicerContext) -> bool:
-    """Whether the caller marked the import live (its reviews may page people), from call metadata."""
-    return any(k == LIVE_METADATA and v.lower() in ("1", "true") for k, v in (context.invocation_metadata() or ()))
 
 
 def _submitted(results) -> ingest_pb2.SubmitReviewsResponse:

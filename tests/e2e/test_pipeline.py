@@ -14,7 +14,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from services.launcher import LocalSystem
-from tests.helpers import eventually, local_server
+from tests.helpers import eventually, local_server, recent
 from tests.services.nlp.translation.fakes import LIBRE_KEY, FakeProviders, fake_translation
 
 GERMAN_ONE_STAR = {
@@ -26,7 +26,7 @@ GERMAN_ONE_STAR = {
     "title": "Nach zwei Tagen kaputt",
     "body": "Der Wasserkocher ist nach zwei Tagen ausgefallen und das Gehäuse hat einen Riss. "
     "Ich fühle mich betrogen und möchte mein Geld zurück.",
-    "posted_at": "2026-11-20T09:30:00+01:00",
+    "posted_at": recent(),
 }
 
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import asyncpg
 import httpx
 
-from tests.helpers import eventually
+from tests.helpers import eventually, recent
 
 
 def german_review(**changes) -> dict:
@@ -18,7 +18,7 @@ def german_review(**changes) -> dict:
         "platform": "amazon", "marketplace": "DE", "external_id": f"R-{uuid.uuid4().hex[:10]}", "product_id": "B0KETTLE01",
         "rating": 1, "title": "Kaputt angekommen",
         "body": "Der Wasserkocher kam mit einem Riss im Gehäuse an. Totaler Betrug, ich will mein Geld zurück!",
-        "posted_at": "2026-11-20T09:30:00+01:00", **changes,
+        "posted_at": recent(), **changes,
     }
 
 

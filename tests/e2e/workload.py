@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from tests.helpers import REVIEW_TEXTS
+from tests.helpers import REVIEW_TEXTS, recent
 
 BATCHES = 8
 PER_BATCH = 50
@@ -19,7 +19,7 @@ def batch(n: int, *, per_batch: int = PER_BATCH, prefix: str = "crash") -> list[
             {
                 "platform": "amazon", "marketplace": "DE", "external_id": f"{prefix}-{n}-{i}",
                 "product_id": f"SKU-{i % 7}", "rating": 1 + i % 5, "title": title, "body": f"{body} #{n}-{i}",
-                "posted_at": "2026-11-20T09:30:00Z",
+                "posted_at": recent(),
             }
         )
     return reviews

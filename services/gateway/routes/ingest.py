@@ -27,7 +27,6 @@ from services.gateway.routes.ingest_schemas import (
 router = APIRouter(tags=["ingest"])
 
 _CHUNK = 256 * 1024
-_LIVE_METADATA = "reviewguard-import-live"
 # Headers a webhook's signature check may need; the rest are not forwarded.
 _WEBHOOK_HEADERS = ("x-shopify-hmac-sha256", "x-shopify-triggered-at", "x-shopify-topic", "judgeme-hmac-sha256", "x-trustpilot-signature")
 
@@ -90,7 +89,7 @@ async def start_import(
     chosen = format or next((f for f in ("jsonl", "json", "csv") if name.lower().endswith("." + f)), "csv")
     start = ingest_pb2.ImportStart(
         tenant_id=str(tenant), format=chosen, mapping=mapping, mapping_json=mapping_json, file_name=name, encoding=encoding,
-        competitor=competitor,
+        competitor=competitor, live=live,
     )  # fmt: skip
 
     async def chunks():
@@ -98,8 +97,7 @@ async def start_import(
         while data := await file.read(_CHUNK):
             yield ingest_pb2.ImportChunk(data=data)
 
-    # NOTE: "live" travels as call metadata until ImportStart has a field for it.
-    job = await backends.ingest.StartImport(chunks(), metadata=((_LIVE_METADATA, "true" if live else "false"),))
+    job = await backends.ingest.StartImport(chunks())
     return ImportJobRead.from_proto(job)
 
 

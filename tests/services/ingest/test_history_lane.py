@@ -20,7 +20,7 @@ from libs import topology
 from reviewguard.events.v1 import events_pb2
 from reviewguard.ingest.v1 import ingest_pb2, review_pb2
 from services.gateway.schemas import ReviewRead
-from services.ingest.grpc_api import LIVE_METADATA, IngestServicer
+from services.ingest.grpc_api import IngestServicer
 from services.ingest.import_jobs import ImportService
 from services.ingest.models import Limits
 from services.ingest.service import IngestService
@@ -196,19 +196,19 @@ class _Context:
         raise AssertionError(status)
 
 
-async def test_the_grpc_adapter_takes_live_from_the_call(ingest, imports, ingest_pool) -> None:
+async def test_the_grpc_adapter_takes_live_from_the_import_start(ingest, imports, ingest_pool) -> None:
     servicer = IngestServicer(ingest, imports=imports)
 
-    async def call(data: bytes, metadata):
+    async def call(data: bytes, live: bool):
         async def requests():
-            yield ingest_pb2.ImportChunk(start=ingest_pb2.ImportStart(tenant_id=TENANT, format="csv", mapping="amazon"))
+            yield ingest_pb2.ImportChunk(start=ingest_pb2.ImportStart(tenant_id=TENANT, format="csv", mapping="amazon", live=live))
             yield ingest_pb2.ImportChunk(data=data)
 
-        await servicer.StartImport(requests(), _Context(metadata))
+        await servicer.StartImport(requests(), _Context(()))
         await imports.wait()
 
-    await call(amazon_csv([("LIVE", NOW - timedelta(days=1))]), ((LIVE_METADATA, "true"),))
-    await call(amazon_csv([("PAST", NOW - timedelta(days=1))]), ())
+    await call(amazon_csv([("LIVE", NOW - timedelta(days=1))]), True)
+    await call(amazon_csv([("PAST", NOW - timedelta(days=1))]), False)
     published = await lanes(ingest_pool)
     assert [r.external_id for r in published[topology.REVIEW_INGESTED]] == ["LIVE"]
     assert [r.external_id for r in published[topology.REVIEW_INGESTED_HISTORY]] == ["PAST"]

@@ -113,7 +113,7 @@ class ListRatingChangesResponse(_message.Message):
     def __init__(self, changes: _Optional[_Iterable[_Union[RatingChange, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ImportStart(_message.Message):
-    __slots__ = ("tenant_id", "format", "mapping", "mapping_json", "file_name", "encoding", "competitor")
+    __slots__ = ("tenant_id", "format", "mapping", "mapping_json", "file_name", "encoding", "competitor", "live")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     FORMAT_FIELD_NUMBER: _ClassVar[int]
     MAPPING_FIELD_NUMBER: _ClassVar[int]
@@ -121,6 +121,7 @@ class ImportStart(_message.Message):
     FILE_NAME_FIELD_NUMBER: _ClassVar[int]
     ENCODING_FIELD_NUMBER: _ClassVar[int]
     COMPETITOR_FIELD_NUMBER: _ClassVar[int]
+    LIVE_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     format: str
     mapping: str
@@ -128,7 +129,8 @@ class ImportStart(_message.Message):
     file_name: str
     encoding: str
     competitor: bool
-    def __init__(self, tenant_id: _Optional[str] = ..., format: _Optional[str] = ..., mapping: _Optional[str] = ..., mapping_json: _Optional[str] = ..., file_name: _Optional[str] = ..., encoding: _Optional[str] = ..., competitor: _Optional[bool] = ...) -> None: ...
+    live: bool
+    def __init__(self, tenant_id: _Optional[str] = ..., format: _Optional[str] = ..., mapping: _Optional[str] = ..., mapping_json: _Optional[str] = ..., file_name: _Optional[str] = ..., encoding: _Optional[str] = ..., competitor: _Optional[bool] = ..., live: _Optional[bool] = ...) -> None: ...
 
 class ImportChunk(_message.Message):
     __slots__ = ("start", "data")
