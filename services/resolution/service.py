@@ -480,9 +480,11 @@ class ResolutionService:
                 raise InvalidArgument("the case has no platform to check the reply against", [FieldViolation("platform", "set it on the case")])
             used_scenario = used_language = used_variant = ""
             if scenario:
+                reply_language = templates.resolve_language(language or row["language"] or "en")
                 rendered = templates.render(
-                    library=self._toolkit.templates, scenario=scenario, language=language or row["language"] or "en",
+                    library=self._toolkit.templates, scenario=scenario, language=reply_language,
                     case_id=str(case), context=dict(placeholders), variant=variant or None,
+                    remedy=await compensation_flows.remedy_of(conn, case, language=reply_language),
                 )
                 text, used_scenario, used_language, used_variant = rendered.text, str(rendered.scenario), rendered.language, rendered.variant
             elif not text.strip():

@@ -23,6 +23,8 @@ from services.resolution.compensation.models import COMMITTED, CompensationPolic
 from services.resolution.context import Context
 from services.resolution.fields import currency_field, decimal_field
 from services.resolution.policy.models import TenantPolicy
+from services.resolution.templates.models import Remedy
+from services.resolution.templates.service import format_money
 
 
 def _order_value(row: asyncpg.Record) -> Money | None:
@@ -219,3 +221,15 @@ async def decide_offer(ctx: Context, *, tenant: uuid.UUID, case: uuid.UUID, offe
             if not still_out:
                 await cases.move(ctx, conn, row, to=AWAITING_CUSTOMER, actor=actor, detail={"offer_id": offer_id, "declined": True})
     return offer
+
+
+async def remedy_of(conn: asyncpg.Connection, case: uuid.UUID, *, language: str) -> Remedy | None:
+    """What a reply may say the buyer gets: the case's latest offer out or accepted, if it is a refund or a replacement."""
+    rows = await offers_repository.committed(conn, case, statuses=[OfferStatus.OFFERED, OfferStatus.ACCEPTED])
+    for row in reversed(rows):
+        stage = "accepted" if row["status"] == OfferStatus.ACCEPTED else "offered"
+        if "refund" in row["option"]:
+            return Remedy(kind="refund", stage=stage, amount=format_money(row["cost"], row["currency"], language))
+        if not ladder.is_cash(row["option"]):
+            return Remedy(kind="replacement", stage=stage)
+    return None
