@@ -49,6 +49,7 @@ from services.resolution.compensation import repository as offers_repository
 from services.resolution.context import DEFAULT_PUBLIC_BASE_URL, Context, Toolkit
 from services.resolution.customers import flows as customers
 from services.resolution.evidence import repository as evidence_repository
+from services.resolution.evidence import pack as evidence_pack
 from services.resolution.evidence import service as evidence
 from services.resolution.evidence.models import EvidenceItem, EvidenceKind
 from services.resolution.fields import decimal_field
@@ -620,6 +621,20 @@ class ResolutionService:
             chain, _ = await evidence_repository.load(conn, tenant, case)
         return convert.verification(evidence.verify(chain))
 
+    async def evidence_pack(self, tenant_id: str, case_id: str) -> tuple[str, bytes]:
+        """The case's evidence pack as (file name, ZIP bytes): letters, items, chain, verification, manifest."""
+        tenant, case = self._ids(tenant_id, case_id)
+        async with self._pool.acquire() as conn:
+            if await repository.get(conn, tenant, case) is None:
+                raise NotFound(f"case {case_id} not found")
+            chain, _ = await evidence_repository.load(conn, tenant, case)
+            letters = await appeals_repository.letters_of(conn, tenant, case)
+        data = evidence_pack.build_pack(
+            case_id=str(case), chain=chain, verification=evidence.verify(chain),
+            letters=[(r["language"], r["letter"]) for r in letters], generated_at=self._clock(),
+        )
+        return f"evidence-{case}.zip", data
+
     async def file_appeal(self, request: resolution_pb2.FileAppealRequest) -> resolution_pb2.Appeal:
         """Checks eligibility against the platform's clauses and files the letter under the best one."""
         tenant, case = self._ids(request.tenant_id, request.case_id)
@@ -652,7 +667,7 @@ class ResolutionService:
                 AppealCaseStatus.REMEDY_OFFERED if row["status"] in (COMPENSATION_OFFERED, AWAITING_CUSTOMER) else AppealCaseStatus.IN_PROGRESS
             )
             letter = appeals.draft_letter(
-                book=book, finding=eligibility.best, facts=facts, review_id=str(row["review_id"] or row["id"]),
+                book=book, finding=eligibility.best, facts=facts, review_id=row["review_external_id"], product_id=row["product_id"] if request.product_name else "",
                 product_name=request.product_name or row["product_id"], order_id=row["order_id"] or "-",
                 seller_name=request.seller_name or "Customer Care", actions=list(request.actions), status=status,
                 evidence=refs, language=request.language or None,

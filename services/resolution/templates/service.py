@@ -94,7 +94,10 @@ def placeholders_of(source: str, *, environment: SandboxedEnvironment) -> frozen
     return frozenset(meta.find_undeclared_variables(environment.parse(source)))
 
 
-def render_source(source: str, *, context: Mapping[str, object], environment: SandboxedEnvironment, allowed: frozenset[str] | None = None) -> str:
+def render_source(
+    source: str, *, context: Mapping[str, object], environment: SandboxedEnvironment, allowed: frozenset[str] | None = None,
+    optional: frozenset[str] = frozenset(),
+) -> str:
     """Renders Jinja2 `source` with `context`, naming every missing placeholder when one is absent."""
     try:
         needed = placeholders_of(source, environment=environment)
@@ -103,7 +106,7 @@ def render_source(source: str, *, context: Mapping[str, object], environment: Sa
     if allowed is not None and not needed <= allowed:
         unknown = ", ".join(sorted(needed - allowed))
         raise TemplateRenderError(f"template uses unknown placeholder(s): {unknown}", [FieldViolation("template", unknown)])
-    missing = sorted(name for name in needed if context.get(name) in (None, ""))
+    missing = sorted(name for name in needed if context.get(name) in (None, "") and not (name in optional and name in context))
     if missing:
         raise TemplateRenderError(
             f"missing placeholder value(s): {', '.join(missing)}", [FieldViolation(f"context.{name}", "required") for name in missing]
