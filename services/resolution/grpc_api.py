@@ -142,3 +142,14 @@ class ResolutionServicer(resolution_pb2_grpc.ResolutionServiceServicer):
             outcome=request.outcome, limit=request.limit,
         )
         return resolution_pb2.SearchKnowledgeResponse(entries=entries)
+
+    # NOTE: ready for the two RPCs the contract still lacks (DecideOffer, GetEvidencePack in
+    # resolution.proto); until they exist the generated base never routes a call here.
+    async def DecideOffer(self, request, context) -> resolution_pb2.Offer:
+        return await self._service.decide_offer(
+            request.tenant_id, request.case_id, request.offer_id, decision=request.decision, actor=request.actor
+        )
+
+    async def GetEvidencePack(self, request, context):
+        filename, data = await self._service.evidence_pack(request.tenant_id, request.case_id)
+        return resolution_pb2.EvidencePack(filename=filename, zip=data)

@@ -24,6 +24,7 @@ from services.gateway.routes.resolution_schemas import (
     EvidenceCreate,
     OfferApproval,
     OfferCreate,
+    OrderFacts,
     RecommendationCreate,
     ReplyCreate,
     TransitionCreate,
@@ -57,19 +58,26 @@ async def list_cases(
     return CaseDetailPage(cases=[CaseDetail.from_proto(c) for c in response.cases], next_page_token=response.next_page_token or None)
 
 
+async def _detail(backends, tenant: uuid.UUID, case) -> CaseDetail:
+    """The case with its order facts, which travel as the trail's `order_linked` entries until Case carries them."""
+    events = await backends.resolution.ListCaseEvents(resolution_pb2.ListCaseEventsRequest(tenant_id=str(tenant), case_id=case.id))
+    return CaseDetail.from_proto(case, order=OrderFacts.from_events(events.events))
+
+
 @router.get("/{case_id}", response_model=CaseDetail)
 async def get_case(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep) -> CaseDetail:
+    """The case, with its order and customer (value, currency, fulfilment, annual spend, VIP) once known."""
     case = await backends.resolution.GetCase(resolution_pb2.GetCaseRequest(tenant_id=str(tenant), case_id=str(case_id)))
-    return CaseDetail.from_proto(case)
+    return await _detail(backends, tenant, case)
 
 
 @router.patch("/{case_id}", response_model=CaseDetail)
 async def update_case(case_id: uuid.UUID, body: CaseUpdate, tenant: TenantDep, backends: BackendsDep) -> CaseDetail:
-    """Records the buyer's language, the issue type, the customer and the order of a case."""
+    """Records the buyer's language, the issue type, the customer and the order of a case (a known order links at once)."""
     case = await backends.resolution.UpdateCase(
         resolution_pb2.UpdateCaseRequest(tenant_id=str(tenant), case_id=str(case_id), **body.model_dump())
     )
-    return CaseDetail.from_proto(case)
+    return await _detail(backends, tenant, case)
 
 
 @router.post("/{case_id}/transitions", response_model=CaseDetail)
@@ -126,7 +134,9 @@ async def recommend_compensation(case_id: uuid.UUID, body: RecommendationCreate,
 
 @router.post("/{case_id}/offers", status_code=201)
 async def record_offer(case_id: uuid.UUID, body: OfferCreate, tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
-    """Records an offer with its cost; above the tenant's approval threshold it is `pending_approval`."""
+    """Records an offer with its cost. Refused (422, naming the cap) when it, or the case's offers together, exceed
+    150% of the order value (converted with the policy's `fx_usd_rates`), or, without a known order value, when a
+    cash offer exceeds `no_order_cash_ceiling_usd`. Above the agent's limit it is `pending_approval`."""
     offer = await backends.resolution.RecordOffer(
         resolution_pb2.RecordOfferRequest(tenant_id=str(tenant), case_id=str(case_id), **body.model_dump())
     )
