@@ -396,7 +396,7 @@ class ResolutionService:
                         continue
                     event = await repository.add_event(
                         conn, tenant_id=tenant, case_id=row["id"], kind=f"sla_{stage}", at=now, from_status=row["status"],
-                        to_status=row["status"], actor="system:sla", detail={"sla": sla, "due_at": due.isoformat()},
+                        to_status=row["status"], actor="system:sla", detail={"sla": sla, "due_at": due.isoformat(), "url": self._ctx.case_url(row["id"])},
                         subject=CASE_SLA_BREACHED if stage == "breached" else CASE_SLA_WARNING,
                     )
                     noticed += event is not None

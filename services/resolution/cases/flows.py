@@ -106,7 +106,8 @@ async def open_for_alerts(ctx: Context, conn: asyncpg.Connection, alerts: list[a
     rows, created = await cases_repository.open_many(conn, wanted)
     events = [
         NewEvent(tenant_id=row["tenant_id"], case_id=row["id"], kind="opened", at=row["opened_at"], to_status=NEW,
-                 detail={"alert_id": alert.id, "rule": alert.rule}, subject=topology.CASE_OPENED, published_at=now)
+                 detail={"alert_id": alert.id, "rule": alert.rule, "url": ctx.case_url(row["id"])}, subject=topology.CASE_OPENED,
+                 published_at=now)
         for alert, row in zip(alerts, rows) if row["id"] in created
     ]
     # NOTE: the opened events go in before the order links and assignments, so the trail reads in order.

@@ -3,10 +3,13 @@ as if one by one, the trail in order, nothing new on redelivery; a history alert
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 
 from reviewguard.resolution.v1 import case_pb2, resolution_pb2
+from services.resolution.service import ResolutionService
+from services.resolution.sla import SlaPolicy
 from tests.services.resolution.conftest import fired_alert, subjects
 
 
@@ -45,3 +48,13 @@ async def test_an_alert_about_history_or_a_case_sla_opens_no_case(workflow) -> N
     await workflow.handle_fired([history, sla, live])
     cases, _ = await workflow.list(tenant, review_id="", status=0, page_size=10, page_token="")
     assert [c.alert_id for c in cases] == [live.message.alert.id]
+
+
+async def test_case_links_use_the_configured_public_address(pool, bus, clock, sender, toolkit) -> None:
+    service = ResolutionService(pool=pool, sla=SlaPolicy(), bus=bus, clock=clock, toolkit=toolkit, sender=sender,
+                                public_base_url="https://reviews.kettle.example/")
+    tenant = str(uuid.uuid4())
+    await service.handle_fired([fired_alert(tenant)])
+    (case,), _ = await service.list(tenant, review_id="", status=0, page_size=5, page_token="")
+    (opened,) = await service.list_events(tenant, case.id)
+    assert json.loads(opened.detail_json)["url"] == f"https://reviews.kettle.example/v1/cases/{case.id}"
