@@ -129,13 +129,14 @@ async def _assign_new(conn: asyncpg.Connection, rows: list[asyncpg.Record], *, n
         return {}
     agents = await assignment_repository.list_agents_of(conn, [t for t in tenants if t in teams], open_statuses=OPEN_STATUSES)
     plan, events = [], []
+    calendars: dict = {}
     for row in rows:
         tenant = row["tenant_id"]
         if tenant not in teams:
             continue
         pool: list[Agent] = agents.get(tenant, [])
         needs = CaseNeeds(marketplace=row["marketplace"], language=row["language"], skill=row["issue_type"])
-        choice = assignment.choose(needs=needs, teams=teams[tenant], agents=pool, now=now)
+        choice = assignment.choose(needs=needs, teams=teams[tenant], agents=pool, now=now, calendars=calendars)
         if choice is None:
             continue
         # NOTE: the load grows with each case handed out in this batch, as it would one by one.
