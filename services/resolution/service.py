@@ -23,36 +23,25 @@ from libs.errors import FieldViolation, InvalidArgument, NotFound, require_uuid
 from reviewguard.events.v1 import events_pb2
 from reviewguard.resolution.v1 import case_pb2, resolution_pb2
 from services.resolution import convert, repository
-from services.resolution.appeals import repository as appeals_repository
-from services.resolution.appeals import service as appeals
-from services.resolution.appeals.models import CaseStatus as AppealCaseStatus
-from services.resolution.appeals.models import ReviewFacts
+from services.resolution.appeals import flows as appeals_flows
 from services.resolution.assignment import repository as assignment_repository
 from services.resolution.assignment import service as assignment
 from services.resolution.calendar.service import load_calendar
 from services.resolution.cases import flows as cases
 from services.resolution.cases.models import (
-    APPEALED,
     ASSIGNED,
-    AWAITING_CUSTOMER,
-    BEFORE_CONTACT,
-    COMPENSATION_OFFERED,
-    CONTACTED,
     FINAL,
     NEW,
     OPEN,
     status_name,
 )
-from services.resolution.cases.service import check_transition
 from services.resolution.compensation import flows as compensation_flows
 from services.resolution.compensation import repository as offers_repository
 from services.resolution.context import DEFAULT_PUBLIC_BASE_URL, Context, Toolkit
 from services.resolution.customers import flows as customers
 from services.resolution.evidence import repository as evidence_repository
-from services.resolution.evidence import pack as evidence_pack
+from services.resolution.evidence import flows as evidence_flows
 from services.resolution.evidence import service as evidence
-from services.resolution.evidence.models import EvidenceItem, EvidenceKind
-from services.resolution.fields import decimal_field
 from services.resolution.knowledge import repository as knowledge_repository
 from services.resolution.kpis import repository as kpis_repository
 from services.resolution.kpis import service as kpis
@@ -64,6 +53,7 @@ from services.resolution.requests.models import RequestStatus
 from services.resolution.requests.sender import LogSender, ReviewRequestSender
 from services.resolution.sla import SlaPolicy
 from services.resolution.templates import repository as replies_repository
+from services.resolution.templates import flows as replies_flows
 from services.resolution.templates import service as templates
 from services.resolution.templates.models import Outcome, Scenario
 
@@ -455,59 +445,15 @@ class ResolutionService:
             raise InvalidArgument("text is required", [FieldViolation("text", "required")])
         return self._toolkit.checker.check(text=text, platform=platform)
 
-    def _require_compliant(self, text: str, platform: str, *, field: str = "text") -> None:
-        result = self._toolkit.checker.check(text=text, platform=platform)
-        if not result.passed:
-            first = result.violations[0]
-            raise InvalidArgument(
-                f"not sent: {first.phrase!r} breaks rule {first.rule_id} on {result.platform}",
-                [FieldViolation(field, f"{v.phrase!r} breaks {v.rule_id}: {v.explanation}") for v in result.violations],
-            )
-
     async def send_reply(
         self, tenant_id: str, case_id: str, *, text: str, scenario: str, language: str, placeholders: Mapping[str, str], variant: str, actor: str
     ) -> resolution_pb2.Reply:
-        """Sends a reply on a case, rendered from the case's A/B variant of a template or given as text.
-
-        Every reply passes the platform's compliance check first; a reply is the case's first
-        response and moves a case not yet contacted to "contacted".
-        """
+        """Sends a reply on a case (see `templates.flows.send_reply`)."""
         tenant, case = self._ids(tenant_id, case_id)
-        async with self._pool.acquire() as conn, conn.transaction():
-            row = await cases.locked(conn, tenant, case)
-            if row["status"] in FINAL:
-                raise InvalidArgument(f"case is {status_name(row['status'])}; no more replies")
-            if not row["platform"]:
-                raise InvalidArgument("the case has no platform to check the reply against", [FieldViolation("platform", "set it on the case")])
-            used_scenario = used_language = used_variant = ""
-            if scenario:
-                reply_language = templates.resolve_language(language or row["language"] or "en")
-                rendered = templates.render(
-                    library=self._toolkit.templates, scenario=scenario, language=reply_language,
-                    case_id=str(case), context=dict(placeholders), variant=variant or None,
-                    remedy=await compensation_flows.remedy_of(conn, case, language=reply_language),
-                )
-                text, used_scenario, used_language, used_variant = rendered.text, str(rendered.scenario), rendered.language, rendered.variant
-            elif not text.strip():
-                raise InvalidArgument("give the reply text or a scenario to render", [FieldViolation("text", "required without scenario")])
-            self._require_compliant(text, row["platform"])
-            now = self._clock()
-            stored = await replies_repository.add(
-                conn, tenant_id=tenant, case_id=case, text=text, scenario=used_scenario, language=used_language or row["language"],
-                variant=used_variant, actor=actor, sent_at=now,
-            )
-            await repository.add_event(
-                conn, tenant_id=tenant, case_id=case, kind="reply_sent", at=now, from_status=row["status"], to_status=row["status"],
-                actor=actor, detail={"reply_id": str(stored["id"]), "scenario": used_scenario, "variant": used_variant},
-            )
-            if row["status"] in BEFORE_CONTACT:
-                if row["status"] == NEW:
-                    row = await cases.assign_one(conn, row, now=now, actor="system") or row
-                if row["status"] == NEW:
-                    row = await cases.move(self._ctx, conn, row, to=ASSIGNED, actor=actor, note="answered before assignment")
-                row = await cases.move(self._ctx, conn, row, to=CONTACTED, actor=actor)
-            elif row["first_response_at"] is None:
-                await repository.update(conn, case, first_response_at=now, updated_at=now)
+        stored = await replies_flows.send_reply(
+            self._ctx, tenant=tenant, case=case, text=text, scenario=scenario, language=language, placeholders=placeholders,
+            variant=variant, actor=actor,
+        )
         await self.publish_pending()
         return convert.reply(stored)
 
@@ -575,34 +521,7 @@ class ResolutionService:
     async def add_evidence(self, request: resolution_pb2.AddEvidenceRequest) -> resolution_pb2.EvidenceLink:
         """Appends an item to the case's chain, hashed and linked to the previous one."""
         tenant, case = self._ids(request.tenant_id, request.case_id)
-        try:
-            kind = EvidenceKind(request.kind)
-        except ValueError:
-            raise InvalidArgument(f"unknown evidence kind {request.kind!r}", [FieldViolation("kind", ", ".join(k.value for k in EvidenceKind))]) from None
-        if bool(request.content_json) == bool(request.content_bytes):
-            raise InvalidArgument("give exactly one of content_json and content_bytes", [FieldViolation("content", "exactly one")])
-        if request.content_json:
-            try:
-                content = json.loads(request.content_json)
-            except ValueError:
-                raise InvalidArgument("content_json is not JSON", [FieldViolation("content_json", "not JSON")]) from None
-        else:
-            content = bytes(request.content_bytes)
-        if not request.source.strip():
-            raise InvalidArgument("source is required", [FieldViolation("source", "where the evidence comes from")])
-        now = self._clock()
-        captured = request.captured_at.ToDatetime(tzinfo=timezone.utc) if request.HasField("captured_at") else now
-        item = EvidenceItem(kind=kind, content=content, captured_at=captured, source=request.source, description=request.description,
-                            metadata=dict(request.metadata))
-        async with self._pool.acquire() as conn, conn.transaction():
-            row = await cases.locked(conn, tenant, case)
-            chain, _ = await evidence_repository.load(conn, tenant, case)
-            link = evidence.append(chain, item, now).links[-1]
-            stored = await evidence_repository.insert(conn, tenant_id=tenant, case_id=case, link=link)
-            await repository.add_event(
-                conn, tenant_id=tenant, case_id=case, kind="evidence_added", at=now, from_status=row["status"], to_status=row["status"],
-                detail={"index": link.index, "kind": str(kind), "sha256": link.item_hash},
-            )
+        stored = await evidence_flows.add_evidence(self._ctx, tenant=tenant, case=case, request=request)
         await self.publish_pending()
         return convert.evidence_link(stored)
 
@@ -624,62 +543,15 @@ class ResolutionService:
     async def evidence_pack(self, tenant_id: str, case_id: str) -> tuple[str, bytes]:
         """The case's evidence pack as (file name, ZIP bytes): letters, items, chain, verification, manifest."""
         tenant, case = self._ids(tenant_id, case_id)
-        async with self._pool.acquire() as conn:
-            if await repository.get(conn, tenant, case) is None:
-                raise NotFound(f"case {case_id} not found")
-            chain, _ = await evidence_repository.load(conn, tenant, case)
-            letters = await appeals_repository.letters_of(conn, tenant, case)
-        data = evidence_pack.build_pack(
-            case_id=str(case), chain=chain, verification=evidence.verify(chain),
-            letters=[(r["language"], r["letter"]) for r in letters], generated_at=self._clock(),
-        )
-        return f"evidence-{case}.zip", data
+        return await evidence_flows.evidence_pack(self._ctx, tenant=tenant, case=case)
 
     async def file_appeal(self, request: resolution_pb2.FileAppealRequest) -> resolution_pb2.Appeal:
         """Checks eligibility against the platform's clauses and files the letter under the best one."""
         tenant, case = self._ids(request.tenant_id, request.case_id)
-        facts_known = {f for f in ReviewFacts.__dataclass_fields__ if f not in ("platform", "marketplace")}
-        unknown = [f for f in request.facts if f not in facts_known]
-        if unknown:
-            raise InvalidArgument(f"unknown facts: {', '.join(unknown)}", [FieldViolation("facts", f"known: {', '.join(sorted(facts_known))}")])
-        book = self._toolkit.appeals
-        async with self._pool.acquire() as conn, conn.transaction():
-            row = await cases.locked(conn, tenant, case)
-            check_transition(current=row["status"], target=APPEALED, reason=0)
-            facts = ReviewFacts(platform=row["platform"], marketplace=row["marketplace"], **{f: True for f in request.facts})
-            chain, _ = await evidence_repository.load(conn, tenant, case)
-            refs = appeals.evidence_refs(chain)
-            eligibility = appeals.assess(book=book, facts=facts, evidence_kinds=[r.kind for r in refs])
-            findings = [convert.finding(f) for f in eligibility.findings]
-            if not eligibility.eligible:
-                applicable = [f for f in eligibility.findings if f.applies]
-                why = (
-                    f"clause {applicable[0].clause.id} still needs evidence: {', '.join(applicable[0].missing_evidence)}"
-                    if applicable else "no clause of the platform's policy applies to these facts"
-                )
-                raise InvalidArgument(
-                    f"not eligible for an appeal: {why}",
-                    [FieldViolation(f"clauses.{f.clause.id}", "; ".join(
-                        [*(f"fact {x} not established" for x in f.missing_facts), *(f"evidence {x} missing" for x in f.missing_evidence)]))
-                     for f in eligibility.findings],
-                )
-            status = (
-                AppealCaseStatus.REMEDY_OFFERED if row["status"] in (COMPENSATION_OFFERED, AWAITING_CUSTOMER) else AppealCaseStatus.IN_PROGRESS
-            )
-            letter = appeals.draft_letter(
-                book=book, finding=eligibility.best, facts=facts, review_id=row["review_external_id"], product_id=row["product_id"] if request.product_name else "",
-                product_name=request.product_name or row["product_id"], order_id=row["order_id"] or "-",
-                seller_name=request.seller_name or "Customer Care", actions=list(request.actions), status=status,
-                evidence=refs, language=request.language or None,
-            )
-            now = self._clock()
-            stored = await appeals_repository.add(
-                conn, tenant_id=tenant, case_id=case, clause_id=letter.clause_id, language=letter.language, letter=letter.text,
-                findings=[{"clause_id": f.clause_id, "title": f.title, "applies": f.applies, "ready": f.ready,
-                           "missing_facts": list(f.missing_facts), "missing_evidence": list(f.missing_evidence)} for f in findings],
-                filed_at=now,
-            )
-            await cases.move(self._ctx, conn, row, to=APPEALED, actor=request.actor, detail={"appeal_id": str(stored["id"]), "clause_id": letter.clause_id})
+        stored = await appeals_flows.file_appeal(
+            self._ctx, tenant=tenant, case=case, facts=list(request.facts), actions=list(request.actions), seller_name=request.seller_name,
+            product_name=request.product_name, language=request.language, actor=request.actor,
+        )
         await self.publish_pending()
         return convert.appeal(stored)
 
