@@ -427,7 +427,12 @@ class ResolutionService:
         return recorded
 
     async def handle_review_updated(self, batch: Sequence[Delivery[events_pb2.ReviewUpdated]]) -> None:
-        """Records rating changes from ingest's `reviews.updated` events (idempotent)."""
+        """Records rating changes from ingest's `reviews.updated` events (idempotent), and keeps the review's
+        facts current (an order id added later links the case; a raised rating no longer blocks review requests)."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            linked = await customers.record_reviews(self._ctx, conn, [d.message.review for d in batch])
+        if linked:
+            await self.publish_pending()
         for delivery in batch:
             event = delivery.message
             if not event.old_rating or not event.new_rating or event.old_rating == event.new_rating:

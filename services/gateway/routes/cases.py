@@ -9,7 +9,7 @@ import uuid
 from datetime import timezone
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query, Response
 
 from libs.errors import FieldViolation, InvalidArgument
 from reviewguard.resolution.v1 import resolution_pb2
@@ -24,6 +24,7 @@ from services.gateway.routes.resolution_schemas import (
     EvidenceCreate,
     OfferApproval,
     OfferCreate,
+    OfferDecision,
     OrderFacts,
     RecommendationCreate,
     ReplyCreate,
@@ -155,6 +156,34 @@ async def approve_offer(case_id: uuid.UUID, offer_id: uuid.UUID, body: OfferAppr
         resolution_pb2.ApproveOfferRequest(tenant_id=str(tenant), case_id=str(case_id), offer_id=str(offer_id), approver=body.approver)
     )
     return as_dict(offer)
+
+
+def _needs(backends: BackendsDep, method: str) -> None:
+    # NOTE: the route is ready before its RPC is in the contract (resolution.proto); until then it
+    # answers 501 rather than failing.
+    if not hasattr(backends.resolution, method) or not hasattr(resolution_pb2, f"{method}Request"):
+        raise HTTPException(501, f"not available yet: the resolution service's {method} RPC is not in this build")
+
+
+@router.post("/{case_id}/offers/{offer_id}/decision")
+async def decide_offer(case_id: uuid.UUID, offer_id: uuid.UUID, body: OfferDecision, tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
+    """Records the buyer's answer to an offer that is out: accepted, or declined (the case then awaits the
+    customer again and a new offer may be made)."""
+    _needs(backends, "DecideOffer")
+    offer = await backends.resolution.DecideOffer(
+        resolution_pb2.DecideOfferRequest(tenant_id=str(tenant), case_id=str(case_id), offer_id=str(offer_id), **body.model_dump())
+    )
+    return as_dict(offer)
+
+
+@router.get("/{case_id}/evidence/pack", response_class=Response,
+            responses={200: {"content": {"application/zip": {}}, "description": "letters/, items/, chain.json, verification.json, manifest.json"}})
+async def evidence_pack(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep) -> Response:
+    """The case's evidence pack as a ZIP: every appeal letter, each item byte for byte, the chain with its
+    hashes, the verification result and a manifest with the SHA-256 of every file."""
+    _needs(backends, "GetEvidencePack")
+    pack = await backends.resolution.GetEvidencePack(resolution_pb2.GetEvidencePackRequest(tenant_id=str(tenant), case_id=str(case_id)))
+    return Response(pack.zip, media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{pack.filename}"'})
 
 
 @router.post("/{case_id}/appeal", status_code=201)

@@ -193,6 +193,11 @@ class OfferApproval(_Body):
     approver: str = Field(min_length=1, max_length=200)
 
 
+class OfferDecision(_Body):
+    decision: Literal["accepted", "declined"] = Field(description="the buyer's answer; a declined offer frees its share of the cap")
+    actor: str = Field(default="", max_length=200, examples=["buyer via messages"])
+
+
 class AppealCreate(_Body):
     facts: list[str] = Field(examples=[["abusive_language"]])
     actions: list[str] = Field(default_factory=list, examples=[["replied_publicly", "contacted_buyer"]])

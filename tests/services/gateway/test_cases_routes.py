@@ -57,3 +57,13 @@ async def test_kpis_over_no_cases_say_no_data(api) -> None:
     assert kpis["cases"] == 0 and kpis["status"] == "no data"
     assert kpis["response_rate_24h"] is None and kpis["response_rate_met"] is None and kpis["resolution_rate"] is None
     assert set(kpis["no_data"]) >= {"response_rate_24h", "resolution_rate", "rating_recovery_rate"}
+
+
+async def test_routes_waiting_for_their_rpc_answer_501_naming_it(api, workflow) -> None:
+    # NOTE: replace with the ZIP and decision scenarios (tests/services/resolution/test_letters_and_pack.py,
+    # test_orders_and_ladder.py) through the gateway once DecideOffer and GetEvidencePack are in the contract.
+    case = await open_case(workflow, str(TENANT))
+    pack = await api.get(f"/v1/cases/{case.id}/evidence/pack")
+    decision = await api.post(f"/v1/cases/{case.id}/offers/{case.id}/decision", json={"decision": "declined"})
+    assert (pack.status_code, decision.status_code) == (501, 501)
+    assert "GetEvidencePack" in pack.json()["detail"] and "DecideOffer" in decision.json()["detail"]
