@@ -1,4 +1,4 @@
-"""All SQL of the resolution service."""
+"""SQL of one case at a time and its audit trail (set-based statements for many cases: cases/repository.py)."""
 
 from __future__ import annotations
 
