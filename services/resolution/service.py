@@ -601,28 +601,32 @@ class ResolutionService:
         """Publishes unpublished case events (the outbox) in order; returns how many."""
         if self._bus is None:
             return 0
-        published = 0
         async with self._pool.acquire() as conn, conn.transaction():
             events = await repository.claim_unpublished(conn, limit=limit)
             if not events:
                 return 0
             cases = await repository.get_many(conn, list({e["case_id"] for e in events}))
-            done = []
+            by_case: dict[uuid.UUID, list] = {}
             for event in events:
-                case = repository.to_proto(cases[event["case_id"]])
-                if event["subject"] in (CASE_SLA_WARNING, CASE_SLA_BREACHED):
-                    detail = json.loads(event["detail"])
-                    message = events_pb2.CaseSlaNotice(
-                        case=case, sla=detail["sla"], stage=event["kind"].removeprefix("sla_"),
-                        noticed_at_unix_ms=int(event["at"].timestamp() * 1000),
-                    )
-                else:
-                    message = events_pb2.CaseUpdated(case=case, event=repository.event_to_proto(event))
-                await self._bus.publish(event["subject"], message, msg_id=f"case-event:{event['id']}")
-                done.append(event["id"])
-                published += 1
-            await repository.mark_published(conn, done, self._clock())
-        return published
+                by_case.setdefault(event["case_id"], []).append(event)
+
+            async def relay(case_events: list) -> None:
+                # NOTE: one case's events go out in order; different cases' go out side by side.
+                for event in case_events:
+                    case = repository.to_proto(cases[event["case_id"]])
+                    if event["subject"] in (CASE_SLA_WARNING, CASE_SLA_BREACHED):
+                        detail = json.loads(event["detail"])
+                        message = events_pb2.CaseSlaNotice(
+                            case=case, sla=detail["sla"], stage=event["kind"].removeprefix("sla_"),
+                            noticed_at_unix_ms=int(event["at"].timestamp() * 1000),
+                        )
+                    else:
+                        message = events_pb2.CaseUpdated(case=case, event=repository.event_to_proto(event))
+                    await self._bus.publish(event["subject"], message, msg_id=f"case-event:{event['id']}")
+
+            await asyncio.gather(*(relay(case_events) for case_events in by_case.values()))
+            await repository.mark_published(conn, [e["id"] for e in events], self._clock())
+        return len(events)
 
     async def tick(self, *, now: datetime | None = None) -> None:
         """One round of scheduled work: SLA notices, reassignments, review requests, the event relay."""

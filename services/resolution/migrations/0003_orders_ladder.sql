@@ -11,6 +11,7 @@ ALTER TABLE cases
     ADD COLUMN review_external_id text NOT NULL DEFAULT '',
     ADD COLUMN reviewer_id        text NOT NULL DEFAULT '';
 CREATE INDEX cases_order_idx ON cases (tenant_id, order_id) WHERE order_id <> '';
+CREATE INDEX cases_reviewer_idx ON cases (tenant_id, reviewer_id) WHERE reviewer_id <> '';
 
 -- One row per review ingest stored: the facts a case and the review-request gate need from it.
 CREATE TABLE review_facts (
