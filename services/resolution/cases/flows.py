@@ -104,19 +104,21 @@ async def open_for_alerts(ctx: Context, conn: asyncpg.Connection, alerts: list[a
             summary="\n".join(p for p in (alert.summary, *alert.reasons) if p),
         ))
     rows, created = await cases_repository.open_many(conn, wanted)
-    events = [
+    # NOTE: the same alert twice in one batch (a redelivery that caught up) opens, records and assigns once.
+    fresh: dict[uuid.UUID, tuple[alert_pb2.Alert, asyncpg.Record]] = {}
+    for alert, row in zip(alerts, rows):
+        if row["id"] in created and row["id"] not in fresh:
+            fresh[row["id"]] = (alert, row)
+    # NOTE: the opened events go in before the order links and assignments, so the trail reads in order.
+    await cases_repository.add_events(conn, [
         NewEvent(tenant_id=row["tenant_id"], case_id=row["id"], kind="opened", at=row["opened_at"], to_status=NEW,
                  detail={"alert_id": alert.id, "rule": alert.rule, "url": ctx.case_url(row["id"])}, subject=topology.CASE_OPENED,
                  published_at=now)
-        for alert, row in zip(alerts, rows) if row["id"] in created
-    ]
-    # NOTE: the opened events go in before the order links and assignments, so the trail reads in order.
-    await cases_repository.add_events(conn, events)
-    fresh = [row["id"] for row in rows if row["id"] in created]
-    linked = {r["id"]: r for r in await customers.link_cases(ctx, conn, fresh)} if fresh else {}
-    rows = [linked.get(r["id"], r) for r in rows]
-    assigned = await _assign_new(conn, [r for r in rows if r["id"] in created], now=now)
-    return [Opened(row=assigned.get(r["id"], r), created=r["id"] in created) for r in rows]
+        for alert, row in fresh.values()
+    ])
+    linked = {r["id"]: r for r in await customers.link_cases(ctx, conn, list(fresh))} if fresh else {}
+    assigned = await _assign_new(conn, [linked.get(case_id, row) for case_id, (_, row) in fresh.items()], now=now)
+    return [Opened(row=assigned.get(r["id"]) or linked.get(r["id"]) or r, created=r["id"] in created) for r in rows]
 
 
 async def _assign_new(conn: asyncpg.Connection, rows: list[asyncpg.Record], *, now: datetime) -> dict[uuid.UUID, asyncpg.Record]:
