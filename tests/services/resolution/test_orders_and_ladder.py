@@ -210,3 +210,27 @@ async def test_the_full_ladder_with_an_approver_a_declined_offer_and_a_new_one(w
         "offer_recorded", "offer_offered", "offer_accepted",                   # the reship
     ]
     assert [o.status for o in await workflow.list_offers(tenant, case.id)] == ["declined", "declined", "accepted"]
+
+
+async def test_an_edited_review_keeps_its_facts_current(workflow) -> None:
+    tenant = str(uuid.uuid4())
+    # A 1★ review without an order; the buyer later edits it: adds the order number and raises it to 4★.
+    first = ingested(tenant, reviewer="A7LATER", rating=1, posted_at=MONDAY_9_UTC - timedelta(days=5))
+    await workflow.handle_reviews_ingested([first])
+    case = await open_case(workflow, tenant, review_id=first.message.review.id)
+    await workflow.submit_orders(tenant, [order("302-7777777-0000001", customer="A7LATER", value="29.90")])
+    edited = review_pb2.Review()
+    edited.CopyFrom(first.message.review)
+    edited.order_id, edited.rating = "302-7777777-0000001", 4
+    update = Delivery(message=events_pb2.ReviewUpdated(review=edited, old_rating=1, new_rating=4, changed_fields=["rating", "order_id"]),
+                      subject=topology.REVIEW_UPDATED, headers={}, context=extract_context({}), deliveries=1, stream_sequence=0, raw=None)
+    await workflow.handle_review_updated([update])
+    (facts,) = order_facts(await workflow.list_events(tenant, case.id))
+    assert facts["order_id"] == "302-7777777-0000001" and facts["value"] == "29.90"
+    # Resolved, and the review is no longer negative: the next order's invitation goes out.
+    await workflow.transition(tenant, case.id, to_status=S.CASE_STATUS_ASSIGNED, reason=0, actor="lena", note="")
+    await workflow.transition(tenant, case.id, to_status=S.CASE_STATUS_RESOLVED, reason=S.RESOLUTION_REASON_REVIEW_UPDATED, actor="lena", note="")
+    await workflow.submit_orders(tenant, [order("302-7777777-0000002", customer="A7LATER")])
+    await workflow.run_review_requests(now=MONDAY_9_UTC + timedelta(days=12))
+    statuses = {r.order_id: r.status for r in await workflow.list_review_requests(tenant, status="")}
+    assert statuses["302-7777777-0000002"] == "sent"
