@@ -182,6 +182,15 @@ async def approve_offer(ctx: Context, *, tenant: uuid.UUID, case: uuid.UUID, off
                            [FieldViolation("offer_id", f"status {offer['status']}")])
         if offer["created_by"] and offer["created_by"] == approver:
             raise InvalidArgument("an offer is approved by someone other than who made it", [FieldViolation("approver", "same as creator")])
+        policy = await ctx.policy(conn, tenant)
+        # NOTE: an approver with a limit of their own must have one that covers the offer; others
+        # (team leads outside the agents' table) approve any amount.
+        own = (policy.agent_limits_usd or {}).get(approver)
+        if own is not None and Decimal(str(own)) < offer["cost_usd"]:
+            raise InvalidArgument(
+                f"{approver}'s limit of {own:g} USD is below this offer's {offer['cost_usd']} USD",
+                [FieldViolation("approver", "limit below the offer")],
+            )
         if row["status"] != COMPENSATION_OFFERED:
             check_transition(current=row["status"], target=COMPENSATION_OFFERED, reason=0)
         now = ctx.clock()

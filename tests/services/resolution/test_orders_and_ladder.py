@@ -172,12 +172,14 @@ async def test_without_an_order_value_cash_offers_stay_under_the_tenant_ceiling(
 async def test_the_full_ladder_with_an_approver_a_declined_offer_and_a_new_one(workflow, clock) -> None:
     tenant = str(uuid.uuid4())
     await workflow.put_policy(tenant, json.dumps({"approval_threshold_usd": 20, "fx_usd_rates": {"EUR": 1.08},
-                                                  "agent_limits_usd": {"team-lead": 500}}))
+                                                  "agent_limits_usd": {"team-lead": 500, "mia": 30}}))
     case = await contacted_case_with_order(workflow, tenant, order_id="302-6000000-0000001", value="89.90")
     small = await workflow.record_offer(offer(tenant, case.id, "8.99", option="partial_refund_10"))
     assert small.status == "offered" and (await workflow.get(tenant, case.id)).status == S.CASE_STATUS_COMPENSATION_OFFERED
     big = await workflow.record_offer(offer(tenant, case.id, "62.93", option="partial_refund_70_goodwill"))
     assert big.status == "pending_approval" and big.requires_approval
+    with pytest.raises(InvalidArgument, match="mia's limit of 30 USD is below"):
+        await workflow.approve_offer(tenant, case.id, big.id, approver="mia")
     # Approving while the case is already in compensation_offered works (it was a 409 before).
     approved = await workflow.approve_offer(tenant, case.id, big.id, approver="team-lead")
     assert approved.status == "offered" and approved.approved_by == "team-lead" and approved.HasField("approved_at")
