@@ -76,7 +76,9 @@ class ResolutionServicer(resolution_pb2_grpc.ResolutionServiceServicer):
 
     async def GetKpis(self, request: resolution_pb2.GetKpisRequest, context) -> resolution_pb2.Kpis:
         report = await self._service.kpis(request.tenant_id, since=_at(request, "since"), until=_at(request, "until"))
-        return resolution_pb2.Kpis(**asdict(report))
+        # NOTE: proto3 doubles cannot be absent; "no data" travels as the zero counts beside them
+        # (response_eligible, cases, reviews_handled), which the gateway turns back into null.
+        return resolution_pb2.Kpis(**{k: (v if v is not None else type(getattr(resolution_pb2.Kpis(), k))()) for k, v in asdict(report).items()})
 
     async def RecordRatingChange(self, request: resolution_pb2.RecordRatingChangeRequest, context):
         recorded = await self._service.record_rating_change(
@@ -140,3 +142,14 @@ class ResolutionServicer(resolution_pb2_grpc.ResolutionServiceServicer):
             outcome=request.outcome, limit=request.limit,
         )
         return resolution_pb2.SearchKnowledgeResponse(entries=entries)
+
+    # NOTE: ready for the two RPCs the contract still lacks (DecideOffer, GetEvidencePack in
+    # resolution.proto); until they exist the generated base never routes a call here.
+    async def DecideOffer(self, request, context) -> resolution_pb2.Offer:
+        return await self._service.decide_offer(
+            request.tenant_id, request.case_id, request.offer_id, decision=request.decision, actor=request.actor
+        )
+
+    async def GetEvidencePack(self, request, context):
+        filename, data = await self._service.evidence_pack(request.tenant_id, request.case_id)
+        return resolution_pb2.EvidencePack(filename=filename, zip=data)

@@ -1,4 +1,4 @@
-"""All SQL of the resolution service."""
+"""SQL of one case at a time and its audit trail (set-based statements for many cases: cases/repository.py)."""
 
 from __future__ import annotations
 
@@ -138,6 +138,7 @@ async def update(conn: asyncpg.Connection, case_id: uuid.UUID, **values: object)
     allowed = {
         "status", "resolution_reason", "resolved_at", "updated_at", "first_response_at", "team_id", "owner_agent_id",
         "owner", "language", "issue_type", "customer_id", "order_id", "platform", "due_at", "first_response_due_at",
+        "order_value", "order_currency", "fulfilment", "annual_spend_usd",
     }
     unknown = set(values) - allowed
     if unknown:

@@ -12,9 +12,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
-from decimal import Decimal, InvalidOperation
 
 import asyncpg
 from opentelemetry import trace
@@ -25,51 +23,41 @@ from libs.errors import FieldViolation, InvalidArgument, NotFound, require_uuid
 from reviewguard.events.v1 import events_pb2
 from reviewguard.resolution.v1 import case_pb2, resolution_pb2
 from services.resolution import convert, repository
-from services.resolution.appeals import repository as appeals_repository
-from services.resolution.appeals import service as appeals
-from services.resolution.appeals.models import CaseStatus as AppealCaseStatus
-from services.resolution.appeals.models import ReviewFacts
+from services.resolution.appeals import flows as appeals_flows
 from services.resolution.assignment import repository as assignment_repository
 from services.resolution.assignment import service as assignment
-from services.resolution.assignment.models import CaseNeeds
-from services.resolution.calendar.service import add_business_hours, load_calendar
+from services.resolution.calendar.service import load_calendar
+from services.resolution.cases import flows as cases
 from services.resolution.cases.models import (
-    APPEAL_ACCEPTED,
-    APPEALED,
     ASSIGNED,
-    AWAITING_CUSTOMER,
-    BEFORE_CONTACT,
-    COMPENSATION_OFFERED,
-    CONTACTED,
     FINAL,
     NEW,
     OPEN,
-    OUTCOME_BY_REASON,
-    RESOLVED,
     status_name,
 )
-from services.resolution.cases.service import check_transition
+from services.resolution.compensation import flows as compensation_flows
 from services.resolution.compensation import repository as offers_repository
-from services.resolution.compensation import service as compensation
-from services.resolution.compensation.models import CompensationPolicy, Money
-from services.resolution.compliance.service import Checker, load_checker
+from services.resolution.context import DEFAULT_PUBLIC_BASE_URL, Context, Toolkit
+from services.resolution.customers import flows as customers
 from services.resolution.evidence import repository as evidence_repository
+from services.resolution.evidence import flows as evidence_flows
 from services.resolution.evidence import service as evidence
-from services.resolution.evidence.models import EvidenceItem, EvidenceKind
 from services.resolution.knowledge import repository as knowledge_repository
-from services.resolution.knowledge import service as knowledge
 from services.resolution.kpis import repository as kpis_repository
 from services.resolution.kpis import service as kpis
 from services.resolution.policy import repository as policy_repository
 from services.resolution.policy.models import TenantPolicy, parse_policy
+from services.resolution.requests import flows as requests_flows
 from services.resolution.requests import repository as requests_repository
-from services.resolution.requests import service as review_requests
-from services.resolution.requests.models import Fulfilment, Order, OutgoingMessage, RequestStatus
+from services.resolution.requests.models import RequestStatus
 from services.resolution.requests.sender import LogSender, ReviewRequestSender
 from services.resolution.sla import SlaPolicy
 from services.resolution.templates import repository as replies_repository
+from services.resolution.templates import flows as replies_flows
 from services.resolution.templates import service as templates
 from services.resolution.templates.models import Outcome, Scenario
+
+__all__ = ["REVIEW_UPDATED", "ResolutionService", "Toolkit"]
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -85,39 +73,6 @@ _OPEN = sorted(OPEN)
 _RESOLVED = sorted(FINAL)
 
 
-@dataclass(frozen=True)
-class Toolkit:
-    """The compiled domain material the service works with; built once in the wiring root."""
-
-    checker: Checker
-    templates: templates.TemplateLibrary
-    appeals: appeals.AppealBook
-    invitations: Mapping[str, str]
-
-    @classmethod
-    def load(cls) -> "Toolkit":
-        return cls(
-            checker=load_checker(),
-            templates=templates.load_library(),
-            appeals=appeals.load_book(),
-            invitations=review_requests.load_invitations(),
-        )
-
-
-def _decimal(value: str, field: str, *, required: bool = False) -> Decimal | None:
-    if not value:
-        if required:
-            raise InvalidArgument(f"{field} is required", [FieldViolation(field, "required")])
-        return None
-    try:
-        result = Decimal(value)
-    except InvalidOperation:
-        raise InvalidArgument(f"{field} must be a decimal number", [FieldViolation(field, "not a number")]) from None
-    if not result.is_finite() or result < 0:
-        raise InvalidArgument(f"{field} must be a non-negative number", [FieldViolation(field, "negative or not finite")])
-    return result
-
-
 class ResolutionService:
     def __init__(
         self,
@@ -128,6 +83,7 @@ class ResolutionService:
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
         toolkit: Toolkit | None = None,
         sender: ReviewRequestSender | None = None,
+        public_base_url: str = DEFAULT_PUBLIC_BASE_URL,
     ) -> None:
         self._pool = pool
         self._sla = sla
@@ -138,74 +94,35 @@ class ResolutionService:
         self._defaults = TenantPolicy(
             sla_high_hours=sla.high_hours, sla_normal_hours=sla.normal_hours, sla_first_response_hours=sla.first_response_hours
         )
+        self._ctx = Context(pool=pool, clock=clock, toolkit=self._toolkit, defaults=self._defaults, public_base_url=public_base_url)
 
     # ---- opening cases -------------------------------------------------------------------------
 
     async def handle_fired(self, batch: list[Delivery[events_pb2.AlertFired]]) -> None:
-        """Opens one case per alert (idempotent), assigns it when a team serves its market, announces it."""
+        """Opens one case per alert (idempotent) for the whole batch in one transaction, assigns the new
+        ones when a team serves their market, and announces each (a redelivery re-announces the same id)."""
         assert self._bus is not None, "handle_fired needs a bus"
-        opened: list[tuple[Delivery, case_pb2.Case]] = []
-        now = self._clock()
-        async with self._pool.acquire() as conn:
-            for delivery in batch:
-                alert = delivery.message.alert
-                if alert.rule == CASE_SLA_RULE:
-                    continue  # NOTE: an alert about a case's SLA belongs to that case; it opens no new one.
-                # NOTE: the SLA clock starts when the alert fired, not when this consumer got to it.
-                opened_at = alert.fired_at.ToDatetime(tzinfo=timezone.utc) if alert.HasField("fired_at") else now
-                tenant = uuid.UUID(alert.tenant_id)
-                async with conn.transaction():
-                    policy = await self._policy(conn, tenant)
-                    due_at, first_due = self._due_times(policy, alert.severity, opened_at, alert.marketplace)
-                    row, created = await repository.open_or_get(
-                        conn,
-                        tenant_id=tenant,
-                        alert_id=uuid.UUID(alert.id),
-                        review_id=uuid.UUID(alert.review_id) if alert.review_id else None,
-                        severity=alert.severity,
-                        product_id=alert.product_id,
-                        marketplace=alert.marketplace,
-                        opened_at=opened_at,
-                        due_at=due_at,
-                        first_response_due_at=first_due,
-                        platform=alert.platform.lower(),
-                        language=assignment.default_language(alert.marketplace) if alert.marketplace else "",
-                        summary="\n".join(p for p in (alert.summary, *alert.reasons) if p),
-                    )
-                    if created:
-                        event = await repository.add_event(
-                            conn, tenant_id=tenant, case_id=row["id"], kind="opened", at=opened_at, to_status=NEW,
-                            detail={"alert_id": alert.id, "rule": alert.rule}, subject=topology.CASE_OPENED,
-                        )
-                        # NOTE: cases.opened below is this event's announcement, so the relay skips it.
-                        await repository.mark_published(conn, [event["id"]], now)
-                        row = await self._assign(conn, row, now=now, actor="system") or row
-                opened.append((delivery, repository.to_proto(row)))
-        await asyncio.gather(*(self._announce(delivery, case) for delivery, case in opened))
+        wanted = [d for d in batch if cases.opens_case(d.message.alert)]
+        if not wanted:
+            return
+        async with self._pool.acquire() as conn, conn.transaction():
+            opened = await cases.open_for_alerts(self._ctx, conn, [d.message.alert for d in wanted])
+        await asyncio.gather(*(self._announce(d, repository.to_proto(o.row)) for d, o in zip(wanted, opened)))
         await self.publish_pending()
+
+    async def handle_reviews_ingested(self, batch: Sequence[Delivery[events_pb2.ReviewIngested]]) -> None:
+        """Keeps what cases need of each review (platform ids, order, reviewer, rating), live or history,
+        and links the open cases already opened for them; one transaction per batch."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            linked = await customers.record_reviews(self._ctx, conn, [d.message.review for d in batch])
+        if linked:
+            await self.publish_pending()
 
     async def _announce(self, delivery: Delivery, case: case_pb2.Case) -> None:
         with tracer.start_as_current_span("resolution.open_case", context=delivery.context) as span:
             span.set_attribute("case.id", case.id)
             span.set_attribute("alert.id", case.alert_id)
             await self._bus.publish(topology.CASE_OPENED, events_pb2.CaseOpened(case=case), msg_id=f"case:{case.id}")
-
-    def _due_times(self, policy: TenantPolicy, severity: int, opened_at: datetime, marketplace: str) -> tuple[datetime, datetime]:
-        sla = SlaPolicy(
-            high_hours=policy.sla_high_hours, normal_hours=policy.sla_normal_hours, first_response_hours=policy.sla_first_response_hours
-        )
-        if policy.sla_clock != "business":
-            return sla.due_at(severity, opened_at), sla.first_response_due_at(opened_at)
-        try:
-            calendar = load_calendar(marketplace=marketplace)
-        except InvalidArgument:
-            # NOTE: a market without a calendar falls back to wall-clock hours rather than losing the case.
-            log.warning("no business calendar for marketplace %r; SLA in elapsed hours", marketplace)
-            return sla.due_at(severity, opened_at), sla.first_response_due_at(opened_at)
-        hours = sla.due_at(severity, opened_at) - opened_at
-        due = add_business_hours(opened_at, hours.total_seconds() / 3600, calendar)
-        first = add_business_hours(opened_at, sla.first_response_hours, calendar)
-        return due.astimezone(timezone.utc), first.astimezone(timezone.utc)
 
     # ---- reading cases -------------------------------------------------------------------------
 
@@ -245,65 +162,16 @@ class ResolutionService:
     def _ids(tenant_id: str, case_id: str) -> tuple[uuid.UUID, uuid.UUID]:
         return require_uuid(tenant_id, field="tenant_id"), require_uuid(case_id, field="case_id")
 
-    async def _locked(self, conn: asyncpg.Connection, tenant: uuid.UUID, case: uuid.UUID) -> asyncpg.Record:
-        row = await repository.lock(conn, tenant, case)
-        if row is None:
-            raise NotFound(f"case {case} not found")
-        return row
-
-    async def _move(
-        self, conn: asyncpg.Connection, row: asyncpg.Record, *, to: int, reason: int = 0, actor: str, note: str = "", detail: dict | None = None
-    ) -> asyncpg.Record:
-        """Applies one allowed transition inside the caller's transaction, with its side effects."""
-        check_transition(current=row["status"], target=to, reason=reason)
-        now = self._clock()
-        values: dict = {"status": to, "updated_at": now}
-        if to == RESOLVED:
-            values |= {"resolution_reason": reason, "resolved_at": now}
-        if to == APPEAL_ACCEPTED:
-            values["resolved_at"] = now
-        if to == CONTACTED and row["first_response_at"] is None:
-            values["first_response_at"] = now
-        updated = await repository.update(conn, row["id"], **values)
-        facts = dict(detail or {})
-        if note:
-            facts["note"] = note
-        if to == RESOLVED:
-            facts["reason"] = OUTCOME_BY_REASON[reason]
-        await repository.add_event(
-            conn, tenant_id=row["tenant_id"], case_id=row["id"], kind="transition", at=now, from_status=row["status"], to_status=to,
-            actor=actor, detail=facts,
-        )
-        # NOTE: A/B outcomes: leaving "awaiting customer" other than for "no response" means the buyer
-        # answered; resolving with the buyer satisfied or the review updated counts as a success.
-        if row["status"] == AWAITING_CUSTOMER and not (to == RESOLVED and reason == case_pb2.RESOLUTION_REASON_NO_RESPONSE):
-            await replies_repository.mark_outcome(conn, row["id"], responded=True)
-        if to == RESOLVED and reason != case_pb2.RESOLUTION_REASON_NO_RESPONSE:
-            await replies_repository.mark_outcome(conn, row["id"], resolved=True)
-        if to in FINAL:
-            await self._remember(conn, updated, outcome=OUTCOME_BY_REASON.get(reason, status_name(to)), at=now)
-        return updated
-
-    async def _remember(self, conn: asyncpg.Connection, row: asyncpg.Record, *, outcome: str, at: datetime) -> None:
-        """Adds a handled case to the knowledge base."""
-        notes, replies, letters = await knowledge_repository.case_texts(conn, row["id"])
-        await knowledge_repository.upsert(
-            conn, tenant_id=row["tenant_id"], case_id=row["id"], issue_type=row["issue_type"], marketplace=row["marketplace"].upper(),
-            region=knowledge.region_of(row["marketplace"]) if row["marketplace"] else "OTHER", outcome=outcome, platform=row["platform"],
-            language=row["language"], text=knowledge.entry_text(summary=row["summary"], replies=replies, notes=notes, appeal_letters=letters),
-            resolved_at=at,
-        )
-
     async def transition(self, tenant_id: str, case_id: str, *, to_status: int, reason: int, actor: str, note: str) -> case_pb2.Case:
         """Moves a case to `to_status` if the state machine allows it (resolving needs a reason)."""
         tenant, case = self._ids(tenant_id, case_id)
         async with self._pool.acquire() as conn, conn.transaction():
-            row = await self._locked(conn, tenant, case)
+            row = await cases.locked(conn, tenant, case)
             if to_status == ASSIGNED and row["owner_agent_id"] is None:
-                row = await self._assign(conn, row, now=self._clock(), actor=actor) or row
+                row = await cases.assign_one(conn, row, now=self._clock(), actor=actor) or row
                 if row["status"] == ASSIGNED:
                     return await self._done(row)
-            row = await self._move(conn, row, to=to_status, reason=reason, actor=actor, note=note)
+            row = await cases.move(self._ctx, conn, row, to=to_status, reason=reason, actor=actor, note=note)
         return await self._done(row)
 
     async def _done(self, row: asyncpg.Record) -> case_pb2.Case:
@@ -331,7 +199,7 @@ class ResolutionService:
             values["platform"] = platform.lower()
         values |= {k: v for k, v in (("customer_id", customer_id), ("order_id", order_id)) if v}
         async with self._pool.acquire() as conn, conn.transaction():
-            row = await self._locked(conn, tenant, case)
+            row = await cases.locked(conn, tenant, case)
             changed = {k: v for k, v in values.items() if row[k] != v}
             if changed:
                 now = self._clock()
@@ -340,44 +208,22 @@ class ResolutionService:
                     conn, tenant_id=tenant, case_id=case, kind="details_updated", at=now, from_status=row["status"],
                     to_status=row["status"], actor=actor, detail=changed,
                 )
+                if "order_id" in changed:
+                    # NOTE: a case pointed at another order forgets the old one's value until the new one is known.
+                    row = await repository.update(conn, case, order_value=None, order_currency="", fulfilment="", annual_spend_usd=None)
+                    linked = await customers.link_cases(self._ctx, conn, [case])
+                    row = linked[0] if linked else row
         return await self._done(row)
 
     # ---- assignment ----------------------------------------------------------------------------
 
-    async def _assign(
-        self, conn: asyncpg.Connection, row: asyncpg.Record, *, now: datetime, actor: str, exclude: frozenset = frozenset()
-    ) -> asyncpg.Record | None:
-        """Gives a case its best owner now; None when no agent serves its market."""
-        tenant = row["tenant_id"]
-        teams = await assignment_repository.list_teams(conn, tenant)
-        if not teams:
-            return None
-        agents = await assignment_repository.list_agents(conn, tenant, open_statuses=_OPEN)
-        needs = CaseNeeds(marketplace=row["marketplace"], language=row["language"], skill=row["issue_type"])
-        choice = assignment.choose(needs=needs, teams=teams, agents=agents, now=now, exclude=exclude)
-        if choice is None:
-            return None
-        if choice.agent.id == row["owner_agent_id"]:
-            return row
-        previous = row["owner"]
-        status = ASSIGNED if row["status"] == NEW else row["status"]
-        updated = await repository.update(
-            conn, row["id"], team_id=choice.team.id, owner_agent_id=choice.agent.id, owner=choice.agent.name, status=status, updated_at=now
-        )
-        await repository.add_event(
-            conn, tenant_id=tenant, case_id=row["id"], kind="reassigned" if previous else "assigned", at=now,
-            from_status=row["status"], to_status=status, actor=actor,
-            detail={"owner": choice.agent.name, "previous_owner": previous, "team": choice.team.name, "on_shift": choice.on_shift, "match": choice.match},
-        )
-        return updated
-
     async def assign(self, tenant_id: str, case_id: str) -> case_pb2.Case:
         tenant, case = self._ids(tenant_id, case_id)
         async with self._pool.acquire() as conn, conn.transaction():
-            row = await self._locked(conn, tenant, case)
+            row = await cases.locked(conn, tenant, case)
             if row["status"] in FINAL:
                 raise InvalidArgument(f"case is {status_name(row['status'])}; it is not assigned any more")
-            assigned = await self._assign(conn, row, now=self._clock(), actor="api")
+            assigned = await cases.assign_one(conn, row, now=self._clock(), actor="api")
             if assigned is None:
                 raise NotFound(f"no available agent serves marketplace {row['marketplace'] or '(none)'}")
         return await self._done(assigned)
@@ -479,7 +325,7 @@ class ResolutionService:
                     row = await repository.lock(conn, ref["tenant_id"], ref["id"])
                     if row is None:
                         continue
-                    reassigned = await self._assign(conn, row, now=now, actor="system:away", exclude=frozenset({row["owner_agent_id"]}))
+                    reassigned = await cases.assign_one(conn, row, now=now, actor="system:away", exclude=frozenset({row["owner_agent_id"]}))
                     if reassigned is not None:
                         moved += 1
         if moved:
@@ -493,17 +339,13 @@ class ResolutionService:
             for ref in await repository.unassigned_open(conn, statuses=[NEW]):
                 async with conn.transaction():
                     row = await repository.lock(conn, ref["tenant_id"], ref["id"])
-                    if row is not None and row["owner_agent_id"] is None and await self._assign(conn, row, now=now, actor="system") is not None:
+                    if row is not None and row["owner_agent_id"] is None and await cases.assign_one(conn, row, now=now, actor="system") is not None:
                         assigned += 1
         if assigned:
             await self.publish_pending()
         return assigned
 
     # ---- policy, SLA and KPIs ------------------------------------------------------------------
-
-    async def _policy(self, conn: asyncpg.Connection, tenant: uuid.UUID) -> TenantPolicy:
-        stored = await policy_repository.get(conn, tenant)
-        return parse_policy(stored[1], defaults=self._defaults) if stored else self._defaults
 
     async def get_policy(self, tenant_id: str) -> tuple[int, dict]:
         tenant = require_uuid(tenant_id, field="tenant_id")
@@ -533,7 +375,7 @@ class ResolutionService:
             for row in await repository.sla_candidates(conn, open_statuses=_OPEN, horizon=horizon):
                 tenant = row["tenant_id"]
                 if tenant not in policies:
-                    policies[tenant] = await self._policy(conn, tenant)
+                    policies[tenant] = await self._ctx.policy(conn, tenant)
                 lead = timedelta(minutes=policies[tenant].sla_warning_minutes)
                 checks = [("resolution", row["due_at"])]
                 if row["first_response_at"] is None:
@@ -544,7 +386,7 @@ class ResolutionService:
                         continue
                     event = await repository.add_event(
                         conn, tenant_id=tenant, case_id=row["id"], kind=f"sla_{stage}", at=now, from_status=row["status"],
-                        to_status=row["status"], actor="system:sla", detail={"sla": sla, "due_at": due.isoformat()},
+                        to_status=row["status"], actor="system:sla", detail={"sla": sla, "due_at": due.isoformat(), "url": self._ctx.case_url(row["id"])},
                         subject=CASE_SLA_BREACHED if stage == "breached" else CASE_SLA_WARNING,
                     )
                     noticed += event is not None
@@ -585,7 +427,12 @@ class ResolutionService:
         return recorded
 
     async def handle_review_updated(self, batch: Sequence[Delivery[events_pb2.ReviewUpdated]]) -> None:
-        """Records rating changes from ingest's `reviews.updated` events (idempotent)."""
+        """Records rating changes from ingest's `reviews.updated` events (idempotent), and keeps the review's
+        facts current (an order id added later links the case; a raised rating no longer blocks review requests)."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            linked = await customers.record_reviews(self._ctx, conn, [d.message.review for d in batch])
+        if linked:
+            await self.publish_pending()
         for delivery in batch:
             event = delivery.message
             if not event.old_rating or not event.new_rating or event.old_rating == event.new_rating:
@@ -603,57 +450,15 @@ class ResolutionService:
             raise InvalidArgument("text is required", [FieldViolation("text", "required")])
         return self._toolkit.checker.check(text=text, platform=platform)
 
-    def _require_compliant(self, text: str, platform: str, *, field: str = "text") -> None:
-        result = self._toolkit.checker.check(text=text, platform=platform)
-        if not result.passed:
-            first = result.violations[0]
-            raise InvalidArgument(
-                f"not sent: {first.phrase!r} breaks rule {first.rule_id} on {result.platform}",
-                [FieldViolation(field, f"{v.phrase!r} breaks {v.rule_id}: {v.explanation}") for v in result.violations],
-            )
-
     async def send_reply(
         self, tenant_id: str, case_id: str, *, text: str, scenario: str, language: str, placeholders: Mapping[str, str], variant: str, actor: str
     ) -> resolution_pb2.Reply:
-        """Sends a reply on a case, rendered from the case's A/B variant of a template or given as text.
-
-        Every reply passes the platform's compliance check first; a reply is the case's first
-        response and moves a case not yet contacted to "contacted".
-        """
+        """Sends a reply on a case (see `templates.flows.send_reply`)."""
         tenant, case = self._ids(tenant_id, case_id)
-        async with self._pool.acquire() as conn, conn.transaction():
-            row = await self._locked(conn, tenant, case)
-            if row["status"] in FINAL:
-                raise InvalidArgument(f"case is {status_name(row['status'])}; no more replies")
-            if not row["platform"]:
-                raise InvalidArgument("the case has no platform to check the reply against", [FieldViolation("platform", "set it on the case")])
-            used_scenario = used_language = used_variant = ""
-            if scenario:
-                rendered = templates.render(
-                    library=self._toolkit.templates, scenario=scenario, language=language or row["language"] or "en",
-                    case_id=str(case), context=dict(placeholders), variant=variant or None,
-                )
-                text, used_scenario, used_language, used_variant = rendered.text, str(rendered.scenario), rendered.language, rendered.variant
-            elif not text.strip():
-                raise InvalidArgument("give the reply text or a scenario to render", [FieldViolation("text", "required without scenario")])
-            self._require_compliant(text, row["platform"])
-            now = self._clock()
-            stored = await replies_repository.add(
-                conn, tenant_id=tenant, case_id=case, text=text, scenario=used_scenario, language=used_language or row["language"],
-                variant=used_variant, actor=actor, sent_at=now,
-            )
-            await repository.add_event(
-                conn, tenant_id=tenant, case_id=case, kind="reply_sent", at=now, from_status=row["status"], to_status=row["status"],
-                actor=actor, detail={"reply_id": str(stored["id"]), "scenario": used_scenario, "variant": used_variant},
-            )
-            if row["status"] in BEFORE_CONTACT:
-                if row["status"] == NEW:
-                    row = await self._assign(conn, row, now=now, actor="system") or row
-                if row["status"] == NEW:
-                    row = await self._move(conn, row, to=ASSIGNED, actor=actor, note="answered before assignment")
-                row = await self._move(conn, row, to=CONTACTED, actor=actor)
-            elif row["first_response_at"] is None:
-                await repository.update(conn, case, first_response_at=now, updated_at=now)
+        stored = await replies_flows.send_reply(
+            self._ctx, tenant=tenant, case=case, text=text, scenario=scenario, language=language, placeholders=placeholders,
+            variant=variant, actor=actor,
+        )
         await self.publish_pending()
         return convert.reply(stored)
 
@@ -685,92 +490,28 @@ class ResolutionService:
     # ---- compensation --------------------------------------------------------------------------
 
     async def recommend_compensation(self, request: resolution_pb2.RecommendCompensationRequest) -> resolution_pb2.CompensationRecommendation:
-        tenant, case = self._ids(request.tenant_id, request.case_id)
-        currency = (request.currency or "").upper()
-        if len(currency) != 3:
-            raise InvalidArgument("currency must be an ISO 4217 code", [FieldViolation("currency", "e.g. EUR")])
-
-        def money(value: str, field: str, required: bool = False) -> Money | None:
-            amount = _decimal(value, field, required=required)
-            return Money(amount, currency) if amount is not None else None
-
-        async with self._pool.acquire() as conn:
-            row = await repository.get(conn, tenant, case)
-            if row is None:
-                raise NotFound(f"case {request.case_id} not found")
-            policy = await self._policy(conn, tenant)
-        try:
-            recommendation = compensation.recommend(
-                issue=request.issue or "minor",
-                order_value=money(request.order_value, "order_value", True),
-                annual_spend=money(request.annual_spend, "annual_spend"),
-                cross_border=request.cross_border,
-                shipping_paid=money(request.shipping_paid, "shipping_paid"),
-                duties_paid=money(request.duties_paid, "duties_paid"),
-                reship_cost=money(request.reship_cost, "reship_cost"),
-                usd_rate=_decimal(request.usd_rate, "usd_rate"),
-                policy=CompensationPolicy(approval_threshold_usd=policy.approval_threshold),
-            )
-        except ValueError as error:
-            raise InvalidArgument(str(error), [FieldViolation("issue", "minor, quality, damaged or wrong_item")]) from None
+        self._ids(request.tenant_id, request.case_id)
+        recommendation = await compensation_flows.recommend(self._ctx, request)
+        await self.publish_pending()
         return convert.recommendation(recommendation)
 
     async def record_offer(self, request: resolution_pb2.RecordOfferRequest) -> resolution_pb2.Offer:
-        """Records an offer with its cost; above the tenant's threshold it waits for approval."""
-        tenant, case = self._ids(request.tenant_id, request.case_id)
-        cost = _decimal(request.cost, "cost", required=True)
-        currency = (request.currency or "").upper()
-        if len(currency) != 3:
-            raise InvalidArgument("currency must be an ISO 4217 code", [FieldViolation("currency", "e.g. EUR")])
-        rate = Decimal(1) if currency == "USD" else _decimal(request.usd_rate, "usd_rate", required=True)
-        if not request.option.strip():
-            raise InvalidArgument("option is required", [FieldViolation("option", "e.g. full_refund")])
-        async with self._pool.acquire() as conn, conn.transaction():
-            row = await self._locked(conn, tenant, case)
-            policy = await self._policy(conn, tenant)
-            cost_usd = (cost * rate).quantize(Decimal("0.01"))
-            needs_approval = cost_usd > policy.approval_threshold
-            if not needs_approval:
-                check_transition(current=row["status"], target=COMPENSATION_OFFERED, reason=0)
-            elif row["status"] in FINAL:
-                raise InvalidArgument(f"case is {status_name(row['status'])}; no more offers")
-            now = self._clock()
-            offer = await offers_repository.add(
-                conn, tenant_id=tenant, case_id=case, option=request.option.strip(), cost=cost, currency=currency, cost_usd=cost_usd,
-                detail=request.detail, requires_approval=needs_approval, created_by=request.actor, created_at=now,
-            )
-            await repository.add_event(
-                conn, tenant_id=tenant, case_id=case, kind="offer_recorded", at=now, from_status=row["status"], to_status=row["status"],
-                actor=request.actor,
-                detail={"offer_id": str(offer["id"]), "option": offer["option"], "cost": str(cost), "currency": currency,
-                        "cost_usd": str(cost_usd), "status": offer["status"]},
-            )
-            if not needs_approval:
-                await self._move(conn, row, to=COMPENSATION_OFFERED, actor=request.actor, detail={"offer_id": str(offer["id"])})
+        """Records an offer within the 150% cap; above the agent's limit it waits for approval."""
+        self._ids(request.tenant_id, request.case_id)
+        offer = await compensation_flows.record_offer(self._ctx, request)
         await self.publish_pending()
         return convert.offer(offer)
 
     async def approve_offer(self, tenant_id: str, case_id: str, offer_id: str, *, approver: str) -> resolution_pb2.Offer:
         tenant, case = self._ids(tenant_id, case_id)
-        offer_uuid = require_uuid(offer_id, field="offer_id")
-        if not approver.strip():
-            raise InvalidArgument("approver is required", [FieldViolation("approver", "who approves")])
-        async with self._pool.acquire() as conn, conn.transaction():
-            row = await self._locked(conn, tenant, case)
-            offer = await offers_repository.lock(conn, tenant, case, offer_uuid)
-            if offer is None:
-                raise NotFound(f"offer {offer_id} not found on case {case_id}")
-            if offer["status"] != "pending_approval":
-                raise InvalidArgument(f"offer is {offer['status']}; only pending offers are approved")
-            if offer["created_by"] and offer["created_by"] == approver:
-                raise InvalidArgument("an offer is approved by someone other than who made it", [FieldViolation("approver", "same as creator")])
-            now = self._clock()
-            offer = await offers_repository.approve(conn, offer_uuid, approver=approver, at=now)
-            await repository.add_event(
-                conn, tenant_id=tenant, case_id=case, kind="offer_approved", at=now, from_status=row["status"], to_status=row["status"],
-                actor=approver, detail={"offer_id": offer_id, "cost_usd": str(offer["cost_usd"])},
-            )
-            await self._move(conn, row, to=COMPENSATION_OFFERED, actor=approver, detail={"offer_id": offer_id})
+        offer = await compensation_flows.approve_offer(self._ctx, tenant=tenant, case=case, offer_id=offer_id, approver=approver)
+        await self.publish_pending()
+        return convert.offer(offer)
+
+    async def decide_offer(self, tenant_id: str, case_id: str, offer_id: str, *, decision: str, actor: str) -> resolution_pb2.Offer:
+        """Records the buyer's answer to an offer: accepted or declined (a declined one allows a new offer)."""
+        tenant, case = self._ids(tenant_id, case_id)
+        offer = await compensation_flows.decide_offer(self._ctx, tenant=tenant, case=case, offer_id=offer_id, decision=decision, actor=actor)
         await self.publish_pending()
         return convert.offer(offer)
 
@@ -785,34 +526,7 @@ class ResolutionService:
     async def add_evidence(self, request: resolution_pb2.AddEvidenceRequest) -> resolution_pb2.EvidenceLink:
         """Appends an item to the case's chain, hashed and linked to the previous one."""
         tenant, case = self._ids(request.tenant_id, request.case_id)
-        try:
-            kind = EvidenceKind(request.kind)
-        except ValueError:
-            raise InvalidArgument(f"unknown evidence kind {request.kind!r}", [FieldViolation("kind", ", ".join(k.value for k in EvidenceKind))]) from None
-        if bool(request.content_json) == bool(request.content_bytes):
-            raise InvalidArgument("give exactly one of content_json and content_bytes", [FieldViolation("content", "exactly one")])
-        if request.content_json:
-            try:
-                content = json.loads(request.content_json)
-            except ValueError:
-                raise InvalidArgument("content_json is not JSON", [FieldViolation("content_json", "not JSON")]) from None
-        else:
-            content = bytes(request.content_bytes)
-        if not request.source.strip():
-            raise InvalidArgument("source is required", [FieldViolation("source", "where the evidence comes from")])
-        now = self._clock()
-        captured = request.captured_at.ToDatetime(tzinfo=timezone.utc) if request.HasField("captured_at") else now
-        item = EvidenceItem(kind=kind, content=content, captured_at=captured, source=request.source, description=request.description,
-                            metadata=dict(request.metadata))
-        async with self._pool.acquire() as conn, conn.transaction():
-            row = await self._locked(conn, tenant, case)
-            chain, _ = await evidence_repository.load(conn, tenant, case)
-            link = evidence.append(chain, item, now).links[-1]
-            stored = await evidence_repository.insert(conn, tenant_id=tenant, case_id=case, link=link)
-            await repository.add_event(
-                conn, tenant_id=tenant, case_id=case, kind="evidence_added", at=now, from_status=row["status"], to_status=row["status"],
-                detail={"index": link.index, "kind": str(kind), "sha256": link.item_hash},
-            )
+        stored = await evidence_flows.add_evidence(self._ctx, tenant=tenant, case=case, request=request)
         await self.publish_pending()
         return convert.evidence_link(stored)
 
@@ -831,107 +545,29 @@ class ResolutionService:
             chain, _ = await evidence_repository.load(conn, tenant, case)
         return convert.verification(evidence.verify(chain))
 
+    async def evidence_pack(self, tenant_id: str, case_id: str) -> tuple[str, bytes]:
+        """The case's evidence pack as (file name, ZIP bytes): letters, items, chain, verification, manifest."""
+        tenant, case = self._ids(tenant_id, case_id)
+        return await evidence_flows.evidence_pack(self._ctx, tenant=tenant, case=case)
+
     async def file_appeal(self, request: resolution_pb2.FileAppealRequest) -> resolution_pb2.Appeal:
         """Checks eligibility against the platform's clauses and files the letter under the best one."""
         tenant, case = self._ids(request.tenant_id, request.case_id)
-        facts_known = {f for f in ReviewFacts.__dataclass_fields__ if f not in ("platform", "marketplace")}
-        unknown = [f for f in request.facts if f not in facts_known]
-        if unknown:
-            raise InvalidArgument(f"unknown facts: {', '.join(unknown)}", [FieldViolation("facts", f"known: {', '.join(sorted(facts_known))}")])
-        book = self._toolkit.appeals
-        async with self._pool.acquire() as conn, conn.transaction():
-            row = await self._locked(conn, tenant, case)
-            check_transition(current=row["status"], target=APPEALED, reason=0)
-            facts = ReviewFacts(platform=row["platform"], marketplace=row["marketplace"], **{f: True for f in request.facts})
-            chain, _ = await evidence_repository.load(conn, tenant, case)
-            refs = appeals.evidence_refs(chain)
-            eligibility = appeals.assess(book=book, facts=facts, evidence_kinds=[r.kind for r in refs])
-            findings = [convert.finding(f) for f in eligibility.findings]
-            if not eligibility.eligible:
-                applicable = [f for f in eligibility.findings if f.applies]
-                why = (
-                    f"clause {applicable[0].clause.id} still needs evidence: {', '.join(applicable[0].missing_evidence)}"
-                    if applicable else "no clause of the platform's policy applies to these facts"
-                )
-                raise InvalidArgument(
-                    f"not eligible for an appeal: {why}",
-                    [FieldViolation(f"clauses.{f.clause.id}", "; ".join(
-                        [*(f"fact {x} not established" for x in f.missing_facts), *(f"evidence {x} missing" for x in f.missing_evidence)]))
-                     for f in eligibility.findings],
-                )
-            status = (
-                AppealCaseStatus.REMEDY_OFFERED if row["status"] in (COMPENSATION_OFFERED, AWAITING_CUSTOMER) else AppealCaseStatus.IN_PROGRESS
-            )
-            letter = appeals.draft_letter(
-                book=book, finding=eligibility.best, facts=facts, review_id=str(row["review_id"] or row["id"]),
-                product_name=request.product_name or row["product_id"], order_id=row["order_id"] or "-",
-                seller_name=request.seller_name or "Customer Care", actions=list(request.actions), status=status,
-                evidence=refs, language=request.language or None,
-            )
-            now = self._clock()
-            stored = await appeals_repository.add(
-                conn, tenant_id=tenant, case_id=case, clause_id=letter.clause_id, language=letter.language, letter=letter.text,
-                findings=[{"clause_id": f.clause_id, "title": f.title, "applies": f.applies, "ready": f.ready,
-                           "missing_facts": list(f.missing_facts), "missing_evidence": list(f.missing_evidence)} for f in findings],
-                filed_at=now,
-            )
-            await self._move(conn, row, to=APPEALED, actor=request.actor, detail={"appeal_id": str(stored["id"]), "clause_id": letter.clause_id})
+        stored = await appeals_flows.file_appeal(
+            self._ctx, tenant=tenant, case=case, facts=list(request.facts), actions=list(request.actions), seller_name=request.seller_name,
+            product_name=request.product_name, language=request.language, actor=request.actor,
+        )
         await self.publish_pending()
         return convert.appeal(stored)
 
     # ---- review requests -----------------------------------------------------------------------
 
     async def submit_orders(self, tenant_id: str, orders: Sequence[resolution_pb2.Order]) -> tuple[int, int, list[resolution_pb2.ReviewRequest]]:
-        """Stores delivered orders (all or nothing) and schedules one review request for each new one."""
+        """Stores delivered orders (all or nothing), schedules one review request for each new one, links open cases."""
         require_uuid(tenant_id, field="tenant_id")
-        parsed: list[Order] = []
-        violations: list[FieldViolation] = []
-        for i, o in enumerate(orders):
-            before = len(violations)
-            where = f"orders[{i}]"
-            if not o.order_id:
-                violations.append(FieldViolation(f"{where}.order_id", "required"))
-            if not o.customer_id:
-                violations.append(FieldViolation(f"{where}.customer_id", "required"))
-            if o.platform.lower() not in self._toolkit.checker.policies:
-                violations.append(FieldViolation(f"{where}.platform", ", ".join(self._toolkit.checker.platforms)))
-            try:
-                market = assignment.validate_market(o.marketplace)
-            except InvalidArgument:
-                violations.append(FieldViolation(f"{where}.marketplace", "unknown marketplace"))
-                market = ""
-            if o.fulfilment not in ("platform", "merchant"):
-                violations.append(FieldViolation(f"{where}.fulfilment", "platform or merchant"))
-            if not o.HasField("delivered_at"):
-                violations.append(FieldViolation(f"{where}.delivered_at", "required"))
-            try:
-                value = _decimal(o.value, f"{where}.value", required=True)
-                spend = _decimal(o.annual_spend_usd, f"{where}.annual_spend_usd") or Decimal(0)
-            except InvalidArgument as error:
-                violations.extend(error.violations)
-                continue
-            language = o.language or (assignment.default_language(market) if market else "en")
-            if len(violations) > before:
-                continue
-            parsed.append(
-                Order(
-                    tenant_id=tenant_id, order_id=o.order_id, platform=o.platform.lower(), marketplace=market,
-                    fulfilment=Fulfilment(o.fulfilment), customer_id=o.customer_id, language=language.split("-")[0].lower(),
-                    product_name=o.product_name or o.order_id, value=value, currency=(o.currency or "USD").upper(),
-                    annual_spend_usd=spend, delivered_at=o.delivered_at.ToDatetime(tzinfo=timezone.utc),
-                )
-            )
-        if violations:
-            raise InvalidArgument(f"{len(violations)} invalid field(s); nothing was stored", violations)
-        scheduled = []
-        duplicates = 0
-        async with self._pool.acquire() as conn, conn.transaction():
-            for order in parsed:
-                if not await requests_repository.add_order(conn, order):
-                    duplicates += 1
-                    continue
-                scheduled.append(await requests_repository.add_request(conn, order, review_requests.schedule(order)))
-        return len(parsed), duplicates, [convert.review_request(r) for r in scheduled]
+        accepted, duplicates, scheduled = await requests_flows.submit_orders(self._ctx, tenant_id, orders)
+        await self.publish_pending()
+        return accepted, duplicates, [convert.review_request(r) for r in scheduled]
 
     async def list_review_requests(self, tenant_id: str, *, status: str) -> list[resolution_pb2.ReviewRequest]:
         tenant = require_uuid(tenant_id, field="tenant_id")
@@ -942,57 +578,8 @@ class ResolutionService:
         return [convert.review_request(r) for r in rows]
 
     async def run_review_requests(self, *, now: datetime, limit: int = 200) -> int:
-        """Sends the invitations due by `now`; returns how many messages went out.
-
-        A due request is skipped when its customer has an open case and blocked when its text fails
-        the compliance check; otherwise one outbox row per channel is written in the same
-        transaction, and the outbox is then handed to the sender, each row once.
-        """
-        async with self._pool.acquire() as conn:
-            async with conn.transaction():
-                policies: dict[uuid.UUID, TenantPolicy] = {}
-                for row in await requests_repository.claim_due(conn, now=now, limit=limit):
-                    tenant = row["tenant_id"]
-                    if tenant not in policies:
-                        policies[tenant] = await self._policy(conn, tenant)
-                    if await repository.has_open_case_for_customer(conn, tenant, row["customer_id"], open_statuses=_OPEN):
-                        await requests_repository.set_status(
-                            conn, row["id"], status=RequestStatus.SKIPPED_OPEN_CASE, detail="the customer has an open case"
-                        )
-                        continue
-                    texts = {**self._toolkit.invitations, **(policies[tenant].invitation_texts or {})}
-                    text = review_requests.render_invitation(
-                        language=row["language"], order_id=row["order_id"], product_name=row["product_name"], texts=texts
-                    )
-                    result = self._toolkit.checker.check(text=text, platform=row["platform"])
-                    if not result.passed:
-                        detail = "; ".join(f"{v.phrase!r} breaks {v.rule_id}" for v in result.violations)
-                        await requests_repository.set_status(conn, row["id"], status=RequestStatus.BLOCKED_COMPLIANCE, detail=detail, text=text)
-                        continue
-                    for channel in row["channels"]:
-                        await requests_repository.enqueue(
-                            conn, request_id=row["id"], tenant_id=tenant, order_id=row["order_id"], channel=channel,
-                            recipient=row["customer_id"], language=row["language"], text=text, at=now,
-                        )
-                    await requests_repository.set_status(
-                        conn, row["id"], status=RequestStatus.SENT, detail=row["status_detail"], text=text, sent_at=now
-                    )
-            return await self._deliver_outbox(conn, now=now, limit=limit)
-
-    async def _deliver_outbox(self, conn: asyncpg.Connection, *, now: datetime, limit: int) -> int:
-        sent = 0
-        async with conn.transaction():
-            for row in await requests_repository.claim_undelivered(conn, limit=limit):
-                message = OutgoingMessage(
-                    key=str(row["id"]), tenant_id=str(row["tenant_id"]), order_id=row["order_id"], channel=row["channel"],
-                    recipient=row["recipient"], language=row["language"], text=row["text"],
-                )
-                # NOTE: a row is marked delivered only after the sender returns; a crash in between
-                # resends it with the same key, which the sender de-duplicates.
-                await self._sender.send(message)
-                await requests_repository.mark_delivered(conn, row["id"], now)
-                sent += 1
-        return sent
+        """Sends the invitations due by `now` (see `requests.flows.run_due`); returns how many went out."""
+        return await requests_flows.run_due(self._ctx, self._sender, now=now, limit=limit)
 
     # ---- knowledge base ------------------------------------------------------------------------
 
@@ -1014,28 +601,32 @@ class ResolutionService:
         """Publishes unpublished case events (the outbox) in order; returns how many."""
         if self._bus is None:
             return 0
-        published = 0
         async with self._pool.acquire() as conn, conn.transaction():
             events = await repository.claim_unpublished(conn, limit=limit)
             if not events:
                 return 0
             cases = await repository.get_many(conn, list({e["case_id"] for e in events}))
-            done = []
+            by_case: dict[uuid.UUID, list] = {}
             for event in events:
-                case = repository.to_proto(cases[event["case_id"]])
-                if event["subject"] in (CASE_SLA_WARNING, CASE_SLA_BREACHED):
-                    detail = json.loads(event["detail"])
-                    message = events_pb2.CaseSlaNotice(
-                        case=case, sla=detail["sla"], stage=event["kind"].removeprefix("sla_"),
-                        noticed_at_unix_ms=int(event["at"].timestamp() * 1000),
-                    )
-                else:
-                    message = events_pb2.CaseUpdated(case=case, event=repository.event_to_proto(event))
-                await self._bus.publish(event["subject"], message, msg_id=f"case-event:{event['id']}")
-                done.append(event["id"])
-                published += 1
-            await repository.mark_published(conn, done, self._clock())
-        return published
+                by_case.setdefault(event["case_id"], []).append(event)
+
+            async def relay(case_events: list) -> None:
+                # NOTE: one case's events go out in order; different cases' go out side by side.
+                for event in case_events:
+                    case = repository.to_proto(cases[event["case_id"]])
+                    if event["subject"] in (CASE_SLA_WARNING, CASE_SLA_BREACHED):
+                        detail = json.loads(event["detail"])
+                        message = events_pb2.CaseSlaNotice(
+                            case=case, sla=detail["sla"], stage=event["kind"].removeprefix("sla_"),
+                            noticed_at_unix_ms=int(event["at"].timestamp() * 1000),
+                        )
+                    else:
+                        message = events_pb2.CaseUpdated(case=case, event=repository.event_to_proto(event))
+                    await self._bus.publish(event["subject"], message, msg_id=f"case-event:{event['id']}")
+
+            await asyncio.gather(*(relay(case_events) for case_events in by_case.values()))
+            await repository.mark_published(conn, [e["id"] for e in events], self._clock())
+        return len(events)
 
     async def tick(self, *, now: datetime | None = None) -> None:
         """One round of scheduled work: SLA notices, reassignments, review requests, the event relay."""

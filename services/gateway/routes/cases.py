@@ -9,7 +9,7 @@ import uuid
 from datetime import timezone
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query, Response
 
 from libs.errors import FieldViolation, InvalidArgument
 from reviewguard.resolution.v1 import resolution_pb2
@@ -24,6 +24,8 @@ from services.gateway.routes.resolution_schemas import (
     EvidenceCreate,
     OfferApproval,
     OfferCreate,
+    OfferDecision,
+    OrderFacts,
     RecommendationCreate,
     ReplyCreate,
     TransitionCreate,
@@ -57,19 +59,26 @@ async def list_cases(
     return CaseDetailPage(cases=[CaseDetail.from_proto(c) for c in response.cases], next_page_token=response.next_page_token or None)
 
 
+async def _detail(backends, tenant: uuid.UUID, case) -> CaseDetail:
+    """The case with its order facts, which travel as the trail's `order_linked` entries until Case carries them."""
+    events = await backends.resolution.ListCaseEvents(resolution_pb2.ListCaseEventsRequest(tenant_id=str(tenant), case_id=case.id))
+    return CaseDetail.from_proto(case, order=OrderFacts.from_events(events.events))
+
+
 @router.get("/{case_id}", response_model=CaseDetail)
 async def get_case(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep) -> CaseDetail:
+    """The case, with its order and customer (value, currency, fulfilment, annual spend, VIP) once known."""
     case = await backends.resolution.GetCase(resolution_pb2.GetCaseRequest(tenant_id=str(tenant), case_id=str(case_id)))
-    return CaseDetail.from_proto(case)
+    return await _detail(backends, tenant, case)
 
 
 @router.patch("/{case_id}", response_model=CaseDetail)
 async def update_case(case_id: uuid.UUID, body: CaseUpdate, tenant: TenantDep, backends: BackendsDep) -> CaseDetail:
-    """Records the buyer's language, the issue type, the customer and the order of a case."""
+    """Records the buyer's language, the issue type, the customer and the order of a case (a known order links at once)."""
     case = await backends.resolution.UpdateCase(
         resolution_pb2.UpdateCaseRequest(tenant_id=str(tenant), case_id=str(case_id), **body.model_dump())
     )
-    return CaseDetail.from_proto(case)
+    return await _detail(backends, tenant, case)
 
 
 @router.post("/{case_id}/transitions", response_model=CaseDetail)
@@ -126,7 +135,9 @@ async def recommend_compensation(case_id: uuid.UUID, body: RecommendationCreate,
 
 @router.post("/{case_id}/offers", status_code=201)
 async def record_offer(case_id: uuid.UUID, body: OfferCreate, tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
-    """Records an offer with its cost; above the tenant's approval threshold it is `pending_approval`."""
+    """Records an offer with its cost. Refused (422, naming the cap) when it, or the case's offers together, exceed
+    150% of the order value (converted with the policy's `fx_usd_rates`), or, without a known order value, when a
+    cash offer exceeds `no_order_cash_ceiling_usd`. Above the agent's limit it is `pending_approval`."""
     offer = await backends.resolution.RecordOffer(
         resolution_pb2.RecordOfferRequest(tenant_id=str(tenant), case_id=str(case_id), **body.model_dump())
     )
@@ -145,6 +156,34 @@ async def approve_offer(case_id: uuid.UUID, offer_id: uuid.UUID, body: OfferAppr
         resolution_pb2.ApproveOfferRequest(tenant_id=str(tenant), case_id=str(case_id), offer_id=str(offer_id), approver=body.approver)
     )
     return as_dict(offer)
+
+
+def _needs(backends: BackendsDep, method: str) -> None:
+    # NOTE: the route is ready before its RPC is in the contract (resolution.proto); until then it
+    # answers 501 rather than failing.
+    if not hasattr(backends.resolution, method) or not hasattr(resolution_pb2, f"{method}Request"):
+        raise HTTPException(501, f"not available yet: the resolution service's {method} RPC is not in this build")
+
+
+@router.post("/{case_id}/offers/{offer_id}/decision")
+async def decide_offer(case_id: uuid.UUID, offer_id: uuid.UUID, body: OfferDecision, tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
+    """Records the buyer's answer to an offer that is out: accepted, or declined (the case then awaits the
+    customer again and a new offer may be made)."""
+    _needs(backends, "DecideOffer")
+    offer = await backends.resolution.DecideOffer(
+        resolution_pb2.DecideOfferRequest(tenant_id=str(tenant), case_id=str(case_id), offer_id=str(offer_id), **body.model_dump())
+    )
+    return as_dict(offer)
+
+
+@router.get("/{case_id}/evidence/pack", response_class=Response,
+            responses={200: {"content": {"application/zip": {}}, "description": "letters/, items/, chain.json, verification.json, manifest.json"}})
+async def evidence_pack(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep) -> Response:
+    """The case's evidence pack as a ZIP: every appeal letter, each item byte for byte, the chain with its
+    hashes, the verification result and a manifest with the SHA-256 of every file."""
+    _needs(backends, "GetEvidencePack")
+    pack = await backends.resolution.GetEvidencePack(resolution_pb2.GetEvidencePackRequest(tenant_id=str(tenant), case_id=str(case_id)))
+    return Response(pack.zip, media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{pack.filename}"'})
 
 
 @router.post("/{case_id}/appeal", status_code=201)

@@ -78,7 +78,25 @@ async def get_kpis(
         request.since.FromDatetime(since)
     if until is not None:
         request.until.FromDatetime(until)
-    return as_dict(await backends.resolution.GetKpis(request))
+    kpis = as_dict(await backends.resolution.GetKpis(request))
+    # NOTE: a rate over nothing is "no data", not a perfect score: null, with the reason in `no_data`.
+    no_data = []
+    if not kpis["response_eligible"]:
+        kpis["response_rate_24h"] = kpis["response_rate_met"] = None
+        no_data.append("response_rate_24h")
+    if not kpis["cases"]:
+        kpis["resolution_rate"] = None
+        no_data.append("resolution_rate")
+    if not kpis["responded_within_24h"] and not kpis["median_first_response_seconds"]:
+        kpis["median_first_response_seconds"] = None
+        no_data.append("median_first_response_seconds")
+    if not kpis["reviews_handled"]:
+        kpis["rating_recovery_rate"] = None
+        no_data.append("rating_recovery_rate")
+    kpis["no_data"] = no_data
+    met = kpis["response_rate_met"]
+    kpis["status"] = "no data" if met is None else "met" if met else "missed"
+    return kpis
 
 
 @router.post("/v1/rating-changes")

@@ -33,6 +33,24 @@ def as_dict(message: Message) -> dict[str, Any]:
     return json_format.MessageToDict(message, always_print_fields_with_no_presence=True, preserving_proto_field_name=True)
 
 
+class OrderFacts(BaseModel):
+    """The order and customer behind a case, from the review, an order posted with /v1/orders, or the agent."""
+
+    order_id: str
+    customer_id: str | None
+    value: str | None = Field(examples=["49.90"])
+    currency: str | None = Field(examples=["EUR"])
+    fulfilment: str | None = Field(examples=["platform"])
+    annual_spend_usd: str | None
+    vip: bool = Field(description="annual spend above the tenant's VIP threshold (500 USD by default)")
+
+    @classmethod
+    def from_events(cls, events) -> "OrderFacts | None":
+        """The latest `order_linked` entry of a case's trail (the resolution service records one per change)."""
+        linked = [e for e in events if e.kind == "order_linked"]
+        return cls(**json.loads(linked[-1].detail_json)) if linked else None
+
+
 class CaseDetail(BaseModel):
     id: str
     alert_id: str
@@ -57,9 +75,10 @@ class CaseDetail(BaseModel):
     first_response_at: datetime | None
     resolved_at: datetime | None
     updated_at: datetime | None
+    order: OrderFacts | None = Field(default=None, description="in GET /v1/cases/{id} and PATCH; null in lists")
 
     @classmethod
-    def from_proto(cls, c: case_pb2.Case) -> "CaseDetail":
+    def from_proto(cls, c: case_pb2.Case, order: OrderFacts | None = None) -> "CaseDetail":
         return cls(
             id=c.id,
             alert_id=c.alert_id,
@@ -84,6 +103,7 @@ class CaseDetail(BaseModel):
             first_response_at=_ts(c.first_response_at),
             resolved_at=_ts(c.resolved_at),
             updated_at=_ts(c.updated_at),
+            order=order,
         )
 
 
@@ -150,8 +170,8 @@ class ComplianceCheck(_Body):
 
 class RecommendationCreate(_Body):
     issue: Literal["minor", "quality", "damaged", "wrong_item"]
-    order_value: str = Field(examples=["89.90"])
-    currency: str = Field(examples=["EUR"])
+    order_value: str = Field(default="", examples=["89.90"], description="the linked order's value when empty")
+    currency: str = Field(default="", examples=["EUR"], description="with order_value")
     annual_spend: str = ""
     cross_border: bool = False
     shipping_paid: str = ""
@@ -171,6 +191,11 @@ class OfferCreate(_Body):
 
 class OfferApproval(_Body):
     approver: str = Field(min_length=1, max_length=200)
+
+
+class OfferDecision(_Body):
+    decision: Literal["accepted", "declined"] = Field(description="the buyer's answer; a declined offer frees its share of the cap")
+    actor: str = Field(default="", max_length=200, examples=["buyer via messages"])
 
 
 class AppealCreate(_Body):

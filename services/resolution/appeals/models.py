@@ -51,6 +51,8 @@ class ReviewFacts:
     shipped_on_time_with_tracking: bool = False
     reviewer_not_a_customer: bool = False
     contains_personal_info: bool = False
+    # A competitor's attack: a near-duplicate burst from new accounts, a competitor named, no product detail.
+    competitor_attack: bool = False
 
     def holds(self, fact: str) -> bool:
         return bool(getattr(self, fact))

@@ -25,3 +25,8 @@ async def add(
            VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7) RETURNING *""",
         tenant_id, case_id, clause_id, language, letter, json.dumps(findings), filed_at,
     )
+
+
+async def letters_of(conn: asyncpg.Connection, tenant_id: uuid.UUID, case_id: uuid.UUID) -> list[asyncpg.Record]:
+    """The appeals filed on a case, oldest first."""
+    return await conn.fetch("SELECT * FROM appeals WHERE tenant_id = $1 AND case_id = $2 ORDER BY filed_at, id", tenant_id, case_id)

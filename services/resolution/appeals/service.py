@@ -47,6 +47,8 @@ MARKETPLACE_LANGUAGES = MappingProxyType(
         "CN": "zh",
     }
 )
+# What each platform calls its product id.
+PRODUCT_ID_LABELS = MappingProxyType({"amazon": "ASIN", "ebay": "eBay item", "walmart": "Walmart item", "aliexpress": "AliExpress item"})
 _FACTS = frozenset(f.name for f in fields(ReviewFacts)) - {"platform", "marketplace"}
 
 
@@ -133,11 +135,15 @@ def draft_letter(
     status: CaseStatus | str,
     evidence: Sequence[EvidenceRef],
     language: str | None = None,
+    product_id: str = "",
 ) -> AppealLetter:
     """The appeal letter in three parts (problem, what was done, where it stands), citing the clause.
 
-    Written in the marketplace's language unless `language` is given; lists every evidence item
-    with its SHA-256. Refuses a clause that does not apply or lacks the evidence it needs.
+    Written in the marketplace's language unless `language` is given, quoting the platform's policy
+    as published in that language (the English original, labelled, where it has none here); cites
+    the platform's own ids (`review_id` is the platform's review id, `product_id` its ASIN or item
+    number; either is left out when unknown, never replaced by an internal id); lists every evidence
+    item with its SHA-256. Refuses a clause that does not apply or lacks the evidence it needs.
     """
     if not finding.applies:
         raise InvalidArgument(f"clause {finding.clause.id} does not apply: {', '.join(finding.missing_facts)} not established")
@@ -149,13 +155,20 @@ def draft_letter(
     spec = book.letters.get(lang)
     if spec is None:
         raise InvalidArgument(f"no appeal letters in {lang!r}", [FieldViolation("language", f"one of {', '.join(book.letters)}")])
+    local = spec.get("clauses", {}).get(finding.clause.id)
+    if local is not None:
+        title, reference = local["title"], local["reference"]
+    else:
+        title, reference = finding.clause.title, " ".join(p for p in (finding.clause.reference, spec.get("original_note", "")) if p)
+    separator = {"ja": "、", "zh": "，"}.get(lang, ", ")
     context = {
         "platform_name": PLATFORM_NAMES.get(finding.clause.platform, finding.clause.platform),
         "review_kind": spec["review_kind"],
         "clause_id": finding.clause.id,
-        "clause_title": finding.clause.title,
-        "clause_reference": finding.clause.reference,
+        "clause_title": title,
+        "clause_reference": reference,
         "review_id": review_id,
+        "product_ref": f"{PRODUCT_ID_LABELS.get(finding.clause.platform, 'SKU')} {product_id}{separator}" if product_id else "",
         "product_name": product_name,
         "order_id": order_id,
         "marketplace": facts.marketplace.upper(),
@@ -173,5 +186,5 @@ def draft_letter(
         ],
         "seller_name": seller_name,
     }
-    text = render_source(spec["body"], context=context, environment=book.environment)
+    text = render_source(spec["body"], context=context, environment=book.environment, optional=frozenset({"review_id", "product_ref"}))
     return AppealLetter(language=lang, clause_id=finding.clause.id, text=text, evidence=tuple(evidence))

@@ -129,3 +129,29 @@ async def cases_of_away_agents(conn: asyncpg.Connection, *, open_statuses: list[
            WHERE a.away AND c.status = ANY($1::smallint[]) ORDER BY c.opened_at LIMIT $2""",
         open_statuses, limit,
     )
+
+
+async def list_teams_of(conn: asyncpg.Connection, tenant_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Team]]:
+    """The teams of several tenants in one query, by tenant (tenants without teams are absent)."""
+    rows = await conn.fetch("SELECT * FROM teams WHERE tenant_id = ANY($1::uuid[]) ORDER BY tenant_id, name", tenant_ids)
+    found: dict[uuid.UUID, list[Team]] = {}
+    for row in rows:
+        found.setdefault(row["tenant_id"], []).append(to_team(row))
+    return found
+
+
+async def list_agents_of(conn: asyncpg.Connection, tenant_ids: list[uuid.UUID], *, open_statuses: list[int]) -> dict[uuid.UUID, list[Agent]]:
+    """The agents of several tenants with their current load, in one query, by tenant."""
+    rows = await conn.fetch(
+        """SELECT a.*, coalesce(l.open_cases, 0)::int AS open_cases
+           FROM agents a
+           LEFT JOIN (SELECT owner_agent_id, count(*) AS open_cases FROM cases
+                      WHERE tenant_id = ANY($1::uuid[]) AND status = ANY($2::smallint[]) AND owner_agent_id IS NOT NULL
+                      GROUP BY owner_agent_id) l ON l.owner_agent_id = a.id
+           WHERE a.tenant_id = ANY($1::uuid[]) ORDER BY a.tenant_id, a.name""",
+        tenant_ids, open_statuses,
+    )
+    found: dict[uuid.UUID, list[Agent]] = {}
+    for row in rows:
+        found.setdefault(row["tenant_id"], []).append(to_agent(row))
+    return found

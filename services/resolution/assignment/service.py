@@ -9,17 +9,16 @@ from datetime import datetime, timedelta
 from services.resolution.appeals.service import letter_language
 from services.resolution.assignment.models import Agent, CaseNeeds, Choice, Team
 from services.resolution.calendar.models import WorkingHours
-from services.resolution.calendar.service import add_business_hours, is_business_time, load_calendar, market_for
+from services.resolution.calendar.service import MARKETPLACE_ALIASES, add_business_hours, is_business_time, load_calendar, market_for
 
 log = logging.getLogger(__name__)
 
 
 def canonical_market(marketplace: str) -> str:
     """"GB" for "UK" or "co.uk"; the code itself when the calendar does not know it."""
-    try:
-        return load_calendar(marketplace=marketplace).market
-    except Exception:  # noqa: BLE001 - unknown markets still match teams by their literal code
-        return marketplace.strip().upper()
+    # NOTE: only the alias table is needed here, not a calendar (building one loads its holidays).
+    code = marketplace.strip().upper()
+    return MARKETPLACE_ALIASES.get(code, code)
 
 
 def team_calendar(team: Team):
@@ -31,12 +30,15 @@ def team_calendar(team: Team):
     )
 
 
-def _next_opening(team: Team, now: datetime) -> datetime:
+def _next_opening(team: Team, now: datetime, calendar) -> datetime:
     # NOTE: zero business hours after `now` is the next moment the team is at work.
-    return add_business_hours(now, 0, team_calendar(team))
+    return add_business_hours(now, 0, calendar)
 
 
-def choose(*, needs: CaseNeeds, teams: Iterable[Team], agents: Iterable[Agent], now: datetime, exclude: frozenset = frozenset()) -> Choice | None:
+def choose(
+    *, needs: CaseNeeds, teams: Iterable[Team], agents: Iterable[Agent], now: datetime, exclude: frozenset = frozenset(),
+    calendars: dict | None = None,
+) -> Choice | None:
     """The agent who should own a case now, or None when no team serves its market.
 
     Teams serving the case's market come first; among their present agents (not away, not
@@ -53,14 +55,20 @@ def choose(*, needs: CaseNeeds, teams: Iterable[Team], agents: Iterable[Agent], 
     pool = [a for a in present if a.team_id in by_team]
     if not pool:
         return None
-    on_shift = {t.id for t in serving if is_business_time(now, team_calendar(t))}
+    # NOTE: a calendar (with its holidays) is costly to build; a caller choosing for many cases passes
+    # one dict for all of them.
+    calendars = calendars if calendars is not None else {}
+    for t in serving:
+        if t not in calendars:
+            calendars[t] = team_calendar(t)
+    on_shift = {t.id for t in serving if is_business_time(now, calendars[t])}
     if on_shift:
         candidates = [a for a in pool if a.team_id in on_shift] or pool
     else:
         candidates = pool
     if not on_shift or not any(a.team_id in on_shift for a in candidates):
         # NOTE: nobody is at work; the team that opens first owns it so the morning shift finds it.
-        opening = {t.id: _next_opening(t, now) for t in serving}
+        opening = {t.id: _next_opening(t, now, calendars[t]) for t in serving}
         first = min(opening[a.team_id] for a in candidates)
         candidates = [a for a in candidates if opening[a.team_id] - first < timedelta(minutes=1)]
     language = needs.language.lower()

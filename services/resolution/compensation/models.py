@@ -158,3 +158,19 @@ class Recommendation:
     customer_value: Money
     vip: bool
     rationale: str
+
+
+class OfferStatus(StrEnum):
+    """Where an offer stands on the ladder: recommended → pending_approval (above the agent's limit)
+    → approved → offered → accepted | declined."""
+
+    RECOMMENDED = "recommended"
+    PENDING_APPROVAL = "pending_approval"
+    APPROVED = "approved"
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+# Offers whose cost counts toward the case's cap: everything but a declined one (or a mere recommendation).
+COMMITTED: frozenset[OfferStatus] = frozenset({OfferStatus.PENDING_APPROVAL, OfferStatus.APPROVED, OfferStatus.OFFERED, OfferStatus.ACCEPTED})

@@ -179,3 +179,64 @@ def recommend(
         rationale += f"; needs approval above {approval_threshold}"
     log.debug("compensation for %s: %s", issue, rationale)
     return Recommendation(chosen=chosen, candidates=candidates, customer_value=customer_value, vip=vip, rationale=rationale)
+
+
+def convert(amount: Money, to_currency: str, *, usd_rates: dict[str, Decimal | None]) -> Money:
+    """`amount` in `to_currency` through explicit USD rates; refuses when either rate is unknown."""
+    to_currency = to_currency.upper()
+    if amount.currency == to_currency:
+        return amount
+    missing = [c for c in (amount.currency, to_currency) if usd_rates.get(c) is None]
+    if missing:
+        raise InvalidArgument(
+            f"no exchange rate for {' and '.join(missing)}: add it to the policy's fx_usd_rates (USD per unit) to convert "
+            f"{amount.currency} to {to_currency}",
+            [FieldViolation("fx_usd_rates", f"missing {', '.join(missing)}")],
+        )
+    return Money(amount.amount * usd_rates[amount.currency] / usd_rates[to_currency], to_currency)
+
+
+# NOTE: options that send goods rather than money; the no-order ceiling is for cash.
+_GOODS = ("reship", "replacement", "exchange")
+
+
+def is_cash(option: str) -> bool:
+    return not any(word in option.lower() for word in _GOODS)
+
+
+def check_cap(*, cost: Money, cost_usd: Decimal, order_value: Money | None, committed: Money | None, cap_ratio: Decimal,
+              no_order_ceiling_usd: Decimal, usd_rates: dict[str, Decimal | None], cash: bool = True) -> Money | None:
+    """Refuses an offer above the ladder's cap; returns its cost in the order's currency.
+
+    Each offer, and the offers of a case together, stay within `cap_ratio` of the order value;
+    without a known order value a cash offer stays within the tenant's ceiling.
+
+    Raises:
+        InvalidArgument: the offer (or the case's total with it) exceeds the cap, or a rate is missing.
+    """
+    if order_value is None:
+        if cash and cost_usd > no_order_ceiling_usd:
+            raise InvalidArgument(
+                f"the order value of this case is unknown, so a cash offer is limited to {no_order_ceiling_usd} USD "
+                f"(this one is {cost_usd} USD); link the order (POST /v1/orders, or the case's order_id) to use the "
+                f"{cap_ratio * 100:.0f}% cap",
+                [FieldViolation("cost", f"above the {no_order_ceiling_usd} USD ceiling for cases without an order value")],
+            )
+        return None
+    in_order = convert(cost, order_value.currency, usd_rates=usd_rates)
+    cap = order_value.times(cap_ratio)
+    shown = f" ({cost})" if cost.currency != in_order.currency else ""
+    if in_order.amount > cap.amount:
+        raise InvalidArgument(
+            f"offer of {in_order}{shown} exceeds the cap of {cap} ({cap_ratio * 100:.0f}% of the order value {order_value})",
+            [FieldViolation("cost", f"at most {cap}")],
+        )
+    total = (committed or Money.zero(order_value.currency)) + in_order
+    if total.amount > cap.amount:
+        left = cap - (committed or Money.zero(order_value.currency))
+        raise InvalidArgument(
+            f"offer of {in_order}{shown} with the {committed} already offered on this case exceeds the cap of {cap} "
+            f"({cap_ratio * 100:.0f}% of the order value {order_value}); at most {left} is left",
+            [FieldViolation("cost", f"at most {left} left under the cap")],
+        )
+    return in_order

@@ -21,18 +21,21 @@ class CaseFacts:
 
 @dataclass(frozen=True)
 class KpiReport:
+    """The KPIs of a window; a rate is None ("no data") when nothing in the window counts toward it,
+    never a perfect score for zero cases."""
+
     cases: int
     response_eligible: int
     responded_within_24h: int
-    response_rate_24h: float
+    response_rate_24h: float | None
     response_rate_target: float
-    response_rate_met: bool
-    median_first_response_seconds: float
+    response_rate_met: bool | None
+    median_first_response_seconds: float | None
     resolved: int
-    resolution_rate: float
+    resolution_rate: float | None
     reviews_handled: int
     ratings_recovered: int
-    rating_recovery_rate: float
+    rating_recovery_rate: float | None
 
 
 def compute(*, facts: list[CaseFacts], now: datetime, window: timedelta = timedelta(hours=24)) -> KpiReport:
@@ -47,18 +50,18 @@ def compute(*, facts: list[CaseFacts], now: datetime, window: timedelta = timede
     resolved = sum(f.resolved for f in facts)
     reviewed = [f for f in facts if f.has_review]
     recovered = sum(f.rating_rose for f in reviewed)
-    rate = len(on_time) / len(eligible) if eligible else 1.0
+    rate = len(on_time) / len(eligible) if eligible else None
     return KpiReport(
         cases=len(facts),
         response_eligible=len(eligible),
         responded_within_24h=len(on_time),
         response_rate_24h=rate,
         response_rate_target=RESPONSE_RATE_TARGET,
-        response_rate_met=rate >= RESPONSE_RATE_TARGET,
-        median_first_response_seconds=statistics.median(delays) if delays else 0.0,
+        response_rate_met=rate >= RESPONSE_RATE_TARGET if rate is not None else None,
+        median_first_response_seconds=statistics.median(delays) if delays else None,
         resolved=resolved,
-        resolution_rate=resolved / len(facts) if facts else 0.0,
+        resolution_rate=resolved / len(facts) if facts else None,
         reviews_handled=len(reviewed),
         ratings_recovered=recovered,
-        rating_recovery_rate=recovered / len(reviewed) if reviewed else 0.0,
+        rating_recovery_rate=recovered / len(reviewed) if reviewed else None,
     )

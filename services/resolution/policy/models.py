@@ -29,6 +29,20 @@ class TenantPolicy:
     approval_threshold_usd: float = 100.0
     # Texts of review invitations by language, replacing the built-in ones (Jinja2: order_id, product_name).
     invitation_texts: dict[str, str] | None = None
+    # Compensation ladder (SPEC §5): every offer, and all offers of a case together, stay within
+    # this share of the order value.
+    compensation_cap_ratio: float = 1.5
+    # A case whose order value is unknown gets no cash offer above this (USD).
+    no_order_cash_ceiling_usd: float = 25.0
+    # Explicit exchange rates, USD per unit of each currency (e.g. {"EUR": 1.08}); an offer in a
+    # currency with no rate here (or in the request) is refused rather than converted by a guess.
+    fx_usd_rates: dict[str, float] | None = None
+    # Per-agent approval limits (USD) by agent name; others use approval_threshold_usd.
+    agent_limits_usd: dict[str, float] | None = None
+    # A buyer spending more than this a year (USD) is a VIP.
+    vip_annual_spend_usd: float = 500.0
+    # No review request goes to a customer who left a negative review (≤ 2 stars) in this many days.
+    review_request_quiet_days: float = 90.0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -36,6 +50,18 @@ class TenantPolicy:
     @property
     def approval_threshold(self) -> Decimal:
         return Decimal(str(self.approval_threshold_usd))
+
+    def approval_limit(self, agent: str) -> Decimal:
+        """What `agent` may offer without approval (USD)."""
+        limit = (self.agent_limits_usd or {}).get(agent)
+        return Decimal(str(limit)) if limit is not None else self.approval_threshold
+
+    def usd_rate(self, currency: str) -> Decimal | None:
+        """USD per unit of `currency` from the policy's rate table; None when it has none."""
+        if currency.upper() == "USD":
+            return Decimal(1)
+        rate = (self.fx_usd_rates or {}).get(currency.upper())
+        return Decimal(str(rate)) if rate is not None else None
 
 
 def parse_policy(data: Any, *, defaults: TenantPolicy) -> TenantPolicy:
@@ -51,6 +77,15 @@ def parse_policy(data: Any, *, defaults: TenantPolicy) -> TenantPolicy:
         if key == "sla_clock":
             if value not in CLOCKS:
                 violations.append(FieldViolation(key, f"one of {', '.join(CLOCKS)}"))
+            values[key] = value
+        elif key in ("fx_usd_rates", "agent_limits_usd"):
+            if value is not None and not (
+                isinstance(value, dict)
+                and all(isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for k, v in value.items())
+            ):
+                violations.append(FieldViolation(key, "an object of name → positive number"))
+            elif value is not None and key == "fx_usd_rates":
+                value = {k.upper(): float(v) for k, v in value.items()}
             values[key] = value
         elif key == "invitation_texts":
             if value is not None and not (isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())):

@@ -23,3 +23,9 @@ async def put(conn: asyncpg.Connection, tenant_id: uuid.UUID, policy: dict) -> i
         tenant_id,
         json.dumps(policy),
     )
+
+
+async def get_many(conn: asyncpg.Connection, tenant_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict]:
+    """The stored policies of several tenants (those without one are absent)."""
+    rows = await conn.fetch("SELECT tenant_id, policy FROM tenant_policies WHERE tenant_id = ANY($1::uuid[])", tenant_ids)
+    return {r["tenant_id"]: json.loads(r["policy"]) for r in rows}

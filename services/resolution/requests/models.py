@@ -29,6 +29,7 @@ class RequestStatus(StrEnum):
     SCHEDULED = "scheduled"
     SENT = "sent"
     SKIPPED_OPEN_CASE = "skipped_open_case"
+    SKIPPED_NEGATIVE_REVIEW = "skipped_negative_review"
     BLOCKED_COMPLIANCE = "blocked_compliance"
 
 

@@ -19,7 +19,11 @@ class Scenario(StrEnum):
 
 
 LANGUAGES: tuple[str, ...] = ("en", "de", "fr", "es", "it", "ja", "zh")
-PLACEHOLDERS: frozenset[str] = frozenset({"buyer_name", "product_name", "order_id", "seller_name"})
+# What the agent fills in.
+GIVEN: frozenset[str] = frozenset({"buyer_name", "product_name", "order_id", "seller_name"})
+# What only the case may state: the remedy paragraph, from the case's offers (never typed by the agent).
+CASE_BOUND: frozenset[str] = frozenset({"remedy", "refund_amount"})
+PLACEHOLDERS: frozenset[str] = GIVEN | {"remedy"}
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,15 @@ TONE_RULES: MappingProxyType[str, ToneRule] = MappingProxyType(
         "zh": ToneRule("zh", "您, 诚恳礼貌", ("apology", "explanation", "remedy"), "Address with 您, apologise first (非常抱歉), then the cause and the remedy."),
     }
 )
+
+
+@dataclass(frozen=True)
+class Remedy:
+    """What the case's offers say the buyer gets: a refund or a replacement, offered or accepted."""
+
+    kind: str  # "refund" or "replacement"
+    stage: str  # "offered" or "accepted"
+    amount: str = ""  # the refund as the buyer reads it, e.g. "49,90 €"
 
 
 @dataclass(frozen=True)

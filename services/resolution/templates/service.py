@@ -13,8 +13,10 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from libs.errors import FieldViolation, InvalidArgument
 from services.resolution.templates.models import (
+    CASE_BOUND,
     LANGUAGES,
     PLACEHOLDERS,
+    Remedy,
     Outcome,
     RenderedReply,
     ReplyTemplate,
@@ -25,6 +27,53 @@ from services.resolution.templates.models import (
 log = logging.getLogger(__name__)
 
 TEXTS_DIR = Path(__file__).with_name("texts")
+REMEDIES_PATH = Path(__file__).with_name("remedies.toml")
+REMEDY_KEYS = ("refund_offered", "refund_accepted", "replacement_offered", "replacement_accepted", "none")
+
+# NOTE: the templates add the honorific themselves (「様」), so one the agent typed is dropped
+# instead of doubled (「山田様様」).
+_HONORIFICS = {"ja": ("様", "さま", "サマ", "さん", "殿", "御中")}
+_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "円", "CNY": "元"}
+
+
+def address_name(name: str, language: str) -> str:
+    """The buyer's name as the greeting needs it: without an honorific the template adds anyway."""
+    name = name.strip()
+    for honorific in _HONORIFICS.get(language, ()):
+        while name.endswith(honorific) and len(name) > len(honorific):
+            name = name[: -len(honorific)].rstrip()
+    return name
+
+
+def format_money(amount, currency: str, language: str) -> str:
+    """An amount as a buyer in `language` writes it: "€49.90", "49,90 €", "4,990円", "49.90欧元"."""
+    currency = currency.upper()
+    text = f"{amount:,.0f}" if currency == "JPY" else f"{amount:,.2f}"
+    symbol = _SYMBOLS.get(currency)
+    if language in ("de", "fr", "es", "it"):
+        text = _european(text, language)
+        return f"{text} {symbol or currency}"
+    if language == "ja":
+        return f"{text}円" if currency == "JPY" else f"{text} {currency}"
+    if language == "zh":
+        return {"CNY": f"{text}元", "EUR": f"{text}欧元", "USD": f"{text}美元"}.get(currency, f"{text} {currency}")
+    return f"{symbol}{text}" if symbol and currency in ("EUR", "USD", "GBP") else f"{text} {currency}"
+
+
+def _european(text: str, language: str) -> str:
+    """"1,234.50" as "1.234,50" (fr: "1 234,50")."""
+    whole, _, cents = text.partition(".")
+    whole = whole.replace(",", "\u202f" if language == "fr" else ".")
+    return f"{whole},{cents}" if cents else whole
+
+
+def load_remedies(path: Path = REMEDIES_PATH) -> dict[str, dict[str, str]]:
+    remedies = tomllib.loads(path.read_text(encoding="utf-8"))
+    for language in LANGUAGES:
+        missing = set(REMEDY_KEYS) - set(remedies.get(language, {}))
+        if missing:
+            raise ValueError(f"remedies in {language} lack {sorted(missing)}")
+    return remedies
 
 
 class TemplateRenderError(InvalidArgument):
@@ -45,7 +94,10 @@ def placeholders_of(source: str, *, environment: SandboxedEnvironment) -> frozen
     return frozenset(meta.find_undeclared_variables(environment.parse(source)))
 
 
-def render_source(source: str, *, context: Mapping[str, object], environment: SandboxedEnvironment, allowed: frozenset[str] | None = None) -> str:
+def render_source(
+    source: str, *, context: Mapping[str, object], environment: SandboxedEnvironment, allowed: frozenset[str] | None = None,
+    optional: frozenset[str] = frozenset(),
+) -> str:
     """Renders Jinja2 `source` with `context`, naming every missing placeholder when one is absent."""
     try:
         needed = placeholders_of(source, environment=environment)
@@ -54,7 +106,7 @@ def render_source(source: str, *, context: Mapping[str, object], environment: Sa
     if allowed is not None and not needed <= allowed:
         unknown = ", ".join(sorted(needed - allowed))
         raise TemplateRenderError(f"template uses unknown placeholder(s): {unknown}", [FieldViolation("template", unknown)])
-    missing = sorted(name for name in needed if context.get(name) in (None, ""))
+    missing = sorted(name for name in needed if context.get(name) in (None, "") and not (name in optional and name in context))
     if missing:
         raise TemplateRenderError(
             f"missing placeholder value(s): {', '.join(missing)}", [FieldViolation(f"context.{name}", "required") for name in missing]
@@ -68,8 +120,11 @@ def render_source(source: str, *, context: Mapping[str, object], environment: Sa
 class TemplateLibrary:
     """All reply templates, compiled once; build with `load_library`."""
 
-    def __init__(self, *, templates: Iterable[ReplyTemplate], environment: SandboxedEnvironment) -> None:
+    def __init__(
+        self, *, templates: Iterable[ReplyTemplate], environment: SandboxedEnvironment, remedies: Mapping[str, Mapping[str, str]] | None = None
+    ) -> None:
         self.environment = environment
+        self.remedies = remedies if remedies is not None else load_remedies()
         self._templates: dict[tuple[Scenario, str, str], ReplyTemplate] = {}
         self._compiled: dict[tuple[Scenario, str, str], Template] = {}
         for template in templates:
@@ -108,7 +163,7 @@ def load_library(*, directory: Path = TEXTS_DIR, environment: SandboxedEnvironme
             scenario = Scenario(scenario_name)
             for variant, spec in variants.items():
                 templates.append(ReplyTemplate(scenario=scenario, language=language, variant=variant, source=spec["body"]))
-    return TemplateLibrary(templates=templates, environment=env)
+    return TemplateLibrary(templates=templates, environment=env, remedies=load_remedies())
 
 
 def resolve_language(language: str) -> str:
@@ -135,17 +190,37 @@ def render(
     case_id: str,
     context: Mapping[str, object],
     variant: str | None = None,
+    remedy: Remedy | None = None,
 ) -> RenderedReply:
     """The reply for a case: its A/B variant of the scenario's template, filled with `context`.
 
+    The remedy paragraph states only what the case's offers make true (`remedy`): a refund with its
+    amount, a replacement, or, with neither, an invitation to say what would help.
+
     Raises:
-        TemplateRenderError: a placeholder (buyer_name, product_name, order_id, seller_name) is missing.
+        TemplateRenderError: a placeholder (buyer_name, product_name, order_id, seller_name) is
+            missing, or the caller tried to set a case-bound one (remedy, refund_amount).
     """
     scenario = Scenario(scenario)
     lang = resolve_language(language)
+    typed = sorted(CASE_BOUND & set(context))
+    if typed:
+        raise TemplateRenderError(
+            f"{', '.join(typed)} cannot be given: the remedy is taken from the case's offers",
+            [FieldViolation(f"placeholders.{name}", "set by the case") for name in typed],
+        )
     chosen = variant or choose_variant(case_id=case_id, scenario=scenario, variants=library.variants(scenario=scenario, language=lang))
     template = library.get(scenario=scenario, language=lang, variant=chosen)
-    text = render_source(template.source, context=context, environment=library.environment, allowed=PLACEHOLDERS)
+    filled = dict(context)
+    if filled.get("buyer_name"):
+        filled["buyer_name"] = address_name(str(filled["buyer_name"]), lang)
+    if "remedy" in placeholders_of(template.source, environment=library.environment):
+        key = f"{remedy.kind}_{remedy.stage}" if remedy is not None else "none"
+        filled["remedy"] = render_source(
+            library.remedies[lang][key], context={"order_id": filled.get("order_id", ""), "refund_amount": remedy.amount if remedy else ""},
+            environment=library.environment,
+        )
+    text = render_source(template.source, context=filled, environment=library.environment, allowed=PLACEHOLDERS)
     return RenderedReply(case_id=case_id, scenario=scenario, language=lang, variant=chosen, text=text)
 
 

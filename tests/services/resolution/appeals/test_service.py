@@ -66,7 +66,7 @@ def test_german_letter_cites_the_clause_and_lists_the_evidence(book: AppealBook)
     for part in ("1. Das Problem", "2. Was wir unternommen haben", "3. Aktueller Stand"):
         assert part in text
     assert text.index("1. Das Problem") < text.index("2. Was wir") < text.index("3. Aktueller Stand")
-    assert "amazon.cg.abusive" in text and "Offensive content" in text
+    assert "amazon.cg.abusive" in text and "Anstößige Inhalte" in text and "Offensive content" not in text
     assert "enthält beleidigende und anstößige Ausdrücke" in text
     assert "- Wir haben öffentlich auf die Bewertung geantwortet." in text
     assert "Beigefügte Nachweise (2 Stück" in text

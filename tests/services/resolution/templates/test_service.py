@@ -7,7 +7,7 @@ import re
 import pytest
 
 from services.resolution.compliance.service import load_checker
-from services.resolution.templates.models import LANGUAGES, PLACEHOLDERS, Scenario
+from services.resolution.templates.models import GIVEN, LANGUAGES, Scenario
 from services.resolution.templates.service import (
     TemplateLibrary,
     TemplateRenderError,
@@ -121,4 +121,4 @@ def test_outcomes_give_response_and_resolution_rates_per_variant(library: Templa
     assert stats["a"].response_rate == pytest.approx(2 / 3)
     assert stats["b"].resolution_rate == pytest.approx(1 / 3)
     assert variant_stats(outcomes=outcomes, scenario="delay") == {}
-    assert set(PLACEHOLDERS) == set(CONTEXT)
+    assert set(GIVEN) == set(CONTEXT)

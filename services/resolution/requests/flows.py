@@ -1,0 +1,133 @@
+"""Use cases of review requests: orders in (linked to open cases), invitations out, each at most once per order."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from libs.errors import FieldViolation, InvalidArgument
+from reviewguard.resolution.v1 import resolution_pb2
+from services.resolution.assignment import service as assignment
+from services.resolution.context import Context
+from services.resolution.customers import flows as customers
+from services.resolution.fields import decimal_field
+from services.resolution.policy.models import TenantPolicy
+from services.resolution.requests import repository
+from services.resolution.requests import service as review_requests
+from services.resolution.requests.models import Fulfilment, Order, OutgoingMessage, RequestStatus
+from services.resolution.requests.sender import ReviewRequestSender
+
+
+def parse_orders(ctx: Context, tenant_id: str, orders: Sequence[resolution_pb2.Order]) -> list[Order]:
+    """Every order validated; one InvalidArgument names every bad field of every order."""
+    parsed: list[Order] = []
+    violations: list[FieldViolation] = []
+    for i, o in enumerate(orders):
+        before = len(violations)
+        where = f"orders[{i}]"
+        if not o.order_id:
+            violations.append(FieldViolation(f"{where}.order_id", "required"))
+        if not o.customer_id:
+            violations.append(FieldViolation(f"{where}.customer_id", "required"))
+        if o.platform.lower() not in ctx.toolkit.checker.policies:
+            violations.append(FieldViolation(f"{where}.platform", ", ".join(ctx.toolkit.checker.platforms)))
+        try:
+            market = assignment.validate_market(o.marketplace)
+        except InvalidArgument:
+            violations.append(FieldViolation(f"{where}.marketplace", "unknown marketplace"))
+            market = ""
+        if o.fulfilment not in ("platform", "merchant"):
+            violations.append(FieldViolation(f"{where}.fulfilment", "platform or merchant"))
+        if not o.HasField("delivered_at"):
+            violations.append(FieldViolation(f"{where}.delivered_at", "required"))
+        try:
+            value = decimal_field(o.value, f"{where}.value", required=True)
+            spend = decimal_field(o.annual_spend_usd, f"{where}.annual_spend_usd") or Decimal(0)
+        except InvalidArgument as error:
+            violations.extend(error.violations)
+            continue
+        language = o.language or (assignment.default_language(market) if market else "en")
+        if len(violations) > before:
+            continue
+        parsed.append(Order(
+            tenant_id=tenant_id, order_id=o.order_id, platform=o.platform.lower(), marketplace=market,
+            fulfilment=Fulfilment(o.fulfilment), customer_id=o.customer_id, language=language.split("-")[0].lower(),
+            product_name=o.product_name or o.order_id, value=value, currency=(o.currency or "USD").upper(),
+            annual_spend_usd=spend, delivered_at=o.delivered_at.ToDatetime(tzinfo=timezone.utc),
+        ))
+    if violations:
+        raise InvalidArgument(f"{len(violations)} invalid field(s); nothing was stored", violations)
+    return parsed
+
+
+async def submit_orders(ctx: Context, tenant_id: str, orders: Sequence[resolution_pb2.Order]):
+    """Stores delivered orders (all or nothing), schedules one review request per new order, and links
+    each new order to the open cases that name it (directly or through their review)."""
+    parsed = parse_orders(ctx, tenant_id, orders)
+    scheduled = []
+    duplicates = 0
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        added = []
+        for order in parsed:
+            if not await repository.add_order(conn, order):
+                duplicates += 1
+                continue
+            added.append(order.order_id)
+            scheduled.append(await repository.add_request(conn, order, review_requests.schedule(order)))
+        await customers.link_orders(ctx, conn, uuid.UUID(tenant_id), added)
+    return len(parsed), duplicates, scheduled
+
+
+async def run_due(ctx: Context, sender: ReviewRequestSender, *, now: datetime, limit: int = 200) -> int:
+    """Sends the invitations due by `now`; returns how many messages went out.
+
+    A due request is skipped when its customer has an open case or left a negative review within
+    the tenant's quiet days, and blocked when its text fails the compliance check; otherwise one
+    outbox row per channel is written in the same transaction (one request per order, one row per
+    channel), and the outbox is then handed to the sender, each row once.
+    """
+    async with ctx.pool.acquire() as conn:
+        async with conn.transaction():
+            due = await repository.claim_due(conn, now=now, limit=limit)
+            policies: dict[uuid.UUID, TenantPolicy] = await ctx.policies(conn, [r["tenant_id"] for r in due]) if due else {}
+            for row in due:
+                tenant = row["tenant_id"]
+                blocker = await customers.invitation_blocker(conn, tenant, row["customer_id"], policy=policies[tenant], now=now)
+                if blocker is not None:
+                    status = RequestStatus.SKIPPED_OPEN_CASE if "open case" in blocker else RequestStatus.SKIPPED_NEGATIVE_REVIEW
+                    await repository.set_status(conn, row["id"], status=status, detail=blocker)
+                    continue
+                texts = {**ctx.toolkit.invitations, **(policies[tenant].invitation_texts or {})}
+                text = review_requests.render_invitation(
+                    language=row["language"], order_id=row["order_id"], product_name=row["product_name"], texts=texts
+                )
+                result = ctx.toolkit.checker.check(text=text, platform=row["platform"])
+                if not result.passed:
+                    detail = "; ".join(f"{v.phrase!r} breaks {v.rule_id}" for v in result.violations)
+                    await repository.set_status(conn, row["id"], status=RequestStatus.BLOCKED_COMPLIANCE, detail=detail, text=text)
+                    continue
+                for channel in row["channels"]:
+                    await repository.enqueue(
+                        conn, request_id=row["id"], tenant_id=tenant, order_id=row["order_id"], channel=channel,
+                        recipient=row["customer_id"], language=row["language"], text=text, at=now,
+                    )
+                await repository.set_status(conn, row["id"], status=RequestStatus.SENT, detail=row["status_detail"], text=text, sent_at=now)
+        return await _deliver_outbox(conn, sender, now=now, limit=limit)
+
+
+async def _deliver_outbox(conn, sender: ReviewRequestSender, *, now: datetime, limit: int) -> int:
+    sent = 0
+    async with conn.transaction():
+        for row in await repository.claim_undelivered(conn, limit=limit):
+            message = OutgoingMessage(
+                key=str(row["id"]), tenant_id=str(row["tenant_id"]), order_id=row["order_id"], channel=row["channel"],
+                recipient=row["recipient"], language=row["language"], text=row["text"],
+            )
+            # NOTE: a row is marked delivered only after the sender returns; a crash in between
+            # resends it with the same key, which the sender de-duplicates.
+            await sender.send(message)
+            await repository.mark_delivered(conn, row["id"], now)
+            sent += 1
+    return sent
