@@ -93,7 +93,9 @@ class Settings(BaseSettings):
     # `reviewguard run` makes one in the data folder when none is set.
     secret_keys: SecretStr | None = None
     # Base URL people open from a notification's link.
-    public_base_url: str = "http://127.0.0.1:8080"
+    # NOTE: empty means the gateway this process would dial (host and gateway_port), so a laptop run
+    # on another port still links right; behind a proxy or ingress, set the address people open.
+    public_base_url: str = ""
     # How often the alerting dispatcher flushes groups, escalates and delivers.
     dispatch_interval_seconds: float = 0.25
 
@@ -115,6 +117,10 @@ class Settings(BaseSettings):
 
     def secret_key_list(self) -> list[str]:
         return [k for k in (self.secret_keys.get_secret_value().split(",") if self.secret_keys else []) if k.strip()]
+
+    def public_url(self) -> str:
+        """The base URL people open from a notification's or a letter's link, without a trailing slash."""
+        return (self.public_base_url or f"http://{self.host}:{self.gateway_port}").rstrip("/")
 
     def replica_counts(self) -> dict[str, int]:
         """How many processes `reviewguard run` starts per service, from `replicas` ("nlp=2,alerting=2")."""

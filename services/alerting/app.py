@@ -56,7 +56,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
             durable=f"alerting-{stage.replace('.', '-')}",
         )
     dispatcher = Dispatcher(
-        pool=backend.pool, box=box, http=http, clock=service.now, link_base=settings.public_base_url,
+        pool=backend.pool, box=box, http=http, clock=service.now, link_base=settings.public_url(),
         policy_for=service.policy,
     )
     backend.background(run_trend_schedule(service, interval_seconds=settings.trend_interval_seconds, stop=stop))

@@ -29,7 +29,10 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         normal_hours=settings.sla_normal_hours,
         first_response_hours=settings.sla_first_response_hours,
     )
-    service = ResolutionService(pool=backend.pool, sla=sla, bus=backend.bus, toolkit=Toolkit.load(), sender=LogSender())
+    service = ResolutionService(
+        pool=backend.pool, sla=sla, bus=backend.bus, toolkit=Toolkit.load(), sender=LogSender(),
+        public_base_url=settings.public_url(),
+    )
     resolution_pb2_grpc.add_ResolutionServiceServicer_to_server(ResolutionServicer(service), backend.grpc.server)
     backend.consume(
         stream=topology.ALERTS.name,
@@ -44,6 +47,16 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         message_type=events_pb2.ReviewUpdated,
         handler=service.handle_review_updated,
         durable="resolution-ratings",
+    )
+    # NOTE: each review's order id, platform ids and reviewer, so a case knows its order and customer
+    # whichever of review, alert or order arrives first; history too, for the review-request gate.
+    backend.consume_lanes(
+        stream=topology.REVIEWS.name,
+        live_subject=topology.REVIEW_INGESTED,
+        history_subject=topology.REVIEW_INGESTED_HISTORY,
+        message_type=events_pb2.ReviewIngested,
+        handler=service.handle_reviews_ingested,
+        durable="resolution-reviews",
     )
     backend.background(service.run_scheduled(stop=stop, interval=settings.resolution_tick_seconds))
     await backend.run()

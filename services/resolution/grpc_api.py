@@ -143,8 +143,6 @@ class ResolutionServicer(resolution_pb2_grpc.ResolutionServiceServicer):
         )
         return resolution_pb2.SearchKnowledgeResponse(entries=entries)
 
-    # NOTE: ready for the two RPCs the contract still lacks (DecideOffer, GetEvidencePack in
-    # resolution.proto); until they exist the generated base never routes a call here.
     async def DecideOffer(self, request, context) -> resolution_pb2.Offer:
         return await self._service.decide_offer(
             request.tenant_id, request.case_id, request.offer_id, decision=request.decision, actor=request.actor

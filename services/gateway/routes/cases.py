@@ -158,18 +158,10 @@ async def approve_offer(case_id: uuid.UUID, offer_id: uuid.UUID, body: OfferAppr
     return as_dict(offer)
 
 
-def _needs(backends: BackendsDep, method: str) -> None:
-    # NOTE: the route is ready before its RPC is in the contract (resolution.proto); until then it
-    # answers 501 rather than failing.
-    if not hasattr(backends.resolution, method) or not hasattr(resolution_pb2, f"{method}Request"):
-        raise HTTPException(501, f"not available yet: the resolution service's {method} RPC is not in this build")
-
-
 @router.post("/{case_id}/offers/{offer_id}/decision")
 async def decide_offer(case_id: uuid.UUID, offer_id: uuid.UUID, body: OfferDecision, tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
     """Records the buyer's answer to an offer that is out: accepted, or declined (the case then awaits the
     customer again and a new offer may be made)."""
-    _needs(backends, "DecideOffer")
     offer = await backends.resolution.DecideOffer(
         resolution_pb2.DecideOfferRequest(tenant_id=str(tenant), case_id=str(case_id), offer_id=str(offer_id), **body.model_dump())
     )
@@ -181,7 +173,6 @@ async def decide_offer(case_id: uuid.UUID, offer_id: uuid.UUID, body: OfferDecis
 async def evidence_pack(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep) -> Response:
     """The case's evidence pack as a ZIP: every appeal letter, each item byte for byte, the chain with its
     hashes, the verification result and a manifest with the SHA-256 of every file."""
-    _needs(backends, "GetEvidencePack")
     pack = await backends.resolution.GetEvidencePack(resolution_pb2.GetEvidencePackRequest(tenant_id=str(tenant), case_id=str(case_id)))
     return Response(pack.zip, media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{pack.filename}"'})
 

@@ -4,6 +4,11 @@ KPIs over no cases say "no data"."""
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
+import zipfile
+
 from tests.services.gateway.conftest import TENANT
 from tests.services.resolution.conftest import open_case
 from tests.services.resolution.test_orders_and_ladder import ingested
@@ -59,11 +64,34 @@ async def test_kpis_over_no_cases_say_no_data(api) -> None:
     assert set(kpis["no_data"]) >= {"response_rate_24h", "resolution_rate", "rating_recovery_rate"}
 
 
-async def test_routes_waiting_for_their_rpc_answer_501_naming_it(api, workflow) -> None:
-    # NOTE: replace with the ZIP and decision scenarios (tests/services/resolution/test_letters_and_pack.py,
-    # test_orders_and_ladder.py) through the gateway once DecideOffer and GetEvidencePack are in the contract.
-    case = await open_case(workflow, str(TENANT))
+async def test_the_buyer_declines_an_offer_and_the_evidence_pack_downloads_as_a_zip(api, workflow) -> None:
+    tenant = str(TENANT)
+    review = ingested(tenant, order_id=ORDER["order_id"], reviewer="A2WEBER")
+    await workflow.handle_reviews_ingested([review])
+    case = await open_case(workflow, tenant, review_id=review.message.review.id)
+    assert (await api.post("/v1/orders", json={"orders": [ORDER]})).status_code == 202
+    for status in ("assigned", "contacted"):
+        assert (await api.post(f"/v1/cases/{case.id}/transitions", json={"status": status})).status_code == 200
+    offer = await api.post(f"/v1/cases/{case.id}/offers", json={"option": "partial_refund", "cost": "15.00", "currency": "EUR",
+                                                                 "usd_rate": "1.08", "actor": "lena"})
+    assert offer.status_code == 201 and offer.json()["status"] == "offered", offer.text
+    declined = await api.post(f"/v1/cases/{case.id}/offers/{offer.json()['id']}/decision",
+                              json={"decision": "declined", "actor": "buyer via messages"})
+    assert declined.status_code == 200 and declined.json()["status"] == "declined", declined.text
+    # A declined offer frees its share of the cap: a second offer may be made.
+    again = await api.post(f"/v1/cases/{case.id}/offers", json={"option": "partial_refund", "cost": "20.00", "currency": "EUR",
+                                                                 "usd_rate": "1.08", "actor": "lena"})
+    assert again.status_code == 201, again.text
+    unknown = await api.post(f"/v1/cases/{case.id}/offers/{case.id}/decision", json={"decision": "accepted"})
+    assert unknown.status_code == 404
+
     pack = await api.get(f"/v1/cases/{case.id}/evidence/pack")
-    decision = await api.post(f"/v1/cases/{case.id}/offers/{case.id}/decision", json={"decision": "declined"})
-    assert (pack.status_code, decision.status_code) == (501, 501)
-    assert "GetEvidencePack" in pack.json()["detail"] and "DecideOffer" in decision.json()["detail"]
+    assert pack.status_code == 200 and pack.headers["content-type"] == "application/zip"
+    assert "attachment" in pack.headers["content-disposition"]
+    with zipfile.ZipFile(io.BytesIO(pack.content)) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        names = set(archive.namelist())
+        assert {"manifest.json", "chain.json", "verification.json"} <= names
+        assert manifest["case_id"] == case.id and manifest["chain"]["intact"] is True
+        for entry in manifest["files"]:
+            assert hashlib.sha256(archive.read(entry["path"])).hexdigest() == entry["sha256"]

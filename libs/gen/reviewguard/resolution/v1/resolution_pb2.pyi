@@ -523,6 +523,36 @@ class ApproveOfferRequest(_message.Message):
     approver: str
     def __init__(self, tenant_id: _Optional[str] = ..., case_id: _Optional[str] = ..., offer_id: _Optional[str] = ..., approver: _Optional[str] = ...) -> None: ...
 
+class DecideOfferRequest(_message.Message):
+    __slots__ = ("tenant_id", "case_id", "offer_id", "decision", "actor")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    OFFER_ID_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    case_id: str
+    offer_id: str
+    decision: str
+    actor: str
+    def __init__(self, tenant_id: _Optional[str] = ..., case_id: _Optional[str] = ..., offer_id: _Optional[str] = ..., decision: _Optional[str] = ..., actor: _Optional[str] = ...) -> None: ...
+
+class GetEvidencePackRequest(_message.Message):
+    __slots__ = ("tenant_id", "case_id")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    case_id: str
+    def __init__(self, tenant_id: _Optional[str] = ..., case_id: _Optional[str] = ...) -> None: ...
+
+class EvidencePack(_message.Message):
+    __slots__ = ("filename", "zip")
+    FILENAME_FIELD_NUMBER: _ClassVar[int]
+    ZIP_FIELD_NUMBER: _ClassVar[int]
+    filename: str
+    zip: bytes
+    def __init__(self, filename: _Optional[str] = ..., zip: _Optional[bytes] = ...) -> None: ...
+
 class ListOffersRequest(_message.Message):
     __slots__ = ("tenant_id", "case_id")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]

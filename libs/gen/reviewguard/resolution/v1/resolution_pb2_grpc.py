@@ -146,6 +146,11 @@ class ResolutionServiceStub:
                 request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ApproveOfferRequest.SerializeToString,
                 response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Offer.FromString,
                 _registered_method=True)
+        self.DecideOffer = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/DecideOffer',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.DecideOfferRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Offer.FromString,
+                _registered_method=True)
         self.ListOffers = channel.unary_unary(
                 '/reviewguard.resolution.v1.ResolutionService/ListOffers',
                 request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListOffersRequest.SerializeToString,
@@ -170,6 +175,11 @@ class ResolutionServiceStub:
                 '/reviewguard.resolution.v1.ResolutionService/VerifyEvidence',
                 request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.VerifyEvidenceRequest.SerializeToString,
                 response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.EvidenceVerification.FromString,
+                _registered_method=True)
+        self.GetEvidencePack = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/GetEvidencePack',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.GetEvidencePackRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.EvidencePack.FromString,
                 _registered_method=True)
         self.SubmitOrders = channel.unary_unary(
                 '/reviewguard.resolution.v1.ResolutionService/SubmitOrders',
@@ -332,6 +342,13 @@ class ResolutionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DecideOffer(self, request, context):
+        """The buyer's answer to an offer that is out: accepted, or declined (which frees its share of the cap).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListOffers(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -358,6 +375,13 @@ class ResolutionServiceServicer:
 
     def VerifyEvidence(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetEvidencePack(self, request, context):
+        """The case's evidence pack as a ZIP: letters, items, chain, verification and a SHA-256 manifest.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -494,6 +518,11 @@ def add_ResolutionServiceServicer_to_server(servicer, server):
                     request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ApproveOfferRequest.FromString,
                     response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Offer.SerializeToString,
             ),
+            'DecideOffer': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideOffer,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.DecideOfferRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Offer.SerializeToString,
+            ),
             'ListOffers': grpc.unary_unary_rpc_method_handler(
                     servicer.ListOffers,
                     request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListOffersRequest.FromString,
@@ -518,6 +547,11 @@ def add_ResolutionServiceServicer_to_server(servicer, server):
                     servicer.VerifyEvidence,
                     request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.VerifyEvidenceRequest.FromString,
                     response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.EvidenceVerification.SerializeToString,
+            ),
+            'GetEvidencePack': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEvidencePack,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.GetEvidencePackRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.EvidencePack.SerializeToString,
             ),
             'SubmitOrders': grpc.unary_unary_rpc_method_handler(
                     servicer.SubmitOrders,
@@ -1141,6 +1175,33 @@ class ResolutionService:
             _registered_method=True)
 
     @staticmethod
+    def DecideOffer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/DecideOffer',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.DecideOfferRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Offer.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def ListOffers(request,
             target,
             options=(),
@@ -1265,6 +1326,33 @@ class ResolutionService:
             '/reviewguard.resolution.v1.ResolutionService/VerifyEvidence',
             reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.VerifyEvidenceRequest.SerializeToString,
             reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.EvidenceVerification.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEvidencePack(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/GetEvidencePack',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.GetEvidencePackRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.EvidencePack.FromString,
             options,
             channel_credentials,
             insecure,
