@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PROTOS := $(shell find protos -name '*.proto')
 GEN := libs/gen
 
-.PHONY: venv proto proto-check run test test-unit bench clean
+.PHONY: venv proto proto-check run test test-unit bench clean system-deps
 
 venv: $(STAMP)
 
@@ -27,7 +27,18 @@ proto-check: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/reviewguard run
 
-test: $(STAMP) proto-check
+# Debian packages the tests need beyond Python: a CJK font for PDF reports and Chromium for the
+# console's browser tests. Installed only where missing (CI and a fresh machine run as root).
+SYSTEM_PACKAGES := fonts-wqy-microhei chromium
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+test: $(STAMP) proto-check system-deps
 	XDG_RUNTIME_DIR=$${XDG_RUNTIME_DIR:-/tmp} $(PY) -m pytest -q -p no:cacheprovider
 
 # Each writes its figures to bench/results/<name>.json, beside a named baseline from the same run.
