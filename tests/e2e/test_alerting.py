@@ -32,6 +32,14 @@ async def test_one_star_run_turns_red_on_day_one_and_level_two_crisis_on_day_thr
         for start in range(0, len(history), 50):
             assert (await api.post("/v1/reviews", json={"reviews": history[start : start + 50]})).status_code == 202
 
+        # The month of history travels the history lane, which yields to live reviews; judge the
+        # bad days only once alerting has counted enough of it, as a seller importing first would.
+        async def history_counted():
+            status = (await api.get("/v1/alert-policies")).json()["status"]
+            return all(status[rule]["state"] == "active" for rule in ("rating_baseline", "crisis"))
+
+        await eventually(history_counted, timeout=90)
+
         async def trend_alerts(rule: str) -> list[dict]:
             return (await api.get("/v1/alerts", params={"rule": rule, "page_size": 500})).json()["alerts"]
 
