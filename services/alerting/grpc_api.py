@@ -6,11 +6,17 @@ import json
 
 import grpc
 
+from libs.errors import FieldViolation, InvalidArgument
 from reviewguard.alerting.v1 import alert_pb2, alerting_pb2, alerting_pb2_grpc
 from services.alerting.service import AlertingService
 
 
 STATUS_KEY = "status"
+
+
+def _require_alertmanager(fmt: int) -> None:
+    if fmt != alerting_pb2.ROUTING_FORMAT_ALERTMANAGER:
+        raise InvalidArgument("unsupported routing format", [FieldViolation("format", "ROUTING_FORMAT_ALERTMANAGER")])
 
 
 class AlertingServicer(alerting_pb2_grpc.AlertingServiceServicer):
@@ -55,6 +61,16 @@ class AlertingServicer(alerting_pb2_grpc.AlertingServiceServicer):
         if isinstance(body, dict) and STATUS_KEY in body:
             policy_json = json.dumps({k: v for k, v in body.items() if k != STATUS_KEY})
         policy, version = await self._service.put_policy(request.tenant_id, policy_json)
+        return alerting_pb2.Policy(tenant_id=request.tenant_id, policy_json=policy.model_dump_json(), version=version)
+
+    async def ExportRouting(self, request: alerting_pb2.ExportRoutingRequest, context) -> alerting_pb2.RoutingConfig:
+        _require_alertmanager(request.format)
+        config, version = await self._service.export_routing(request.tenant_id)
+        return alerting_pb2.RoutingConfig(tenant_id=request.tenant_id, format=request.format, config=config, version=version)
+
+    async def ImportRouting(self, request: alerting_pb2.ImportRoutingRequest, context) -> alerting_pb2.Policy:
+        _require_alertmanager(request.format)
+        policy, version = await self._service.import_routing(request.tenant_id, request.config)
         return alerting_pb2.Policy(tenant_id=request.tenant_id, policy_json=policy.model_dump_json(), version=version)
 
     async def EvaluateTrends(self, request: alerting_pb2.EvaluateTrendsRequest, context):

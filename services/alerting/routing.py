@@ -18,8 +18,8 @@ from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+import re2
 from reviewguard.alerting.v1 import alert_pb2
-from services.alerting import linear_regex
 
 # --- matchers --------------------------------------------------------------------------------
 
@@ -29,10 +29,23 @@ _MATCHER = re.compile(r"^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(=~|=|!=|!~)\s*((?s:.*?
 LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 
 
+def _re2_options() -> re2.Options:
+    options = re2.Options()
+    options.log_errors = False  # a tenant's bad pattern is a 422, not a line on the service's stderr
+    options.max_mem = 1 << 20  # a pattern whose program needs more is refused, not compiled slowly
+    return options
+
+
+_RE2_OPTIONS = _re2_options()
+
+
 @functools.lru_cache(maxsize=2048)
-def _regex(pattern: str) -> linear_regex.Pattern:
-    # NOTE: a pure function's cache: compiled programs are immutable and shared by every tenant.
-    return linear_regex.compile(pattern)
+def _regex(pattern: str) -> re2._Regexp:
+    """A tenant's regex compiled by RE2 (Alertmanager's engine too): matching never backtracks, so
+    `(a+)+b` costs time linear in the value's length, and RE2's syntax is the one accepted
+    (no backreferences, lookarounds, atomic groups, possessive repeats, repeats over 1000)."""
+    # NOTE: a pure function's cache: compiled patterns are immutable and shared by every tenant.
+    return re2.compile(pattern, _RE2_OPTIONS)
 
 
 @dataclass(frozen=True)
@@ -48,8 +61,9 @@ class Matcher:
         if self.op in ("=~", "!~"):
             try:
                 _regex(self.value)
-            except linear_regex.RegexError as error:
-                raise ValueError(f"bad regex {self.value!r}: {error}") from None
+            except re2.error as error:
+                reason = error.args[0].decode(errors="replace") if error.args and isinstance(error.args[0], bytes) else str(error)
+                raise ValueError(f"bad regex {self.value!r}: error parsing regexp: {reason}") from None
 
     @classmethod
     def parse(cls, text: str) -> "Matcher":
@@ -86,7 +100,7 @@ class Matcher:
             return have == self.value
         if self.op == "!=":
             return have != self.value
-        found = _regex(self.value).fullmatch(have)
+        found = _regex(self.value).fullmatch(have) is not None
         return found if self.op == "=~" else not found
 
     def __str__(self) -> str:
@@ -477,6 +491,13 @@ class InhibitRule(_Model):
             self.target, labels
         )
 
+    def meaning(self) -> tuple:
+        """What the rule does, however it is spelt (maps or matcher lists, quoted or not)."""
+        def side(match, match_re, texts):
+            return tuple(sorted({str(m) for m in _from_maps(match, match_re)} | {str(m) for t in texts for m in parse_matchers(t)}))
+        return (side(self.source_match, self.source_match_re, self.source),
+                side(self.target_match, self.target_match_re, self.target), tuple(sorted(self.equal)))
+
 
 def spec_inhibit_rules() -> list[InhibitRule]:
     """The SPEC's built-in rules, in force unless a policy sets `spec_inhibit_rules: false`."""
@@ -527,7 +548,14 @@ class RoutingRules(_Model):
         return self
 
     def effective_inhibit_rules(self) -> list[InhibitRule]:
-        return (spec_inhibit_rules() if self.spec_inhibit_rules else []) + list(self.inhibit_rules)
+        """The SPEC's built-ins (unless turned off) and the tenant's rules, each meaning once: an
+        exported config lists the built-ins, and importing it back must not double them."""
+        rules, seen = [], set()
+        for rule in (spec_inhibit_rules() if self.spec_inhibit_rules else []) + list(self.inhibit_rules):
+            if rule.meaning() not in seen:
+                seen.add(rule.meaning())
+                rules.append(rule)
+        return rules
 
     def intervals(self) -> dict[str, NamedTimeInterval]:
         return {i.name: i for i in self.time_intervals + self.mute_time_intervals}

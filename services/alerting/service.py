@@ -20,7 +20,7 @@ from libs.crypto import SecretBox
 from libs.errors import Conflict, FieldViolation, InvalidArgument, NotFound, Unavailable, require_uuid
 from reviewguard.alerting.v1 import alert_pb2, alerting_pb2
 from reviewguard.events.v1 import events_pb2
-from services.alerting import repository, rules, trends
+from services.alerting import alertmanager_config, repository, rules, trends
 from services.alerting.delivery import route_alert, route_alerts
 from services.alerting.policy import AlertPolicy
 from services.alerting.receivers import parse_receiver_config
@@ -85,6 +85,20 @@ class AlertingService:
                 raise InvalidArgument("the policy routes to receivers that do not exist; nothing was changed", missing)
             version = await repository.put_policy(conn, tenant, policy.model_dump(mode="json"))
         return policy, version
+
+    async def export_routing(self, tenant_id: str) -> tuple[str, int]:
+        """The effective routing as Alertmanager YAML, with the policy version it was read from."""
+        policy, version = await self.get_policy(tenant_id)
+        return alertmanager_config.render(policy.routing), version
+
+    async def import_routing(self, tenant_id: str, config: str) -> tuple[AlertPolicy, int]:
+        """Replaces only the routing section with an Alertmanager config; the rest of the policy
+        (thresholds, history minimums) stays. Validated like any policy: receivers must exist."""
+        section = alertmanager_config.parse(config)
+        policy, _ = await self.get_policy(tenant_id)
+        # NOTE: read-modify-write; two imports racing keep the later one whole, which is what a
+        # person pasting a config expects (put_policy serialises the writes).
+        return await self.put_policy(tenant_id, json.dumps({**policy.model_dump(mode="json"), "routing": section}))
 
     # --- reviews --------------------------------------------------------------------------
 

@@ -6,9 +6,11 @@ import json
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
+from libs.errors import FieldViolation, InvalidArgument
 from reviewguard.alerting.v1 import alerting_pb2
 from services.gateway.dependencies import BackendsDep, TenantDep
 from services.gateway.schemas import ALERT_STATUS_BY_NAME, AlertAction, AlertPage, AlertRead
@@ -113,3 +115,54 @@ async def put_alert_policy(
         alerting_pb2.PutPolicyRequest(tenant_id=str(tenant), policy_json=json.dumps(policy))
     )
     return {"version": stored.version, "policy": json.loads(stored.policy_json)}
+
+
+ALERTMANAGER_YAML = "application/yaml"
+_CONFIG_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/plain", "application/json")
+RoutingFormatName = Literal["alertmanager"]
+
+
+@router.get(
+    "/v1/alert-policies/routing",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {ALERTMANAGER_YAML: {"schema": {"type": "string"}}}, "description": "Alertmanager YAML"}},
+)
+async def export_routing(
+    tenant: TenantDep, backends: BackendsDep,
+    format: Annotated[RoutingFormatName, Query(description="the config dialect; Alertmanager's is the one spoken")] = "alertmanager",  # noqa: A002
+) -> PlainTextResponse:
+    """The effective routing (route tree, inhibit rules incl. the SPEC's built-ins, time intervals)
+    as an Alertmanager config; `receivers` lists the ReviewGuard receivers it names. The policy's
+    version is in the `ETag` header."""
+    exported = await backends.alerting.ExportRouting(
+        alerting_pb2.ExportRoutingRequest(tenant_id=str(tenant), format=alerting_pb2.ROUTING_FORMAT_ALERTMANAGER)
+    )
+    return PlainTextResponse(exported.config, media_type=ALERTMANAGER_YAML, headers={"ETag": f'"{exported.version}"'})
+
+
+@router.put(
+    "/v1/alert-policies/routing",
+    response_model=AlertPolicyRead,
+    openapi_extra={"requestBody": {"required": True, "content": {t: {"schema": {"type": "string"}} for t in (ALERTMANAGER_YAML, "application/json")}}},
+)
+async def import_routing(
+    request: Request, tenant: TenantDep, backends: BackendsDep,
+    format: Annotated[RoutingFormatName, Query(description="the config dialect; Alertmanager's is the one spoken")] = "alertmanager",  # noqa: A002
+) -> AlertPolicyRead:
+    """Replaces the policy's routing with an Alertmanager config (its `route`, `inhibit_rules`,
+    `time_intervals`; `global`, `templates`, `receivers` are ignored), pasted as YAML or JSON.
+    Receivers are matched by name to the tenant's ReviewGuard receivers, which must exist. An invalid
+    config is a 422 naming the path, and nothing changes; the rest of the policy is kept."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in _CONFIG_TYPES:
+        raise InvalidArgument("send the config as YAML or JSON", [FieldViolation("content-type", ", ".join(_CONFIG_TYPES))])
+    try:
+        text = (await request.body()).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidArgument("the config is not UTF-8", [FieldViolation("body", "UTF-8 text")]) from None
+    stored = await backends.alerting.ImportRouting(
+        alerting_pb2.ImportRoutingRequest(tenant_id=str(tenant), format=alerting_pb2.ROUTING_FORMAT_ALERTMANAGER, config=text)
+    )
+    body = json.loads(stored.policy_json)
+    body.pop("status", None)
+    return AlertPolicyRead(version=stored.version, policy=body)

@@ -3,12 +3,20 @@ import datetime
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from reviewguard.alerting.v1 import alert_pb2 as _alert_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class RoutingFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ROUTING_FORMAT_UNSPECIFIED: _ClassVar[RoutingFormat]
+    ROUTING_FORMAT_ALERTMANAGER: _ClassVar[RoutingFormat]
+ROUTING_FORMAT_UNSPECIFIED: RoutingFormat
+ROUTING_FORMAT_ALERTMANAGER: RoutingFormat
 
 class AlertActionRequest(_message.Message):
     __slots__ = ("tenant_id", "alert_id", "actor")
@@ -33,6 +41,36 @@ class PutPolicyRequest(_message.Message):
     tenant_id: str
     policy_json: str
     def __init__(self, tenant_id: _Optional[str] = ..., policy_json: _Optional[str] = ...) -> None: ...
+
+class ExportRoutingRequest(_message.Message):
+    __slots__ = ("tenant_id", "format")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    format: RoutingFormat
+    def __init__(self, tenant_id: _Optional[str] = ..., format: _Optional[_Union[RoutingFormat, str]] = ...) -> None: ...
+
+class ImportRoutingRequest(_message.Message):
+    __slots__ = ("tenant_id", "format", "config")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    format: RoutingFormat
+    config: str
+    def __init__(self, tenant_id: _Optional[str] = ..., format: _Optional[_Union[RoutingFormat, str]] = ..., config: _Optional[str] = ...) -> None: ...
+
+class RoutingConfig(_message.Message):
+    __slots__ = ("tenant_id", "format", "config", "version")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    format: RoutingFormat
+    config: str
+    version: int
+    def __init__(self, tenant_id: _Optional[str] = ..., format: _Optional[_Union[RoutingFormat, str]] = ..., config: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
 
 class Policy(_message.Message):
     __slots__ = ("tenant_id", "policy_json", "version")

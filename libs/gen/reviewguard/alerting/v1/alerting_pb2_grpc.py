@@ -66,6 +66,16 @@ class AlertingServiceStub:
                 request_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.PutPolicyRequest.SerializeToString,
                 response_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.Policy.FromString,
                 _registered_method=True)
+        self.ExportRouting = channel.unary_unary(
+                '/reviewguard.alerting.v1.AlertingService/ExportRouting',
+                request_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ExportRoutingRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.RoutingConfig.FromString,
+                _registered_method=True)
+        self.ImportRouting = channel.unary_unary(
+                '/reviewguard.alerting.v1.AlertingService/ImportRouting',
+                request_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ImportRoutingRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.Policy.FromString,
+                _registered_method=True)
         self.PutReceiver = channel.unary_unary(
                 '/reviewguard.alerting.v1.AlertingService/PutReceiver',
                 request_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.PutReceiverRequest.SerializeToString,
@@ -146,6 +156,22 @@ class AlertingServiceServicer:
 
     def PutPolicy(self, request, context):
         """Replaces the tenant's policy; an invalid policy is refused whole with INVALID_ARGUMENT.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportRouting(self, request, context):
+        """The effective routing (route tree, inhibit rules incl. the SPEC's built-ins, time intervals)
+        as an Alertmanager config, for an ops team to read, diff or move between tenants.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportRouting(self, request, context):
+        """Replaces the policy's routing section with an Alertmanager config (YAML or JSON); receivers
+        are mapped by name to the tenant's receivers. Refused whole with INVALID_ARGUMENT, naming the path.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -234,6 +260,16 @@ def add_AlertingServiceServicer_to_server(servicer, server):
             'PutPolicy': grpc.unary_unary_rpc_method_handler(
                     servicer.PutPolicy,
                     request_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.PutPolicyRequest.FromString,
+                    response_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.Policy.SerializeToString,
+            ),
+            'ExportRouting': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportRouting,
+                    request_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ExportRoutingRequest.FromString,
+                    response_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.RoutingConfig.SerializeToString,
+            ),
+            'ImportRouting': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportRouting,
+                    request_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ImportRoutingRequest.FromString,
                     response_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.Policy.SerializeToString,
             ),
             'PutReceiver': grpc.unary_unary_rpc_method_handler(
@@ -439,6 +475,60 @@ class AlertingService:
             target,
             '/reviewguard.alerting.v1.AlertingService/PutPolicy',
             reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.PutPolicyRequest.SerializeToString,
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.Policy.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportRouting(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.alerting.v1.AlertingService/ExportRouting',
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ExportRoutingRequest.SerializeToString,
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.RoutingConfig.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportRouting(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.alerting.v1.AlertingService/ImportRouting',
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ImportRoutingRequest.SerializeToString,
             reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.Policy.FromString,
             options,
             channel_credentials,
