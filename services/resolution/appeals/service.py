@@ -47,7 +47,7 @@ MARKETPLACE_LANGUAGES = MappingProxyType(
         "CN": "zh",
     }
 )
-# What each platform calls its product id.
+# What each platform calls its product id (in English; letters.toml has `product_ids` per language).
 PRODUCT_ID_LABELS = MappingProxyType({"amazon": "ASIN", "ebay": "eBay item", "walmart": "Walmart item", "aliexpress": "AliExpress item"})
 _FACTS = frozenset(f.name for f in fields(ReviewFacts)) - {"platform", "marketplace"}
 
@@ -81,10 +81,18 @@ def load_book(*, clauses_path: Path = CLAUSES_PATH, letters_path: Path = LETTERS
             )
         )
     letters = tomllib.loads(letters_path.read_text(encoding="utf-8"))
+    known = {c.id for c in clauses}
     for language, spec in letters.items():
         missing = {c.ground for c in clauses} - set(spec["grounds"])
         if missing:
             raise ValueError(f"letters in {language} lack grounds {sorted(missing)}")
+        # NOTE: a clause without wording in a language is allowed (quoted in English, see draft_letter);
+        # wording for a clause that does not exist, or without title and reference, is a typo.
+        for clause_id, local in spec.get("clauses", {}).items():
+            if clause_id not in known:
+                raise ValueError(f"letters in {language} word unknown clause {clause_id}")
+            if not {"title", "reference"} <= set(local):
+                raise ValueError(f"letters in {language}: clause {clause_id} needs a title and a reference")
     return AppealBook(clauses=tuple(clauses), letters=MappingProxyType(letters), environment=environment or make_environment())
 
 
@@ -139,11 +147,13 @@ def draft_letter(
 ) -> AppealLetter:
     """The appeal letter in three parts (problem, what was done, where it stands), citing the clause.
 
-    Written in the marketplace's language unless `language` is given, quoting the platform's policy
-    as published in that language (the English original, labelled, where it has none here); cites
-    the platform's own ids (`review_id` is the platform's review id, `product_id` its ASIN or item
-    number; either is left out when unknown, never replaced by an internal id); lists every evidence
-    item with its SHA-256. Refuses a clause that does not apply or lacks the evidence it needs.
+    Written in the marketplace's language unless `language` is given, giving the platform's policy in
+    that language (our rendering, marked by the language's `paraphrase_note`; the English wording,
+    marked by `original_note`, where the language has none for the clause); cites the platform's own
+    ids (`review_id` is the platform's review id, `product_id` its ASIN or item number, labelled as
+    the platform calls it in that language; either is left out when unknown, never replaced by an
+    internal id); lists every evidence item with its SHA-256. Refuses a clause that does not apply or
+    lacks the evidence it needs.
     """
     if not finding.applies:
         raise InvalidArgument(f"clause {finding.clause.id} does not apply: {', '.join(finding.missing_facts)} not established")
@@ -156,11 +166,18 @@ def draft_letter(
     if spec is None:
         raise InvalidArgument(f"no appeal letters in {lang!r}", [FieldViolation("language", f"one of {', '.join(book.letters)}")])
     local = spec.get("clauses", {}).get(finding.clause.id)
+    # NOTE: the wording in letters.toml is ours, not the platform's official text, so one note per
+    # language (`paraphrase_note`) marks every quoted clause as a paraphrase: it cannot be forgotten
+    # in a single clause's wording and reads the same in every letter. A clause added later without
+    # wording in this language is quoted in English, marked by `original_note` instead.
     if local is not None:
-        title, reference = local["title"], local["reference"]
+        title, reference, note = local["title"], local["reference"], spec.get("paraphrase_note", "")
     else:
-        title, reference = finding.clause.title, " ".join(p for p in (finding.clause.reference, spec.get("original_note", "")) if p)
+        title, reference, note = finding.clause.title, finding.clause.reference, spec.get("original_note", "")
+    if note:
+        reference = f"{reference}{'' if lang in ('ja', 'zh') and local is not None else ' '}{note}"
     separator = {"ja": "、", "zh": "，"}.get(lang, ", ")
+    product_label = spec.get("product_ids", {}).get(finding.clause.platform) or PRODUCT_ID_LABELS.get(finding.clause.platform, "SKU")
     context = {
         "platform_name": PLATFORM_NAMES.get(finding.clause.platform, finding.clause.platform),
         "review_kind": spec["review_kind"],
@@ -168,7 +185,7 @@ def draft_letter(
         "clause_title": title,
         "clause_reference": reference,
         "review_id": review_id,
-        "product_ref": f"{PRODUCT_ID_LABELS.get(finding.clause.platform, 'SKU')} {product_id}{separator}" if product_id else "",
+        "product_ref": f"{product_label} {product_id}{separator}" if product_id else "",
         "product_name": product_name,
         "order_id": order_id,
         "marketplace": facts.marketplace.upper(),
