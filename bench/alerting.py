@@ -75,7 +75,7 @@ async def rules_throughput(root: Path) -> dict:
         pool = await db.create_pool(dsn, schema=alerting_app.SCHEMA)
         bus = await Bus.connect(nats.url, name="bench")
         await bus.ensure_streams()
-        service = AlertingService(pool=pool, bus=bus)
+        service = AlertingService(pool=pool)
         rng = random.Random(7)
         now = datetime.now(timezone.utc)
         tenant = str(uuid.uuid4())

@@ -38,7 +38,8 @@ from reviewguard.ingest.v1 import ingest_pb2  # noqa: E402
 from services.ingest.app import MIGRATIONS, SCHEMA  # noqa: E402
 from services.ingest.import_jobs import BATCH, ImportService  # noqa: E402
 from services.ingest.models import Limits  # noqa: E402
-from services.ingest.outbox import OutboxRelay  # noqa: E402
+from libs.outbox import OutboxRelay  # noqa: E402
+from services.ingest.repository import OUTBOX_CHANNEL  # noqa: E402
 from services.ingest.service import IngestService  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ async def import_end_to_end(dsn: str, nats_url: str, path: Path, *, batch: int) 
     await bus.ensure_streams()
     ingest = IngestService(pool=pool, limits=Limits(max_title_chars=500, max_body_chars=20_000), max_batch=500)
     imports = ImportService(pool=pool, ingest=ingest, max_bytes=1 << 30, batch=batch)
-    relay = OutboxRelay(pool=pool, bus=bus, batch=500, poll_seconds=0.2)
+    relay = OutboxRelay(pool=pool, bus=bus, channel=OUTBOX_CHANNEL, batch=500, poll_seconds=0.2)
     stop = asyncio.Event()
     relay_task = asyncio.create_task(relay.run(stop))
     tenant = str(uuid.uuid4())

@@ -16,6 +16,7 @@ import asyncpg
 from libs import db
 from libs.bus import Bus, Handler, LiveLane
 from libs.grpc_server import GrpcServer
+from libs.outbox import OutboxRelay
 from libs.runtime import wait_until_stopped
 from libs.settings import Settings
 
@@ -86,6 +87,14 @@ class Backend:
             stream=stream, subject=history_subject, message_type=message_type, handler=handler, durable=f"{durable}-history",
             yields_to=lane,
         )
+
+    def relay_outbox(self, channel: str) -> None:
+        """Publishes the service's outbox (libs/outbox.py) for the life of the service."""
+        relay = OutboxRelay(
+            pool=self.pool, bus=self.bus, channel=channel, batch=self.settings.outbox_batch,
+            poll_seconds=self.settings.outbox_poll_seconds,
+        )
+        self.background(relay.run(self.stop))
 
     def background(self, work) -> None:
         """Runs a coroutine (a scheduled loop watching `stop`) for the life of the service."""

@@ -13,6 +13,7 @@ from libs.crypto import SecretBox
 from libs.settings import Settings
 from reviewguard.alerting.v1 import alerting_pb2, alerting_pb2_grpc
 from reviewguard.events.v1 import events_pb2
+from services.alerting import repository
 from services.alerting.delivery import Dispatcher
 from services.alerting.grpc_api import AlertingServicer
 from services.alerting.scheduled import run_trend_schedule
@@ -31,7 +32,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     # NOTE: one HTTP client for every receiver call, closed after the dispatcher stops.
     http = httpx.AsyncClient(follow_redirects=False)
     backend.on_close_async(http.aclose)
-    service = AlertingService(pool=backend.pool, bus=backend.bus, box=box)
+    service = AlertingService(pool=backend.pool, box=box)
     alerting_pb2_grpc.add_AlertingServiceServicer_to_server(AlertingServicer(service), backend.grpc.server)
     backend.consume_lanes(
         stream=topology.REVIEWS.name,
@@ -59,6 +60,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         pool=backend.pool, box=box, http=http, clock=service.now, link_base=settings.public_url(),
         policy_for=service.policy,
     )
+    backend.relay_outbox(repository.OUTBOX_CHANNEL)
     backend.background(run_trend_schedule(service, interval_seconds=settings.trend_interval_seconds, stop=stop))
     backend.background(dispatcher.run(stop, settings.dispatch_interval_seconds))
     await backend.run()

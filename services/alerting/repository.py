@@ -14,6 +14,9 @@ from reviewguard.alerting.v1 import alert_pb2
 from services.alerting.trends import DayFigure
 
 # Columns a scope kind groups review facts by.
+# NOTE: the outbox itself (add, claim, relay) is libs/outbox.py; this is alerting's NOTIFY channel.
+OUTBOX_CHANNEL = "alerting_outbox"
+
 SCOPE_COLUMNS = {"store": "store_id", "product": "product_id", "marketplace": "marketplace"}
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -14,10 +13,11 @@ import asyncpg
 from opentelemetry import trace
 from pydantic import SecretStr, ValidationError
 
-from libs import paging, topology
-from libs.bus import Bus, Delivery
+from libs import outbox, paging, topology
+from libs.bus import Delivery
 from libs.crypto import SecretBox
 from libs.errors import Conflict, FieldViolation, InvalidArgument, NotFound, Unavailable, require_uuid
+from libs.telemetry import current_traceparent
 from reviewguard.alerting.v1 import alert_pb2, alerting_pb2
 from reviewguard.events.v1 import events_pb2
 from services.alerting import alertmanager_config, repository, rules, trends
@@ -38,10 +38,11 @@ def _utc_now() -> datetime:
 
 class AlertingService:
     def __init__(
-        self, *, pool: asyncpg.Pool, bus: Bus | None = None, clock: Clock = _utc_now, box: SecretBox | None = None
+        self, *, pool: asyncpg.Pool, clock: Clock = _utc_now, box: SecretBox | None = None
     ) -> None:
+        # NOTE: no bus: every event this service emits goes through its outbox (libs/outbox.py),
+        # written in the transaction that stores the alert; the app's relay publishes it.
         self._pool = pool
-        self._bus = bus
         self._clock = clock
         self._box = box
 
@@ -118,7 +119,6 @@ class AlertingService:
         would-be grade for the backlog, but opens no alert, so no case and no notification, and
         never makes a day worth judging.
         """
-        assert self._bus is not None, "handle_analyzed needs a bus"
         fired: list[tuple[object, alert_pb2.Alert]] = []
         touched: dict[uuid.UUID, set[tuple[date, str, str, str]]] = {}
         # NOTE: a syndicated copy is the same review: counted and alerted once.
@@ -177,15 +177,17 @@ class AlertingService:
             await repository.upsert_facts(conn, facts)
             new_by_tenant: dict[uuid.UUID, list[alert_pb2.Alert]] = {}
             for context, (row, new) in zip(contexts, await repository.insert_or_get_many(conn, alerts)):
-                alert = repository.to_proto(row)
                 if new:
+                    # NOTE: an alert found already stored (a redelivered batch) was announced by the
+                    # transaction that stored it.
+                    alert = repository.to_proto(row)
                     new_by_tenant.setdefault(row["tenant_id"], []).append(alert)
-                fired.append((context, alert))
+                    fired.append((context, alert))
             for tenant, new_alerts in new_by_tenant.items():
                 await route_alerts(conn, new_alerts, policies[tenant], now)
             for tenant, clusters in bursts.items():
                 fired += [(items[0].context, a) for a in await self._judge_bursts(conn, tenant, clusters, policies[tenant], now)]
-        await asyncio.gather(*(self._announce(context, alert) for context, alert in fired))
+            await _queue_announcements(conn, fired)
         for tenant, scopes in touched.items():
             # NOTE: trend alerts caused by these reviews belong to the first review's trace.
             await self._judge(tenant, scopes, policies[tenant], context=items[0].context)
@@ -333,7 +335,7 @@ class AlertingService:
             if findings:
                 async with conn.transaction():
                     fired = await self._store_findings(conn, tenant, findings, policy, now)
-        await asyncio.gather(*(self._announce(context, alert) for alert in fired))
+                    await _queue_announcements(conn, [(context, alert) for alert in fired])
         if fired:
             log.info("trend alerts fired", extra={"fields": {"tenant": str(tenant), "count": len(fired)}})
         return len(fired)
@@ -473,12 +475,6 @@ class AlertingService:
         ]
         return items, next_token
 
-    async def _announce(self, context, alert: alert_pb2.Alert) -> None:
-        with tracer.start_as_current_span("alerting.alert_fired", context=context) as span:
-            span.set_attribute("alert.id", alert.id)
-            span.set_attribute("alert.rule", alert.rule)
-            await self._bus.publish(topology.ALERT_FIRED, events_pb2.AlertFired(alert=alert), msg_id=_announcement_id(alert))
-
     # --- lifecycle ------------------------------------------------------------------------
 
     async def handle_sla_notice(self, batch: list[Delivery[events_pb2.CaseSlaNotice]]) -> None:
@@ -512,7 +508,7 @@ class AlertingService:
                     alert = repository.to_proto(row)
                     await route_alert(conn, alert, policy, self._clock())
                     fired.append((delivery.context, alert))
-        await asyncio.gather(*(self._announce(context, alert) for context, alert in fired))
+            await _queue_announcements(conn, fired)
 
     async def handle_case_opened(self, batch: list[Delivery[events_pb2.CaseOpened]]) -> None:
         """Links each alert to the case opened for it."""
@@ -697,6 +693,19 @@ class AlertingService:
         if row is None:
             raise NotFound(f"alert {alert_id} not found")
         return repository.to_proto(row)
+
+
+async def _queue_announcements(conn: asyncpg.Connection, fired: list[tuple[object, alert_pb2.Alert]]) -> None:
+    """alerts.fired for each alert, into the outbox in the caller's transaction: the event exists
+    exactly when the alert does, and reaches resolution (which opens the case) once NATS is there."""
+    events = []
+    for context, alert in fired:
+        with tracer.start_as_current_span("alerting.alert_fired", context=context) as span:
+            span.set_attribute("alert.id", alert.id)
+            span.set_attribute("alert.rule", alert.rule)
+            payload = events_pb2.AlertFired(alert=alert).SerializeToString()
+            events.append(outbox.Event(topology.ALERT_FIRED, _announcement_id(alert), payload, current_traceparent()))
+    await outbox.add(conn, events, channel=repository.OUTBOX_CHANNEL)
 
 
 def _announcement_id(alert: alert_pb2.Alert) -> str:

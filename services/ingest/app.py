@@ -4,6 +4,7 @@ jobs and the metrics endpoint; closed in reverse order."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from datetime import timedelta
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import httpx
 from prometheus_client import CollectorRegistry, start_http_server
 
-from libs import db
+from libs import db, outbox
 from libs.bus import Bus
 from libs.crypto import SecretBox
 from libs.grpc_server import GrpcServer
@@ -21,7 +22,7 @@ from services.ingest.grpc_api import IngestServicer
 from services.ingest.import_jobs import ImportService
 from services.ingest.metrics import IngestMetrics
 from services.ingest.models import Limits
-from services.ingest.outbox import OutboxRelay
+from services.ingest import repository
 from services.ingest.service import IngestService
 from services.ingest.sources import SourceService
 
@@ -75,7 +76,13 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     # NOTE: reviews are accepted as soon as the database is ready; the bus may come later and
     # the outbox holds their events until it does.
     await server.set_serving()
-    relay_task = asyncio.create_task(_relay_when_bus_ready(settings, pool, stop), name="outbox-relay")
+    relay_task = asyncio.create_task(
+        outbox.relay_when_bus_ready(
+            pool=pool, connect=functools.partial(_connect_bus, settings), channel=repository.OUTBOX_CHANNEL,
+            batch=settings.outbox_batch, poll_seconds=settings.outbox_poll_seconds, stop=stop,
+        ),
+        name="outbox-relay",
+    )
     scheduler_task = asyncio.create_task(sources.run_scheduler(stop, tick_seconds=settings.source_tick_seconds), name="source-scheduler")
     try:
         await stop.wait()
@@ -92,23 +99,8 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         await pool.close()
 
 
-async def _relay_when_bus_ready(settings: Settings, pool, stop: asyncio.Event) -> None:
-    """Connects to the bus (waiting as long as it takes) and runs the relay until `stop`."""
-    bus = await Bus.connect(
-        settings.nats_url,
-        name="ingest",
-        duplicate_window_seconds=settings.bus_duplicate_window_seconds,
+async def _connect_bus(settings: Settings) -> Bus:
+    return await Bus.connect(
+        settings.nats_url, name="ingest", duplicate_window_seconds=settings.bus_duplicate_window_seconds,
         connect_timeout=float("inf"),
     )
-    try:
-        while not stop.is_set():
-            try:
-                await bus.ensure_streams()
-                break
-            except Exception:  # noqa: BLE001 - JetStream not ready yet
-                log.warning("cannot declare streams yet; retrying", exc_info=True)
-                await asyncio.sleep(1.0)
-        relay = OutboxRelay(pool=pool, bus=bus, batch=settings.outbox_batch, poll_seconds=settings.outbox_poll_seconds)
-        await relay.run(stop)
-    finally:
-        await bus.close()

@@ -323,39 +323,8 @@ async def get_review(conn: asyncpg.Connection, tenant_id: uuid.UUID, review_id: 
     return await conn.fetchrow("SELECT * FROM reviews WHERE tenant_id = $1 AND id = $2", tenant_id, review_id)
 
 
+# NOTE: the outbox itself (add, claim, relay) is libs/outbox.py; this is ingest's NOTIFY channel.
 OUTBOX_CHANNEL = "ingest_outbox"
-
-
-async def add_to_outbox(
-    conn: asyncpg.Connection, entries: Sequence[tuple[str, str, bytes]], headers: dict[str, str]
-) -> None:
-    """Queues (subject, msg_id, payload) entries for the relay; visible only if the transaction commits."""
-    if not entries:
-        return
-    encoded = json.dumps(headers)
-    await conn.copy_records_to_table(
-        "outbox", records=[(s, m, p, encoded) for s, m, p in entries], columns=["subject", "msg_id", "payload", "headers"]
-    )
-    await conn.execute("SELECT pg_notify($1, '')", OUTBOX_CHANNEL)
-
-
-async def claim_outbox(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
-    """Locks the oldest pending entries for this transaction; other relays skip them."""
-    return await conn.fetch(
-        "SELECT id, subject, msg_id, payload, headers FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED", limit
-    )
-
-
-async def delete_outbox(conn: asyncpg.Connection, ids: Sequence[int]) -> None:
-    await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", list(ids))
-
-
-async def count_attempts(conn: asyncpg.Connection, ids: Sequence[int]) -> None:
-    await conn.execute("UPDATE outbox SET attempts = attempts + 1 WHERE id = ANY($1::bigint[])", list(ids))
-
-
-async def outbox_backlog(conn: asyncpg.Connection) -> int:
-    return await conn.fetchval("SELECT count(*) FROM outbox")
 
 
 # Sources --------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import asyncpg
 
-from libs import paging, topology
+from libs import outbox, paging, topology
 from libs.errors import FieldViolation, InvalidArgument, NotFound, require_uuid
 from libs.telemetry import current_traceparent
 from reviewguard.events.v1 import events_pb2
@@ -158,7 +158,8 @@ class IngestService:
                 # NOTE: another transaction stored the same content between the look and the upsert.
                 ids.update(await repository.ids_by_keys(conn, tenant, raced))
             events = await self._events(conn, str(tenant), kept, written)
-            await repository.add_to_outbox(conn, events, current_traceparent())
+            headers = current_traceparent()
+            await outbox.add(conn, [outbox.Event(s, m, p, headers) for s, m, p in events], channel=repository.OUTBOX_CHANNEL)
         if self._metrics is not None:
             self._metrics.observe_captured(
                 (row["platform"], row["channel"], (w.captured_at - row["posted_at"]).total_seconds())

@@ -65,7 +65,7 @@ async def harness(database_url: str, bus: Bus, hook: FakeServer):
     pool = await db.create_pool(database_url, schema=alerting_app.SCHEMA)
     clock = Clock()
     box = SecretBox([SecretBox.new_key()])
-    service = AlertingService(pool=pool, bus=bus, clock=clock, box=box)
+    service = AlertingService(pool=pool, clock=clock, box=box)
     async with httpx.AsyncClient() as http:
 
         async def no_wait(_seconds: float) -> None:

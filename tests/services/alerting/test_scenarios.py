@@ -50,7 +50,7 @@ def clock() -> Clock:
 async def service(database_url: str, bus: Bus, clock: Clock):
     await db.migrate(database_url, schema=alerting_app.SCHEMA, directory=alerting_app.MIGRATIONS)
     pool = await db.create_pool(database_url, schema=alerting_app.SCHEMA)
-    yield AlertingService(pool=pool, bus=bus, clock=clock)
+    yield AlertingService(pool=pool, clock=clock)
     await pool.close()
 
 

@@ -2,30 +2,46 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
 
 from libs import db, topology
 from libs.bus import Bus, Delivery
+from libs.embedded import EmbeddedNats
 from libs.errors import InvalidArgument, NotFound
 from libs.telemetry import extract_context
 from reviewguard.alerting.v1 import alert_pb2
 from reviewguard.events.v1 import events_pb2
 from reviewguard.nlp.v1 import analysis_pb2
+from libs.outbox import OutboxRelay
 from services.alerting import app as alerting_app
+from services.alerting import repository
 from services.alerting.service import AlertingService
-from tests.helpers import make_review
+from tests.helpers import eventually, make_review
 
 TENANT = str(uuid.uuid4())
 
 
 @pytest.fixture
-async def service(database_url: str, bus: Bus):
+async def pool(database_url: str):
     await db.migrate(database_url, schema=alerting_app.SCHEMA, directory=alerting_app.MIGRATIONS)
     pool = await db.create_pool(database_url, schema=alerting_app.SCHEMA)
-    yield AlertingService(pool=pool, bus=bus)
+    yield pool
     await pool.close()
+
+
+@pytest.fixture
+async def service(pool):
+    return AlertingService(pool=pool)
+
+
+async def relay_all(pool, bus: Bus) -> None:
+    """What the alerting app's relay does continuously: publish the outbox until it is empty."""
+    relay = OutboxRelay(pool=pool, bus=bus, channel=repository.OUTBOX_CHANNEL, batch=100, poll_seconds=0.1)
+    while await relay.publish_pending():
+        pass
 
 
 def analyzed(external_id: str, rating: int, *terms: tuple[str, str]) -> Delivery:
@@ -41,7 +57,8 @@ def analyzed(external_id: str, rating: int, *terms: tuple[str, str]) -> Delivery
     )
 
 
-async def fired(bus: Bus) -> list[str]:
+async def fired(pool, bus: Bus) -> list[str]:
+    await relay_all(pool, bus)
     info = await bus.jetstream.stream_info(topology.ALERTS.name)
     if not info.state.messages:
         return []
@@ -51,13 +68,13 @@ async def fired(bus: Bus) -> list[str]:
     ]
 
 
-async def test_negative_reviews_fire_once_even_when_redelivered(service: AlertingService, bus: Bus) -> None:
+async def test_negative_reviews_fire_once_even_when_redelivered(service: AlertingService, pool, bus: Bus) -> None:
     batch = [analyzed("one-star", 1), analyzed("five-star", 5), analyzed("risky", 4, ("betrug", "fraud"))]
     await service.handle_analyzed(batch)
     await service.handle_analyzed(batch)
     alerts, token = await service.list(TENANT, review_id="", page_size=10, page_token="")
     assert len(alerts) == 2 and token == ""
-    assert sorted(await fired(bus)) == sorted(a.id for a in alerts)
+    assert sorted(await fired(pool, bus)) == sorted(a.id for a in alerts)
 
 
 async def test_alert_history_pages_newest_first_and_filters_by_review(service: AlertingService) -> None:
@@ -105,3 +122,36 @@ async def test_case_sla_breach_becomes_one_alert(service: AlertingService, bus: 
     alerts, _ = await service.list(TENANT, review_id="", page_size=10, page_token="", rule="case_sla")
     assert len(alerts) == 1 and alerts[0].severity == alert_pb2.SEVERITY_HIGH
     assert alerts[0].labels["owner"] == "aiko" and "missed its first response" in alerts[0].summary
+
+
+async def test_an_sla_alert_fired_while_nats_is_down_is_announced_once_when_it_is_back(
+    service: AlertingService, pool, nats_server: EmbeddedNats
+) -> None:
+    """Issue 21: alerts.fired is written with the alert, so resolution still opens the case."""
+    from reviewguard.resolution.v1 import case_pb2
+
+    nats_server.kill()
+    case = case_pb2.Case(id=str(uuid.uuid4()), tenant_id=TENANT, review_id=str(uuid.uuid4()), marketplace="DE", product_id="B0K", owner="lena")
+    notice = events_pb2.CaseSlaNotice(case=case, sla="resolution", stage="breached")
+    delivery = Delivery(message=notice, subject="cases.sla_breached", headers={}, context=extract_context({}),
+                        deliveries=1, stream_sequence=0, raw=None)
+    await service.handle_sla_notice([delivery])
+    (alert,), _ = await service.list(TENANT, review_id="", page_size=10, page_token="", rule="case_sla")
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM outbox") == 1, "the event waits beside the alert"
+
+    nats_server.start()
+    bus = await Bus.connect(nats_server.url, name="relay", duplicate_window_seconds=60)
+    try:
+        await bus.ensure_streams()
+        relay = OutboxRelay(pool=pool, bus=bus, channel=repository.OUTBOX_CHANNEL, batch=100, poll_seconds=0.1)
+        stop = asyncio.Event()
+        task = asyncio.create_task(relay.run(stop))
+        await service.handle_sla_notice([delivery])  # redelivered: the alert exists, nothing more to announce
+        async with pool.acquire() as conn:
+            await eventually(lambda: conn.fetchval("SELECT count(*) = 0 FROM outbox"), timeout=30)
+        stop.set()
+        await task
+        assert await fired(pool, bus) == [alert.id], "announced exactly once"
+    finally:
+        await bus.close()

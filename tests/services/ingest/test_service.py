@@ -15,7 +15,8 @@ from libs.errors import InvalidArgument, NotFound
 from reviewguard.events.v1 import events_pb2
 from services.ingest.app import MIGRATIONS, SCHEMA
 from services.ingest.models import Limits
-from services.ingest.outbox import OutboxRelay
+from libs.outbox import OutboxRelay
+from services.ingest.repository import OUTBOX_CHANNEL
 from services.ingest.service import IngestService
 from tests.helpers import eventually, make_review
 
@@ -119,7 +120,7 @@ async def test_reviews_accepted_while_nats_is_down_are_published_when_it_returns
 ) -> None:
     bus = await Bus.connect(nats_server.url, name="relay", duplicate_window_seconds=60)
     await bus.ensure_streams()
-    relay = OutboxRelay(pool=pool, bus=bus, batch=50, poll_seconds=0.2)
+    relay = OutboxRelay(pool=pool, bus=bus, channel=OUTBOX_CHANNEL, batch=50, poll_seconds=0.2)
     stop = asyncio.Event()
     task = asyncio.create_task(relay.run(stop))
     try:

@@ -1,0 +1,144 @@
+"""The transactional outbox: events written in the same transaction as the state they announce,
+published by a relay once committed, deleted once JetStream has them.
+
+An event therefore reaches the bus even if NATS was down when its state changed: the rows wait
+until a publish succeeds. A crash between publish and delete publishes a row twice; JetStream's
+Nats-Msg-Id de-duplication drops the copy. Each service keeps its own `outbox` table in its own
+schema (same columns everywhere, see ingest's and alerting's migrations) and its own NOTIFY
+channel; the mechanism is this one module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import asyncpg
+
+from libs.bus import Bus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event to publish: subject, de-duplication id, serialised payload, trace headers."""
+
+    subject: str
+    msg_id: str
+    payload: bytes
+    headers: dict[str, str]
+
+
+async def add(conn: asyncpg.Connection, events: Sequence[Event], *, channel: str) -> None:
+    """Queues events for the relay; visible (and the relay woken) only if the transaction commits."""
+    if not events:
+        return
+    await conn.copy_records_to_table(
+        "outbox",
+        records=[(e.subject, e.msg_id, e.payload, json.dumps(e.headers)) for e in events],
+        columns=["subject", "msg_id", "payload", "headers"],
+    )
+    await conn.execute("SELECT pg_notify($1, '')", channel)
+
+
+async def claim(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
+    """Locks the oldest pending entries for this transaction; other relays skip them."""
+    return await conn.fetch(
+        "SELECT id, subject, msg_id, payload, headers FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED", limit
+    )
+
+
+async def delete(conn: asyncpg.Connection, ids: Sequence[int]) -> None:
+    await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", list(ids))
+
+
+async def count_attempts(conn: asyncpg.Connection, ids: Sequence[int]) -> None:
+    await conn.execute("UPDATE outbox SET attempts = attempts + 1 WHERE id = ANY($1::bigint[])", list(ids))
+
+
+async def backlog(conn: asyncpg.Connection) -> int:
+    return await conn.fetchval("SELECT count(*) FROM outbox")
+
+
+class OutboxRelay:
+    """Publishes a service's outbox until stopped; wakes on NOTIFY from a committing transaction,
+    or every poll interval (a NOTIFY lost while the relay was reconnecting)."""
+
+    def __init__(self, *, pool: asyncpg.Pool, bus: Bus, channel: str, batch: int, poll_seconds: float) -> None:
+        self._pool = pool
+        self._bus = bus
+        self._channel = channel
+        self._batch = batch
+        self._poll = poll_seconds
+        self._wake = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        listener = await self._pool.acquire()
+        try:
+            await listener.add_listener(self._channel, self._on_notify)
+            failures = 0
+            while not stop.is_set():
+                try:
+                    published = await self.publish_pending()
+                    failures = 0
+                except Exception:  # noqa: BLE001 - the bus or database is away; rows stay queued
+                    failures += 1
+                    log.warning("outbox publish failed; will retry", exc_info=failures == 1)
+                    await asyncio.sleep(min(5.0, 0.2 * 2**failures))
+                    continue
+                if published < self._batch:
+                    self._wake.clear()
+                    try:
+                        await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+                    except TimeoutError:
+                        pass
+        finally:
+            await listener.remove_listener(self._channel, self._on_notify)
+            await self._pool.release(listener)
+
+    def _on_notify(self, *_args) -> None:
+        self._wake.set()
+
+    async def publish_pending(self) -> int:
+        """Publishes one batch of queued events; returns how many were published."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            rows = await claim(conn, self._batch)
+            if not rows:
+                return 0
+            # NOTE: a batch's rows mostly share one trace context (an import writes thousands per
+            # transaction): each distinct header set is decoded once.
+            headers = {h: json.loads(h) for h in {r["headers"] for r in rows}}
+            outcomes = await asyncio.gather(
+                *(self._bus.publish_bytes(r["subject"], r["payload"], msg_id=r["msg_id"], headers=headers[r["headers"]]) for r in rows),
+                return_exceptions=True,
+            )
+            done = [r["id"] for r, o in zip(rows, outcomes) if not isinstance(o, BaseException)]
+            failed = [r["id"] for r, o in zip(rows, outcomes) if isinstance(o, BaseException)]
+            await delete(conn, done)
+            if failed:
+                await count_attempts(conn, failed)
+        if failed:
+            first = next(o for o in outcomes if isinstance(o, BaseException))
+            raise RuntimeError(f"{len(failed)} of {len(rows)} outbox events not published") from first
+        return len(done)
+
+
+async def relay_when_bus_ready(*, pool: asyncpg.Pool, connect, channel: str, batch: int, poll_seconds: float, stop: asyncio.Event) -> None:
+    """Connects to the bus (waiting as long as it takes, via `connect`) and relays until `stop`:
+    a service accepts writes as soon as its database is up; the outbox holds their events."""
+    bus: Bus = await connect()
+    try:
+        while not stop.is_set():
+            try:
+                await bus.ensure_streams()
+                break
+            except Exception:  # noqa: BLE001 - JetStream not ready yet
+                log.warning("cannot declare streams yet; retrying", exc_info=True)
+                await asyncio.sleep(1.0)
+        await OutboxRelay(pool=pool, bus=bus, channel=channel, batch=batch, poll_seconds=poll_seconds).run(stop)
+    finally:
+        await bus.close()
