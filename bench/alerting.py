@@ -172,7 +172,7 @@ def main() -> None:
         try:
             system.start_services()
             system.wait_ready()
-            _, key = asyncio.run(provision_tenant(system.dsn, "bench"))
+            _, key = asyncio.run(provision_tenant(system.dsn, "bench", pepper=system.api_key_pepper()))
             latency = asyncio.run(webhook_latency(system, key))
         finally:
             system.stop()

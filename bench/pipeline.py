@@ -326,17 +326,17 @@ async def run(system: LocalSystem, scenarios: set[str]) -> dict:
     }
     try:
         if "burst" in scenarios:
-            _, key = await provision_tenant(system.dsn, "bench-burst")
+            _, key = await provision_tenant(system.dsn, "bench-burst", pepper=system.api_key_pepper())
             out["burst"] = await burst(base, key, watcher)
             out["burst"]["analysed_vs_raw_jetstream_consume"] = round(
                 out["burst"]["analysed_per_s"] / out["baseline_raw_jetstream"]["consume_per_s"], 3
             )
         if "steady" in scenarios:
-            _, key = await provision_tenant(system.dsn, "bench-steady")
+            _, key = await provision_tenant(system.dsn, "bench-steady", pepper=system.api_key_pepper())
             out["steady"] = await steady(base, key, watcher)
         if "fairness" in scenarios:
-            _, key_a = await provision_tenant(system.dsn, "bench-importer")
-            _, key_b = await provision_tenant(system.dsn, "bench-fresh")
+            _, key_a = await provision_tenant(system.dsn, "bench-importer", pepper=system.api_key_pepper())
+            _, key_b = await provision_tenant(system.dsn, "bench-fresh", pepper=system.api_key_pepper())
             out["fairness"] = await fairness(base, key_a, key_b, watcher)
     finally:
         await watcher.close()
@@ -354,6 +354,8 @@ def main() -> None:
             data_dir=root / "data", embedded_nats_port=free_port(), ingest_port=free_port(), nlp_port=free_port(),
             alerting_port=free_port(), resolution_port=free_port(), gateway_port=free_port(), ingest_metrics_port=free_port(),
             nlp_languages="en,de,fr,es,it,ja,zh", replicas=args.replicas, log_level="WARNING",
+            # NOTE: the bench measures throughput, not the per-key limits that guard a real gateway.
+            rate_limit_per_key="", daily_quota_per_tenant=0,
         )
         system = LocalSystem(settings=settings, log_dir=Path(os.environ.get("REVIEWGUARD_BENCH_LOGS", root / "logs")), restart_crashed=False)
         system.start_infrastructure()

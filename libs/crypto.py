@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Callable
+from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
@@ -30,3 +33,15 @@ class SecretBox:
             return json.loads(self._fernet.decrypt(token))
         except InvalidToken:
             raise ValueError("stored secret cannot be decrypted with the configured keys") from None
+
+
+def local_secret(path: Path, make: Callable[[], str]) -> str:
+    """A secret kept in a file of the data folder for a laptop run: read, or made once (mode 0600).
+
+    NOTE: for `reviewguard run` and the CLI only; deployments configure their secrets explicitly."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(make())
+    return path.read_text().strip()

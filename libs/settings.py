@@ -92,6 +92,18 @@ class Settings(BaseSettings):
     # Fernet keys (comma-separated; the first encrypts) for credentials stored in the database.
     # `reviewguard run` makes one in the data folder when none is set.
     secret_keys: SecretStr | None = None
+    # HMAC key ("pepper") API keys are hashed with, so a copy of the database does not let anyone
+    # test guessed keys offline. `reviewguard run` and `reviewguard tenant create` make one in the
+    # data folder when none is set; on Kubernetes it comes from a Secret.
+    api_key_pepper: SecretStr | None = None
+    # How long the gateway remembers a verified (or unknown) API key: a revoked key stops working
+    # within this time, and a flood of requests does not look every key up in the database.
+    api_key_cache_seconds: float = Field(5.0, ge=0, le=300)
+    # Per API key, in the `limits` package's notation, ";"-separated: a burst and a sustained rate
+    # ("" turns them off). Counted per gateway process.
+    rate_limit_per_key: str = "100/second;3000/minute"
+    # Requests per tenant per UTC day through one gateway process (0 turns the quota off).
+    daily_quota_per_tenant: int = Field(1_000_000, ge=0)
     # Base URL people open from a notification's link.
     # NOTE: empty means the gateway this process would dial (host and gateway_port), so a laptop run
     # on another port still links right; behind a proxy or ingress, set the address people open.

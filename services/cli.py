@@ -27,7 +27,10 @@ def _run(settings: Settings) -> int:
     try:
         system.start_infrastructure()
         api_key = settings.demo_api_key.get_secret_value() if settings.demo_api_key else None
-        _, key = asyncio.run(provision_tenant(system.dsn, settings.demo_tenant_name, api_key))
+        _, key = asyncio.run(provision_tenant(system.dsn, settings.demo_tenant_name, api_key, pepper=system.api_key_pepper()))
+        # NOTE: a key the operator chose (REVIEWGUARD_DEMO_API_KEY) is theirs to know; it is not printed.
+        shown = "(the one in REVIEWGUARD_DEMO_API_KEY)" if api_key else key
+        example = "$REVIEWGUARD_DEMO_API_KEY" if api_key else key
         system.start_services()
         system.wait_ready()
         base = f"http://{settings.host}:{settings.gateway_port}"
@@ -35,11 +38,11 @@ def _run(settings: Settings) -> int:
             f"""
 ReviewGuard is running.  API docs: {base}/docs   (Ctrl-C stops everything; data stays in {settings.data_dir})
 
-Demo tenant '{settings.demo_tenant_name}', API key: {key}
+Demo tenant '{settings.demo_tenant_name}', API key: {shown}
 
-  curl -s -X POST {base}/v1/reviews -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\
+  curl -s -X POST {base}/v1/reviews -H "Authorization: Bearer {example}" -H 'Content-Type: application/json' \\
     -d '{{"reviews":[{{"platform":"amazon","marketplace":"DE","external_id":"demo-1","product_id":"B0DEMO","rating":1,"title":"Kaputt angekommen","body":"Das Gerät kam beschädigt an und funktioniert nicht. Totaler Betrug!","posted_at":"2026-11-20T09:30:00+01:00"}}]}}'
-  curl -s {base}/v1/cases -H 'Authorization: Bearer {key}'
+  curl -s {base}/v1/cases -H "Authorization: Bearer {example}"
 """,
             flush=True,
         )
@@ -63,11 +66,20 @@ def _serve(name: str) -> int:
     return 0
 
 
-def _tenant_create(settings: Settings, name: str, api_key: str | None) -> int:
-    from services.gateway.tenants import provision_tenant
+def _tenant(settings: Settings, args: argparse.Namespace) -> int:
+    from services.gateway.api_keys import local_pepper
+    from services.gateway.tenants import provision_tenant, revoke_api_key
 
-    tenant_id, key = asyncio.run(provision_tenant(settings.database_dsn(), name, api_key))
-    print(f"tenant {name} ({tenant_id})\napi key: {key}")
+    pepper = local_pepper(settings)
+    if args.tenant_command == "revoke-key":
+        key = sys.stdin.readline().strip()
+        if not asyncio.run(revoke_api_key(settings.database_dsn(), key, pepper=pepper)):
+            print("no such active API key", file=sys.stderr)
+            return 1
+        print(f"revoked {key[:8]}… (the gateway refuses it within {settings.api_key_cache_seconds:g} s)")
+        return 0
+    tenant_id, key = asyncio.run(provision_tenant(settings.database_dsn(), args.name, args.api_key, pepper=pepper))
+    print(f"tenant {args.name} ({tenant_id})\napi key: {key}")
     return 0
 
 
@@ -138,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     create = tenant_commands.add_parser("create", help="create a tenant (if missing) and print an API key for it")
     create.add_argument("name")
     create.add_argument("--api-key", help="register this key instead of generating one")
+    # NOTE: the key is read from standard input so it stays out of the shell history and `ps`.
+    tenant_commands.add_parser("revoke-key", help="revoke the API key read from standard input")
     imp = commands.add_parser("import", help="import a CSV, JSON or JSONL export of reviews (through the ingest service)")
     imp.add_argument("file")
     imp.add_argument("--tenant", required=True, help="the tenant's id (UUID)")
@@ -163,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         return _serve(args.service)
     if args.command == "tenant":
-        return _tenant_create(settings, args.name, args.api_key)
+        return _tenant(settings, args)
     if args.command == "import":
         return _import(settings, args)
     if args.command == "nlp":

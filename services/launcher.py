@@ -18,9 +18,10 @@ from pathlib import Path
 
 import httpx
 
-from libs.crypto import SecretBox
+from libs.crypto import SecretBox, local_secret
 from libs.embedded import EmbeddedNats, EmbeddedPostgres, ensure_database
 from libs.settings import Settings
+from services.gateway.api_keys import local_pepper
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,10 @@ class LocalSystem:
                 "REVIEWGUARD_TRACE_DIR": str(s.trace_dir.resolve()),
                 "REVIEWGUARD_LOG_JSON": "true" if s.log_json else "false",
                 "REVIEWGUARD_SECRET_KEYS": self.secret_keys(),
+                "REVIEWGUARD_API_KEY_PEPPER": self.api_key_pepper(),
+                "REVIEWGUARD_API_KEY_CACHE_SECONDS": str(s.api_key_cache_seconds),
+                "REVIEWGUARD_RATE_LIMIT_PER_KEY": s.rate_limit_per_key,
+                "REVIEWGUARD_DAILY_QUOTA_PER_TENANT": str(s.daily_quota_per_tenant),
             }
         )
         return env
@@ -84,12 +89,11 @@ class LocalSystem:
         """The configured keys, else a key kept in the data folder (made on first run)."""
         if self.settings.secret_keys is not None:
             return self.settings.secret_keys.get_secret_value()
-        path = self.settings.data_dir.resolve() / "secret.key"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(SecretBox.new_key())
-            path.chmod(0o600)
-        return path.read_text().strip()
+        return local_secret(self.settings.data_dir.resolve() / "secret.key", SecretBox.new_key)
+
+    def api_key_pepper(self) -> str:
+        """The configured pepper, else one kept in the data folder (made on first run)."""
+        return local_pepper(self.settings)
 
     def replicas(self, name: str) -> int:
         return self.settings.replica_counts().get(name, 1)

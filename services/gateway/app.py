@@ -22,7 +22,9 @@ from reviewguard.alerting.v1 import alerting_pb2_grpc
 from reviewguard.ingest.v1 import ingest_pb2_grpc
 from reviewguard.nlp.v1 import nlp_pb2_grpc
 from reviewguard.resolution.v1 import resolution_pb2_grpc
+from services.gateway.api_keys import ApiKeys, KeyHasher
 from services.gateway.dependencies import Backends
+from services.gateway.rate_limits import RateLimits
 from services.gateway.routes import alerts, cases, health, nlp_settings, notifications, reviews
 from services.gateway.routes import ingest as ingest_routes
 from services.gateway.routes import resolution as resolution_routes
@@ -89,11 +91,16 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        if settings.api_key_pepper is None:
+            raise RuntimeError("REVIEWGUARD_API_KEY_PEPPER is not set (the HMAC key API keys are hashed with)")
+        hasher = KeyHasher(settings.api_key_pepper.get_secret_value())
         dsn = settings.database_dsn()
         await db.migrate(dsn, schema=SCHEMA, directory=MIGRATIONS)
         pool = await db.create_pool(dsn, schema=SCHEMA, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
         channels = {name: open_channel(settings.grpc_target(name)) for name in ("ingest", "nlp", "alerting", "resolution")}
         app.state.pool = pool
+        app.state.api_keys = ApiKeys(pool=pool, hasher=hasher, ttl=settings.api_key_cache_seconds)
+        app.state.rate_limits = RateLimits(per_key=settings.rate_limit_per_key, daily_quota=settings.daily_quota_per_tenant)
         app.state.backends = Backends(
             ingest=ingest_pb2_grpc.IngestServiceStub(channels["ingest"]),
             nlp=nlp_pb2_grpc.NlpServiceStub(channels["nlp"]),

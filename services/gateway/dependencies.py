@@ -15,7 +15,6 @@ from reviewguard.alerting.v1 import alerting_pb2_grpc
 from reviewguard.ingest.v1 import ingest_pb2_grpc
 from reviewguard.nlp.v1 import nlp_pb2_grpc
 from reviewguard.resolution.v1 import resolution_pb2_grpc
-from services.gateway import repository
 
 
 @dataclass(frozen=True)
@@ -44,17 +43,20 @@ async def get_tenant(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> uuid.UUID:
-    """The tenant the bearer API key belongs to; 401 without a valid key."""
+    """The tenant the bearer API key belongs to; 401 without a valid key, 429 (with Retry-After)
+    once the key's rate limit or the tenant's daily quota is spent."""
     if credentials is None or not credentials.credentials:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "missing API key: send `Authorization: Bearer <key>`",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    async with request.app.state.pool.acquire() as conn:
-        tenant = await repository.tenant_for_key(conn, credentials.credentials)
+    digest, tenant = await request.app.state.api_keys.verify(credentials.credentials)
     if tenant is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
+    refused = await request.app.state.rate_limits.check(digest, tenant)
+    if refused is not None:
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, refused.reason, headers={"Retry-After": str(refused.retry_after)})
     return tenant
 
 

@@ -1,23 +1,10 @@
-"""All SQL of the gateway: tenants and API keys."""
+"""All SQL of the gateway: tenants and API keys (hashing is api_keys.py's)."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import uuid
 
 import asyncpg
-
-KEY_PREFIX = "rg_"
-
-
-def hash_key(api_key: str) -> bytes:
-    # NOTE: keys are 256-bit random tokens, so a plain SHA-256 is enough (no password stretching).
-    return hashlib.sha256(api_key.encode()).digest()
-
-
-def new_api_key() -> str:
-    return KEY_PREFIX + secrets.token_urlsafe(32)
 
 
 async def ensure_tenant(conn: asyncpg.Connection, name: str) -> uuid.UUID:
@@ -30,21 +17,33 @@ async def ensure_tenant(conn: asyncpg.Connection, name: str) -> uuid.UUID:
     )
 
 
-async def add_api_key(conn: asyncpg.Connection, tenant_id: uuid.UUID, api_key: str) -> None:
-    """Registers a key for the tenant; registering the same key again is a no-op."""
-    owner = await conn.fetchval("SELECT tenant_id FROM api_keys WHERE key_hash = $1", hash_key(api_key))
+async def add_api_key(conn: asyncpg.Connection, tenant_id: uuid.UUID, digest: bytes, legacy: bytes, prefix: str) -> None:
+    """Registers a key (by its peppered digest) for the tenant; registering it again is a no-op."""
+    owner = await conn.fetchval("SELECT tenant_id FROM api_keys WHERE key_hash = ANY($1::bytea[])", [digest, legacy])
     if owner is not None and owner != tenant_id:
         raise ValueError("that API key already belongs to another tenant")
     await conn.execute(
-        """INSERT INTO api_keys (tenant_id, key_hash, key_prefix) VALUES ($1, $2, $3)
+        """INSERT INTO api_keys (tenant_id, key_hash, key_prefix, hash_kind) VALUES ($1, $2, $3, 'hmac')
            ON CONFLICT (key_hash) DO NOTHING""",
-        tenant_id,
-        hash_key(api_key),
-        api_key[:8],
-    )
+        tenant_id, digest, prefix,
+    )  # fmt: skip
+    # NOTE: a key registered before the pepper is upgraded now rather than on its first use.
+    await conn.execute("UPDATE api_keys SET key_hash = $1, hash_kind = 'hmac' WHERE key_hash = $2", digest, legacy)
 
 
-async def tenant_for_key(conn: asyncpg.Connection, api_key: str) -> uuid.UUID | None:
-    return await conn.fetchval(
-        "SELECT tenant_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL", hash_key(api_key)
+async def tenant_for_key(conn: asyncpg.Connection, digest: bytes, legacy: bytes) -> uuid.UUID | None:
+    """The tenant of an unrevoked key; a row still stored as bare SHA-256 is re-hashed on the way."""
+    row = await conn.fetchrow(
+        "SELECT tenant_id, hash_kind FROM api_keys WHERE key_hash = ANY($1::bytea[]) AND revoked_at IS NULL", [digest, legacy]
     )
+    if row is None:
+        return None
+    if row["hash_kind"] != "hmac":
+        await conn.execute("UPDATE api_keys SET key_hash = $1, hash_kind = 'hmac' WHERE key_hash = $2", digest, legacy)
+    return row["tenant_id"]
+
+
+async def revoke_key(conn: asyncpg.Connection, digest: bytes) -> bool:
+    """Revokes a key; False when no such unrevoked key exists."""
+    done = await conn.execute("UPDATE api_keys SET revoked_at = now() WHERE key_hash = $1 AND revoked_at IS NULL", digest)
+    return done.endswith(" 1")

@@ -53,7 +53,7 @@ def api_keys(system: LocalSystem) -> dict[str, str]:
     """Two tenants' API keys."""
     keys = {}
     for name in ("acme", "globex"):
-        _, keys[name] = asyncio.run(provision_tenant(system.dsn, name))
+        _, keys[name] = asyncio.run(provision_tenant(system.dsn, name, pepper=system.api_key_pepper()))
     return keys
 
 

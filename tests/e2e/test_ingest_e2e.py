@@ -47,7 +47,7 @@ async def finished(api: httpx.AsyncClient, job_id: str) -> dict:
 
 
 async def test_file_import_reports_bad_rows_a_rerun_adds_nothing_and_competitor_files_never_alert(system: LocalSystem, base_url) -> None:
-    _, key = await provision_tenant(system.dsn, "importer")
+    _, key = await provision_tenant(system.dsn, "importer", pepper=system.api_key_pepper())
     async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {key}"}, timeout=20) as api:
         files = {"file": ("amazon.csv", export("IMP"), "text/csv")}
         # NOTE: marked live: an import is history by default, and history pages no one.
@@ -79,7 +79,7 @@ async def test_file_import_reports_bad_rows_a_rerun_adds_nothing_and_competitor_
 
 
 def test_cli_import_streams_a_file_to_ingest(system: LocalSystem, tmp_path) -> None:
-    tenant_id, _ = asyncio.run(provision_tenant(system.dsn, "cli-importer"))
+    tenant_id, _ = asyncio.run(provision_tenant(system.dsn, "cli-importer", pepper=system.api_key_pepper()))
     path = tmp_path / "export.csv"
     path.write_bytes(export("CLI"))
     env = {**system.service_env(), "REVIEWGUARD_LOG_JSON": "false"}
@@ -96,7 +96,7 @@ def test_cli_import_streams_a_file_to_ingest(system: LocalSystem, tmp_path) -> N
 
 
 async def test_webhooks_edits_history_rating_changes_and_capture_lag(system: LocalSystem, base_url) -> None:
-    _, key = await provision_tenant(system.dsn, "hooked")
+    _, key = await provision_tenant(system.dsn, "hooked", pepper=system.api_key_pepper())
     secret = "whsec-e2e-71c3f0aa"
     async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {key}"}, timeout=20) as api:
         created = await api.post("/v1/sources", json={
@@ -141,12 +141,12 @@ async def test_webhooks_edits_history_rating_changes_and_capture_lag(system: Loc
         lag = (await api.get("/v1/ingest/lag", params={"window_seconds": 3600})).json()["stats"]
         [webhook] = [s for s in lag if s["channel"] == "webhook"]
         assert webhook["source_id"] == source["id"] and 30 <= webhook["p50_seconds"] < 300
-        _, nosy_key = await provision_tenant(system.dsn, "nosy")
+        _, nosy_key = await provision_tenant(system.dsn, "nosy", pepper=system.api_key_pepper())
         assert (await api.get(f"/v1/reviews/{review_id}/history", headers={"Authorization": f"Bearer {nosy_key}"})).status_code == 404
 
 
 async def test_a_pull_source_backfills_from_a_trustpilot_format_server(system: LocalSystem, base_url) -> None:
-    _, key = await provision_tenant(system.dsn, "puller")
+    _, key = await provision_tenant(system.dsn, "puller", pepper=system.api_key_pepper())
     async with serve(platform(Script())) as platform_url, httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {key}"}, timeout=20) as api:
         created = await api.post("/v1/sources", json={
             "kind": "trustpilot", "name": "tp pull", "competitor": True, "backfill_days": 30, "poll_interval_seconds": 60,

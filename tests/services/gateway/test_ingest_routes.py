@@ -48,8 +48,8 @@ async def api(database_url: str, tmp_path):
     await server.start()
     # NOTE: nothing listens on the NLP port: a review reads back with `analysis: null`.
     settings = Settings(database_url=database_url, data_dir=tmp_path / "data", ingest_host="127.0.0.1", ingest_port=server.port,
-                        nlp_host="127.0.0.1", nlp_port=free_port())  # fmt: skip
-    _, key = await provision_tenant(settings.database_dsn(), "importer")
+                        nlp_host="127.0.0.1", nlp_port=free_port(), api_key_pepper="gateway-test-pepper-0001")  # fmt: skip
+    _, key = await provision_tenant(settings.database_dsn(), "importer", pepper="gateway-test-pepper-0001")
     app = create_app(settings)
     try:
         async with app.router.lifespan_context(app):

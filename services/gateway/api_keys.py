@@ -1,0 +1,78 @@
+"""Bearer API keys: hashed under a server-side pepper, verified through a short-TTL cache.
+
+Keys are 256-bit random tokens (`rg_` + 43 characters), but an operator may also register a
+chosen one (the demo key). A bare SHA-256 of a chosen key can be guessed offline from a database
+dump, so keys are stored as HMAC-SHA-256 under a pepper the database never holds. Rows written
+before the pepper (bare SHA-256) are still accepted and re-hashed on their first use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+import uuid
+from collections.abc import Callable
+
+import asyncpg
+from cachetools import TTLCache
+
+from libs.crypto import local_secret
+from libs.settings import Settings
+from services.gateway import repository
+
+KEY_PREFIX = "rg_"
+
+
+def new_api_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def new_pepper() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def local_pepper(settings: Settings) -> str:
+    """The configured pepper, else the one kept in the data folder (made on first use): what
+    `reviewguard run` hands its gateway and what `reviewguard tenant create` hashes with."""
+    if settings.api_key_pepper is not None:
+        return settings.api_key_pepper.get_secret_value()
+    return local_secret(settings.data_dir.resolve() / "api-key.pepper", new_pepper)
+
+
+class KeyHasher:
+    def __init__(self, pepper: str) -> None:
+        if len(pepper) < 16:
+            raise ValueError("REVIEWGUARD_API_KEY_PEPPER must be at least 16 characters")
+        self._pepper = pepper.encode()
+
+    def digest(self, api_key: str) -> bytes:
+        return hmac.new(self._pepper, api_key.encode(), hashlib.sha256).digest()
+
+    @staticmethod
+    def legacy_digest(api_key: str) -> bytes:
+        """How keys were stored before the pepper (round 1)."""
+        return hashlib.sha256(api_key.encode()).digest()
+
+
+class ApiKeys:
+    """The tenant an API key acts for, remembered `ttl` seconds (unknown keys too, so a flood of
+    bad keys does not become a flood of queries); a revoked key stops working within `ttl`."""
+
+    def __init__(self, *, pool: asyncpg.Pool, hasher: KeyHasher, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._pool = pool
+        self._hasher = hasher
+        self._cache: TTLCache[bytes, uuid.UUID | None] = TTLCache(maxsize=100_000, ttl=ttl, timer=clock)
+
+    async def verify(self, api_key: str) -> tuple[bytes, uuid.UUID | None]:
+        """(the key's digest, which names it to rate limits without the key; its tenant or None)."""
+        digest = self._hasher.digest(api_key)
+        try:
+            return digest, self._cache[digest]
+        except KeyError:
+            pass
+        async with self._pool.acquire() as conn:
+            tenant = await repository.tenant_for_key(conn, digest, self._hasher.legacy_digest(api_key))
+        self._cache[digest] = tenant
+        return digest, tenant
