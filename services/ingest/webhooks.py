@@ -5,9 +5,11 @@ digest the caller records against replays; `parse` turns the verified body into 
 and platform ids to mark removed.
 
 Styles (HMAC-SHA256 with the source's secret, over the raw body, compared in constant time):
-  shopify     `X-Shopify-Hmac-Sha256`: base64 of the HMAC of the body (Shopify's scheme); freshness
-              from `X-Shopify-Triggered-At`. The body is a Shopify review app's review
-              (`{"review": {...}}` in Judge.me's format); `X-Shopify-Topic: reviews/delete` removes.
+  shopify     `X-Shopify-Hmac-Sha256`: base64 of the HMAC of the body (Shopify's scheme). Shopify
+              does not sign `X-Shopify-Triggered-At`, so freshness comes from the signed body's
+              `updated_at` (as for Judge.me): a captured call replayed with a fresh header is still
+              stale. The body is a Shopify review app's review (`{"review": {...}}` in Judge.me's
+              format); `X-Shopify-Topic: reviews/delete` removes.
   judgeme     `JUDGEME-HMAC-SHA256`: the HMAC of the body, hex (base64 accepted too), as Judge.me signs
               with the OAuth app secret or private API token. Judge.me sends no timestamp header, so
               freshness comes from the signed body's `updated_at`. A `hidden` review is removed.
@@ -17,7 +19,9 @@ Styles (HMAC-SHA256 with the source's secret, over the raw body, compared in con
               signed too. NOTE: this header scheme is ours (Stripe-like); Trustpilot's subscription
               settings must be pointed at a relay that signs this way.
 A call is refused when unsigned, wrongly signed, older or newer than the tolerance, or when its
-signature was accepted before (a replay; the caller keeps accepted digests).
+signature was accepted before (a replay; the caller keeps accepted digests longer than the
+tolerance). Every style's time is covered by its signature, so no replay passes: within the
+tolerance its digest is known, past it the signed time is stale.
 """
 
 from __future__ import annotations
@@ -92,7 +96,7 @@ def verify(kind: str, secret: str, body: bytes, headers: dict[str, str], *, now:
     headers = {k.lower(): v for k, v in headers.items()}
     key = secret.encode()
     if kind == "shopify":
-        given, signed, sent = headers.get("x-shopify-hmac-sha256"), body, headers.get("x-shopify-triggered-at")
+        given, signed, sent = headers.get("x-shopify-hmac-sha256"), body, None
         name = "X-Shopify-Hmac-Sha256"
     elif kind == "judgeme":
         given, signed, sent = headers.get("judgeme-hmac-sha256"), body, None
@@ -110,8 +114,8 @@ def verify(kind: str, secret: str, body: bytes, headers: dict[str, str], *, now:
     expected = hmac.new(key, signed, hashlib.sha256).digest()
     if mac is None or not hmac.compare_digest(mac, expected):
         raise Unauthenticated(f"the {name} signature does not match this source's secret")
-    if kind == "judgeme":
-        sent = _judgeme_time(body)
+    if kind in ("judgeme", "shopify"):
+        sent = _signed_body_time(body)
     sent_at = _parse_time(sent, kind)
     if abs(now - sent_at) > tolerance:
         raise Unauthenticated(
@@ -120,7 +124,8 @@ def verify(kind: str, secret: str, body: bytes, headers: dict[str, str], *, now:
     return Verified(digest=hashlib.sha256(expected).digest(), sent_at=sent_at)
 
 
-def _judgeme_time(body: bytes) -> str | None:
+def _signed_body_time(body: bytes) -> str | None:
+    """The review's own time in a signed Judge.me-format body: the signature covers it."""
     try:
         data = json.loads(body)
         review = data.get("review", data) if isinstance(data, dict) else {}

@@ -175,6 +175,11 @@ async def test_shopify_and_judgeme_styles(sources: SourceService, ingest_pool) -
     jm_body = json.dumps({"review": {**review, "id": 992}}).encode()
     answer = await sources.receive_webhook(kind="judgeme", source_id=judgeme.id, body=jm_body, headers=sign("judgeme", SECRET, jm_body))
     assert answer.accepted == 1
+    replayed = json.dumps({"review": {**review, "id": 994, "updated_at": "2026-11-20T12:00:00Z"}}).encode()
+    fresh_header = {**sign("shopify", SECRET, replayed, at=at), "X-Shopify-Topic": "reviews/create"}
+    with pytest.raises(Unauthenticated, match="tolerance"):
+        # A call captured days ago, replayed with a fresh (unsigned) X-Shopify-Triggered-At.
+        await sources.receive_webhook(kind="shopify", source_id=shopify.id, body=replayed, headers=fresh_header)
     stale = json.dumps({"review": {**review, "id": 993, "updated_at": "2026-11-20T12:00:00Z"}}).encode()
     with pytest.raises(Unauthenticated, match="tolerance"):
         await sources.receive_webhook(kind="judgeme", source_id=judgeme.id, body=stale, headers=sign("judgeme", SECRET, stale))
