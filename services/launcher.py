@@ -76,6 +76,7 @@ class LocalSystem:
                 "REVIEWGUARD_TRACE_DIR": str(s.trace_dir.resolve()),
                 "REVIEWGUARD_LOG_JSON": "true" if s.log_json else "false",
                 "REVIEWGUARD_SECRET_KEYS": self.secret_keys(),
+                "REVIEWGUARD_OUTBOUND_ALLOW_HOSTS": ",".join(s.outbound_allow_hosts),
             }
         )
         return env
