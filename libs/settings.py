@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 # NOTE: the services whose every piece of state is in PostgreSQL or JetStream; the gateway binds
@@ -110,6 +111,26 @@ class Settings(BaseSettings):
     public_base_url: str = ""
     # How often the alerting dispatcher flushes groups, escalates and delivers.
     dispatch_interval_seconds: float = 0.25
+
+    # Outbound HTTP (receiver webhooks, pull sources, translation endpoints; libs/outbound.py):
+    # destinations whose resolved address is loopback, private, link-local (cloud metadata
+    # included), multicast or reserved are refused, except these hosts.
+    outbound_allow_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "REVIEWGUARD_OUTBOUND_ALLOW_HOSTS: comma-separated hosts (exact name or address, or host:port) "
+            "that outbound requests may reach even though they resolve to a loopback, private, "
+            "link-local or reserved address, e.g. 'hooks.internal:8443,10.0.4.7'. Empty by default: "
+            "only public addresses are reached."
+        ),
+    )
+
+    @field_validator("outbound_allow_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value):
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     # Demo tenant created by `reviewguard run`.
     demo_api_key: SecretStr | None = None

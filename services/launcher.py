@@ -81,6 +81,7 @@ class LocalSystem:
                 "REVIEWGUARD_API_KEY_CACHE_SECONDS": str(s.api_key_cache_seconds),
                 "REVIEWGUARD_RATE_LIMIT_PER_KEY": s.rate_limit_per_key,
                 "REVIEWGUARD_DAILY_QUOTA_PER_TENANT": str(s.daily_quota_per_tenant),
+                "REVIEWGUARD_OUTBOUND_ALLOW_HOSTS": ",".join(s.outbound_allow_hosts),
             }
         )
         return env

@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import httpx
-
 from libs import topology
 from libs.backend import Backend
 from libs.crypto import SecretBox
+from libs.outbound import OutboundPolicy, outbound_client
 from libs.settings import Settings
 from reviewguard.alerting.v1 import alerting_pb2, alerting_pb2_grpc
 from reviewguard.events.v1 import events_pb2
@@ -29,10 +28,12 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         settings, stop, name="alerting", schema=SCHEMA, migrations=MIGRATIONS, port=settings.alerting_port,
         grpc_service=alerting_pb2.DESCRIPTOR.services_by_name["AlertingService"].full_name,
     )
-    # NOTE: one HTTP client for every receiver call, closed after the dispatcher stops.
-    http = httpx.AsyncClient(follow_redirects=False)
+    # NOTE: one HTTP client for every receiver call, closed after the dispatcher stops; it reaches
+    # only destinations the outbound policy allows.
+    outbound = OutboundPolicy.from_settings(settings)
+    http = outbound_client(outbound, follow_redirects=False)
     backend.on_close_async(http.aclose)
-    service = AlertingService(pool=backend.pool, box=box)
+    service = AlertingService(pool=backend.pool, box=box, outbound=outbound)
     alerting_pb2_grpc.add_AlertingServiceServicer_to_server(AlertingServicer(service), backend.grpc.server)
     backend.consume_lanes(
         stream=topology.REVIEWS.name,

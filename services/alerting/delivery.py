@@ -339,10 +339,11 @@ class Dispatcher:
         result = await build_receiver(config, http=self._http, sleep=self._sleep).send(notification)
         if result.status is DeliveryStatus.OK:
             return "delivered", "", None
+        # NOTE: the record keeps the short reason (status code, error class), never what the server answered.
         if result.status is DeliveryStatus.PERMANENT_FAILURE:
-            log.error("delivery refused by receiver", extra={"fields": {"receiver": stored["name"], "error": result.error}})
-            return "failed", result.error or "", None
-        return "pending", result.error or "", result.retry_after
+            log.error("delivery refused by receiver", extra={"fields": {"receiver": stored["name"], "error": result.reason}})
+            return "failed", result.reason or "failed", None
+        return "pending", result.reason or "failed for now", result.retry_after
 
     @staticmethod
     def _backoff(attempts: int) -> timedelta:

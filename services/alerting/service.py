@@ -17,6 +17,7 @@ from libs import outbox, paging, topology
 from libs.bus import Delivery
 from libs.crypto import SecretBox
 from libs.errors import Conflict, FieldViolation, InvalidArgument, NotFound, Unavailable, require_uuid
+from libs.outbound import OutboundPolicy, OutboundRefused
 from libs.telemetry import current_traceparent
 from reviewguard.alerting.v1 import alert_pb2, alerting_pb2
 from reviewguard.events.v1 import events_pb2
@@ -38,13 +39,16 @@ def _utc_now() -> datetime:
 
 class AlertingService:
     def __init__(
-        self, *, pool: asyncpg.Pool, clock: Clock = _utc_now, box: SecretBox | None = None
+        self, *, pool: asyncpg.Pool, clock: Clock = _utc_now, box: SecretBox | None = None,
+        outbound: OutboundPolicy | None = None,
     ) -> None:
         # NOTE: no bus: every event this service emits goes through its outbox (libs/outbox.py),
         # written in the transaction that stores the alert; the app's relay publishes it.
         self._pool = pool
         self._clock = clock
         self._box = box
+        # NOTE: receiver URLs are checked against the outbound policy when saved (and again on every send).
+        self._outbound = outbound or OutboundPolicy()
 
     def now(self) -> datetime:
         """The service's clock (injected in tests)."""
@@ -552,6 +556,9 @@ class AlertingService:
         except ValidationError as error:
             raise InvalidArgument("invalid receiver; nothing was changed", _violations(error)) from None
         secrets = config.model_dump(mode="python", exclude={"name"})
+        refused = await _refused_urls(self._outbound, str(data.get("kind", "")), _reveal(secrets))
+        if refused:
+            raise InvalidArgument("receiver destination refused by the outbound policy; nothing was changed", refused)
         sealed = self._box.seal(_reveal(secrets))
         async with self._pool.acquire() as conn:
             await repository.put_receiver(
@@ -731,6 +738,20 @@ def _violations(error: ValidationError, prefix: str = "") -> list[FieldViolation
         FieldViolation(".".join(str(p) for p in ([prefix] if prefix else []) + list(e["loc"])) or "body", e["msg"])
         for e in error.errors()
     ]
+
+
+async def _refused_urls(policy: OutboundPolicy, prefix: str, values: dict) -> list[FieldViolation]:
+    """A violation (named like pydantic's, e.g. `webhook.url`) for each URL the outbound policy refuses."""
+    bad = []
+    for key, value in values.items():
+        if isinstance(value, dict):
+            bad += await _refused_urls(policy, f"{prefix}.{key}", value)
+        elif isinstance(value, str) and "://" in value:
+            try:
+                await policy.check_url(value)
+            except OutboundRefused as refused:
+                bad.append(FieldViolation(f"{prefix}.{key}" if prefix else key, refused.reason))
+    return bad
 
 
 def _reveal(value):

@@ -16,6 +16,7 @@ from libs import db, outbox
 from libs.bus import Bus
 from libs.crypto import SecretBox
 from libs.grpc_server import GrpcServer
+from libs.outbound import OutboundPolicy, outbound_client
 from libs.settings import Settings
 from reviewguard.ingest.v1 import ingest_pb2, ingest_pb2_grpc
 from services.ingest.grpc_api import IngestServicer
@@ -54,12 +55,15 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     keys = settings.secret_key_list()
     # NOTE: without keys the service still ingests; only sources (sealed credentials) are refused.
     box = SecretBox(keys) if keys else None
-    http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0), follow_redirects=False)
+    # NOTE: pull sources reach only destinations the outbound policy allows (libs/outbound.py).
+    outbound = OutboundPolicy.from_settings(settings)
+    http = outbound_client(outbound, timeout=httpx.Timeout(30.0, connect=10.0), follow_redirects=False)
     sources = SourceService(
         pool=pool,
         ingest=service,
         box=box,
         client=http,
+        outbound=outbound,
         webhook_tolerance=timedelta(seconds=settings.webhook_tolerance_seconds),
         webhook_retention=timedelta(days=settings.webhook_replay_retention_days),
     )

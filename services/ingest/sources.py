@@ -23,6 +23,7 @@ import httpx
 
 from libs.crypto import SecretBox
 from libs.errors import Conflict, DomainError, FieldViolation, InvalidArgument, NotFound, Unavailable, require_uuid
+from libs.outbound import OutboundPolicy, OutboundRefused
 from reviewguard.ingest.v1 import ingest_pb2, review_pb2
 from services.ingest import models, repository, webhooks
 from services.ingest.connectors import RetryPolicy, SourceState, build_connector
@@ -73,6 +74,7 @@ class SourceService:
         box: SecretBox | None,
         client: httpx.AsyncClient,
         retry: RetryPolicy = RetryPolicy(),
+        outbound: OutboundPolicy | None = None,
         webhook_tolerance: timedelta = timedelta(minutes=5),
         webhook_retention: timedelta = timedelta(days=7),
         lease: timedelta = timedelta(minutes=10),
@@ -82,6 +84,9 @@ class SourceService:
         self._ingest = ingest
         self._box = box
         self._client = client
+        # NOTE: URLs in settings (base_url) are checked against the outbound policy when saved;
+        # `client` (from libs.outbound.outbound_client) checks every connection again.
+        self._outbound = outbound or OutboundPolicy()
         self._retry = retry
         self._tolerance = webhook_tolerance
         self._retention = webhook_retention
@@ -106,6 +111,17 @@ class SourceService:
                 raise InvalidArgument(f"a {kind} webhook needs {', '.join(missing)}", [FieldViolation(f"settings.{m}", "required") for m in missing])
         elif kind not in PULL_KINDS:
             raise InvalidArgument(f"a {kind} source receives webhooks only: give a webhook_secret", [FieldViolation("webhook_secret", "required")])
+
+    async def _check_urls(self, settings: dict[str, Any]) -> None:
+        bad = []
+        for key, value in settings.items():
+            if isinstance(value, str) and "://" in value:
+                try:
+                    await self._outbound.check_url(value)
+                except OutboundRefused as refused:
+                    bad.append(FieldViolation(f"settings.{key}", refused.reason))
+        if bad:
+            raise InvalidArgument("destination refused by the outbound policy; nothing was stored", bad)
 
     @staticmethod
     def _parse_settings(settings_json: str) -> dict[str, Any]:
@@ -138,6 +154,7 @@ class SourceService:
         self._check_numbers(request.backfill_days, interval)
         settings = self._parse_settings(request.settings_json)
         self._check_settings(request.kind, settings, bool(request.webhook_secret))
+        await self._check_urls(settings)
         box = self._require_box()
         values = {
             "kind": request.kind, "name": name, "settings": box.seal(settings) if settings else None,
@@ -186,6 +203,7 @@ class SourceService:
                     else (box.open(row["settings"]) if row["settings"] is not None else {})
                 )
                 self._check_settings(row["kind"], settings, secret_set)
+                await self._check_urls(settings)
                 values["settings"], values["settings_keys"] = (box.seal(settings) if settings else None), sorted(settings)
             if "status" in fields and row["status"] != "webhook":
                 if request.status not in ("active", "paused"):

@@ -11,6 +11,7 @@ import httpx
 from libs import topology
 from libs.backend import Backend
 from libs.crypto import SecretBox
+from libs.outbound import OutboundPolicy, outbound_client
 from libs.settings import Settings
 from reviewguard.events.v1 import events_pb2
 from reviewguard.nlp.v1 import nlp_pb2, nlp_pb2_grpc
@@ -54,12 +55,14 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     async with backend.pool.acquire() as conn:
         await models.refresh(conn, executor)
     box = SecretBox(settings.secret_key_list()) if settings.secret_key_list() else None
-    http = httpx.AsyncClient()
+    # NOTE: translation providers are reached only where the outbound policy allows (libs/outbound.py).
+    outbound = OutboundPolicy.from_settings(settings)
+    http = outbound_client(outbound)
     backend.on_close_async(http.aclose)
     translations = TranslationWorker(pool=backend.pool, box=box, http=http)
     service = NlpService(
         pool=backend.pool, analyzer=analyzer, executor=executor, bus=backend.bus, models=models, box=box,
-        on_translations_queued=translations.wake.set,
+        on_translations_queued=translations.wake.set, outbound=outbound,
     )
     nlp_pb2_grpc.add_NlpServiceServicer_to_server(NlpServicer(service), backend.grpc.server)
     backend.consume_lanes(

@@ -19,6 +19,7 @@ from libs import topology
 from libs.bus import Bus, Delivery
 from libs.crypto import SecretBox
 from libs.errors import FieldViolation, InvalidArgument, NotFound, Unavailable, require_uuid
+from libs.outbound import OutboundPolicy, OutboundRefused
 from reviewguard.events.v1 import events_pb2
 from reviewguard.ingest.v1 import review_pb2
 from reviewguard.nlp.v1 import analysis_pb2, nlp_pb2
@@ -73,8 +74,11 @@ class NlpService:
         models: ModelRegistry | None = None,
         box: SecretBox | None = None,
         on_translations_queued: Callable[[], None] = lambda: None,
+        outbound: OutboundPolicy | None = None,
     ) -> None:
         self._pool = pool
+        # NOTE: a provider's base_url is checked against the outbound policy when saved (and on every request).
+        self._outbound = outbound or OutboundPolicy()
         self._analyzer = analyzer
         self._executor = executor
         self._bus = bus
@@ -311,6 +315,15 @@ class NlpService:
             except ValidationError as error:
                 violations = [FieldViolation(".".join(str(p) for p in e["loc"]) or "body", e["msg"]) for e in error.errors()]
                 raise InvalidArgument("invalid translation settings; nothing was changed", violations) from None
+            base_url = getattr(settings.provider, "base_url", None) if settings.provider is not None else None
+            if base_url:
+                try:
+                    await self._outbound.check_url(base_url)
+                except OutboundRefused as refused:
+                    raise InvalidArgument(
+                        "provider destination refused by the outbound policy; nothing was changed",
+                        [FieldViolation("provider.base_url", refused.reason)],
+                    ) from None
             if settings.enabled and settings.provider is None:
                 raise InvalidArgument(
                     "translation cannot be enabled without a provider; nothing was changed",

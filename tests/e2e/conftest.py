@@ -30,7 +30,8 @@ def running_system(root: Path, server_dir: Path, **overrides) -> Iterator[LocalS
         trace_exporter="jsonl",
         trace_dir=root / "traces",
         nlp_languages="en,de,fr,es,it,ja,zh",
-        **overrides,
+        # NOTE: the tests' webhook and provider servers listen on loopback, which only the allow-list reaches.
+        **({"outbound_allow_hosts": ["127.0.0.1"]} | overrides),
     )
     local = LocalSystem(settings=settings, log_dir=root / "logs", restart_crashed=False)
     local.start_infrastructure()

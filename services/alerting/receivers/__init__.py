@@ -1,6 +1,6 @@
 """Notification receivers: deliver alerts to chat robots, webhooks, email and SMS (SPEC §4).
 
-    async with httpx.AsyncClient() as http:                     # in the wiring root
+    async with outbound_client(OutboundPolicy.from_settings(settings)) as http:   # libs.outbound, in the wiring root
         receiver = build_receiver(parse_receiver_config(row), http=http)
         result = await receiver.send(notification_from_alert(alert, language="zh", link=case_url))
         if not result.ok: ...                                     # keep it in the outbox, retry later

@@ -25,6 +25,8 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
 
+from libs.outbound import OutboundRefused
+from libs.redact import redact_text
 from services.alerting.receivers.messages import Message, render
 from services.alerting.receivers.notification import Notification
 
@@ -47,7 +49,10 @@ class DeliveryResult:
         status: ok, transient_failure (store and retry later, after `retry_after` seconds when
             set) or permanent_failure (retrying will not help: fix the configuration).
         attempts: how many times delivery was tried in this call.
-        error: the last error, with secrets redacted; None when ok.
+        error: the last error, with secrets redacted; None when ok. It may quote what the
+            server answered (for logs and the caller); store `reason` instead.
+        reason: a short reason without anything the server sent back (status code, provider
+            error code, class of error); what delivery records keep. None when ok.
     """
 
     receiver: str
@@ -57,6 +62,7 @@ class DeliveryResult:
     error: str | None = None
     retry_after: float | None = None
     elapsed_s: float = 0.0
+    reason: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -64,11 +70,16 @@ class DeliveryResult:
 
 
 class DeliveryError(Exception):
-    """A failed attempt; the message must never contain a secret."""
+    """A failed attempt; the message must never contain a secret.
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+    `reason` is the short form kept in delivery records: never a remote response body (it
+    defaults to the message, so give one whenever the message quotes the server).
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None, reason: str | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.reason = reason or message
 
 
 class TransientError(DeliveryError):
@@ -149,6 +160,7 @@ class Attempt:
     number: int = 0
     done: set[str] = field(default_factory=set)
     failed: dict[str, str] = field(default_factory=dict)
+    failed_reasons: dict[str, str] = field(default_factory=dict)
 
 
 class Receiver(ABC):
@@ -193,7 +205,10 @@ class Receiver(ABC):
             # NOTE: a bug in the texts, not in delivery; keep the promise that send never raises.
             error = self._redact(f"cannot render the message: {type(exc).__name__}: {exc}")
             log.error("alert %s to %s receiver %r: %s", notification.alert_id, self.kind, self.name, error)
-            return DeliveryResult(self.name, self.kind, DeliveryStatus.PERMANENT_FAILURE, attempts=0, error=error)
+            return DeliveryResult(
+                self.name, self.kind, DeliveryStatus.PERMANENT_FAILURE, attempts=0, error=error,
+                reason=f"cannot render the message ({type(exc).__name__})",
+            )
         retrying = AsyncRetrying(
             stop=self._should_stop,
             wait=self._wait,
@@ -201,16 +216,16 @@ class Receiver(ABC):
             sleep=self._sleep,
             reraise=True,
         )
-        status, error, retry_after = DeliveryStatus.OK, None, None
+        status, error, retry_after, reason = DeliveryStatus.OK, None, None, None
         try:
             async for trial in retrying:
                 with trial:
                     attempt.number = trial.retry_state.attempt_number
                     await self._logged_attempt(attempt)
         except TransientError as exc:
-            status, error, retry_after = DeliveryStatus.TRANSIENT_FAILURE, str(exc), exc.retry_after
+            status, error, retry_after, reason = DeliveryStatus.TRANSIENT_FAILURE, str(exc), exc.retry_after, exc.reason
         except PermanentError as exc:
-            status, error = DeliveryStatus.PERMANENT_FAILURE, str(exc)
+            status, error, reason = DeliveryStatus.PERMANENT_FAILURE, str(exc), exc.reason
         return DeliveryResult(
             receiver=self.name,
             kind=self.kind,
@@ -219,6 +234,7 @@ class Receiver(ABC):
             error=error,
             retry_after=retry_after,
             elapsed_s=round(time.monotonic() - started, 3),
+            reason=short_reason(reason) if reason else None,
         )
 
     @abstractmethod
@@ -238,7 +254,7 @@ class Receiver(ABC):
             await self._send_once(attempt)
         except DeliveryError as exc:
             # NOTE: messages are built without secrets, but scrub again: a server may echo one back.
-            safe = type(exc)(self._redact(str(exc)), retry_after=exc.retry_after)
+            safe = type(exc)(self._redact(str(exc)), retry_after=exc.retry_after, reason=self._redact(exc.reason))
             retry = isinstance(exc, TransientError) and self._will_retry(exc, attempt.number)
             fields |= {"error": str(safe), "transient": isinstance(exc, TransientError), "will_retry": retry}
             log.warning(
@@ -257,7 +273,7 @@ class Receiver(ABC):
             text = self._redact(f"unexpected {type(exc).__name__}: {exc}{origin}")
             log.error("alert %s to %s receiver %r failed: %s", attempt.notification.alert_id, self.kind, self.name, text,
                       extra={"fields": fields | {"error": text}})
-            raise PermanentError(self._redact(f"unexpected {type(exc).__name__}: {exc}")) from None
+            raise PermanentError(self._redact(f"unexpected {type(exc).__name__}: {exc}"), reason=f"unexpected {type(exc).__name__}") from None
         fields["elapsed_s"] = round(time.monotonic() - started, 3)
         log.info(
             "alert %s delivered to %s receiver %r on attempt %d",
@@ -285,20 +301,22 @@ class Receiver(ABC):
         """POSTs, turning transport failures into TransientError without the URL in the text."""
         try:
             return await http.post(url, timeout=self._timeout, **kwargs)
+        except OutboundRefused as exc:
+            raise PermanentError(f"refused by the outbound policy: {exc.reason}") from None
         except httpx.TimeoutException as exc:
             raise TransientError(f"timed out after {self._timeout}s ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
-            raise TransientError(self._redact(f"{type(exc).__name__}: {exc}")) from None
+            raise TransientError(self._redact(f"{type(exc).__name__}: {exc}"), reason=type(exc).__name__) from None
 
     def _check_status(self, response: httpx.Response) -> None:
         """Raises for a non-2xx answer: 408, 429 and 5xx are transient, other 4xx permanent."""
         code = response.status_code
         if 200 <= code < 300:
             return
-        detail = f"HTTP {code}: {self._excerpt(response)}"
+        detail, reason = f"HTTP {code}: {self._excerpt(response)}", f"HTTP {code}"
         if code in (408, 425, 429) or code >= 500:
-            raise TransientError(detail, retry_after=retry_after_seconds(response.headers.get("retry-after")))
-        raise PermanentError(detail)
+            raise TransientError(detail, retry_after=retry_after_seconds(response.headers.get("retry-after")), reason=reason)
+        raise PermanentError(detail, reason=reason)
 
     def _excerpt(self, response: httpx.Response, limit: int = 200) -> str:
         text = " ".join(response.text.split())
@@ -308,10 +326,22 @@ class Receiver(ABC):
         try:
             body = response.json()
         except ValueError:
-            raise PermanentError(f"HTTP {response.status_code} with a body that is not JSON: {self._excerpt(response)}") from None
+            raise PermanentError(
+                f"HTTP {response.status_code} with a body that is not JSON: {self._excerpt(response)}",
+                reason=f"HTTP {response.status_code} with a body that is not JSON",
+            ) from None
         if not isinstance(body, dict):
-            raise PermanentError(f"HTTP {response.status_code} with unexpected JSON: {self._excerpt(response)}")
+            raise PermanentError(
+                f"HTTP {response.status_code} with unexpected JSON: {self._excerpt(response)}",
+                reason=f"HTTP {response.status_code} with unexpected JSON",
+            )
         return body
+
+
+def short_reason(text: str, limit: int = 200) -> str:
+    """`text` on one line, URLs redacted, at most `limit` characters: fit for a stored record."""
+    text = redact_text(" ".join(text.split()))
+    return text[:limit] + ("…" if len(text) > limit else "")
 
 
 def retry_after_seconds(value: str | None, *, now: float | None = None) -> float | None:

@@ -108,5 +108,5 @@ class DingTalkReceiver(Receiver):
             return
         detail = f"errcode {errcode}: {self._redact(str(body.get('errmsg', '')))[:200]}"
         if errcode in TRANSIENT_ERRCODES:
-            raise TransientError(detail)
-        raise PermanentError(detail)
+            raise TransientError(detail, reason=f"errcode {errcode}")
+        raise PermanentError(detail, reason=f"errcode {errcode}")

@@ -127,5 +127,5 @@ class FeishuReceiver(Receiver):
             return
         detail = f"code {code}: {self._redact(str(body.get('msg', body.get('StatusMessage', ''))))[:200]}"
         if code in TRANSIENT_CODES:
-            raise TransientError(detail)
-        raise PermanentError(detail)
+            raise TransientError(detail, reason=f"code {code}")
+        raise PermanentError(detail, reason=f"code {code}")

@@ -100,17 +100,22 @@ class SmsReceiver(Receiver):
                 transient.append(exc)
             except PermanentError as exc:
                 attempt.failed[number] = str(exc)
+                attempt.failed_reasons[number] = exc.reason
             else:
                 attempt.done.add(number)
         if transient:
             waits = [e.retry_after for e in transient if e.retry_after is not None]
-            raise TransientError(self._summary(attempt, transient), retry_after=max(waits) if waits else None)
+            raise TransientError(
+                self._summary(attempt, transient), retry_after=max(waits) if waits else None,
+                reason=self._summary(attempt, transient, reasons=True),
+            )
         if attempt.failed:
-            raise PermanentError(self._summary(attempt, []))
+            raise PermanentError(self._summary(attempt, []), reason=self._summary(attempt, [], reasons=True))
 
-    def _summary(self, attempt: Attempt, transient: list[DeliveryError]) -> str:
-        parts = [f"{mask_number(n)}: {error}" for n, error in attempt.failed.items()]
-        parts += [str(e) for e in transient]
+    def _summary(self, attempt: Attempt, transient: list[DeliveryError], *, reasons: bool = False) -> str:
+        failed = attempt.failed_reasons if reasons else attempt.failed
+        parts = [f"{mask_number(n)}: {error}" for n, error in failed.items()]
+        parts += [e.reason if reasons else str(e) for e in transient]
         return f"{len(attempt.done)} of {len(self._config.to)} texted; " + "; ".join(parts)
 
     async def _text_one(self, number: str, body: str) -> None:
@@ -130,7 +135,8 @@ class SmsReceiver(Receiver):
             message = message.replace(number, mask_number(number))
         except (ValueError, AttributeError):
             pass
+        reason = f"{mask_number(number)}: HTTP {response.status_code}" + (f" code {code}" if isinstance(code, int) else "")
         detail = f"{mask_number(number)}: HTTP {response.status_code}" + (f" code {code}" if code else "") + f": {message}"
         if response.status_code in (408, 429) or response.status_code >= 500:
-            raise TransientError(detail, retry_after=retry_after_seconds(response.headers.get("retry-after")))
-        raise PermanentError(detail)
+            raise TransientError(detail, retry_after=retry_after_seconds(response.headers.get("retry-after")), reason=reason)
+        raise PermanentError(detail, reason=reason)

@@ -17,6 +17,7 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, RetryError, retry_if_exception_type, stop_after_attempt
 from tenacity.wait import wait_exponential_jitter
 
+from libs.outbound import OutboundRefused
 from services.ingest.connectors.errors import CredentialsRejected, RequestRejected, SourceUnavailable
 
 log = logging.getLogger(__name__)
@@ -150,6 +151,10 @@ async def send(
     async def attempt() -> httpx.Response:
         try:
             response = await client.request(method, url, params=params, headers=headers, content=content)
+        except OutboundRefused as refused:
+            raise RequestRejected(
+                f"{source}: destination refused by the outbound policy: {refused.reason}", source=source
+            ) from None
         except httpx.TransportError as error:
             # NOTE: the exception text names no URL, but redact anyway in case a platform echoes one.
             raise _Transient(redact_text(f"{type(error).__name__}: {error}", secrets)) from None
@@ -173,9 +178,12 @@ async def send(
                 source=source,
                 status=status,
             )
-        snippet = redact_text(response.text[:_MAX_SNIPPET], secrets).strip()
+        # NOTE: the platform's answer goes to the log only: the error is stored and shown as the
+        # source's last_error, which keeps the status, never the remote body.
+        snippet = redact_text(" ".join(response.text[:_MAX_SNIPPET].split()), secrets)
+        log.warning("%s: %s refused (HTTP %d): %s", source, where, status, snippet)
         raise RequestRejected(
-            f"{source}: the platform refused the request (HTTP {status}) on {where}: {snippet}",
+            f"{source}: the platform refused the request (HTTP {status}) on {where}",
             source=source,
             status=status,
         )

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
+from libs.outbound import OutboundRefused
 from services.nlp.translation.config import RetrySettings
 from services.nlp.translation.errors import (
     RetryableError,
@@ -86,6 +87,8 @@ class Translator(abc.ABC):
     async def _post_once(self, url: str, **kwargs) -> httpx.Response:
         try:
             response = await self._http.post(url, timeout=self._timeout, **kwargs)
+        except OutboundRefused as refused:
+            raise TranslationError(f"refused by the outbound policy: {refused.reason}", provider=self.provider) from None
         except httpx.TimeoutException:
             raise RetryableError("timed out", provider=self.provider) from None
         except httpx.TransportError as exc:
@@ -106,7 +109,9 @@ class Translator(abc.ABC):
         status = response.status_code
         if status in (401, 403):
             raise TranslationAuthError(f"HTTP {status}: key refused", provider=self.provider, status=status)
-        raise TranslationError(f"HTTP {status}: {_excerpt(response)}", provider=self.provider, status=status)
+        # NOTE: the error is stored with the review; the provider's answer goes to the log only.
+        log.warning("%s refused the request (HTTP %d): %s", self.provider, status, _excerpt(response))
+        raise TranslationError(f"HTTP {status}", provider=self.provider, status=status)
 
     def _quota(self, response: httpx.Response) -> TranslationQuotaError:
         return TranslationQuotaError(f"HTTP {response.status_code}: quota exceeded", provider=self.provider,

@@ -18,6 +18,7 @@ from libs import db
 from libs.bus import Bus
 from libs.crypto import SecretBox
 from libs.errors import InvalidArgument
+from libs.outbound import OutboundPolicy, outbound_client
 from reviewguard.alerting.v1 import alert_pb2, alerting_pb2
 from services.alerting import app as alerting_app
 from services.alerting import repository
@@ -65,8 +66,10 @@ async def harness(database_url: str, bus: Bus, hook: FakeServer):
     pool = await db.create_pool(database_url, schema=alerting_app.SCHEMA)
     clock = Clock()
     box = SecretBox([SecretBox.new_key()])
-    service = AlertingService(pool=pool, clock=clock, box=box)
-    async with httpx.AsyncClient() as http:
+    # NOTE: the local webhook server is on loopback, which only the allow-list lets through.
+    outbound = OutboundPolicy([httpx.URL(hook.url).netloc.decode()])
+    service = AlertingService(pool=pool, clock=clock, box=box, outbound=outbound)
+    async with outbound_client(outbound) as http:
 
         async def no_wait(_seconds: float) -> None:
             return None
@@ -252,3 +255,50 @@ async def test_receivers_are_validated_stored_encrypted_and_listed_without_secre
     async with service._pool.acquire() as conn:  # noqa: SLF001
         raw = await conn.fetchval("SELECT config FROM receivers")
     assert SECRET.encode() not in raw and hook.url.encode() not in raw
+
+
+@pytest.mark.parametrize(
+    ("config", "field"),
+    [
+        ({"kind": "webhook", "url": "http://127.0.0.1:9/x", "secret": SECRET}, "webhook.url"),
+        ({"kind": "webhook", "url": "http://169.254.169.254/", "secret": SECRET}, "webhook.url"),
+        ({"kind": "webhook", "url": "http://localhost/hook", "secret": SECRET}, "webhook.url"),
+        ({"kind": "slack", "webhook_url": "http://10.0.0.8/services/T/B/x"}, "slack.webhook_url"),
+        ({"kind": "wecom", "webhook_url": "http://[::ffff:192.168.0.1]/cgi-bin/webhook/send?key=k"}, "wecom.webhook_url"),
+    ],
+)
+async def test_receivers_pointing_inside_are_refused_naming_the_field(harness, config: dict, field: str) -> None:
+    service, _, _ = harness
+    with pytest.raises(InvalidArgument) as refused:
+        await service.put_receiver(TENANT, "inside", json.dumps(config), "")
+    assert [v.field for v in refused.value.violations] == [field]
+    assert "outbound" in refused.value.violations[0].description or "address" in refused.value.violations[0].description
+    assert await service.list_receivers(TENANT) == []
+
+
+async def test_delivery_errors_keep_the_status_not_the_remote_body(harness, hook) -> None:
+    service, dispatcher, clock = harness
+    await add_webhook(service, hook)
+    await set_routing(service, {"receiver": "ops", "group_wait_seconds": 0})
+    body = "stack trace: internal-db-password=hunter2 at /srv/app.py"
+    hook.expect(lambda r: None, default=JSONResponse({"error": body}, status_code=400))
+    alert = await fire(service, clock)
+    await dispatcher.run_once()
+    (delivery,) = await service.list_deliveries(TENANT, alert.id, 10)
+    assert delivery.status == "failed" and delivery.last_error == "HTTP 400"
+    assert "hunter2" not in delivery.last_error and hook.url not in delivery.last_error
+
+
+async def test_a_receiver_on_an_address_not_allowed_any_more_fails_with_a_short_reason(harness, hook, database_url) -> None:
+    service, _, clock = harness
+    await add_webhook(service, hook)
+    await set_routing(service, {"receiver": "ops", "group_wait_seconds": 0})
+    alert = await fire(service, clock)
+    # NOTE: the same stored receiver, sent by a dispatcher whose policy does not allow-list it.
+    async with outbound_client(OutboundPolicy()) as http:
+        strict = Dispatcher(pool=service._pool, box=service._box, http=http, clock=clock,  # noqa: SLF001
+                            link_base="https://console.example", policy_for=service.policy)
+        await strict.run_once()
+    (delivery,) = await service.list_deliveries(TENANT, alert.id, 10)
+    assert delivery.status == "failed" and delivery.last_error.startswith("refused by the outbound policy")
+    assert "/ops" not in delivery.last_error and hook.requests == []

@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 
 from libs.crypto import SecretBox
 from libs.errors import Conflict, InvalidArgument, NotFound
+from libs.outbound import OutboundPolicy, outbound_client
 from reviewguard.ingest.v1 import ingest_pb2
 from services.ingest.models import Limits
 from services.ingest.service import IngestService
@@ -30,8 +31,13 @@ SECRET = "whsec-3f9a1c7e55d24b08"
 async def sources(ingest_pool: asyncpg.Pool):
     clock = lambda: NOW + timedelta(minutes=1)  # noqa: E731 - the fake platform's reviews are dated around NOW
     ingest = IngestService(pool=ingest_pool, limits=Limits(max_title_chars=500, max_body_chars=20_000), max_batch=500, clock=clock)
-    async with httpx.AsyncClient(timeout=5.0) as client:
-        yield SourceService(pool=ingest_pool, ingest=ingest, box=SecretBox([SecretBox.new_key()]), client=client, retry=FAST_RETRY, clock=clock)
+    # NOTE: the scripted platforms listen on 127.0.0.1 (a port per test), allow-listed by host.
+    outbound = OutboundPolicy(["127.0.0.1"])
+    async with outbound_client(outbound, timeout=5.0) as client:
+        yield SourceService(
+            pool=ingest_pool, ingest=ingest, box=SecretBox([SecretBox.new_key()]), client=client, retry=FAST_RETRY, clock=clock,
+            outbound=outbound,
+        )
 
 
 def trustpilot(base_url: str, **overrides) -> ingest_pb2.CreateSourceRequest:
@@ -187,3 +193,10 @@ async def test_shopify_and_judgeme_styles(sources: SourceService, ingest_pool) -
         rows = await conn.fetch("SELECT external_id, competitor, platform, history FROM reviews ORDER BY external_id")
     # A webhook brings news: reviews posted a minute ago stay live.
     assert [tuple(r) for r in rows] == [("judgeme:991", True, "shopify", False), ("judgeme:992", False, "shopify", False)]
+
+
+@pytest.mark.parametrize("base_url", ["http://169.254.169.254/", "http://10.0.0.5:8080", "http://localhost:9", "file:///etc/passwd"])
+async def test_a_source_pointing_inside_is_refused_naming_the_field(sources: SourceService, base_url: str) -> None:
+    with pytest.raises(InvalidArgument) as refused:
+        await sources.create(request=trustpilot(base_url))
+    assert [v.field for v in refused.value.violations] == ["settings.base_url"]

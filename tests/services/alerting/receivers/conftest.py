@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from libs.outbound import OutboundPolicy, outbound_client
 from tests.helpers import local_server
 from tests.services.alerting.receivers.fakes import FakeServer, Sleeps
 
@@ -27,8 +28,9 @@ def server(_fake_server: FakeServer) -> FakeServer:
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
+async def http(_fake_server: FakeServer) -> AsyncIterator[httpx.AsyncClient]:
+    # NOTE: the fake provider is on loopback, which the outbound policy lets through only when allow-listed.
+    async with outbound_client(OutboundPolicy([httpx.URL(_fake_server.url).netloc.decode()])) as client:
         yield client
 
 

@@ -10,6 +10,7 @@ import pytest
 from services.alerting.receivers import DeliveryStatus, RetryPolicy, build_receiver, parse_receiver_config
 from services.alerting.receivers.base import Attempt, Receiver, TransientError, redact_url, retry_after_seconds
 from libs.embedded import free_port
+from libs.outbound import OutboundPolicy, outbound_client
 from tests.services.alerting.receivers.fakes import TINY_RETRY, assert_no_secrets, make_notification
 
 
@@ -27,13 +28,14 @@ class Flaky(Receiver):
             raise self.outcomes.pop(0)
 
 
-async def test_connection_refused_is_transient_and_retried_with_growing_backoff(http, sleeps, logs) -> None:
-    url = f"http://127.0.0.1:{free_port()}/services/T/B/refusedSECRETtoken"
+async def test_connection_refused_is_transient_and_retried_with_growing_backoff(sleeps, logs) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/services/T/B/refusedSECRETtoken"
     policy = {"max_attempts": 4, "initial_delay_s": 0.5, "max_delay_s": 1.5, "jitter_s": 0}
     config = parse_receiver_config({"kind": "slack", "name": "s", "webhook_url": url, "retry": policy})
-    receiver = build_receiver(config, http=http, sleep=sleeps)
-
-    result = await receiver.send(make_notification())
+    async with outbound_client(OutboundPolicy([f"127.0.0.1:{port}"])) as http:
+        receiver = build_receiver(config, http=http, sleep=sleeps)
+        result = await receiver.send(make_notification())
 
     assert result.status is DeliveryStatus.TRANSIENT_FAILURE and result.attempts == 4
     assert "ConnectError" in result.error
@@ -84,3 +86,12 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
 )
 def test_redact_url_keeps_only_the_host(url, shown) -> None:
     assert redact_url(url) == shown
+
+
+async def test_a_destination_the_outbound_policy_refuses_fails_for_good_without_retrying(sleeps) -> None:
+    url = "http://169.254.169.254/latest/meta-data/?token=SECRETtoken"
+    config = parse_receiver_config({"kind": "webhook", "name": "w", "url": url, "secret": "s" * 20})
+    async with outbound_client(OutboundPolicy()) as http:
+        result = await build_receiver(config, http=http, sleep=sleeps).send(make_notification())
+    assert result.status is DeliveryStatus.PERMANENT_FAILURE and result.attempts == 1 and sleeps.waits == []
+    assert "outbound policy" in result.reason and "link-local" in result.reason and "SECRETtoken" not in result.reason

@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from libs.embedded import free_port
+from libs.outbound import OutboundPolicy, outbound_client
 from services.ingest.connectors.http import RetryPolicy
 
 # Fast backoff so retries cost milliseconds; Retry-After is still honoured in full.
@@ -62,7 +63,8 @@ async def serve(routes: list[Route]) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=5.0) as http:
+    # NOTE: the scripted platforms listen on 127.0.0.1 (a port per test), allow-listed by host.
+    async with outbound_client(OutboundPolicy(["127.0.0.1"]), timeout=5.0) as http:
         yield http
 
 

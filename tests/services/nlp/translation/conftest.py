@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from libs.outbound import OutboundPolicy, outbound_client
 from tests.helpers import local_server
 
 from tests.services.nlp.translation.fakes import FakeProviders
@@ -27,6 +28,7 @@ def providers(_providers: FakeProviders) -> FakeProviders:
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
+async def http(_providers: FakeProviders) -> AsyncIterator[httpx.AsyncClient]:
+    # NOTE: the fake providers listen on loopback, which the outbound policy lets through only when allow-listed.
+    async with outbound_client(OutboundPolicy([httpx.URL(_providers.url).netloc.decode()])) as client:
         yield client

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from libs.outbound import OutboundPolicy, outbound_client
 from services.nlp.translation import (
     DeepLConfig,
     GoogleConfig,
@@ -164,9 +165,10 @@ async def test_deepl_quota_exceeded_is_not_retried(providers: FakeProviders, htt
     assert len(providers.seen) == 1
 
 
-async def test_network_errors_are_retried_then_reported_without_the_url(http: httpx.AsyncClient) -> None:
+async def test_network_errors_are_retried_then_reported_without_the_url() -> None:
     config = GoogleConfig(api_key=GOOGLE_KEY, base_url="http://127.0.0.1:9", key_in_query=True)
-    translator = build_translator(settings(config, timeout_s=1), http=http)
-    with pytest.raises(TranslationUnavailable) as info:
-        await translator.translate(["Hallo"], "en")
+    async with outbound_client(OutboundPolicy(["127.0.0.1:9"])) as http:
+        translator = build_translator(settings(config, timeout_s=1), http=http)
+        with pytest.raises(TranslationUnavailable) as info:
+            await translator.translate(["Hallo"], "en")
     assert GOOGLE_KEY not in str(info.value) and "127.0.0.1" not in str(info.value)

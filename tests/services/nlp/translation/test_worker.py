@@ -14,6 +14,7 @@ from libs import db
 from libs.bus import Bus
 from libs.crypto import SecretBox
 from libs.errors import InvalidArgument
+from libs.outbound import OutboundPolicy, outbound_client
 from services.nlp import repository
 from services.nlp.app import MIGRATIONS, SCHEMA
 from services.nlp.service import NlpService
@@ -28,10 +29,13 @@ async def parts(database_url: str, bus: Bus, analyzer):
     pool = await db.create_pool(database_url, schema=SCHEMA)
     executor = ThreadPoolExecutor(max_workers=1)
     box = SecretBox([SecretBox.new_key()])
-    async with httpx.AsyncClient() as http:
+    # NOTE: the fake providers listen on 127.0.0.1, allow-listed by host.
+    outbound = OutboundPolicy(["127.0.0.1"])
+    async with outbound_client(outbound) as http:
         worker = TranslationWorker(pool=pool, box=box, http=http)
         service = NlpService(
-            pool=pool, analyzer=analyzer, executor=executor, bus=bus, box=box, on_translations_queued=worker.wake.set
+            pool=pool, analyzer=analyzer, executor=executor, bus=bus, box=box, on_translations_queued=worker.wake.set,
+            outbound=outbound,
         )
         yield service, worker, pool
     await pool.close()
@@ -147,7 +151,7 @@ async def test_settings_are_validated_sealed_and_keys_never_shown(parts, provide
     await service.put_translation_settings(tenant, json.dumps(read))
     item = review_of(tenant, "de", "de")
     await service.handle_ingested([item])
-    async with httpx.AsyncClient() as http:
+    async with outbound_client(OutboundPolicy(["127.0.0.1"])) as http:
         worker = TranslationWorker(pool=pool, box=service._box, http=http)  # noqa: SLF001 - the service's keys
         assert await worker.translate_due() == 1
     assert (await service.get(tenant, item.message.review.id)).translation.provider == "deepl"
@@ -215,3 +219,11 @@ async def test_backfill_window_is_validated(parts, providers: FakeProviders) -> 
         with pytest.raises(InvalidArgument):
             await service.put_translation_settings(tenant, json.dumps(body))
     assert json.loads((await service.get_translation_settings(tenant)).settings_json)["enabled"] is False
+
+
+@pytest.mark.parametrize("base_url", ["http://169.254.169.254/", "http://192.168.0.10:5000", "http://localhost:5000"])
+async def test_a_provider_url_pointing_inside_is_refused_naming_the_field(parts, base_url: str) -> None:
+    service, _, _ = parts
+    with pytest.raises(InvalidArgument) as refused:
+        await service.put_translation_settings(str(uuid.uuid4()), libre(base_url))
+    assert [v.field for v in refused.value.violations] == ["provider.base_url"]
