@@ -76,14 +76,30 @@ POSITIVE = {
     ),
 }
 NEGATIVE = {
-    "de": ["{thing} ist nach zwei Wochen ausgefallen, schade.", "{thing} ist lauter als gedacht und der Deckel klemmt.",
-           "{thing} ist undicht, Wasser auf der Arbeitsplatte.", "Leider defekt, der Schalter reagiert nicht mehr.",
-           "Riecht beim ersten Benutzen stark nach Plastik. Enttäuscht.", "{thing} wackelt, das Kabel ist viel zu kurz."],
-    "en": ["{thing} stopped working after ten days.", "The lid does not close properly, disappointed.",
-           "Much louder than expected and the switch feels cheap."],
-    "fr": ["{thing} fuit par le bas depuis une semaine.", "Le couvercle ne ferme plus, très déçue.",
-           "Bruyante et l'interrupteur ne fonctionne pas bien."],
-    "ja": ["{thing}は一週間で動かなくなりました。", "思ったよりうるさく、パーツがすぐ外れます。", "モーターが弱く、硬い野菜は無理でした。"],
+    "de": (
+        ["Leider nicht zu empfehlen.", "Nach zwei Wochen schon Ärger:", "Hatte mir mehr erhofft.", "Schade eigentlich,",
+         "Erst war ich zufrieden, aber", "Zweites Gerät, gleiches Problem:"],
+        ["{thing} ist undicht, Wasser auf der Arbeitsplatte.", "{thing} ist lauter als gedacht und der Deckel klemmt.",
+         "der Schalter reagiert nur noch manchmal.", "es riecht beim Benutzen stark nach Plastik.",
+         "{thing} wackelt und das Kabel ist viel zu kurz.", "{thing} ist nach zehn Tagen ausgefallen."],
+        ["Geht zurück.", "Der Kundendienst hat nicht geantwortet.", "Für den Preis enttäuschend.", "", "Zwei Sterne für das Design."],
+    ),
+    "en": (
+        ["Not great.", "Disappointed after a week:", "Wanted to like it, but"],
+        ["{thing} stopped working after ten days.", "the lid does not close properly.", "it is much louder than expected."],
+        ["Returning it.", "", "Support never replied."],
+    ),
+    "fr": (
+        ["Déçue.", "Au bout d'une semaine :", "Dommage,", "Pas terrible :"],
+        ["{thing} fuit par le bas.", "le couvercle ne ferme plus.", "elle est bruyante et l'interrupteur accroche.",
+         "{thing} met une éternité à chauffer."],
+        ["Je la renvoie.", "", "Le service client ne répond pas.", "Trop cher pour ce que c'est."],
+    ),
+    "ja": (
+        ["残念です。", "期待していましたが、", "一週間使いましたが、"],
+        ["{thing}は一週間で動かなくなりました。", "思ったよりうるさく、パーツがすぐ外れます。", "モーターが弱く、硬い野菜は無理でした。"],
+        ["返品しました。", "", "サポートの返事もありません。"],
+    ),
 }
 # Damaged on arrival, as the incident's buyers wrote it, in their own words each time.
 DAMAGED = {
@@ -158,10 +174,10 @@ class Writer:
                     body = _sentence(rng, POSITIVE[language], thing)
                     title = {"de": "Top", "en": "Great", "fr": "Super", "ja": "満足"}[language] if rng.random() < 0.5 else body.split(" ")[0]
                 elif rating == 3:
-                    body = _sentence(rng, POSITIVE[language], thing) + " " + rng.choice(NEGATIVE[language]).format(thing=thing)
+                    body = _sentence(rng, POSITIVE[language], thing) + " " + rng.choice(NEGATIVE[language][1]).format(thing=thing)
                     title = {"de": "Geht so", "en": "Okay", "fr": "Moyen", "ja": "普通"}[language]
                 else:
-                    body = rng.choice(NEGATIVE[language]).format(thing=thing)
+                    body = _sentence(rng, NEGATIVE[language], thing)
                     title = {"de": "Enttäuscht", "en": "Disappointed", "fr": "Déçu", "ja": "残念"}[language]
                 out.append(self.review(store=store, rating=rating, title=title, body=body, posted=_local(day_offset, zone, rng)))
         rng.shuffle(out)
@@ -306,7 +322,9 @@ async def test_three_days_of_damaged_kettles_are_one_alert_per_rule_and_scope(se
         assert all(len(group) == 1 for group in by_incident.values()), {k: [a["day"] for a in v] for k, v in by_incident.items()}
         product_crisis = by_incident[("crisis", "product:B0KETTLE-M1", "")][0]
         assert product_crisis["id"] == crisis["id"] and crisis["severity"] == "high"
-        assert crisis["labels"]["incident_start"] == first_day.isoformat() and "48 h" in crisis["summary"]
+        # NOTE: the streak may start on the ordinary day before when noise put it above 15% too.
+        start = date.fromisoformat(crisis["labels"]["incident_start"])
+        assert first_day - timedelta(days=1) <= start <= first_day and "48 h" in crisis["summary"], crisis
         assert float(crisis["labels"]["negative_rate"]) > 0.15 and float(crisis["labels"]["usual_rate"]) < 0.15
         # The damage complaints of amazon.de spiked, as damage, once.
         assert ("aspect_spike", "marketplace:DE", "damaged") in by_incident
@@ -381,7 +399,7 @@ async def test_five_near_identical_one_star_reviews_are_one_attack_and_an_angry_
         angry = writer.review(
             store="toaster-us", marketplace="US", product_id="B0TOASTER-A4", rating=1, title="Never again",
             body="Ordered this toaster for my mum's birthday (order 112-4471) and it is a fake: the logo is a sticker, "
-                 "the crumb tray arrived broken and the left slot never heats. Support called it 'normal'. This is fraud, "
+                 "the crumb tray was broken and the left slot never heats. Support called it 'normal'. This is fraud, "
                  "a total scam, never again.",
             posted=now - timedelta(hours=30), reviewer_id="buyer-since-2019", order_id="112-4471",
         )
@@ -415,8 +433,11 @@ async def test_five_near_identical_one_star_reviews_are_one_attack_and_an_angry_
 
         review = await eventually(analysed, timeout=60, interval=0.5)
         terms = {t["term"] for t in review["analysis"]["risk_terms"]}
-        assert {"fake", "fraud", "scam"} <= terms | {"scam"} and len(terms) >= 3
-        assert review["analysis"].get("malicious") is False, review["analysis"]
+        # Angry words make a SPEC §3 "malicious candidate" for a person to read, never attack evidence.
+        assert {"fake", "broken", "fraud", "scam"} <= terms and review["analysis"]["malicious_candidate"] is True
+        assert review["analysis"]["malicious"] is False and review["analysis"]["duplicate_cluster_id"] == "", review["analysis"]
+        copied = (await api.get(f"/v1/reviews/{burst_ids[-1]}")).json()["analysis"]
+        assert copied["malicious"] is True and copied["duplicate_cluster_size"] == 5, copied
         (graded,) = await eventually(lambda: alerts(api, review_id=angry_id), timeout=60, interval=0.5)
         assert graded["rule"] == "negative_review" and graded["severity"] == "high"
         assert "malicious" not in graded["labels"] and "duplicate_cluster" not in graded["labels"]
