@@ -93,7 +93,11 @@ class AnalysisRead(BaseModel):
     language: str
     language_confidence: float
     risk_terms: list[RiskTermRead]
-    malicious_candidate: bool
+    malicious_candidate: bool = Field(description="three or more risk terms (SPEC §3): angry words, not evidence")
+    malicious: bool = Field(False, description="evidence of an attack: near-identical reviews, a competitor named")
+    malicious_reasons: list[str] = Field(default_factory=list)
+    duplicate_cluster_id: str = Field("", description="the near-duplicate cluster (its earliest member), if any")
+    duplicate_cluster_size: int = 0
     predicted_stars: int | None
     star_probs: list[float]
     negative_score: float | None
@@ -113,6 +117,10 @@ class AnalysisRead(BaseModel):
             language_confidence=round(a.language_confidence, 4),
             risk_terms=[RiskTermRead(term=t.term, category=t.category, language=t.language) for t in a.risk_terms],
             malicious_candidate=a.malicious_candidate,
+            malicious=a.malicious,
+            malicious_reasons=list(a.malicious_reasons),
+            duplicate_cluster_id=a.duplicate_cluster_id,
+            duplicate_cluster_size=a.duplicate_cluster_size,
             predicted_stars=a.predicted_stars if a.HasField("predicted_stars") else None,
             star_probs=[round(p, 4) for p in a.star_probs],
             negative_score=round(a.negative_score, 4) if a.HasField("negative_score") else None,

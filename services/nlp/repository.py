@@ -25,6 +25,10 @@ def to_proto(row: asyncpg.Record) -> analysis_pb2.Analysis:
         suspicion=row["suspicion"],
         suspicion_reasons=list(row["suspicion_reasons"]),
         analyzer_version=row["analyzer_version"],
+        duplicate_cluster_id=row["duplicate_cluster_id"],
+        duplicate_cluster_size=row["duplicate_cluster_size"],
+        malicious=row["malicious"],
+        malicious_reasons=list(row["malicious_reasons"]),
     )
     if row["predicted_stars"] is not None:
         analysis.predicted_stars = row["predicted_stars"]
@@ -62,8 +66,9 @@ async def upsert(conn: asyncpg.Connection, analyses: Sequence[tuple[int, analysi
         row = await conn.fetchrow(
             """INSERT INTO analyses (review_id, tenant_id, review_version, language, language_confidence,
                    risk_terms, malicious_candidate, predicted_stars, star_probs, negative_score, aspects,
-                   suspicion, suspicion_reasons, analyzer_version)
-               VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14)
+                   suspicion, suspicion_reasons, analyzer_version, duplicate_cluster_id, duplicate_cluster_size,
+                   malicious, malicious_reasons)
+               VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
                ON CONFLICT (review_id) DO UPDATE SET
                    review_version = EXCLUDED.review_version, language = EXCLUDED.language,
                    language_confidence = EXCLUDED.language_confidence, risk_terms = EXCLUDED.risk_terms,
@@ -71,6 +76,9 @@ async def upsert(conn: asyncpg.Connection, analyses: Sequence[tuple[int, analysi
                    star_probs = EXCLUDED.star_probs, negative_score = EXCLUDED.negative_score,
                    aspects = EXCLUDED.aspects, suspicion = EXCLUDED.suspicion,
                    suspicion_reasons = EXCLUDED.suspicion_reasons, analyzer_version = EXCLUDED.analyzer_version,
+                   duplicate_cluster_id = EXCLUDED.duplicate_cluster_id,
+                   duplicate_cluster_size = EXCLUDED.duplicate_cluster_size,
+                   malicious = EXCLUDED.malicious, malicious_reasons = EXCLUDED.malicious_reasons,
                    analyzed_at = now(), runs = analyses.runs + 1
                WHERE analyses.review_version < EXCLUDED.review_version
                RETURNING *""",
@@ -88,6 +96,10 @@ async def upsert(conn: asyncpg.Connection, analyses: Sequence[tuple[int, analysi
             a.suspicion,
             list(a.suspicion_reasons),
             a.analyzer_version,
+            a.duplicate_cluster_id,
+            a.duplicate_cluster_size,
+            a.malicious,
+            list(a.malicious_reasons),
         )
         if row is not None:
             rows.append(row)

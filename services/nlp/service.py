@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
 
 BURST_WINDOW_HOURS = 24.0
+# Suspicion reasons that are evidence of an attack (Analysis.malicious), not just a weak signal.
+ATTACK_EVIDENCE = {"near_duplicate", "competitor_brand", "competitor_cue"}
 _TAGS = TypeAdapter(list[TenantTag])
 
 
@@ -208,6 +210,15 @@ class NlpService:
                 analysis = to_proto(result, review_id=review.id, tenant_id=review.tenant_id, version=self._analyzer.version(model))
                 analysis.suspicion = suspicion.score
                 analysis.suspicion_reasons.extend(f"{r.code}: {r.text}" for r in suspicion.reasons)
+                if cluster:
+                    analysis.duplicate_cluster_id = cluster
+                    analysis.duplicate_cluster_size = index.cluster_size(review.id)
+                # NOTE: attack evidence, never angry words: near-identical company or a competitor
+                # named, on a negative review. Risk terms only make a malicious_candidate (SPEC §3).
+                evidence = [r for r in suspicion.reasons if r.code in ATTACK_EVIDENCE] if review.rating <= 2 else []
+                if evidence:
+                    analysis.malicious = True
+                    analysis.malicious_reasons.extend(r.text for r in evidence)
                 analyses.append((review.version, analysis))
                 samples.append(
                     {
