@@ -238,7 +238,7 @@ def seller(system, base_url: str) -> dict:
     """The month-long seller: history imported and counted, then ten steady live days."""
 
     async def live_through_the_month() -> dict:
-        _, key = await provision_tenant(system.dsn, f"month-{uuid.uuid4().hex[:8]}")
+        _, key = await provision_tenant(system.dsn, f"month-{uuid.uuid4().hex[:8]}", pepper=system.api_key_pepper())
         writer = Writer("m")
         rng = random.Random(SEED)
         async with client(base_url, key) as api:
@@ -392,7 +392,7 @@ async def test_five_near_identical_one_star_reviews_are_one_attack_and_an_angry_
     customer's furious review was flagged malicious for its words. Five near-identical reviews on
     amazon.es within hours are one competitor_attack escalation to the risk team; the furious buyer
     stays an ordinary (high) negative review, not marked malicious and not part of the attack."""
-    _, key = await provision_tenant(system.dsn, f"attack-{uuid.uuid4().hex[:8]}")
+    _, key = await provision_tenant(system.dsn, f"attack-{uuid.uuid4().hex[:8]}", pepper=system.api_key_pepper())
     writer = Writer("a")
     now = datetime.now(timezone.utc)
     async with client(base_url, key) as api:
@@ -450,7 +450,7 @@ async def test_a_kettle_that_caught_fire_reaches_the_manual_review_queue(system,
     """Problem 5: a safety report waited behind ordinary complaints. A German and an English
     1★ review saying the kettle caught fire are critical, escalated to the risk team as safety,
     in the manual-review queue, and each gets a case."""
-    _, key = await provision_tenant(system.dsn, f"fire-{uuid.uuid4().hex[:8]}")
+    _, key = await provision_tenant(system.dsn, f"fire-{uuid.uuid4().hex[:8]}", pepper=system.api_key_pepper())
     writer = Writer("f")
     now = datetime.now(timezone.utc)
     async with client(base_url, key) as api:
@@ -493,7 +493,7 @@ async def test_routes_name_only_receivers_that_exist_and_a_receiver_in_use_canno
     """Problem 6: a typo in a route silently dropped alerts, and deleting a receiver broke routing.
     Routing to an unknown receiver is refused naming the field; a receiver a route uses cannot be
     deleted until the route moves."""
-    _, key = await provision_tenant(system.dsn, f"routes-{uuid.uuid4().hex[:8]}")
+    _, key = await provision_tenant(system.dsn, f"routes-{uuid.uuid4().hex[:8]}", pepper=system.api_key_pepper())
     async with client(base_url, key) as api:
         typo = {"routing": {"route": {"receiver": "oncal", "routes": [{"matchers": ["marketplace=DE"], "receiver": "team-de"}]}}}
         refused = await api.put("/v1/alert-policies", json=typo)
