@@ -44,7 +44,7 @@ async def add_api_key(conn: asyncpg.Connection, tenant_id: uuid.UUID, api_key: s
     )
 
 
-async def tenant_for_key(conn: asyncpg.Connection, api_key: str) -> uuid.UUID | None:
+async def tenant_for_key(conn: asyncpg.Connection, api_key: str, *, timeout: float | None = None) -> uuid.UUID | None:
     return await conn.fetchval(
-        "SELECT tenant_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL", hash_key(api_key)
+        "SELECT tenant_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL", hash_key(api_key), timeout=timeout
     )
