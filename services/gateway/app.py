@@ -89,9 +89,8 @@ class _TooLarge(HTTPException):
 def _field_path(location: tuple) -> str:
     """("body", "reviews", 0, "rating") -> "reviews[0].rating"."""
     path = ""
-    for part in location:
-        if part in ("body", "query", "path"):
-            continue
+    # NOTE: only the first part says where the field is; a later "body" is a field (a review's body).
+    for part in location[1:] if location and location[0] in ("body", "query", "path", "header") else location:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
     return path or "body"
 
