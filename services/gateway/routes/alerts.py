@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from libs.errors import FieldViolation, InvalidArgument
 from reviewguard.alerting.v1 import alert_pb2, alerting_pb2
 from services.gateway.dependencies import BackendsDep, TenantDep
+from services.gateway.edge import JsonObject
 from services.gateway.schemas import ALERT_STATUS_BY_NAME, AlertAction, AlertPage, AlertRead
 
 router = APIRouter(tags=["alerts"])
@@ -109,7 +110,7 @@ async def get_alert_policy(tenant: TenantDep, backends: BackendsDep) -> AlertPol
 
 @router.put("/v1/alert-policies")
 async def put_alert_policy(
-    tenant: TenantDep, backends: BackendsDep, policy: Annotated[dict[str, Any], Body(examples=[{"baseline": {"red_daily_drop": 0.6}}])]
+    tenant: TenantDep, backends: BackendsDep, policy: Annotated[JsonObject, Body(examples=[{"baseline": {"red_daily_drop": 0.6}}])]
 ) -> dict[str, Any]:
     """Replaces the policy; sections left out take their defaults. An invalid policy changes nothing (422)."""
     stored = await backends.alerting.PutPolicy(
