@@ -43,7 +43,7 @@ class Backend:
         pool = await db.create_pool(dsn, schema=schema, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
         bus = await Bus.connect(settings.nats_url, name=name, duplicate_window_seconds=settings.bus_duplicate_window_seconds)
         await bus.ensure_streams()
-        server = GrpcServer(bind=f"{settings.host}:{port}", service_names=[grpc_service])
+        server = GrpcServer(bind=f"{settings.host}:{port}", service_names=[grpc_service], max_message_bytes=settings.grpc_message_limit())
         return cls(name=name, settings=settings, pool=pool, bus=bus, grpc=server, stop=stop)
 
     def consume(

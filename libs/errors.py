@@ -58,6 +58,8 @@ class PermissionDenied(DomainError):
 
 
 class Unavailable(DomainError):
+    """A dependency is down or overloaded; the caller should retry later."""
+
     grpc_code = grpc.StatusCode.UNAVAILABLE
     http_status = 503
 
@@ -76,34 +78,76 @@ def to_rpc_status(error: DomainError) -> status_pb2.Status:
     return status
 
 
-_HTTP_BY_GRPC = {
-    grpc.StatusCode.INVALID_ARGUMENT: 422,
-    grpc.StatusCode.NOT_FOUND: 404,
-    grpc.StatusCode.ALREADY_EXISTS: 409,
-    grpc.StatusCode.PERMISSION_DENIED: 403,
-    grpc.StatusCode.UNAUTHENTICATED: 401,
-    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
-    grpc.StatusCode.FAILED_PRECONDITION: 409,
-    grpc.StatusCode.UNAVAILABLE: 503,
-    grpc.StatusCode.DEADLINE_EXCEEDED: 504,
+# Seconds a caller is told to wait (Retry-After) when a dependency is down or slow; channels
+# reconnect within about 2 s (libs.grpc_client), so a retry after this finds a restarted peer.
+RETRY_AFTER_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    """How one gRPC status code reaches an HTTP caller.
+
+    `detail` None passes the status message on (a servicer's DomainError message, written for the
+    caller); a fixed `detail` replaces it, because gRPC's own messages for that code carry peer
+    addresses and debug strings ("ipv4:10.0.0.7:50051: Connection refused") that stay in logs.
+    """
+
+    status: int
+    detail: str | None = None
+    retry_after: int | None = None
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
+
+
+_DEPENDENCY_DOWN = HttpAnswer(503, "a backend service is unavailable; retry later", RETRY_AFTER_SECONDS)
+_UPSTREAM_FAILED = HttpAnswer(502, "upstream service failed")
+
+# NOTE: the one gRPC -> HTTP table; codes not in it (INTERNAL, UNKNOWN, DATA_LOSS, ...) are a
+# backend's bug and answer 502 without their message (the trace id in logs finds them).
+HTTP_BY_GRPC: dict[grpc.StatusCode, HttpAnswer] = {
+    grpc.StatusCode.INVALID_ARGUMENT: HttpAnswer(422),
+    grpc.StatusCode.OUT_OF_RANGE: HttpAnswer(422),
+    grpc.StatusCode.NOT_FOUND: HttpAnswer(404),
+    grpc.StatusCode.ALREADY_EXISTS: HttpAnswer(409),
+    grpc.StatusCode.PERMISSION_DENIED: HttpAnswer(403),
+    grpc.StatusCode.UNAUTHENTICATED: HttpAnswer(401),
+    grpc.StatusCode.RESOURCE_EXHAUSTED: HttpAnswer(429, "a backend service is over its limits; retry later", RETRY_AFTER_SECONDS),
+    grpc.StatusCode.FAILED_PRECONDITION: HttpAnswer(409),
+    grpc.StatusCode.ABORTED: HttpAnswer(409),
+    grpc.StatusCode.UNAVAILABLE: _DEPENDENCY_DOWN,
+    grpc.StatusCode.DEADLINE_EXCEEDED: HttpAnswer(503, "a backend service did not answer in time; retry later", RETRY_AFTER_SECONDS),
+    grpc.StatusCode.CANCELLED: _DEPENDENCY_DOWN,
 }
 
 
-def grpc_to_http(error: grpc.aio.AioRpcError) -> tuple[int, dict]:
-    """HTTP status and JSON body for a failed gRPC call, keeping field violations."""
-    body: dict = {"detail": error.details() or error.code().name.lower()}
+def grpc_to_http(error: grpc.aio.AioRpcError) -> tuple[int, dict, dict[str, str]]:
+    """HTTP status, JSON body and headers for a failed gRPC call, keeping field violations.
+
+    A status a servicer raised (a DomainError: it carries google.rpc.Status details) keeps its
+    message; one made by the transport (peer down, deadline, message too large) gets the table's
+    fixed detail when it has one, so no address or debug string reaches the caller.
+    """
+    answer = HTTP_BY_GRPC.get(error.code(), _UPSTREAM_FAILED)
     status = rpc_status.from_call(error)
-    if status is not None:
+    own = status is not None and answer is not _UPSTREAM_FAILED
+    body: dict = {"detail": (error.details() if own else None) or answer.detail or error.code().name.lower()}
+    if own:
         for detail in status.details:
             if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
                 bad = error_details_pb2.BadRequest()
                 detail.Unpack(bad)
                 body["errors"] = [{"field": v.field, "message": v.description} for v in bad.field_violations]
-    code = _HTTP_BY_GRPC.get(error.code(), 502)
-    if code == 502:
-        # NOTE: internal errors are not echoed to API callers; the trace id in logs finds them.
-        body = {"detail": "upstream service failed"}
-    return code, body
+    return answer.status, body, answer.headers()
+
+
+def domain_to_http(error: DomainError) -> tuple[int, dict, dict[str, str]]:
+    """HTTP status, JSON body and headers for a DomainError raised in the gateway itself."""
+    body: dict = {"detail": error.message}
+    if error.violations:
+        body["errors"] = [{"field": v.field, "message": v.description} for v in error.violations]
+    answer = HTTP_BY_GRPC.get(error.grpc_code)
+    return error.http_status, body, answer.headers() if answer is not None and answer.status == error.http_status else {}
 
 
 def require_uuid(value: str, *, field: str) -> uuid.UUID:

@@ -12,6 +12,7 @@ from grpc_status import rpc_status
 from opentelemetry.instrumentation.grpc import aio_server_interceptor
 
 from libs.errors import DomainError, to_rpc_status
+from libs.grpc_client import DEFAULT_MAX_MESSAGE_BYTES, message_size_options
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +50,14 @@ class GrpcServer:
     i.e. when the service's dependencies (database, bus) are ready.
     """
 
-    def __init__(self, *, bind: str, service_names: Iterable[str]) -> None:
+    def __init__(self, *, bind: str, service_names: Iterable[str], max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> None:
         # NOTE: SO_REUSEPORT lets the replicas of one service on one host share its port; the kernel
         # spreads connections among them (it is gRPC's default on Linux; stated so nobody turns it off).
+        # The message limit must exceed the gateway's HTTP body limit (Settings.grpc_message_limit):
+        # gRPC's default 4 MiB would refuse a valid 7 MB request as RESOURCE_EXHAUSTED.
         self._server = grpc.aio.server(
-            interceptors=[aio_server_interceptor(), DomainErrorInterceptor()], options=[("grpc.so_reuseport", 1)]
+            interceptors=[aio_server_interceptor(), DomainErrorInterceptor()],
+            options=[("grpc.so_reuseport", 1), *message_size_options(max_message_bytes)],
         )
         self._health = health.aio.HealthServicer()
         self._names = list(service_names)

@@ -12,6 +12,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 # NOTE: the services whose every piece of state is in PostgreSQL or JetStream; the gateway binds
 # an HTTP port of its own and is scaled behind a load balancer instead.
 REPLICABLE = ("ingest", "nlp", "alerting", "resolution")
+# What a gRPC message needs beyond the request body it carries (field tags, the other fields).
+GRPC_HEADROOM_BYTES = 1024 * 1024
 
 
 class Settings(BaseSettings):
@@ -67,6 +69,9 @@ class Settings(BaseSettings):
     # Gateway request limits.
     max_reviews_per_request: int = 500
     max_request_bytes: int = 8 * 1024 * 1024
+    # Largest gRPC message a channel or server sends or receives; raised to the HTTP body limit
+    # plus headroom when that is larger (grpc_message_limit), so any body the gateway accepts fits.
+    grpc_max_message_bytes: int = 32 * 1024 * 1024
 
     # Ingest validation limits (characters).
     max_title_chars: int = 500
@@ -166,6 +171,10 @@ class Settings(BaseSettings):
                 raise ValueError(f"REVIEWGUARD_REPLICAS: {name.strip()!r} cannot run as replicas (only {', '.join(REPLICABLE)})")
             counts[name.strip()] = int(value)
         return counts
+
+    def grpc_message_limit(self) -> int:
+        """Bytes a gRPC message may hold: above the HTTP body limit, with 1 MiB for the envelope."""
+        return max(self.grpc_max_message_bytes, self.max_request_bytes + GRPC_HEADROOM_BYTES)
 
     def grpc_target(self, service: str) -> str:
         """host:port that a client dials for one backend service."""

@@ -102,7 +102,7 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     async def go() -> int:
         import grpc
 
-        channel = open_channel(settings.grpc_target("ingest"))
+        channel = open_channel(settings.grpc_target("ingest"), max_message_bytes=settings.grpc_message_limit())
         stub = ingest_pb2_grpc.IngestServiceStub(channel)
 
         async def chunks():

@@ -73,6 +73,22 @@ class AlertingServicer(alerting_pb2_grpc.AlertingServiceServicer):
         policy, version = await self._service.import_routing(request.tenant_id, request.config)
         return alerting_pb2.Policy(tenant_id=request.tenant_id, policy_json=policy.model_dump_json(), version=version)
 
+    async def ListBacklog(self, request: alerting_pb2.ListBacklogRequest, context) -> alerting_pb2.ListBacklogResponse:
+        items, token = await self._service.history_backlog(request.tenant_id, page_size=request.page_size, page_token=request.page_token)
+        response = alerting_pb2.ListBacklogResponse(next_page_token=token)
+        for item in items:
+            entry = response.items.add(
+                review_id=item["review_id"], platform=item["platform"], marketplace=item["marketplace"],
+                product_id=item["product_id"], rating=item["rating"], severity=item["severity"], summary=item["summary"],
+                reasons=item["reasons"], labels={k: str(v) for k, v in item["labels"].items()},
+            )  # fmt: skip
+            entry.posted_at.FromJsonString(item["posted_at"])
+        return response
+
+    async def PromoteBacklog(self, request: alerting_pb2.PromoteBacklogRequest, context) -> alerting_pb2.PromoteBacklogResponse:
+        alerts = await self._service.promote_backlog(request.tenant_id, list(request.review_ids), request.actor)
+        return alerting_pb2.PromoteBacklogResponse(alerts=alerts)
+
     async def EvaluateTrends(self, request: alerting_pb2.EvaluateTrendsRequest, context):
         fired = await self._service.evaluate_trends(request.tenant_id)
         return alerting_pb2.EvaluateTrendsResponse(alerts_fired=fired)

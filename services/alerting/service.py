@@ -479,6 +479,41 @@ class AlertingService:
         ]
         return items, next_token
 
+    async def promote_backlog(self, tenant_id: str, review_ids: list[str], actor: str) -> list[alert_pb2.Alert]:
+        """Turns backlog reviews into the alerts they would have fired as news, routed and announced
+        (resolution opens their cases), labelled `promoted_from=history`; all or nothing. An id
+        promoted before answers its existing alert, so a retried call fires nothing twice."""
+        tenant = require_uuid(tenant_id, field="tenant_id")
+        if not 1 <= len(review_ids) <= MAX_PROMOTE:
+            raise InvalidArgument("promote 1 to 500 reviews at a time", [FieldViolation("review_ids", f"1..{MAX_PROMOTE} ids")])
+        ids = [require_uuid(r, field=f"review_ids[{i}]") for i, r in enumerate(review_ids)]
+        now = self._clock()
+        async with self._pool.acquire() as conn, conn.transaction():
+            found = await repository.backlog_items(conn, tenant, ids)
+            missing = [FieldViolation(f"review_ids[{i}]", "not in this tenant's backlog") for i, r in enumerate(ids) if r not in found]
+            if missing:
+                raise InvalidArgument("only backlog reviews can be promoted; nothing was changed", missing)
+            policy = await self.policy(tenant, conn)
+            drafts = []
+            for review_id in dict.fromkeys(ids):
+                row = found[review_id]
+                labels = {**json.loads(row["backlog_labels"]), "promoted_from": "history"}
+                drafts.append({
+                    "tenant_id": tenant, "dedup_key": f"{rules.NEGATIVE_REVIEW}:{review_id}", "rule": rules.NEGATIVE_REVIEW,
+                    "severity": row["backlog_severity"], "review_id": review_id, "platform": row["platform"],
+                    "marketplace": row["marketplace"], "product_id": row["product_id"],
+                    "reasons": json.loads(row["backlog_reasons"]), "labels": labels, "scope": f"review:{review_id}",
+                    "summary": row["backlog_summary"], "day": None, "fired_at": now, "incident_key": None,
+                })  # fmt: skip
+            stored = await repository.insert_or_get_many(conn, drafts)
+            new = [repository.to_proto(row) for row, created in stored if created]
+            await route_alerts(conn, new, policy, now)
+            await repository.log_actor(conn, [uuid.UUID(a.id) for a in new], now, "promoted", actor or "")
+            await repository.mark_promoted(conn, tenant, list(found), now)
+            await _queue_announcements(conn, [(None, a) for a in new])
+        by_review = {row["review_id"]: repository.to_proto(row) for row, _ in stored}
+        return [by_review[r] for r in ids]
+
     # --- lifecycle ------------------------------------------------------------------------
 
     async def handle_sla_notice(self, batch: list[Delivery[events_pb2.CaseSlaNotice]]) -> None:
@@ -719,6 +754,9 @@ def _announcement_id(alert: alert_pb2.Alert) -> str:
     """A redelivered alert is announced once; an incident whose severity rose is announced again."""
     return f"alert:{alert.id}" if alert.rule not in TREND_RULES else f"alert:{alert.id}:{alert.severity}"
 
+
+# NOTE: one call is one transaction holding row locks; 500 is a page of the backlog.
+MAX_PROMOTE = 500
 
 TREND_RULES = {trends.RATING_BASELINE, trends.CRISIS, trends.ASPECT_SPIKE}
 

@@ -65,14 +65,14 @@ class ApiKeys:
         self._hasher = hasher
         self._cache: TTLCache[bytes, uuid.UUID | None] = TTLCache(maxsize=100_000, ttl=ttl, timer=clock)
 
-    async def verify(self, api_key: str) -> tuple[bytes, uuid.UUID | None]:
+    async def verify(self, api_key: str, *, timeout: float | None = None) -> tuple[bytes, uuid.UUID | None]:
         """(the key's digest, which names it to rate limits without the key; its tenant or None)."""
         digest = self._hasher.digest(api_key)
         try:
             return digest, self._cache[digest]
         except KeyError:
             pass
-        async with self._pool.acquire() as conn:
-            tenant = await repository.tenant_for_key(conn, digest, self._hasher.legacy_digest(api_key))
+        async with self._pool.acquire(timeout=timeout) as conn:
+            tenant = await repository.tenant_for_key(conn, digest, self._hasher.legacy_digest(api_key), timeout=timeout)
         self._cache[digest] = tenant
         return digest, tenant

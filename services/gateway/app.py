@@ -5,17 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from contextlib import asynccontextmanager
 
 import grpc
 import uvicorn
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from libs import db
-from libs.errors import DomainError, grpc_to_http
+from libs.errors import DomainError, domain_to_http, grpc_to_http
 from libs.grpc_client import open_channel
 from libs.settings import Settings
 from reviewguard.alerting.v1 import alerting_pb2_grpc
@@ -59,7 +60,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self._max:
-                    raise _TooLarge()
+                    raise _TooLarge(self._max)
             return message
 
         try:
@@ -68,20 +69,30 @@ class BodySizeLimit:
             await self._refuse(send)
 
     async def _refuse(self, send) -> None:
-        response = JSONResponse({"detail": f"request body larger than {self._max} bytes"}, status_code=413)
+        response = JSONResponse({"detail": _too_large(self._max)}, status_code=413)
         await response({"type": "http"}, None, send)
 
 
-class _TooLarge(Exception):
-    pass
+def _too_large(limit: int) -> str:
+    return f"request body larger than the limit of {limit} bytes ({limit / 2**20:g} MiB)"
+
+
+class _TooLarge(HTTPException):
+    """A body that grew past the limit while read (no or a false Content-Length).
+
+    NOTE: an HTTPException, because FastAPI turns any other error raised while it reads the body
+    into a 400; this one it re-raises, and its handler answers 413.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(status_code=413, detail=_too_large(limit))
 
 
 def _field_path(location: tuple) -> str:
     """("body", "reviews", 0, "rating") -> "reviews[0].rating"."""
     path = ""
-    for part in location:
-        if part in ("body", "query", "path"):
-            continue
+    # NOTE: only the first part says where the field is; a later "body" is a field (a review's body).
+    for part in location[1:] if location and location[0] in ("body", "query", "path", "header") else location:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
     return path or "body"
 
@@ -97,7 +108,7 @@ def create_app(settings: Settings) -> FastAPI:
         dsn = settings.database_dsn()
         await db.migrate(dsn, schema=SCHEMA, directory=MIGRATIONS)
         pool = await db.create_pool(dsn, schema=SCHEMA, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
-        channels = {name: open_channel(settings.grpc_target(name)) for name in ("ingest", "nlp", "alerting", "resolution")}
+        channels = {name: open_channel(settings.grpc_target(name), max_message_bytes=settings.grpc_message_limit()) for name in ("ingest", "nlp", "alerting", "resolution")}
         app.state.pool = pool
         app.state.api_keys = ApiKeys(pool=pool, hasher=hasher, ttl=settings.api_key_cache_seconds)
         app.state.rate_limits = RateLimits(per_key=settings.rate_limit_per_key, daily_quota=settings.daily_quota_per_tenant)
@@ -130,12 +141,18 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(ingest_routes.router)
     app.include_router(resolution_routes.router)
 
+    # Errors map once per transport: gRPC status -> HTTP by libs.errors.grpc_to_http (its one
+    # table), DomainError -> HTTP by domain_to_http; anything else is a 500 that shows no internals.
     @app.exception_handler(grpc.aio.AioRpcError)
     async def _grpc_error(request: Request, error: grpc.aio.AioRpcError) -> JSONResponse:
-        code, body = grpc_to_http(error)
+        code, body, headers = grpc_to_http(error)
         if code >= 500:
-            log.error("backend call failed", extra={"fields": {"path": request.url.path, "grpc_code": error.code().name}})
-        return JSONResponse(body, status_code=code)
+            # NOTE: the gRPC debug text (peer addresses) goes to the log only, never to the caller.
+            log.error(
+                "backend call failed",
+                extra={"fields": {"path": request.url.path, "grpc_code": error.code().name, "grpc_details": error.details()}},
+            )
+        return JSONResponse(body, status_code=code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -146,10 +163,20 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.exception_handler(DomainError)
     async def _domain_error(request: Request, error: DomainError) -> JSONResponse:
-        body = {"detail": error.message}
-        if error.violations:
-            body["errors"] = [{"field": v.field, "message": v.description} for v in error.violations]
-        return JSONResponse(body, status_code=error.http_status)
+        code, body, headers = domain_to_http(error)
+        return JSONResponse(body, status_code=code, headers=headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        # NOTE: Starlette runs this outermost and re-raises afterwards, so the server still logs
+        # the traceback; the caller gets an id to quote, which this log line carries too.
+        request_id = uuid.uuid4().hex
+        log.error(
+            "unexpected error",
+            exc_info=error,
+            extra={"fields": {"path": request.url.path, "request_id": request_id}},
+        )
+        return JSONResponse({"detail": "internal error", "request_id": request_id}, status_code=500, headers={"X-Request-ID": request_id})
 
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes, exempt_prefixes=("/v1/imports",))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from typing import Annotated
@@ -11,10 +12,13 @@ import grpc
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from libs.errors import Unavailable
 from reviewguard.alerting.v1 import alerting_pb2_grpc
 from reviewguard.ingest.v1 import ingest_pb2_grpc
 from reviewguard.nlp.v1 import nlp_pb2_grpc
 from reviewguard.resolution.v1 import resolution_pb2_grpc
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,18 @@ def get_pool(request: Request) -> asyncpg.Pool:
     return request.app.state.pool
 
 
+# A database that is down, restarting or out of connections: the caller may retry (503), the
+# gateway's own code is not at fault (500).
+_DB_DOWN = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.InterfaceError,  # a closed pool, a connection lost mid-call
+)
+_DB_TIMEOUT_SECONDS = 10.0
+
 _bearer = HTTPBearer(auto_error=False, description="an API key: `Authorization: Bearer rg_...`")
 
 
@@ -51,7 +67,11 @@ async def get_tenant(
             "missing API key: send `Authorization: Bearer <key>`",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    digest, tenant = await request.app.state.api_keys.verify(credentials.credentials)
+    try:
+        digest, tenant = await request.app.state.api_keys.verify(credentials.credentials, timeout=_DB_TIMEOUT_SECONDS)
+    except _DB_DOWN as error:
+        log.warning("API key store unreachable", extra={"fields": {"error": type(error).__name__}})
+        raise Unavailable("the API key store is unavailable; retry later") from None
     if tenant is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
     refused = await request.app.state.rate_limits.check(digest, tenant)

@@ -31,10 +31,11 @@ async def add_api_key(conn: asyncpg.Connection, tenant_id: uuid.UUID, digest: by
     await conn.execute("UPDATE api_keys SET key_hash = $1, hash_kind = 'hmac' WHERE key_hash = $2", digest, legacy)
 
 
-async def tenant_for_key(conn: asyncpg.Connection, digest: bytes, legacy: bytes) -> uuid.UUID | None:
+async def tenant_for_key(conn: asyncpg.Connection, digest: bytes, legacy: bytes, *, timeout: float | None = None) -> uuid.UUID | None:
     """The tenant of an unrevoked key; a row still stored as bare SHA-256 is re-hashed on the way."""
     row = await conn.fetchrow(
-        "SELECT tenant_id, hash_kind FROM api_keys WHERE key_hash = ANY($1::bytea[]) AND revoked_at IS NULL", [digest, legacy]
+        "SELECT tenant_id, hash_kind FROM api_keys WHERE key_hash = ANY($1::bytea[]) AND revoked_at IS NULL", [digest, legacy],
+        timeout=timeout,
     )
     if row is None:
         return None

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from libs.errors import FieldViolation
 from reviewguard.alerting.v1 import alert_pb2
 from reviewguard.ingest.v1 import review_pb2
 from reviewguard.nlp.v1 import analysis_pb2
 from reviewguard.resolution.v1 import case_pb2
+from services.gateway.edge import IsoDatetime, RequestModel
 
 
-class ReviewCreate(BaseModel):
+class ReviewCreate(RequestModel):
     """A review as a platform shows it. Unknown fields are refused, so typos do not pass silently."""
-
-    model_config = ConfigDict(extra="forbid")
 
     platform: str = Field(examples=["amazon"], description="amazon, ebay, shopify, walmart, aliexpress, ...")
     marketplace: str = Field(examples=["DE"], description="marketplace or country code")
@@ -24,7 +24,7 @@ class ReviewCreate(BaseModel):
     rating: int = Field(ge=1, le=5, examples=[1])
     title: str = Field(examples=["Kaputt angekommen"])
     body: str = Field(examples=["Das Gerät kam beschädigt an und funktioniert nicht."])
-    posted_at: AwareDatetime = Field(examples=["2026-11-20T09:30:00+01:00"], description="with a time zone")
+    posted_at: IsoDatetime = Field(examples=["2026-11-20T09:30:00+01:00"], description="with a time zone")
     store_id: str = ""
     product_line: str = ""
     order_id: str = ""
@@ -59,10 +59,24 @@ class ReviewCreate(BaseModel):
         return review
 
 
-class ReviewBatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ReviewBatch(RequestModel):
     reviews: list[ReviewCreate] = Field(min_length=1)
+
+    def duplicates(self) -> list[FieldViolation]:
+        """A violation per review that repeats an earlier one in the batch.
+
+        A review is the same review when its platform and external id are (the ingest service's
+        key, per tenant, with the id trimmed); storing the batch would keep only one of them.
+        """
+        first: dict[tuple[str, str], int] = {}
+        found = []
+        for i, review in enumerate(self.reviews):
+            seen = first.setdefault((review.platform, review.external_id.strip()), i)
+            if seen != i:
+                found.append(FieldViolation(
+                    f"reviews[{i}].external_id", f"duplicates reviews[{seen}].external_id (same platform and external_id in one batch)"
+                ))  # fmt: skip
+        return found
 
 
 class Accepted(BaseModel):
@@ -248,9 +262,7 @@ class AlertPage(BaseModel):
     next_page_token: str | None
 
 
-class AlertAction(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AlertAction(RequestModel):
     actor: str = Field(default="", max_length=200, description="who acts, kept in the alert's history")
 
 

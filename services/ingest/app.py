@@ -74,6 +74,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     server = GrpcServer(
         bind=f"{settings.host}:{settings.ingest_port}",
         service_names=[ingest_pb2.DESCRIPTOR.services_by_name["IngestService"].full_name],
+        max_message_bytes=settings.grpc_message_limit(),
     )
     ingest_pb2_grpc.add_IngestServiceServicer_to_server(IngestServicer(service, imports=imports, sources=sources), server.server)
     await server.start()

@@ -162,3 +162,57 @@ async def test_a_pull_source_backfills_from_a_trustpilot_format_server(system: L
         assert source["status"] == "active" and source["last_error"] == ""
         lag = (await api.get("/v1/ingest/lag", params={"window_seconds": 3600})).json()["stats"]
         assert [(s["channel"], s["reviews"]) for s in lag if s["source_id"] == source_id] == [("backfill", 7)]
+
+
+def history_export(rows: int) -> bytes:
+    """A seller's past reviews from 2015, as the public Amazon reviews layout has them: a fifth negative."""
+    lines = []
+    for i in range(rows):
+        negative = i % 5 == 0
+        lines.append([
+            f"HIST-{i}", f"B0OLD{i % 7:05d}", f"2015-{1 + i % 12:02d}-{1 + i % 27:02d}", "1" if negative else str(4 + i % 2),
+            "Nach zwei Wochen defekt" if negative else "Solide",
+            f"Der Mixer Nr. {i} ging nach zwei Wochen kaputt, Motor riecht verbrannt." if negative else f"Tut was er soll, Gerät {i}.",
+            f"Kunde {i}", "DE",
+        ])  # fmt: skip
+    out = io.StringIO()
+    csv.writer(out).writerows([HEADER, *lines])
+    return out.getvalue().encode("utf-8")
+
+
+async def test_onboarding_a_history_pages_no_one_and_the_team_turns_chosen_ones_into_cases(system: LocalSystem, base_url) -> None:
+    _, key = await provision_tenant(system.dsn, "onboarding", pepper=system.api_key_pepper())
+    async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {key}"}, timeout=20) as api:
+        posted = await api.post("/v1/imports", files={"file": ("2015.csv", history_export(250), "text/csv")}, data={"mapping": "amazon"})
+        assert posted.status_code == 202, posted.text
+        assert (await finished(api, posted.json()["id"]))["created"] == 250
+
+        async def whole_backlog() -> list[dict] | None:
+            items, token = [], ""
+            while True:
+                page = (await api.get("/v1/backlog", params={"page_size": 500, "page_token": token})).json()
+                items += page["items"]
+                token = page["next_page_token"]
+                if not token:
+                    return items if len(items) == 50 else None
+
+        backlog = await eventually(whole_backlog, timeout=120)
+        assert {i["rating"] for i in backlog} == {1} and all(i["posted_at"].startswith("2015-") for i in backlog)
+        assert (await api.get("/v1/alerts")).json()["alerts"] == [], "history opened no alert"
+        assert (await api.get("/v1/cases")).json()["cases"] == [], "and no case"
+
+        chosen = [backlog[0]["review_id"], backlog[1]["review_id"], backlog[2]["review_id"]]
+        refused = await api.post("/v1/backlog/promote", json={"review_ids": [chosen[0], "00000000-0000-0000-0000-000000000000"]})
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "review_ids[1]"
+        promoted = await api.post("/v1/backlog/promote", json={"review_ids": chosen, "actor": "lena@seller.example"})
+        assert promoted.status_code == 200, promoted.text
+        assert [a["review_id"] for a in promoted.json()["alerts"]] == chosen
+
+        async def their_cases():
+            cases = (await api.get("/v1/cases", params={"page_size": 500})).json()["cases"]
+            return cases if len(cases) == 3 else None
+
+        cases = await eventually(their_cases, timeout=60)
+        assert {c["review_id"] for c in cases} == set(chosen)
+        left = (await api.get("/v1/backlog", params={"page_size": 500})).json()["items"]
+        assert len(left) == 47 and not set(chosen) & {i["review_id"] for i in left}

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from libs.errors import FieldViolation, InvalidArgument
-from reviewguard.alerting.v1 import alerting_pb2
+from reviewguard.alerting.v1 import alert_pb2, alerting_pb2
 from services.gateway.dependencies import BackendsDep, TenantDep
+from services.gateway.edge import JsonObject
 from services.gateway.schemas import ALERT_STATUS_BY_NAME, AlertAction, AlertPage, AlertRead
 
 router = APIRouter(tags=["alerts"])
@@ -108,7 +110,7 @@ async def get_alert_policy(tenant: TenantDep, backends: BackendsDep) -> AlertPol
 
 @router.put("/v1/alert-policies")
 async def put_alert_policy(
-    tenant: TenantDep, backends: BackendsDep, policy: Annotated[dict[str, Any], Body(examples=[{"baseline": {"red_daily_drop": 0.6}}])]
+    tenant: TenantDep, backends: BackendsDep, policy: Annotated[JsonObject, Body(examples=[{"baseline": {"red_daily_drop": 0.6}}])]
 ) -> dict[str, Any]:
     """Replaces the policy; sections left out take their defaults. An invalid policy changes nothing (422)."""
     stored = await backends.alerting.PutPolicy(
@@ -166,3 +168,69 @@ async def import_routing(
     body = json.loads(stored.policy_json)
     body.pop("status", None)
     return AlertPolicyRead(version=stored.version, policy=body)
+
+
+class BacklogItemRead(BaseModel):
+    """A history review that would have alerted had it been news; it paged no one."""
+
+    review_id: uuid.UUID
+    platform: str
+    marketplace: str
+    product_id: str
+    rating: int
+    posted_at: datetime
+    severity: str = Field(description="the grade it would have had as news: normal, high, critical")
+    summary: str
+    reasons: list[str]
+    labels: dict[str, str]
+
+
+class BacklogPage(BaseModel):
+    items: list[BacklogItemRead]
+    next_page_token: str = Field(description="empty on the last page")
+
+
+class BacklogPromotion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    review_ids: list[uuid.UUID] = Field(min_length=1, max_length=500, description="backlog reviews to turn into alerts")
+    actor: str = Field(default="", max_length=200, description="who decided, kept in each alert's history")
+
+
+class PromotedAlerts(BaseModel):
+    alerts: list[AlertRead] = Field(description="one per review, in the order asked")
+
+
+@router.get("/v1/backlog", response_model=BacklogPage)
+async def list_backlog(
+    tenant: TenantDep, backends: BackendsDep,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 50, page_token: str = "",
+) -> BacklogPage:
+    """History (imports unless marked live, backfills, reviews posted long before they were
+    captured) that would have alerted as news, newest first. It fed baselines and reports but opened
+    no alert or case and notified no one; promote what deserves a case."""
+    page = await backends.alerting.ListBacklog(
+        alerting_pb2.ListBacklogRequest(tenant_id=str(tenant), page_size=page_size, page_token=page_token)
+    )
+    return BacklogPage(
+        items=[
+            BacklogItemRead(
+                review_id=i.review_id, platform=i.platform, marketplace=i.marketplace, product_id=i.product_id,
+                rating=i.rating, posted_at=i.posted_at.ToDatetime(tzinfo=timezone.utc),
+                severity=alert_pb2.Severity.Name(i.severity).removeprefix("SEVERITY_").lower(), summary=i.summary,
+                reasons=list(i.reasons), labels=dict(i.labels),
+            )  # fmt: skip
+            for i in page.items
+        ],
+        next_page_token=page.next_page_token,
+    )
+
+
+@router.post("/v1/backlog/promote", response_model=PromotedAlerts)
+async def promote_backlog(tenant: TenantDep, backends: BackendsDep, promotion: BacklogPromotion) -> PromotedAlerts:
+    """Turns backlog reviews into alerts now (routed, notified, and opened as cases like any), in
+    bulk; all or nothing: an id not in the backlog is a 422 naming it. Promoting again is harmless."""
+    promoted = await backends.alerting.PromoteBacklog(
+        alerting_pb2.PromoteBacklogRequest(tenant_id=str(tenant), review_ids=[str(r) for r in promotion.review_ids], actor=promotion.actor)
+    )
+    return PromotedAlerts(alerts=[AlertRead.from_proto(a) for a in promoted.alerts])

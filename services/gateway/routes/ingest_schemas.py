@@ -6,9 +6,10 @@ import json
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from reviewguard.ingest.v1 import ingest_pb2, review_pb2
+from services.gateway.edge import RequestModel
 
 
 def _ts(ts) -> datetime | None:
@@ -92,10 +93,8 @@ class ImportJobRead(BaseModel):
         )  # fmt: skip
 
 
-class SourceCreate(BaseModel):
+class SourceCreate(RequestModel):
     """A pull connector (trustpilot, judgeme, ebay) and/or webhook sender (shopify, judgeme, trustpilot)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     kind: str = Field(examples=["trustpilot"])
     name: str = Field(examples=["Acme on Trustpilot"])
@@ -117,10 +116,8 @@ class SourceCreate(BaseModel):
         )  # fmt: skip
 
 
-class SourceUpdate(BaseModel):
+class SourceUpdate(RequestModel):
     """Only the fields sent are changed. `settings` replaces all settings."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: str | None = None
     settings: dict[str, Any] | None = None

@@ -11,17 +11,16 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from reviewguard.nlp.v1 import nlp_pb2
 from services.gateway.dependencies import BackendsDep, TenantDep
+from services.gateway.edge import JsonObject, RequestModel
 
 router = APIRouter(tags=["nlp"])
 
 
-class NlpSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class NlpSettings(RequestModel):
     aspect_tags: list[dict[str, Any]] = Field(
         default_factory=list,
         examples=[[{"name": "heatwave", "language": "de", "keywords": ["hitzewelle"], "patterns": [], "negatable": False}]],
@@ -88,7 +87,7 @@ async def get_translation_settings(tenant: TenantDep, backends: BackendsDep) -> 
 async def put_translation_settings(
     tenant: TenantDep,
     backends: BackendsDep,
-    body: Annotated[dict[str, Any], Body(examples=[TRANSLATION_EXAMPLE])],
+    body: Annotated[JsonObject, Body(examples=[TRANSLATION_EXAMPLE])],
 ) -> dict[str, Any]:
     """Turns translation on or off and picks the provider: deepl (api_key, plan free/pro/auto),
     google (api_key; Cloud Translation v2) or libretranslate (base_url, optional api_key).

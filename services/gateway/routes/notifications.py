@@ -8,10 +8,11 @@ from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response, status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from reviewguard.alerting.v1 import alerting_pb2
 from services.gateway.dependencies import BackendsDep, TenantDep
+from services.gateway.edge import IsoDatetime, JsonObject, RequestModel
 
 router = APIRouter(tags=["notifications"])
 
@@ -40,8 +41,8 @@ async def put_receiver(
     name: str,
     tenant: TenantDep,
     backends: BackendsDep,
-    config: Annotated[dict[str, Any], Body(examples=[{"kind": "wecom", "webhook_url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...", "language": "zh"}])],
-    quiet_hours: Annotated[dict[str, Any] | None, Body(examples=[{"start": "21:00", "end": "08:00", "time_zone": "Asia/Shanghai"}])] = None,
+    config: Annotated[JsonObject, Body(examples=[{"kind": "wecom", "webhook_url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...", "language": "zh"}])],
+    quiet_hours: Annotated[JsonObject | None, Body(examples=[{"start": "21:00", "end": "08:00", "time_zone": "Asia/Shanghai"}])] = None,
 ) -> ReceiverRead:
     """Creates or replaces a receiver: slack, wecom, dingtalk, feishu, webhook, email or sms."""
     stored = await backends.alerting.PutReceiver(
@@ -59,12 +60,10 @@ async def delete_receiver(name: str, tenant: TenantDep, backends: BackendsDep) -
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-class SilenceCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SilenceCreate(RequestModel):
     matchers: list[str] = Field(min_length=1, examples=[["product_id=B0KETTLE01", "severity!=critical"]])
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime
+    starts_at: IsoDatetime | None = None
+    ends_at: IsoDatetime
     weekly: dict[str, Any] | None = Field(None, examples=[{"days": ["sat", "sun"], "start": "00:00", "end": "23:59", "time_zone": "Europe/Berlin"}])
     comment: str = Field("", max_length=500)
     created_by: str = Field("", max_length=200)

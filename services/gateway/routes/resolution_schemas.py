@@ -8,10 +8,11 @@ from typing import Any, Literal
 
 from google.protobuf import json_format
 from google.protobuf.message import Message
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from reviewguard.alerting.v1 import alert_pb2
 from reviewguard.resolution.v1 import case_pb2
+from services.gateway.edge import IsoDatetime, RequestModel
 
 REASON_BY_NAME = {
     name.removeprefix("RESOLUTION_REASON_").lower(): value
@@ -134,8 +135,8 @@ class CaseEventRead(BaseModel):
         )
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Body(RequestModel):
+    """Request bodies of the resolution routes."""
 
 
 class CaseUpdate(_Body):
@@ -211,7 +212,7 @@ class EvidenceCreate(_Body):
     kind: Literal["order", "delivery_proof", "customs", "message", "listing_snapshot", "file"]
     content: Any = Field(default=None, description="a JSON document")
     content_base64: str = Field(default="", description="or raw bytes, base64-encoded")
-    captured_at: AwareDatetime | None = None
+    captured_at: IsoDatetime | None = None
     source: str = Field(min_length=1)
     description: str = ""
     metadata: dict[str, str] = Field(default_factory=dict)
@@ -243,7 +244,7 @@ class RatingChange(_Body):
     review_id: str
     old_rating: int = Field(ge=1, le=5)
     new_rating: int = Field(ge=1, le=5)
-    changed_at: AwareDatetime | None = None
+    changed_at: IsoDatetime | None = None
 
 
 class OrderCreate(_Body):
@@ -257,7 +258,7 @@ class OrderCreate(_Body):
     value: str = Field(examples=["89.90"])
     currency: str = Field(default="USD")
     annual_spend_usd: str = Field(default="0", description="above 500 is a VIP customer")
-    delivered_at: AwareDatetime
+    delivered_at: IsoDatetime
 
 
 class OrderBatch(_Body):

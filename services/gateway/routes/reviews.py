@@ -7,6 +7,7 @@ import uuid
 import grpc
 from fastapi import APIRouter, status
 
+from libs.errors import InvalidArgument
 from reviewguard.ingest.v1 import ingest_pb2
 from reviewguard.nlp.v1 import nlp_pb2
 from services.gateway.dependencies import BackendsDep, TenantDep
@@ -18,6 +19,8 @@ router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
 async def submit_reviews(batch: ReviewBatch, tenant: TenantDep, backends: BackendsDep) -> Accepted:
     """Stores the reviews (all or none) and queues them for analysis; answers with their ids."""
+    if duplicates := batch.duplicates():
+        raise InvalidArgument(f"{len(duplicates)} review(s) repeated in one batch; nothing was stored", duplicates)
     response = await backends.ingest.SubmitReviews(
         ingest_pb2.SubmitReviewsRequest(tenant_id=str(tenant), reviews=[r.to_proto() for r in batch.reviews])
     )

@@ -9,10 +9,12 @@ import random
 import uuid
 from datetime import datetime, timedelta, timezone
 
+import asyncpg
 import pytest
 
 from libs import db, topology
 from libs.bus import Bus, Delivery
+from libs.errors import InvalidArgument
 from libs.telemetry import extract_context
 from reviewguard.alerting.v1 import alert_pb2
 from reviewguard.events.v1 import events_pb2
@@ -260,7 +262,16 @@ async def test_a_caught_fire_review_reaches_the_manual_queue_whatever_its_score(
     assert burning.severity == alert_pb2.SEVERITY_CRITICAL and burning.labels["escalation"] == "safety"
 
 
-async def test_history_is_counted_in_baselines_but_pages_no_one(service: AlertingService, clock: Clock, bus: Bus) -> None:
+async def announced(database_url: str) -> int:
+    """alerts.fired events written to alerting's outbox (what its relay publishes)."""
+    conn = await asyncpg.connect(database_url, server_settings={"search_path": alerting_app.SCHEMA})
+    try:
+        return await conn.fetchval("SELECT count(*) FROM outbox WHERE subject = $1", topology.ALERT_FIRED)
+    finally:
+        await conn.close()
+
+
+async def test_history_is_counted_in_baselines_but_pages_no_one(service: AlertingService, clock: Clock, database_url: str) -> None:
     seller = Seller()
     clock.now = START + timedelta(days=31, hours=9)
     rng = random.Random(5)
@@ -270,8 +281,7 @@ async def test_history_is_counted_in_baselines_but_pages_no_one(service: Alertin
     for i in range(0, len(imported), 64):
         await service.handle_analyzed(imported[i : i + 64])
     assert await alerts(service, seller.tenant) == []
-    info = await bus.jetstream.stream_info(topology.ALERTS.name)
-    assert info.state.messages == 0
+    assert await announced(database_url) == 0, "history announces nothing, so resolution opens no case"
     backlog, token = await service.history_backlog(seller.tenant, page_size=500, page_token="")
     assert len(backlog) >= 12 and all(item["severity"] >= alert_pb2.SEVERITY_NORMAL for item in backlog)
     assert {item["rating"] for item in backlog} <= {1, 2} and token == ""
@@ -283,3 +293,29 @@ async def test_history_is_counted_in_baselines_but_pages_no_one(service: Alertin
     red = [a for a in await alerts(service, seller.tenant, "rating_baseline") if a.scope == "product:B0KETTLE01"]
     assert len(red) == 1 and red[0].labels["level"] == "red"
     assert len(await alerts(service, seller.tenant, "negative_review")) == 25
+
+
+async def test_a_team_promotes_chosen_backlog_reviews_to_alerts_once(service: AlertingService, clock: Clock, database_url: str) -> None:
+    seller = Seller()
+    clock.now = START + timedelta(days=31, hours=9)
+    imported = [seller.review(1, START + timedelta(days=20, hours=h), history=True) for h in range(8, 14)]
+    await service.handle_analyzed(imported)
+    backlog, _ = await service.history_backlog(seller.tenant, page_size=50, page_token="")
+    assert len(backlog) == 6 and await alerts(service, seller.tenant) == []
+    chosen = [backlog[0]["review_id"], backlog[3]["review_id"]]
+
+    stranger = str(uuid.uuid4())
+    with pytest.raises(InvalidArgument) as refused:
+        await service.promote_backlog(seller.tenant, [chosen[0], stranger], actor="mei@seller.example")
+    assert [v.field for v in refused.value.violations] == ["review_ids[1]"]
+    assert await alerts(service, seller.tenant) == [] and await announced(database_url) == 0, "all or nothing"
+
+    promoted = await service.promote_backlog(seller.tenant, chosen, actor="mei@seller.example")
+    assert [a.review_id for a in promoted] == chosen
+    assert all(a.rule == "negative_review" and a.labels["promoted_from"] == "history" for a in promoted)
+    assert await announced(database_url) == 2, "each promoted alert is announced, so resolution opens its case"
+    left, _ = await service.history_backlog(seller.tenant, page_size=50, page_token="")
+    assert {i["review_id"] for i in left} == {i["review_id"] for i in backlog} - set(chosen)
+
+    again = await service.promote_backlog(seller.tenant, chosen, actor="mei@seller.example")
+    assert [a.id for a in again] == [a.id for a in promoted] and await announced(database_url) == 2, "a retry fires nothing twice"

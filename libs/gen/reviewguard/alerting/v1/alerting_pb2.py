@@ -26,15 +26,17 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from reviewguard.alerting.v1 import alert_pb2 as reviewguard_dot_alerting_dot_v1_dot_alert__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&reviewguard/alerting/v1/alerting.proto\x12\x17reviewguard.alerting.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#reviewguard/alerting/v1/alert.proto\"H\n\x12\x41lertActionRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08\x61lert_id\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\"%\n\x10GetPolicyRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\":\n\x10PutPolicyRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x13\n\x0bpolicy_json\x18\x02 \x01(\t\"a\n\x14\x45xportRoutingRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x36\n\x06\x66ormat\x18\x02 \x01(\x0e\x32&.reviewguard.alerting.v1.RoutingFormat\"q\n\x14ImportRoutingRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x36\n\x06\x66ormat\x18\x02 \x01(\x0e\x32&.reviewguard.alerting.v1.RoutingFormat\x12\x0e\n\x06\x63onfig\x18\x03 \x01(\t\"{\n\rRoutingConfig\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x36\n\x06\x66ormat\x18\x02 \x01(\x0e\x32&.reviewguard.alerting.v1.RoutingFormat\x12\x0e\n\x06\x63onfig\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\x05\"A\n\x06Policy\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x13\n\x0bpolicy_json\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x05\"*\n\x15\x45valuateTrendsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\".\n\x16\x45valuateTrendsResponse\x12\x14\n\x0c\x61lerts_fired\x18\x01 \x01(\x05\"\xb4\x01\n\x11ListAlertsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\treview_id\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\x12\x0c\n\x04rule\x18\x05 \x01(\t\x12\x34\n\x06status\x18\x06 \x01(\x0e\x32$.reviewguard.alerting.v1.AlertStatus\x12\x0e\n\x06labels\x18\x07 \x03(\t\"]\n\x12ListAlertsResponse\x12.\n\x06\x61lerts\x18\x01 \x03(\x0b\x32\x1e.reviewguard.alerting.v1.Alert\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"6\n\x0fGetAlertRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08\x61lert_id\x18\x02 \x01(\t\"U\n\x08Receiver\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x13\n\x0b\x63onfig_json\x18\x03 \x01(\t\x12\x18\n\x10quiet_hours_json\x18\x04 \x01(\t\"d\n\x12PutReceiverRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x63onfig_json\x18\x03 \x01(\t\x12\x18\n\x10quiet_hours_json\x18\x04 \x01(\t\")\n\x14ListReceiversRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\"M\n\x15ListReceiversResponse\x12\x34\n\treceivers\x18\x01 \x03(\x0b\x32!.reviewguard.alerting.v1.Receiver\"8\n\x15\x44\x65leteReceiverRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"\x18\n\x16\x44\x65leteReceiverResponse\"\xbd\x01\n\x07Silence\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08matchers\x18\x02 \x03(\t\x12-\n\tstarts_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07\x65nds_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bweekly_json\x18\x05 \x01(\t\x12\x0f\n\x07\x63omment\x18\x06 \x01(\t\x12\x12\n\ncreated_by\x18\x07 \x01(\t\"\\\n\x14\x43reateSilenceRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x31\n\x07silence\x18\x02 \x01(\x0b\x32 .reviewguard.alerting.v1.Silence\"(\n\x13ListSilencesRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\"J\n\x14ListSilencesResponse\x12\x32\n\x08silences\x18\x01 \x03(\x0b\x32 .reviewguard.alerting.v1.Silence\"=\n\x14\x45xpireSilenceRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x12\n\nsilence_id\x18\x02 \x01(\t\"\x17\n\x15\x45xpireSilenceResponse\"\xe1\x01\n\x08\x44\x65livery\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08receiver\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x11\n\talert_ids\x18\x04 \x03(\t\x12\x0e\n\x06status\x18\x05 \x01(\t\x12\x10\n\x08\x61ttempts\x18\x06 \x01(\x05\x12\x12\n\nlast_error\x18\x07 \x01(\t\x12.\n\ncreated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x64\x65livered_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"O\n\x15ListDeliveriesRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08\x61lert_id\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\"O\n\x16ListDeliveriesResponse\x12\x35\n\ndeliveries\x18\x01 \x03(\x0b\x32!.reviewguard.alerting.v1.Delivery*P\n\rRoutingFormat\x12\x1e\n\x1aROUTING_FORMAT_UNSPECIFIED\x10\x00\x12\x1f\n\x1bROUTING_FORMAT_ALERTMANAGER\x10\x01\x32\xee\x0c\n\x0f\x41lertingService\x12\x65\n\nListAlerts\x12*.reviewguard.alerting.v1.ListAlertsRequest\x1a+.reviewguard.alerting.v1.ListAlertsResponse\x12T\n\x08GetAlert\x12(.reviewguard.alerting.v1.GetAlertRequest\x1a\x1e.reviewguard.alerting.v1.Alert\x12_\n\x10\x41\x63knowledgeAlert\x12+.reviewguard.alerting.v1.AlertActionRequest\x1a\x1e.reviewguard.alerting.v1.Alert\x12[\n\x0cResolveAlert\x12+.reviewguard.alerting.v1.AlertActionRequest\x1a\x1e.reviewguard.alerting.v1.Alert\x12W\n\tGetPolicy\x12).reviewguard.alerting.v1.GetPolicyRequest\x1a\x1f.reviewguard.alerting.v1.Policy\x12W\n\tPutPolicy\x12).reviewguard.alerting.v1.PutPolicyRequest\x1a\x1f.reviewguard.alerting.v1.Policy\x12\x66\n\rExportRouting\x12-.reviewguard.alerting.v1.ExportRoutingRequest\x1a&.reviewguard.alerting.v1.RoutingConfig\x12_\n\rImportRouting\x12-.reviewguard.alerting.v1.ImportRoutingRequest\x1a\x1f.reviewguard.alerting.v1.Policy\x12]\n\x0bPutReceiver\x12+.reviewguard.alerting.v1.PutReceiverRequest\x1a!.reviewguard.alerting.v1.Receiver\x12n\n\rListReceivers\x12-.reviewguard.alerting.v1.ListReceiversRequest\x1a..reviewguard.alerting.v1.ListReceiversResponse\x12q\n\x0e\x44\x65leteReceiver\x12..reviewguard.alerting.v1.DeleteReceiverRequest\x1a/.reviewguard.alerting.v1.DeleteReceiverResponse\x12`\n\rCreateSilence\x12-.reviewguard.alerting.v1.CreateSilenceRequest\x1a .reviewguard.alerting.v1.Silence\x12k\n\x0cListSilences\x12,.reviewguard.alerting.v1.ListSilencesRequest\x1a-.reviewguard.alerting.v1.ListSilencesResponse\x12n\n\rExpireSilence\x12-.reviewguard.alerting.v1.ExpireSilenceRequest\x1a..reviewguard.alerting.v1.ExpireSilenceResponse\x12q\n\x0eListDeliveries\x12..reviewguard.alerting.v1.ListDeliveriesRequest\x1a/.reviewguard.alerting.v1.ListDeliveriesResponse\x12q\n\x0e\x45valuateTrends\x12..reviewguard.alerting.v1.EvaluateTrendsRequest\x1a/.reviewguard.alerting.v1.EvaluateTrendsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&reviewguard/alerting/v1/alerting.proto\x12\x17reviewguard.alerting.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#reviewguard/alerting/v1/alert.proto\"H\n\x12\x41lertActionRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08\x61lert_id\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\"%\n\x10GetPolicyRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\":\n\x10PutPolicyRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x13\n\x0bpolicy_json\x18\x02 \x01(\t\"a\n\x14\x45xportRoutingRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x36\n\x06\x66ormat\x18\x02 \x01(\x0e\x32&.reviewguard.alerting.v1.RoutingFormat\"q\n\x14ImportRoutingRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x36\n\x06\x66ormat\x18\x02 \x01(\x0e\x32&.reviewguard.alerting.v1.RoutingFormat\x12\x0e\n\x06\x63onfig\x18\x03 \x01(\t\"{\n\rRoutingConfig\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x36\n\x06\x66ormat\x18\x02 \x01(\x0e\x32&.reviewguard.alerting.v1.RoutingFormat\x12\x0e\n\x06\x63onfig\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\x05\"A\n\x06Policy\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x13\n\x0bpolicy_json\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x05\"*\n\x15\x45valuateTrendsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\".\n\x16\x45valuateTrendsResponse\x12\x14\n\x0c\x61lerts_fired\x18\x01 \x01(\x05\"N\n\x12ListBacklogRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"\xe2\x02\n\x0b\x42\x61\x63klogItem\x12\x11\n\treview_id\x18\x01 \x01(\t\x12\x10\n\x08platform\x18\x02 \x01(\t\x12\x13\n\x0bmarketplace\x18\x03 \x01(\t\x12\x12\n\nproduct_id\x18\x04 \x01(\t\x12\x0e\n\x06rating\x18\x05 \x01(\x05\x12-\n\tposted_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x08severity\x18\x07 \x01(\x0e\x32!.reviewguard.alerting.v1.Severity\x12\x0f\n\x07summary\x18\x08 \x01(\t\x12\x0f\n\x07reasons\x18\t \x03(\t\x12@\n\x06labels\x18\n \x03(\x0b\x32\x30.reviewguard.alerting.v1.BacklogItem.LabelsEntry\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"c\n\x13ListBacklogResponse\x12\x33\n\x05items\x18\x01 \x03(\x0b\x32$.reviewguard.alerting.v1.BacklogItem\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"M\n\x15PromoteBacklogRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x12\n\nreview_ids\x18\x02 \x03(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\"H\n\x16PromoteBacklogResponse\x12.\n\x06\x61lerts\x18\x01 \x03(\x0b\x32\x1e.reviewguard.alerting.v1.Alert\"\xb4\x01\n\x11ListAlertsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\treview_id\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\x12\x0c\n\x04rule\x18\x05 \x01(\t\x12\x34\n\x06status\x18\x06 \x01(\x0e\x32$.reviewguard.alerting.v1.AlertStatus\x12\x0e\n\x06labels\x18\x07 \x03(\t\"]\n\x12ListAlertsResponse\x12.\n\x06\x61lerts\x18\x01 \x03(\x0b\x32\x1e.reviewguard.alerting.v1.Alert\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"6\n\x0fGetAlertRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08\x61lert_id\x18\x02 \x01(\t\"U\n\x08Receiver\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x13\n\x0b\x63onfig_json\x18\x03 \x01(\t\x12\x18\n\x10quiet_hours_json\x18\x04 \x01(\t\"d\n\x12PutReceiverRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x63onfig_json\x18\x03 \x01(\t\x12\x18\n\x10quiet_hours_json\x18\x04 \x01(\t\")\n\x14ListReceiversRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\"M\n\x15ListReceiversResponse\x12\x34\n\treceivers\x18\x01 \x03(\x0b\x32!.reviewguard.alerting.v1.Receiver\"8\n\x15\x44\x65leteReceiverRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"\x18\n\x16\x44\x65leteReceiverResponse\"\xbd\x01\n\x07Silence\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08matchers\x18\x02 \x03(\t\x12-\n\tstarts_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07\x65nds_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bweekly_json\x18\x05 \x01(\t\x12\x0f\n\x07\x63omment\x18\x06 \x01(\t\x12\x12\n\ncreated_by\x18\x07 \x01(\t\"\\\n\x14\x43reateSilenceRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x31\n\x07silence\x18\x02 \x01(\x0b\x32 .reviewguard.alerting.v1.Silence\"(\n\x13ListSilencesRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\"J\n\x14ListSilencesResponse\x12\x32\n\x08silences\x18\x01 \x03(\x0b\x32 .reviewguard.alerting.v1.Silence\"=\n\x14\x45xpireSilenceRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x12\n\nsilence_id\x18\x02 \x01(\t\"\x17\n\x15\x45xpireSilenceResponse\"\xe1\x01\n\x08\x44\x65livery\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08receiver\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x11\n\talert_ids\x18\x04 \x03(\t\x12\x0e\n\x06status\x18\x05 \x01(\t\x12\x10\n\x08\x61ttempts\x18\x06 \x01(\x05\x12\x12\n\nlast_error\x18\x07 \x01(\t\x12.\n\ncreated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x64\x65livered_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"O\n\x15ListDeliveriesRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08\x61lert_id\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\"O\n\x16ListDeliveriesResponse\x12\x35\n\ndeliveries\x18\x01 \x03(\x0b\x32!.reviewguard.alerting.v1.Delivery*P\n\rRoutingFormat\x12\x1e\n\x1aROUTING_FORMAT_UNSPECIFIED\x10\x00\x12\x1f\n\x1bROUTING_FORMAT_ALERTMANAGER\x10\x01\x32\xcb\x0e\n\x0f\x41lertingService\x12\x65\n\nListAlerts\x12*.reviewguard.alerting.v1.ListAlertsRequest\x1a+.reviewguard.alerting.v1.ListAlertsResponse\x12T\n\x08GetAlert\x12(.reviewguard.alerting.v1.GetAlertRequest\x1a\x1e.reviewguard.alerting.v1.Alert\x12_\n\x10\x41\x63knowledgeAlert\x12+.reviewguard.alerting.v1.AlertActionRequest\x1a\x1e.reviewguard.alerting.v1.Alert\x12[\n\x0cResolveAlert\x12+.reviewguard.alerting.v1.AlertActionRequest\x1a\x1e.reviewguard.alerting.v1.Alert\x12W\n\tGetPolicy\x12).reviewguard.alerting.v1.GetPolicyRequest\x1a\x1f.reviewguard.alerting.v1.Policy\x12W\n\tPutPolicy\x12).reviewguard.alerting.v1.PutPolicyRequest\x1a\x1f.reviewguard.alerting.v1.Policy\x12\x66\n\rExportRouting\x12-.reviewguard.alerting.v1.ExportRoutingRequest\x1a&.reviewguard.alerting.v1.RoutingConfig\x12_\n\rImportRouting\x12-.reviewguard.alerting.v1.ImportRoutingRequest\x1a\x1f.reviewguard.alerting.v1.Policy\x12h\n\x0bListBacklog\x12+.reviewguard.alerting.v1.ListBacklogRequest\x1a,.reviewguard.alerting.v1.ListBacklogResponse\x12q\n\x0ePromoteBacklog\x12..reviewguard.alerting.v1.PromoteBacklogRequest\x1a/.reviewguard.alerting.v1.PromoteBacklogResponse\x12]\n\x0bPutReceiver\x12+.reviewguard.alerting.v1.PutReceiverRequest\x1a!.reviewguard.alerting.v1.Receiver\x12n\n\rListReceivers\x12-.reviewguard.alerting.v1.ListReceiversRequest\x1a..reviewguard.alerting.v1.ListReceiversResponse\x12q\n\x0e\x44\x65leteReceiver\x12..reviewguard.alerting.v1.DeleteReceiverRequest\x1a/.reviewguard.alerting.v1.DeleteReceiverResponse\x12`\n\rCreateSilence\x12-.reviewguard.alerting.v1.CreateSilenceRequest\x1a .reviewguard.alerting.v1.Silence\x12k\n\x0cListSilences\x12,.reviewguard.alerting.v1.ListSilencesRequest\x1a-.reviewguard.alerting.v1.ListSilencesResponse\x12n\n\rExpireSilence\x12-.reviewguard.alerting.v1.ExpireSilenceRequest\x1a..reviewguard.alerting.v1.ExpireSilenceResponse\x12q\n\x0eListDeliveries\x12..reviewguard.alerting.v1.ListDeliveriesRequest\x1a/.reviewguard.alerting.v1.ListDeliveriesResponse\x12q\n\x0e\x45valuateTrends\x12..reviewguard.alerting.v1.EvaluateTrendsRequest\x1a/.reviewguard.alerting.v1.EvaluateTrendsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'reviewguard.alerting.v1.alerting_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ROUTINGFORMAT']._serialized_start=2419
-  _globals['_ROUTINGFORMAT']._serialized_end=2499
+  _globals['_BACKLOGITEM_LABELSENTRY']._loaded_options = None
+  _globals['_BACKLOGITEM_LABELSENTRY']._serialized_options = b'8\001'
+  _globals['_ROUTINGFORMAT']._serialized_start=3110
+  _globals['_ROUTINGFORMAT']._serialized_end=3190
   _globals['_ALERTACTIONREQUEST']._serialized_start=137
   _globals['_ALERTACTIONREQUEST']._serialized_end=209
   _globals['_GETPOLICYREQUEST']._serialized_start=211
@@ -53,42 +55,54 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_EVALUATETRENDSREQUEST']._serialized_end=758
   _globals['_EVALUATETRENDSRESPONSE']._serialized_start=760
   _globals['_EVALUATETRENDSRESPONSE']._serialized_end=806
-  _globals['_LISTALERTSREQUEST']._serialized_start=809
-  _globals['_LISTALERTSREQUEST']._serialized_end=989
-  _globals['_LISTALERTSRESPONSE']._serialized_start=991
-  _globals['_LISTALERTSRESPONSE']._serialized_end=1084
-  _globals['_GETALERTREQUEST']._serialized_start=1086
-  _globals['_GETALERTREQUEST']._serialized_end=1140
-  _globals['_RECEIVER']._serialized_start=1142
-  _globals['_RECEIVER']._serialized_end=1227
-  _globals['_PUTRECEIVERREQUEST']._serialized_start=1229
-  _globals['_PUTRECEIVERREQUEST']._serialized_end=1329
-  _globals['_LISTRECEIVERSREQUEST']._serialized_start=1331
-  _globals['_LISTRECEIVERSREQUEST']._serialized_end=1372
-  _globals['_LISTRECEIVERSRESPONSE']._serialized_start=1374
-  _globals['_LISTRECEIVERSRESPONSE']._serialized_end=1451
-  _globals['_DELETERECEIVERREQUEST']._serialized_start=1453
-  _globals['_DELETERECEIVERREQUEST']._serialized_end=1509
-  _globals['_DELETERECEIVERRESPONSE']._serialized_start=1511
-  _globals['_DELETERECEIVERRESPONSE']._serialized_end=1535
-  _globals['_SILENCE']._serialized_start=1538
-  _globals['_SILENCE']._serialized_end=1727
-  _globals['_CREATESILENCEREQUEST']._serialized_start=1729
-  _globals['_CREATESILENCEREQUEST']._serialized_end=1821
-  _globals['_LISTSILENCESREQUEST']._serialized_start=1823
-  _globals['_LISTSILENCESREQUEST']._serialized_end=1863
-  _globals['_LISTSILENCESRESPONSE']._serialized_start=1865
-  _globals['_LISTSILENCESRESPONSE']._serialized_end=1939
-  _globals['_EXPIRESILENCEREQUEST']._serialized_start=1941
-  _globals['_EXPIRESILENCEREQUEST']._serialized_end=2002
-  _globals['_EXPIRESILENCERESPONSE']._serialized_start=2004
-  _globals['_EXPIRESILENCERESPONSE']._serialized_end=2027
-  _globals['_DELIVERY']._serialized_start=2030
-  _globals['_DELIVERY']._serialized_end=2255
-  _globals['_LISTDELIVERIESREQUEST']._serialized_start=2257
-  _globals['_LISTDELIVERIESREQUEST']._serialized_end=2336
-  _globals['_LISTDELIVERIESRESPONSE']._serialized_start=2338
-  _globals['_LISTDELIVERIESRESPONSE']._serialized_end=2417
-  _globals['_ALERTINGSERVICE']._serialized_start=2502
-  _globals['_ALERTINGSERVICE']._serialized_end=4148
+  _globals['_LISTBACKLOGREQUEST']._serialized_start=808
+  _globals['_LISTBACKLOGREQUEST']._serialized_end=886
+  _globals['_BACKLOGITEM']._serialized_start=889
+  _globals['_BACKLOGITEM']._serialized_end=1243
+  _globals['_BACKLOGITEM_LABELSENTRY']._serialized_start=1198
+  _globals['_BACKLOGITEM_LABELSENTRY']._serialized_end=1243
+  _globals['_LISTBACKLOGRESPONSE']._serialized_start=1245
+  _globals['_LISTBACKLOGRESPONSE']._serialized_end=1344
+  _globals['_PROMOTEBACKLOGREQUEST']._serialized_start=1346
+  _globals['_PROMOTEBACKLOGREQUEST']._serialized_end=1423
+  _globals['_PROMOTEBACKLOGRESPONSE']._serialized_start=1425
+  _globals['_PROMOTEBACKLOGRESPONSE']._serialized_end=1497
+  _globals['_LISTALERTSREQUEST']._serialized_start=1500
+  _globals['_LISTALERTSREQUEST']._serialized_end=1680
+  _globals['_LISTALERTSRESPONSE']._serialized_start=1682
+  _globals['_LISTALERTSRESPONSE']._serialized_end=1775
+  _globals['_GETALERTREQUEST']._serialized_start=1777
+  _globals['_GETALERTREQUEST']._serialized_end=1831
+  _globals['_RECEIVER']._serialized_start=1833
+  _globals['_RECEIVER']._serialized_end=1918
+  _globals['_PUTRECEIVERREQUEST']._serialized_start=1920
+  _globals['_PUTRECEIVERREQUEST']._serialized_end=2020
+  _globals['_LISTRECEIVERSREQUEST']._serialized_start=2022
+  _globals['_LISTRECEIVERSREQUEST']._serialized_end=2063
+  _globals['_LISTRECEIVERSRESPONSE']._serialized_start=2065
+  _globals['_LISTRECEIVERSRESPONSE']._serialized_end=2142
+  _globals['_DELETERECEIVERREQUEST']._serialized_start=2144
+  _globals['_DELETERECEIVERREQUEST']._serialized_end=2200
+  _globals['_DELETERECEIVERRESPONSE']._serialized_start=2202
+  _globals['_DELETERECEIVERRESPONSE']._serialized_end=2226
+  _globals['_SILENCE']._serialized_start=2229
+  _globals['_SILENCE']._serialized_end=2418
+  _globals['_CREATESILENCEREQUEST']._serialized_start=2420
+  _globals['_CREATESILENCEREQUEST']._serialized_end=2512
+  _globals['_LISTSILENCESREQUEST']._serialized_start=2514
+  _globals['_LISTSILENCESREQUEST']._serialized_end=2554
+  _globals['_LISTSILENCESRESPONSE']._serialized_start=2556
+  _globals['_LISTSILENCESRESPONSE']._serialized_end=2630
+  _globals['_EXPIRESILENCEREQUEST']._serialized_start=2632
+  _globals['_EXPIRESILENCEREQUEST']._serialized_end=2693
+  _globals['_EXPIRESILENCERESPONSE']._serialized_start=2695
+  _globals['_EXPIRESILENCERESPONSE']._serialized_end=2718
+  _globals['_DELIVERY']._serialized_start=2721
+  _globals['_DELIVERY']._serialized_end=2946
+  _globals['_LISTDELIVERIESREQUEST']._serialized_start=2948
+  _globals['_LISTDELIVERIESREQUEST']._serialized_end=3027
+  _globals['_LISTDELIVERIESRESPONSE']._serialized_start=3029
+  _globals['_LISTDELIVERIESRESPONSE']._serialized_end=3108
+  _globals['_ALERTINGSERVICE']._serialized_start=3193
+  _globals['_ALERTINGSERVICE']._serialized_end=5060
 # @@protoc_insertion_point(module_scope)

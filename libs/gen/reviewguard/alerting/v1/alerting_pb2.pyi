@@ -94,6 +94,71 @@ class EvaluateTrendsResponse(_message.Message):
     alerts_fired: int
     def __init__(self, alerts_fired: _Optional[int] = ...) -> None: ...
 
+class ListBacklogRequest(_message.Message):
+    __slots__ = ("tenant_id", "page_size", "page_token")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, tenant_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class BacklogItem(_message.Message):
+    __slots__ = ("review_id", "platform", "marketplace", "product_id", "rating", "posted_at", "severity", "summary", "reasons", "labels")
+    class LabelsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    REVIEW_ID_FIELD_NUMBER: _ClassVar[int]
+    PLATFORM_FIELD_NUMBER: _ClassVar[int]
+    MARKETPLACE_FIELD_NUMBER: _ClassVar[int]
+    PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]
+    RATING_FIELD_NUMBER: _ClassVar[int]
+    POSTED_AT_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    review_id: str
+    platform: str
+    marketplace: str
+    product_id: str
+    rating: int
+    posted_at: _timestamp_pb2.Timestamp
+    severity: _alert_pb2.Severity
+    summary: str
+    reasons: _containers.RepeatedScalarFieldContainer[str]
+    labels: _containers.ScalarMap[str, str]
+    def __init__(self, review_id: _Optional[str] = ..., platform: _Optional[str] = ..., marketplace: _Optional[str] = ..., product_id: _Optional[str] = ..., rating: _Optional[int] = ..., posted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., severity: _Optional[_Union[_alert_pb2.Severity, str]] = ..., summary: _Optional[str] = ..., reasons: _Optional[_Iterable[str]] = ..., labels: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class ListBacklogResponse(_message.Message):
+    __slots__ = ("items", "next_page_token")
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[BacklogItem]
+    next_page_token: str
+    def __init__(self, items: _Optional[_Iterable[_Union[BacklogItem, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class PromoteBacklogRequest(_message.Message):
+    __slots__ = ("tenant_id", "review_ids", "actor")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_IDS_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    review_ids: _containers.RepeatedScalarFieldContainer[str]
+    actor: str
+    def __init__(self, tenant_id: _Optional[str] = ..., review_ids: _Optional[_Iterable[str]] = ..., actor: _Optional[str] = ...) -> None: ...
+
+class PromoteBacklogResponse(_message.Message):
+    __slots__ = ("alerts",)
+    ALERTS_FIELD_NUMBER: _ClassVar[int]
+    alerts: _containers.RepeatedCompositeFieldContainer[_alert_pb2.Alert]
+    def __init__(self, alerts: _Optional[_Iterable[_Union[_alert_pb2.Alert, _Mapping]]] = ...) -> None: ...
+
 class ListAlertsRequest(_message.Message):
     __slots__ = ("tenant_id", "review_id", "page_size", "page_token", "rule", "status", "labels")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]

@@ -76,6 +76,16 @@ class AlertingServiceStub:
                 request_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ImportRoutingRequest.SerializeToString,
                 response_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.Policy.FromString,
                 _registered_method=True)
+        self.ListBacklog = channel.unary_unary(
+                '/reviewguard.alerting.v1.AlertingService/ListBacklog',
+                request_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ListBacklogRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ListBacklogResponse.FromString,
+                _registered_method=True)
+        self.PromoteBacklog = channel.unary_unary(
+                '/reviewguard.alerting.v1.AlertingService/PromoteBacklog',
+                request_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.PromoteBacklogRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.PromoteBacklogResponse.FromString,
+                _registered_method=True)
         self.PutReceiver = channel.unary_unary(
                 '/reviewguard.alerting.v1.AlertingService/PutReceiver',
                 request_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.PutReceiverRequest.SerializeToString,
@@ -177,6 +187,22 @@ class AlertingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListBacklog(self, request, context):
+        """History reviews (imports, backfills, long-past reviews) that would have alerted had they been
+        news, newest first: the backlog a team triages. They opened no alert and paged no one.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PromoteBacklog(self, request, context):
+        """Turns chosen backlog reviews into alerts, routed and announced like any (so resolution opens
+        their cases); all or nothing: an id not in the backlog refuses the call with INVALID_ARGUMENT.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def PutReceiver(self, request, context):
         """Receivers: where routed alerts are delivered. Configs are JSON; secrets never come back.
         """
@@ -271,6 +297,16 @@ def add_AlertingServiceServicer_to_server(servicer, server):
                     servicer.ImportRouting,
                     request_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ImportRoutingRequest.FromString,
                     response_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.Policy.SerializeToString,
+            ),
+            'ListBacklog': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBacklog,
+                    request_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ListBacklogRequest.FromString,
+                    response_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ListBacklogResponse.SerializeToString,
+            ),
+            'PromoteBacklog': grpc.unary_unary_rpc_method_handler(
+                    servicer.PromoteBacklog,
+                    request_deserializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.PromoteBacklogRequest.FromString,
+                    response_serializer=reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.PromoteBacklogResponse.SerializeToString,
             ),
             'PutReceiver': grpc.unary_unary_rpc_method_handler(
                     servicer.PutReceiver,
@@ -530,6 +566,60 @@ class AlertingService:
             '/reviewguard.alerting.v1.AlertingService/ImportRouting',
             reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ImportRoutingRequest.SerializeToString,
             reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.Policy.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBacklog(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.alerting.v1.AlertingService/ListBacklog',
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ListBacklogRequest.SerializeToString,
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.ListBacklogResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PromoteBacklog(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.alerting.v1.AlertingService/PromoteBacklog',
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.PromoteBacklogRequest.SerializeToString,
+            reviewguard_dot_alerting_dot_v1_dot_alerting__pb2.PromoteBacklogResponse.FromString,
             options,
             channel_credentials,
             insecure,
