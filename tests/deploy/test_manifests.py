@@ -314,3 +314,20 @@ def test_dockerfile_is_multi_stage_non_root_without_build_tools():
 
 def test_rendered_yaml_round_trips(production):
     assert yaml.safe_load_all(yaml.safe_dump_all(production))
+
+
+def test_production_pods_meet_the_restricted_pod_security_level(production):
+    """The namespace enforces `restricted`: a pod that breaks it would be refused at admission."""
+    namespace = of_kind(production, "Namespace")["reviewguard"]
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    templates = [(o["metadata"]["name"], o["spec"]["template"]["spec"]) for o in production
+                 if o["kind"] in ("Deployment", "StatefulSet", "Job")]
+    assert len(templates) >= 8
+    for name, pod in templates:
+        pod_sc = pod.get("securityContext", {})
+        for c in pod["containers"]:
+            sc = c.get("securityContext", {})
+            assert sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot")) is True, name
+            assert sc.get("seccompProfile", pod_sc.get("seccompProfile")) == {"type": "RuntimeDefault"}, name
+            assert sc.get("allowPrivilegeEscalation") is False, name
+            assert sc.get("capabilities", {}).get("drop") == ["ALL"], name
