@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PROTOS := $(shell find protos -name '*.proto')
 GEN := libs/gen
 
-.PHONY: venv proto proto-check run test test-unit bench clean system-deps
+.PHONY: venv proto proto-check deploy-check run test test-unit bench clean system-deps
 
 venv: $(STAMP)
 
@@ -24,6 +24,12 @@ proto: $(STAMP)
 proto-check: $(STAMP)
 	$(PY) -m libs.protogen protos $(GEN) --check
 
+# Renders every deploy/k8s/overlays/* with deploy/render.py and validates each object: built-in
+# kinds against the Kubernetes schemas of the pinned kubernetes-validate, custom resources
+# (CloudNativePG, KEDA, Prometheus Operator) against the CRD schemas in deploy/schemas/.
+deploy-check: $(STAMP)
+	$(PY) deploy/check.py
+
 run: $(STAMP)
 	$(VENV)/bin/reviewguard run
 
@@ -38,7 +44,7 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-test: $(STAMP) proto-check system-deps
+test: $(STAMP) proto-check deploy-check system-deps
 	XDG_RUNTIME_DIR=$${XDG_RUNTIME_DIR:-/tmp} $(PY) -m pytest -q -p no:cacheprovider
 
 # Each writes its figures to bench/results/<name>.json, beside a named baseline from the same run.

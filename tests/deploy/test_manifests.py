@@ -1,0 +1,333 @@
+"""What an operator would notice in the rendered overlays: probes, resources, non-root pods,
+network isolation, secrets kept out of ConfigMaps, a NATS cluster with routes, and a validator that
+refuses broken manifests."""
+
+from __future__ import annotations
+
+import copy
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "deploy"))
+
+from check import validate_objects  # noqa: E402
+from render import RenderError, render  # noqa: E402
+
+OVERLAYS = sorted(p for p in (ROOT / "deploy" / "k8s" / "overlays").iterdir() if p.is_dir())
+BACKENDS = ("ingest", "nlp", "alerting", "resolution")
+PORTS = {"ingest": 50051, "nlp": 50052, "alerting": 50053, "resolution": 50054, "gateway": 8080}
+
+
+@pytest.fixture(scope="module")
+def rendered() -> dict[str, list[dict]]:
+    return {overlay.name: render(overlay) for overlay in OVERLAYS}
+
+
+@pytest.fixture(scope="module")
+def production(rendered) -> list[dict]:
+    return rendered["production"]
+
+
+def of_kind(objects: list[dict], kind: str) -> dict[str, dict]:
+    return {o["metadata"]["name"]: o for o in objects if o["kind"] == kind}
+
+
+def test_both_overlays_exist_and_validate(rendered):
+    assert {"production", "staging"} <= set(rendered)
+    for name, objects in rendered.items():
+        assert validate_objects(objects) == [], name
+
+
+def test_make_deploy_check_passes():
+    result = subprocess.run([sys.executable, str(ROOT / "deploy" / "check.py")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("ok  ") == len(OVERLAYS)
+
+
+@pytest.mark.parametrize("overlay", [p.name for p in OVERLAYS])
+def test_every_deployment_has_probes_resources_and_runs_non_root(rendered, overlay):
+    deployments = of_kind(rendered[overlay], "Deployment")
+    assert set(PORTS) <= set(deployments)
+    for name, deployment in deployments.items():
+        pod = deployment["spec"]["template"]["spec"]
+        for container in pod["containers"]:
+            where = f"{overlay} {name}/{container['name']}"
+            assert "readinessProbe" in container and "livenessProbe" in container, where
+            assert container["resources"]["requests"].keys() >= {"cpu", "memory"}, where
+            assert "memory" in container["resources"]["limits"], where
+            non_root = container.get("securityContext", {}).get("runAsNonRoot", pod.get("securityContext", {}).get("runAsNonRoot"))
+            assert non_root is True, where
+            assert container["securityContext"]["allowPrivilegeEscalation"] is False, where
+            assert container["securityContext"]["readOnlyRootFilesystem"] is True, where
+
+
+def test_production_probes_use_grpc_on_backends_and_the_gateways_real_health_route(production):
+    health_routes = re.findall(r'@router\.get\("([^"]+)"', (ROOT / "services/gateway/routes/health.py").read_text())
+    deployments = of_kind(production, "Deployment")
+    for name in BACKENDS:
+        container = deployments[name]["spec"]["template"]["spec"]["containers"][0]
+        for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+            assert container[probe].get("grpc") == {"port": PORTS[name]}, (name, probe)
+    gateway = deployments["gateway"]["spec"]["template"]["spec"]["containers"][0]
+    assert gateway["readinessProbe"]["httpGet"]["path"] in health_routes
+    # /healthz fails when the database or a backend does: it must not be what restarts gateways.
+    assert "httpGet" not in gateway["livenessProbe"]
+
+
+def test_production_has_cpu_limits_and_requests_within_limits(production):
+    def cpu(v: str) -> float:
+        return float(v[:-1]) / 1000 if v.endswith("m") else float(v)
+
+    def mem(v: str) -> float:
+        units = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30}
+        return float(v[:-2]) * units[v[-2:]]
+
+    for name, d in of_kind(production, "Deployment").items():
+        res = d["spec"]["template"]["spec"]["containers"][0]["resources"]
+        assert cpu(res["requests"]["cpu"]) <= cpu(res["limits"]["cpu"]), name
+        assert mem(res["requests"]["memory"]) <= mem(res["limits"]["memory"]), name
+
+
+def _selects(policy: dict, labels: dict) -> bool:
+    selector = policy["spec"]["podSelector"]
+    return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
+
+
+def test_network_policies_default_deny_and_cover_every_backend(production):
+    policies = list(of_kind(production, "NetworkPolicy").values())
+    deny = [p for p in policies if p["spec"]["podSelector"] == {}
+            and set(p["spec"]["policyTypes"]) == {"Ingress", "Egress"} and not p["spec"]["ingress"] and not p["spec"]["egress"]]
+    assert deny, "no default-deny policy"
+    for name in (*BACKENDS, "gateway"):
+        labels = of_kind(production, "Deployment")[name]["spec"]["template"]["metadata"]["labels"]
+        own = [p for p in policies if p["spec"]["podSelector"] != {} and _selects(p, labels)]
+        assert own, f"{name} has no NetworkPolicy of its own"
+        ingress = [rule for p in own for rule in p["spec"].get("ingress", [])]
+        if name == "gateway":
+            # The only pod reachable from outside: a rule with no `from` admits every source.
+            assert any("from" not in rule for rule in ingress)
+        else:
+            for rule in ingress:
+                assert "from" in rule, f"{name} is open to every source"
+            grpc_sources = [r["from"] for r in ingress if {"protocol": "TCP", "port": PORTS[name]} in r["ports"]]
+            assert grpc_sources == [[{"podSelector": {"matchLabels": {"app": "reviewguard", "component": "gateway"}}}]], name
+    open_to_all = [p["metadata"]["name"] for p in policies for r in p["spec"].get("ingress", []) if "from" not in r]
+    assert open_to_all == ["gateway"]
+
+
+def test_internet_egress_only_for_services_that_call_out(production):
+    callers = set()
+    for policy in of_kind(production, "NetworkPolicy").values():
+        for rule in policy["spec"].get("egress", []):
+            if any(peer.get("ipBlock", {}).get("cidr") == "0.0.0.0/0" for peer in rule.get("to", [])):
+                callers.add(policy["metadata"]["name"])
+                if policy["metadata"]["name"] in (*BACKENDS, "gateway"):
+                    assert rule["ports"] == [{"protocol": "TCP", "port": 443}]
+    assert callers & {*BACKENDS, "gateway"} == {"alerting", "ingest", "nlp"}
+
+
+def test_services_dial_the_rw_pooler_and_take_credentials_from_secrets(production):
+    poolers = of_kind(production, "Pooler")
+    assert poolers["reviewguard-pg-pooler-rw"]["spec"]["type"] == "rw"
+    assert any(p["spec"]["type"] == "ro" for p in poolers.values())
+    for name, d in of_kind(production, "Deployment").items():
+        if name not in PORTS:
+            continue
+        env = {e["name"]: e for e in d["spec"]["template"]["spec"]["containers"][0]["env"]}
+        assert "@reviewguard-pg-pooler-rw:5432/" in env["DATABASE_URL"]["value"], name
+        assert env["PGPASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == "reviewguard-pg-app", name
+
+
+SECRET_WORDS = re.compile(r"(PASSWORD|SECRET|TOKEN|API_KEY|DATABASE_URL|PRIVATE)", re.I)
+SECRET_VALUES = re.compile(r"(://[^/\s:@]+:[^@\s$]+@|-----BEGIN|AKIA[0-9A-Z]{16})")
+
+
+@pytest.mark.parametrize("overlay", [p.name for p in OVERLAYS])
+def test_no_secret_values_in_configmaps_or_plain_env(rendered, overlay):
+    objects = rendered[overlay]
+    assert not of_kind(objects, "Secret"), "Secrets are made by the operator, never committed"
+    for name, cm in of_kind(objects, "ConfigMap").items():
+        for key, value in cm.get("data", {}).items():
+            assert not SECRET_WORDS.search(key), f"{name}.{key}"
+            assert not SECRET_VALUES.search(value), f"{name}.{key}"
+    for obj in objects:
+        spec = obj.get("spec", {}).get("template", {}).get("spec", {})
+        for container in spec.get("containers", []):
+            for env in container.get("env", []):
+                if "value" in env:
+                    assert not SECRET_VALUES.search(env["value"]), f"{obj['metadata']['name']}: {env['name']}"
+                    if SECRET_WORDS.search(env["name"]) and env["name"] != "DATABASE_URL":
+                        pytest.fail(f"{obj['metadata']['name']}: {env['name']} has a literal value")
+
+
+def test_nats_is_a_three_node_jetstream_cluster_with_routes(production):
+    nats = of_kind(production, "StatefulSet")["nats"]
+    assert nats["spec"]["replicas"] == 3
+    headless = of_kind(production, "Service")[nats["spec"]["serviceName"]]
+    assert headless["spec"]["clusterIP"] == "None"
+    conf = of_kind(production, "ConfigMap")["nats-config"]["data"]["nats.conf"]
+    routes = re.findall(r"nats://(nats-\d)\.([\w-]+):6222", conf)
+    assert routes == [(f"nats-{i}", headless["metadata"]["name"]) for i in range(3)]
+    assert '"store_dir": "/data"' in conf
+    template = nats["spec"]["volumeClaimTemplates"][0]
+    mounts = {m["name"]: m["mountPath"] for m in nats["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]}
+    assert mounts[template["metadata"]["name"]] == "/data"
+
+
+def test_postgres_cluster_has_three_instances_and_scheduled_backups(production):
+    cluster = of_kind(production, "Cluster")["reviewguard-pg"]
+    assert cluster["spec"]["instances"] == 3
+    store = cluster["spec"]["backup"]["barmanObjectStore"]
+    assert store["s3Credentials"]["secretAccessKey"]["name"] == "reviewguard-pg-backup"
+    backups = of_kind(production, "ScheduledBackup")
+    assert [b["spec"]["cluster"]["name"] for b in backups.values()] == ["reviewguard-pg"]
+
+
+def test_consumers_scale_on_their_jetstream_lag(production):
+    scaled = of_kind(production, "ScaledObject")
+    assert set(scaled) == {"nlp", "alerting", "resolution"}
+    for name, obj in scaled.items():
+        assert obj["spec"]["scaleTargetRef"]["name"] == name
+        triggers = obj["spec"]["triggers"]
+        assert triggers and all(t["type"] == "nats-jetstream" for t in triggers)
+        assert any(t["metadata"]["consumer"] == name for t in triggers)
+    hpa = of_kind(production, "HorizontalPodAutoscaler")["gateway"]
+    assert hpa["spec"]["metrics"][0]["resource"]["name"] == "cpu"
+    # Every service has a disruption budget.
+    budgets = {b["spec"]["selector"]["matchLabels"].get("component") for b in of_kind(production, "PodDisruptionBudget").values()}
+    assert set(PORTS) <= budgets
+
+
+def test_migration_job_runs_every_services_migrations(production):
+    jobs = of_kind(production, "Job")
+    assert len(jobs) == 1
+    script = next(iter(jobs.values()))["spec"]["template"]["spec"]["containers"][0]["command"][-1]
+    for service in (*BACKENDS, "gateway"):
+        assert f'"{service}"' in script
+        assert (ROOT / "services" / service / "migrations").is_dir()
+
+
+def test_ingest_metrics_are_scraped(production):
+    monitor = of_kind(production, "ServiceMonitor")["ingest"]
+    port = monitor["spec"]["endpoints"][0]["port"]
+    service = of_kind(production, "Service")["ingest"]
+    assert port in {p["name"] for p in service["spec"]["ports"]}
+    container = of_kind(production, "Deployment")["ingest"]["spec"]["template"]["spec"]["containers"][0]
+    assert {"name": "metrics", "containerPort": 9101} in container["ports"]
+
+
+def test_staging_keeps_embedded_infra(rendered):
+    staging = rendered["staging"]
+    assert {"postgres", "nats"} <= set(of_kind(staging, "StatefulSet"))
+    assert not of_kind(staging, "Cluster")
+    assert {o["metadata"].get("namespace") for o in staging if o["kind"] != "Namespace"} == {"reviewguard-staging"}
+
+
+def test_images_are_pinned_per_overlay(rendered):
+    for overlay, objects in rendered.items():
+        for d in of_kind(objects, "Deployment").values():
+            for c in d["spec"]["template"]["spec"]["containers"]:
+                assert not c["image"].endswith(":latest") and ":" in c["image"], (overlay, c["image"])
+
+
+# The validator must refuse what the API server would.
+
+def _broken(production, kind: str, mutate) -> list[str]:
+    objects = copy.deepcopy(production)
+    mutate(next(o for o in objects if o["kind"] == kind))
+    return validate_objects(objects)
+
+
+@pytest.mark.parametrize(
+    ("kind", "mutate", "expected"),
+    [
+        ("Deployment", lambda o: o["spec"]["template"]["spec"]["containers"][0].update(readinessProb={}), "readinessProb"),
+        ("Deployment", lambda o: o["spec"].update(replicas="two"), "replicas"),
+        ("NetworkPolicy", lambda o: o["spec"].update(podSelectr={}), "podSelectr"),
+        ("StatefulSet", lambda o: o["spec"].pop("selector"), "selector"),
+        ("Cluster", lambda o: o["spec"].update(instancez=3), "instancez"),
+        ("Pooler", lambda o: o["spec"].update(type="primary"), "primary"),
+        ("ScaledObject", lambda o: o["spec"].update(minReplicaCount="two"), "minReplicaCount"),
+        ("ServiceMonitor", lambda o: o["spec"]["endpoints"][0].update(intervall="30s"), "intervall"),
+        ("PrometheusRule", lambda o: o["spec"]["groups"][0].pop("name"), "name"),
+        ("ScheduledBackup", lambda o: o["spec"].pop("schedule"), "schedule"),
+    ],
+)
+def test_validator_refuses_a_broken_manifest(production, kind, mutate, expected):
+    problems = _broken(production, kind, mutate)
+    assert problems and any(expected in p for p in problems), problems
+
+
+def test_unknown_kind_is_an_error_not_a_pass():
+    problems = validate_objects([{"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}])
+    assert problems and "no schema" in problems[0]
+
+
+def test_check_fails_on_a_broken_overlay_copy(tmp_path):
+    overlay = tmp_path / "k8s" / "overlays" / "broken"
+    overlay.mkdir(parents=True)
+    (overlay / "kustomization.yaml").write_text(
+        f"resources:\n  - {ROOT / 'deploy/k8s/base'}\npatches:\n  - path: bad.yaml\n", encoding="utf-8"
+    )
+    (overlay / "bad.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: nlp}\nspec:\n  template:\n    spec:\n"
+        "      containers: [{name: nlp, imagePullPolicyy: Always}]\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run([sys.executable, str(ROOT / "deploy" / "check.py"), str(overlay)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "imagePullPolicyy" in result.stdout
+
+
+def test_renderer_refuses_kustomize_features_it_does_not_implement(tmp_path):
+    (tmp_path / "kustomization.yaml").write_text("resources: []\nconfigMapGenerator: [{name: x}]\n", encoding="utf-8")
+    with pytest.raises(RenderError, match="configMapGenerator"):
+        render(tmp_path)
+
+
+def test_strategic_merge_merges_containers_and_env_by_name(production):
+    ingest = of_kind(production, "Deployment")["ingest"]["spec"]["template"]["spec"]["containers"]
+    assert [c["name"] for c in ingest] == ["ingest"]
+    container = ingest[0]
+    # From the base: command, envFrom, securityContext; from the patch: env, resources.
+    assert container["command"] == ["python", "-m", "services.ingest"]
+    assert {"configMapRef": {"name": "reviewguard-peers"}} in container["envFrom"]
+    assert [p["containerPort"] for p in container["ports"]] == [50051, 9101]
+    assert all(o.get("metadata", {}).get("namespace") == "reviewguard" for o in production if o["kind"] != "Namespace")
+
+
+def test_dockerfile_is_multi_stage_non_root_without_build_tools():
+    text = (ROOT / "deploy" / "Dockerfile").read_text()
+    stages = re.split(r"^FROM ", text, flags=re.M)[1:]
+    assert len(stages) >= 2
+    final = stages[-1]
+    assert re.search(r"^USER\s+(?!0\b|root\b)\S+", final, re.M)
+    assert not re.search(r"apt-get install|build-essential|gcc|pip install", final)
+    assert "/venv/bin/pip" not in final
+
+
+def test_rendered_yaml_round_trips(production):
+    assert yaml.safe_load_all(yaml.safe_dump_all(production))
+
+
+def test_production_pods_meet_the_restricted_pod_security_level(production):
+    """The namespace enforces `restricted`: a pod that breaks it would be refused at admission."""
+    namespace = of_kind(production, "Namespace")["reviewguard"]
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    templates = [(o["metadata"]["name"], o["spec"]["template"]["spec"]) for o in production
+                 if o["kind"] in ("Deployment", "StatefulSet", "Job")]
+    assert len(templates) >= 8
+    for name, pod in templates:
+        pod_sc = pod.get("securityContext", {})
+        for c in pod["containers"]:
+            sc = c.get("securityContext", {})
+            assert sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot")) is True, name
+            assert sc.get("seccompProfile", pod_sc.get("seccompProfile")) == {"type": "RuntimeDefault"}, name
+            assert sc.get("allowPrivilegeEscalation") is False, name
+            assert sc.get("capabilities", {}).get("drop") == ["ALL"], name
