@@ -7,6 +7,7 @@ import contextlib
 import logging
 from contextlib import asynccontextmanager
 
+import asyncpg
 import grpc
 import uvicorn
 from fastapi import FastAPI, Request
@@ -99,6 +100,7 @@ def create_app(settings: Settings) -> FastAPI:
         pool = await db.create_pool(dsn, schema=SCHEMA, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
         channels = {name: open_channel(settings.grpc_target(name)) for name in ("ingest", "nlp", "alerting", "resolution")}
         app.state.pool = pool
+        app.state.nats_probe = health.NatsProbe(settings.nats_url)
         app.state.api_keys = ApiKeys(pool=pool, hasher=hasher, ttl=settings.api_key_cache_seconds)
         app.state.rate_limits = RateLimits(per_key=settings.rate_limit_per_key, daily_quota=settings.daily_quota_per_tenant)
         app.state.backends = Backends(
@@ -111,8 +113,13 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
+            await app.state.nats_probe.close()
             await asyncio.gather(*(ch.close() for ch in channels.values()))
-            await pool.close()
+            # NOTE: bounded, so a stop while PostgreSQL is gone (or a request hangs on it) is not held up.
+            try:
+                await asyncio.wait_for(pool.close(), timeout=2.0)
+            except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                pool.terminate()
 
     app = FastAPI(
         title="ReviewGuard",
@@ -135,7 +142,22 @@ def create_app(settings: Settings) -> FastAPI:
         code, body = grpc_to_http(error)
         if code >= 500:
             log.error("backend call failed", extra={"fields": {"path": request.url.path, "grpc_code": error.code().name}})
-        return JSONResponse(body, status_code=code)
+        headers = {"Retry-After": str(health.RETRY_AFTER_SECONDS)} if code == 503 else None
+        return JSONResponse(body, status_code=code, headers=headers)
+
+    async def _database_unavailable(request: Request, error: Exception) -> JSONResponse:
+        # NOTE: PostgreSQL down or restarting is a temporary outage: 503 with Retry-After, not a bare 500.
+        log.warning("database unavailable", extra={"fields": {"path": request.url.path, "error": type(error).__name__}})
+        return JSONResponse(
+            {"detail": "the database is unavailable; retry shortly"}, status_code=503,
+            headers={"Retry-After": str(health.RETRY_AFTER_SECONDS)},
+        )
+
+    for unavailable in (
+        OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+        asyncpg.exceptions.OperatorInterventionError,
+    ):
+        app.add_exception_handler(unavailable, _database_unavailable)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -151,7 +173,7 @@ def create_app(settings: Settings) -> FastAPI:
             body["errors"] = [{"field": v.field, "message": v.description} for v in error.violations]
         return JSONResponse(body, status_code=error.http_status)
 
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz")
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,livez,readyz")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes, exempt_prefixes=("/v1/imports",))
     return app
 
