@@ -258,13 +258,26 @@ class LocalSystem:
         Each child gets SIGTERM and a deadline, SIGKILL after it.
         """
         start = time.monotonic()
+        steps: dict[str, float] = {}
+
+        def step(name: str, began: float) -> None:
+            steps[name] = round(time.monotonic() - began, 2)
+
+        began = time.monotonic()
         self._stop_together(self.instances("gateway"), start + STOP_GATEWAY_SECONDS)
+        step("gateway", began)
         backends = [i for name in ("resolution", "alerting", "nlp", "ingest") for i in self.instances(name)]
         backends += [i for i in self._processes if i not in backends]
-        self._stop_together(backends, time.monotonic() + STOP_BACKENDS_SECONDS)
+        began = time.monotonic()
+        self._stop_together(backends, began + STOP_BACKENDS_SECONDS)
+        step("backends", began)
         if self._nats is not None:
+            began = time.monotonic()
             self._nats.stop(timeout=STOP_NATS_SECONDS)
+            step("nats", began)
         if self._postgres is not None:
+            began = time.monotonic()
             self._postgres.stop(timeout=max(start + STOP_TOTAL_SECONDS - 2.0 - time.monotonic(), 0.5))
+            step("postgres", began)
         self._unwatch_postgres()
-        log.info("stopped", extra={"fields": {"seconds": round(time.monotonic() - start, 2)}})
+        log.info("stopped", extra={"fields": {"seconds": round(time.monotonic() - start, 2), **steps}})
