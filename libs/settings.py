@@ -49,7 +49,10 @@ class Settings(BaseSettings):
     alerting_port: int = 50053
     resolution_port: int = 50054
     gateway_port: int = 8080
-    grpc_grace_seconds: float = 5.0
+    # A service stops within 5 s of SIGTERM (libs/runtime.py): in-flight calls get this grace,
+    # background loops this long to finish, and each close step is bounded after.
+    grpc_grace_seconds: float = 1.5
+    stop_tasks_seconds: float = 1.5
 
     # Processes per service for `reviewguard run`, e.g. "nlp=2,alerting=2" (Kubernetes: `replicas:`).
     # Replicas share their service's durable consumers and its gRPC port (SO_REUSEPORT).
@@ -145,7 +148,15 @@ class Settings(BaseSettings):
     log_json: bool = True
     # Tracing exporter: "none", "console", or "jsonl" (one file per service in trace_dir).
     trace_exporter: str = "none"
-    trace_dir: Path = Path(".data/traces")
+    # NOTE: unset means `<data_dir>/traces`, never a folder under whatever the working directory is.
+    trace_dir: Path = Field(default=None, validate_default=True)
+
+    @field_validator("trace_dir", mode="before")
+    @classmethod
+    def _trace_dir_under_data_dir(cls, value, info):
+        if value is None or value == "":
+            return Path(info.data.get("data_dir", Path(".data"))) / "traces"
+        return value
 
     def database_dsn(self) -> str:
         """The PostgreSQL DSN; raises when none was configured or started."""

@@ -1,7 +1,12 @@
 """The whole system on one machine: embedded PostgreSQL and NATS, then every service as a process.
 
 `reviewguard run` uses this, and so do the end-to-end tests, which also kill and restart
-services through it. A service that dies is restarted after a short pause.
+services through it. `restart_dead` restarts whatever died: a service, NATS or PostgreSQL
+(the services reconnect by themselves). `stop` stops everything in order within 10 s.
+
+Children run in process groups of their own (a terminal's Ctrl-C reaches only the launcher,
+which stops them in order) and get SIGTERM from the kernel if the launcher dies (PR_SET_PDEATHSIG);
+PostgreSQL, which pg_ctl detaches, is stopped then by a small watcher (libs/reaper.py).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from pathlib import Path
 import httpx
 
 from libs.crypto import SecretBox, local_secret
-from libs.embedded import EmbeddedNats, EmbeddedPostgres, ensure_database
+from libs.embedded import EmbeddedNats, EmbeddedPostgres, child_of_this_process, ensure_database
 from libs.settings import Settings
 from services.gateway.api_keys import local_pepper
 
@@ -27,6 +32,11 @@ log = logging.getLogger(__name__)
 
 SERVICES = ("ingest", "nlp", "alerting", "resolution", "gateway")
 DATABASE = "reviewguard"
+# How `stop` spends its 10 s: the gateway first, then the backends together, NATS, PostgreSQL.
+STOP_GATEWAY_SECONDS = 2.5
+STOP_BACKENDS_SECONDS = 4.0
+STOP_NATS_SECONDS = 1.5
+STOP_TOTAL_SECONDS = 10.0
 
 
 @dataclass
@@ -38,6 +48,7 @@ class LocalSystem:
     _processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     _postgres: EmbeddedPostgres | None = None
     _nats: EmbeddedNats | None = None
+    _reaper: subprocess.Popen | None = None
     dsn: str = ""
     nats_url: str = ""
 
@@ -47,8 +58,9 @@ class LocalSystem:
         if self.settings.database_url is None:
             self._postgres = EmbeddedPostgres(data / "postgres")
             admin = self._postgres.start()
+            self._watch_postgres()
             self.dsn = asyncio.run(ensure_database(admin, DATABASE))
-            log.info("embedded PostgreSQL started", extra={"fields": {"data": str(data / "postgres")}})
+            log.info("embedded PostgreSQL started", extra={"fields": {"data": str(data / "postgres"), "pid": self._postgres.pid}})
         else:
             self.dsn = self.settings.database_dsn()
         if self.settings.nats_url is None:
@@ -57,6 +69,47 @@ class LocalSystem:
             log.info("embedded NATS started", extra={"fields": {"url": self.nats_url}})
         else:
             self.nats_url = self.settings.nats_url
+
+    def _watch_postgres(self) -> None:
+        """Tells the watcher (started once) which postmaster to stop should this process die."""
+        pid = self._postgres.pid if self._postgres is not None else None
+        if pid is None:
+            return
+        if self._reaper is None or self._reaper.poll() is not None:
+            self._reaper = subprocess.Popen(
+                [sys.executable, "-m", "libs.reaper"], stdin=subprocess.PIPE, process_group=0,
+                cwd=str(Path(__file__).resolve().parents[1]),
+            )
+        try:
+            self._reaper.stdin.write(f"pg {pid}\n".encode())
+            self._reaper.stdin.flush()
+        except OSError:
+            pass
+
+    def _unwatch_postgres(self) -> None:
+        if self._reaper is None:
+            return
+        try:
+            self._reaper.stdin.write(b"done\n")
+            self._reaper.stdin.close()
+        except OSError:
+            pass
+        try:
+            self._reaper.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            self._reaper.kill()
+        self._reaper = None
+
+    @property
+    def child_pids(self) -> list[int]:
+        """Every process this launcher started that should end with it (services, NATS, PostgreSQL, watcher)."""
+        pids = [p.pid for p in self._processes.values()]
+        for server in (self._nats, self._postgres):
+            if server is not None and server.pid is not None:
+                pids.append(server.pid)
+        if self._reaper is not None:
+            pids.append(self._reaper.pid)
+        return pids
 
     def service_env(self) -> dict[str, str]:
         s = self.settings
@@ -115,8 +168,11 @@ class LocalSystem:
             # NOTE: each ingest replica serves its own metrics port, counted up from the first.
             env["REVIEWGUARD_INGEST_METRICS_PORT"] = str(self.settings.ingest_metrics_port + int(number) - 1)
         self._processes[instance] = subprocess.Popen(
-            [sys.executable, "-m", f"services.{name}"], env=env, stdout=out, stderr=subprocess.STDOUT
+            [sys.executable, "-m", f"services.{name}"], env=env, stdout=out, stderr=subprocess.STDOUT,
+            process_group=0, preexec_fn=child_of_this_process(),
         )
+        if out is not None:
+            out.close()
 
     def start_services(self) -> None:
         for name in SERVICES:
@@ -144,6 +200,22 @@ class LocalSystem:
             process.kill()
             process.wait()
 
+    def _stop_together(self, instances: list[str], deadline: float) -> None:
+        """SIGTERM to each (in the order given), then waits for all until `deadline`; SIGKILL after."""
+        stopping = []
+        for instance in instances:
+            process = self._processes.pop(instance, None)
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                stopping.append((instance, process))
+        for instance, process in stopping:
+            try:
+                process.wait(timeout=max(deadline - time.monotonic(), 0.05))
+            except subprocess.TimeoutExpired:
+                log.warning("service did not stop in time; killed", extra={"fields": {"service": instance}})
+                process.kill()
+                process.wait()
+
     def wait_ready(self, timeout: float = 90.0) -> None:
         """Waits until the gateway reports every dependency serving."""
         url = f"http://{self.settings.host}:{self.settings.gateway_port}/healthz"
@@ -162,19 +234,50 @@ class LocalSystem:
         raise TimeoutError(f"system not ready after {timeout}s: {last}")
 
     def restart_dead(self) -> None:
+        """Restarts PostgreSQL or NATS if it died, then any service that exited."""
         if not self.restart_crashed:
             return
+        if self._postgres is not None and not self._postgres.alive():
+            log.warning("embedded PostgreSQL exited; restarting")
+            self._postgres.restart()
+            self._watch_postgres()
+            log.info("embedded PostgreSQL restarted", extra={"fields": {"pid": self._postgres.pid}})
+        if self._nats is not None and not self._nats.alive():
+            code = self._nats._process.returncode
+            log.warning("embedded NATS exited; restarting", extra={"fields": {"code": code}})
+            self._nats.start()
+            log.info("embedded NATS restarted", extra={"fields": {"url": self.nats_url, "pid": self._nats.pid}})
         for name, process in list(self._processes.items()):
             if process.poll() is not None:
                 log.warning("service exited; restarting", extra={"fields": {"service": name, "code": process.returncode}})
                 self.start_service(name)
 
     def stop(self) -> None:
-        """Stops services (gateway first), then NATS, then PostgreSQL; data stays for the next run."""
-        for name in reversed(SERVICES):
-            for instance in self.instances(name):
-                self.stop_service(instance)
+        """Stops the gateway, then the backends, then NATS, then PostgreSQL, within 10 s; data stays.
+
+        Each child gets SIGTERM and a deadline, SIGKILL after it.
+        """
+        start = time.monotonic()
+        steps: dict[str, float] = {}
+
+        def step(name: str, began: float) -> None:
+            steps[name] = round(time.monotonic() - began, 2)
+
+        began = time.monotonic()
+        self._stop_together(self.instances("gateway"), start + STOP_GATEWAY_SECONDS)
+        step("gateway", began)
+        backends = [i for name in ("resolution", "alerting", "nlp", "ingest") for i in self.instances(name)]
+        backends += [i for i in self._processes if i not in backends]
+        began = time.monotonic()
+        self._stop_together(backends, began + STOP_BACKENDS_SECONDS)
+        step("backends", began)
         if self._nats is not None:
-            self._nats.stop()
+            began = time.monotonic()
+            self._nats.stop(timeout=STOP_NATS_SECONDS)
+            step("nats", began)
         if self._postgres is not None:
-            self._postgres.stop()
+            began = time.monotonic()
+            self._postgres.stop(timeout=max(start + STOP_TOTAL_SECONDS - 2.0 - time.monotonic(), 0.5))
+            step("postgres", began)
+        self._unwatch_postgres()
+        log.info("stopped", extra={"fields": {"seconds": round(time.monotonic() - start, 2), **steps}})

@@ -8,6 +8,7 @@ import logging
 import uuid
 from contextlib import asynccontextmanager
 
+import asyncpg
 import grpc
 import uvicorn
 from fastapi import FastAPI, HTTPException, Request
@@ -110,6 +111,7 @@ def create_app(settings: Settings) -> FastAPI:
         pool = await db.create_pool(dsn, schema=SCHEMA, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
         channels = {name: open_channel(settings.grpc_target(name), max_message_bytes=settings.grpc_message_limit()) for name in ("ingest", "nlp", "alerting", "resolution")}
         app.state.pool = pool
+        app.state.nats_probe = health.NatsProbe(settings.nats_url)
         app.state.api_keys = ApiKeys(pool=pool, hasher=hasher, ttl=settings.api_key_cache_seconds)
         app.state.rate_limits = RateLimits(per_key=settings.rate_limit_per_key, daily_quota=settings.daily_quota_per_tenant)
         app.state.backends = Backends(
@@ -122,8 +124,13 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
+            await app.state.nats_probe.close()
             await asyncio.gather(*(ch.close() for ch in channels.values()))
-            await pool.close()
+            # NOTE: bounded, so a stop while PostgreSQL is gone (or a request hangs on it) is not held up.
+            try:
+                await asyncio.wait_for(pool.close(), timeout=2.0)
+            except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                pool.terminate()
 
     app = FastAPI(
         title="ReviewGuard",
@@ -154,6 +161,20 @@ def create_app(settings: Settings) -> FastAPI:
             )
         return JSONResponse(body, status_code=code, headers=headers)
 
+    async def _database_unavailable(request: Request, error: Exception) -> JSONResponse:
+        # NOTE: PostgreSQL down or restarting is a temporary outage: 503 with Retry-After, not a bare 500.
+        log.warning("database unavailable", extra={"fields": {"path": request.url.path, "error": type(error).__name__}})
+        return JSONResponse(
+            {"detail": "the database is unavailable; retry shortly"}, status_code=503,
+            headers={"Retry-After": str(health.RETRY_AFTER_SECONDS)},
+        )
+
+    for unavailable in (
+        OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+        asyncpg.exceptions.OperatorInterventionError,
+    ):
+        app.add_exception_handler(unavailable, _database_unavailable)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         errors = [{"field": _field_path(e["loc"]), "message": e["msg"]} for e in error.errors()]
@@ -178,7 +199,7 @@ def create_app(settings: Settings) -> FastAPI:
         )
         return JSONResponse({"detail": "internal error", "request_id": request_id}, status_code=500, headers={"X-Request-ID": request_id})
 
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz")
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,livez,readyz")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes, exempt_prefixes=("/v1/imports",))
     return app
 
