@@ -76,8 +76,10 @@ def test_production_probes_use_grpc_on_backends_and_the_gateways_real_health_rou
             assert container[probe].get("grpc") == {"port": PORTS[name]}, (name, probe)
     gateway = deployments["gateway"]["spec"]["template"]["spec"]["containers"][0]
     assert gateway["readinessProbe"]["httpGet"]["path"] in health_routes
-    # /healthz fails when the database or a backend does: it must not be what restarts gateways.
-    assert "httpGet" not in gateway["livenessProbe"]
+    # /readyz fails when the database or a backend does: it must not be what restarts gateways;
+    # /livez checks only that the process answers.
+    assert gateway["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert gateway["livenessProbe"]["httpGet"]["path"] == "/livez"
 
 
 def test_production_has_cpu_limits_and_requests_within_limits(production):

@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -123,10 +124,18 @@ def _gone_within(processes: list[psutil.Process], seconds: float) -> list[str]:
     return [f"{p.pid} {' '.join(p.cmdline())}" for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
 
 
-def test_run_stops_everything_in_order_within_10_s_without_a_traceback(tmp_path: Path) -> None:
+def _own_folder(server_dir: Path) -> Path:
+    """A folder the embedded PostgreSQL (another system user) can reach: not under pytest's
+    temporary root, which any concurrent pytest run resets to mode 0700."""
+    folder = Path(tempfile.mkdtemp(dir=server_dir))
+    folder.chmod(0o755)
+    return folder
+
+
+def test_run_stops_everything_in_order_within_10_s_without_a_traceback(server_dir: Path) -> None:
     # NOTE: SIGINT (Ctrl-C) takes the same path; SIGTERM is what systemd, docker and kill send.
     sig = signal.SIGTERM
-    tmp_path.chmod(0o755)
+    tmp_path = _own_folder(server_dir)
     process, _, output = _start_run(tmp_path)
     children = _children(process, tmp_path / "data")
     started = time.monotonic()
@@ -142,8 +151,8 @@ def test_run_stops_everything_in_order_within_10_s_without_a_traceback(tmp_path:
     print(f"reviewguard run stopped in {took:.2f} s after {sig.name}:", [l for l in text.splitlines() if "services.launcher: stopped" in l])
 
 
-def test_children_do_not_outlive_a_killed_launcher(tmp_path: Path) -> None:
-    tmp_path.chmod(0o755)
+def test_children_do_not_outlive_a_killed_launcher(server_dir: Path) -> None:
+    tmp_path = _own_folder(server_dir)
     process, _, _ = _start_run(tmp_path)
     children = _children(process, tmp_path / "data")
     process.kill()

@@ -20,8 +20,10 @@ from libs.errors import grpc_to_http
 from libs.grpc_server import GrpcServer
 from libs.settings import Settings
 from reviewguard.ingest.v1 import ingest_pb2_grpc
+from services.gateway.api_keys import ApiKeys, KeyHasher
 from services.gateway.app import create_app
 from services.gateway.dependencies import Backends, get_tenant
+from services.gateway.rate_limits import RateLimits
 from services.gateway.tenants import provision_tenant
 from services.ingest.app import MIGRATIONS, SCHEMA
 from services.ingest.grpc_api import IngestServicer
@@ -46,6 +48,9 @@ class Gateway:
         return await self._pool.fetchval("SELECT count(*) FROM reviews")
 
 
+PEPPER = "gateway-edge-pepper-0001"
+
+
 @pytest.fixture
 async def gateway(database_url: str, tmp_path):
     await db.migrate(database_url, schema=SCHEMA, directory=MIGRATIONS)
@@ -57,8 +62,8 @@ async def gateway(database_url: str, tmp_path):
     ingest_pb2_grpc.add_IngestServiceServicer_to_server(IngestServicer(ingest, imports=imports), server.server)
     await server.start()
     settings = Settings(database_url=database_url, data_dir=tmp_path / "data", ingest_host="127.0.0.1", ingest_port=server.port,
-                        nlp_host="127.0.0.1", nlp_port=free_port())  # fmt: skip
-    _, key = await provision_tenant(settings.database_dsn(), "edge")
+                        nlp_host="127.0.0.1", nlp_port=free_port(), api_key_pepper=PEPPER)  # fmt: skip
+    _, key = await provision_tenant(settings.database_dsn(), "edge", pepper=PEPPER)
     app = create_app(settings)
     try:
         async with app.router.lifespan_context(app):
@@ -151,6 +156,8 @@ async def test_the_api_key_store_being_down_is_a_503(tmp_path) -> None:
     app = create_app(Settings(data_dir=tmp_path))
     # NOTE: a pool over a closed port: every acquire fails to connect, as when PostgreSQL is down.
     app.state.pool = await asyncpg.create_pool(f"postgresql://rg@127.0.0.1:{free_port()}/rg", min_size=0)
+    app.state.api_keys = ApiKeys(pool=app.state.pool, hasher=KeyHasher(PEPPER), ttl=5.0)
+    app.state.rate_limits = RateLimits(per_key="", daily_quota=0)
     app.state.backends = Backends(ingest=None, nlp=None, alerting=None, resolution=None, channels={})
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as client:
