@@ -215,7 +215,9 @@ async def test_another_tenants_ids_are_404_everywhere_and_change_nothing(system,
         httpx.AsyncClient(base_url=base_url, headers=auth(api_keys["acme"]), timeout=20) as acme,
         httpx.AsyncClient(base_url=base_url, headers=auth(api_keys["globex"]), timeout=20) as globex,
     ):
+        b_review = (await globex.post("/v1/reviews", json={"reviews": [one_star("B1", title="Kaputt", body="Kaputt angekommen.")]})).json()["ids"][0]
         a = await make_tenant_a(acme)
+        b_case = (await case_of(globex, b_review))["id"]
         # Let the import finish and the case settle (assignment, SLA) before taking A's picture.
         await eventually(lambda: _import_done(acme, a["import_id"]), timeout=30)
         await asyncio.sleep(1.0)
@@ -239,6 +241,17 @@ async def test_another_tenants_ids_are_404_everywhere_and_change_nothing(system,
                 for name in (a["name"], random_ids["name"]):
                     await globex.delete(f"/v1/alert-receivers/{name}")
 
+        # A's offer under B's own case: the offer must be looked up in the case (and tenant) named.
+        for (method, template), body in PATH_OPERATIONS.items():
+            if "{offer_id}" not in template:
+                continue
+            rnd = str(uuid.uuid4())
+            got = await call(globex, method, template.format(case_id=b_case, offer_id=a["offer_id"]), body)
+            random = await call(globex, method, template.format(case_id=b_case, offer_id=rnd), body)
+            found = leaks(got, a, {a["offer_id"]})
+            ok = not found and got.status_code == 404 and normalised(got, {a["offer_id"]}) == normalised(random, {rnd})
+            results.append((f"{method} {template} (B's case)", "path", "ok" if ok else "LEAK", f"{got.status_code} 404 {found} {got.text[:200]}"))
+
         for method, path, body, params, a_id in body_operations(a):
             rnd = str(uuid.uuid4())
             swap = (lambda v: json.loads(json.dumps(v).replace(a_id, rnd))) if body or params else (lambda v: v)
@@ -257,7 +270,7 @@ async def test_another_tenants_ids_are_404_everywhere_and_change_nothing(system,
     table = "\n".join(f"{outcome:4} {where:5} {op:60} {detail}" for op, where, outcome, detail in results)
     print(f"\ntenancy walk: {len(results)} operations, {dict(counts)}\n{table}")
     assert all(outcome == "ok" for _, _, outcome, _ in results), table
-    assert sum(1 for _, where, _, d in results if where == "path" and d.startswith("404")) == len(PATH_OPERATIONS) - len(LIKE_RANDOM)
+    assert sum(1 for _, where, _, d in results if where == "path" and d.startswith("404")) == len(PATH_OPERATIONS) - len(LIKE_RANDOM) + 2
     # A hand-recorded rating change names a review of the caller's: another tenant's is unknown.
     rating = next(d for op, _, _, d in results if op == "POST /v1/rating-changes")
     assert rating.startswith("404"), rating
