@@ -23,7 +23,6 @@ from tests.e2e.test_ingest_e2e import export
 from tests.helpers import eventually, recent
 
 MARK = f"acmesecret{uuid.uuid4().hex[:8]}"  # in every text A writes; B must never see it
-UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def one_star(tag: str, **changes) -> dict:
