@@ -251,13 +251,13 @@ class SourceService:
         try:
             sid = uuid.UUID(source_id)
         except ValueError:
-            raise webhooks.Unauthenticated("unknown webhook source") from None
+            raise webhooks.not_authentic(kind) from None
         async with self._pool.acquire() as conn:
             row = await repository.get_source(conn, None, sid)
-        # NOTE: one answer for an unknown source, a kind mismatch and a missing secret, so the
-        # endpoint does not reveal which source ids exist.
+        # NOTE: one answer for an unknown source, a kind mismatch, a missing secret and a missing or
+        # wrong signature, so the endpoint does not reveal which source ids exist.
         if row is None or row["kind"] != kind or row["webhook_secret"] is None:
-            raise webhooks.Unauthenticated("unknown webhook source")
+            raise webhooks.not_authentic(kind)
         box = self._require_box()
         verified = webhooks.verify(kind, box.open(row["webhook_secret"]), body, headers, now=self._clock(), tolerance=self._tolerance)
         settings = box.open(row["settings"]) if row["settings"] is not None else {}

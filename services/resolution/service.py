@@ -162,6 +162,12 @@ class ResolutionService:
     def _ids(tenant_id: str, case_id: str) -> tuple[uuid.UUID, uuid.UUID]:
         return require_uuid(tenant_id, field="tenant_id"), require_uuid(case_id, field="case_id")
 
+    @staticmethod
+    async def _require_case(conn: asyncpg.Connection, tenant: uuid.UUID, case: uuid.UUID) -> None:
+        """NotFound unless the case is the tenant's (another tenant's case is as unknown as a made-up id)."""
+        if await repository.get(conn, tenant, case) is None:
+            raise NotFound(f"case {case} not found")
+
     async def transition(self, tenant_id: str, case_id: str, *, to_status: int, reason: int, actor: str, note: str) -> case_pb2.Case:
         """Moves a case to `to_status` if the state machine allows it (resolving needs a reason)."""
         tenant, case = self._ids(tenant_id, case_id)
@@ -413,6 +419,10 @@ class ResolutionService:
                 raise InvalidArgument(f"{name} must be 1 to 5", [FieldViolation(name, "1 to 5")])
         at = changed_at or self._clock()
         async with self._pool.acquire() as conn, conn.transaction():
+            # NOTE: only a review of the tenant's (one ingest told us of, or one of its cases names);
+            # another tenant's review id is as unknown as a made-up one.
+            if not await kpis_repository.knows_review(conn, tenant, review):
+                raise NotFound(f"review {review_id} not found")
             recorded = await kpis_repository.record_rating_change(
                 conn, tenant_id=tenant, review_id=review, old_rating=old_rating, new_rating=new_rating, changed_at=at
             )
@@ -465,6 +475,7 @@ class ResolutionService:
     async def list_replies(self, tenant_id: str, case_id: str) -> list[resolution_pb2.Reply]:
         tenant, case = self._ids(tenant_id, case_id)
         async with self._pool.acquire() as conn:
+            await self._require_case(conn, tenant, case)
             rows = await replies_repository.list_for_case(conn, tenant, case)
         return [convert.reply(r) for r in rows]
 
@@ -518,6 +529,7 @@ class ResolutionService:
     async def list_offers(self, tenant_id: str, case_id: str) -> list[resolution_pb2.Offer]:
         tenant, case = self._ids(tenant_id, case_id)
         async with self._pool.acquire() as conn:
+            await self._require_case(conn, tenant, case)
             rows = await offers_repository.list_for_case(conn, tenant, case)
         return [convert.offer(r) for r in rows]
 
@@ -533,6 +545,7 @@ class ResolutionService:
     async def list_evidence(self, tenant_id: str, case_id: str) -> list[resolution_pb2.EvidenceLink]:
         tenant, case = self._ids(tenant_id, case_id)
         async with self._pool.acquire() as conn:
+            await self._require_case(conn, tenant, case)
             _, rows = await evidence_repository.load(conn, tenant, case)
         return [convert.evidence_link(r) for r in rows]
 

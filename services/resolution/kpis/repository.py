@@ -26,6 +26,15 @@ async def case_facts(
     return [CaseFacts(**dict(r)) for r in rows]
 
 
+async def knows_review(conn: asyncpg.Connection, tenant_id: uuid.UUID, review_id: uuid.UUID) -> bool:
+    """Whether the review is the tenant's: ingest told us of it, or one of the tenant's cases names it."""
+    return await conn.fetchval(
+        """SELECT EXISTS (SELECT 1 FROM review_facts WHERE tenant_id = $1 AND review_id = $2)
+               OR EXISTS (SELECT 1 FROM cases WHERE tenant_id = $1 AND review_id = $2)""",
+        tenant_id, review_id,
+    )
+
+
 async def record_rating_change(
     conn: asyncpg.Connection, *, tenant_id: uuid.UUID, review_id: uuid.UUID, old_rating: int, new_rating: int, changed_at: datetime
 ) -> bool:
