@@ -21,10 +21,10 @@ from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import api
-from nats.js.errors import BadRequestError, NotFoundError
+from nats.js.errors import APIError, BadRequestError, NoStreamResponseError, NotFoundError
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
+from tenacity import AsyncRetrying, retry_if_exception, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from libs import topology
 from libs.errors import InvalidArgument
@@ -38,6 +38,27 @@ M = TypeVar("M", bound=Message)
 
 # Codes JetStream answers when a stream exists with another configuration.
 _STREAM_NAME_IN_USE = 10058
+
+
+def servers_of(url: str | Sequence[str]) -> list[str]:
+    """The servers of a NATS URL: one, or a cluster's comma-separated list ("nats://a:4222,nats://b:4222")."""
+    parts = url.split(",") if isinstance(url, str) else list(url)
+    servers = [part.strip() for part in parts if part.strip()]
+    if not servers:
+        raise ValueError("no NATS server given (NATS_URL is empty)")
+    return servers
+
+
+def publish_may_succeed_later(error: BaseException) -> bool:
+    """Whether a failed JetStream publish is worth retrying: the cluster is between leaders or the
+    client between servers, rather than the request being wrong."""
+    if isinstance(error, (NatsTimeoutError, asyncio.TimeoutError, NoStreamResponseError, nats.errors.NoRespondersError)):
+        return True
+    if isinstance(error, (nats.errors.ConnectionReconnectingError, nats.errors.StaleConnectionError, nats.errors.OutboundBufferLimitError)):
+        return True
+    # NOTE: 503 is "JetStream not (yet) available" / "no stream leader": a node died and the
+    # remaining ones are electing; 500 covers the odd "leadership changed" mid-request.
+    return isinstance(error, APIError) and error.code in (500, 503)
 
 
 class PoisonMessage(Exception):
@@ -98,14 +119,38 @@ class LiveLane:
 class Bus:
     """A connected JetStream client. Created in a wiring root, closed there with `close`."""
 
-    def __init__(self, nc: NatsClient, *, duplicate_window_seconds: float) -> None:
+    def __init__(
+        self,
+        nc: NatsClient,
+        *,
+        duplicate_window_seconds: float,
+        stream_replicas: int = 1,
+        publish_retry_seconds: float = 10.0,
+    ) -> None:
         self._nc = nc
         self._js = nc.jetstream()
         self._duplicate_window = duplicate_window_seconds
+        self._stream_replicas = stream_replicas
+        self._publish_retry_seconds = publish_retry_seconds
 
     @classmethod
-    async def connect(cls, url: str, *, name: str, duplicate_window_seconds: float = 600.0, connect_timeout: float = 30.0) -> "Bus":
-        """Connects, retrying until `connect_timeout`; later disconnects reconnect forever."""
+    async def connect(
+        cls,
+        url: str | Sequence[str],
+        *,
+        name: str,
+        duplicate_window_seconds: float = 600.0,
+        connect_timeout: float = 30.0,
+        stream_replicas: int = 1,
+        publish_retry_seconds: float = 10.0,
+    ) -> "Bus":
+        """Connects, retrying until `connect_timeout`; later disconnects reconnect forever.
+
+        `url` is one server or a cluster's servers (a list, or one comma-separated string): the
+        client connects to any of them and, when that one goes away, reconnects to another
+        (the servers a cluster announces are added to the list as well).
+        """
+        servers = servers_of(url)
         async for attempt in AsyncRetrying(
             stop=stop_after_delay(connect_timeout),
             wait=wait_exponential(multiplier=0.1, max=2.0),
@@ -114,21 +159,30 @@ class Bus:
         ):
             with attempt:
                 nc = await nats.connect(
-                    url,
+                    servers=servers,
                     name=f"reviewguard-{name}",
                     max_reconnect_attempts=-1,
                     reconnect_time_wait=0.5,
                     connect_timeout=2,
                     allow_reconnect=True,
                 )
-        return cls(nc, duplicate_window_seconds=duplicate_window_seconds)
+        return cls(
+            nc,
+            duplicate_window_seconds=duplicate_window_seconds,
+            stream_replicas=stream_replicas,
+            publish_retry_seconds=publish_retry_seconds,
+        )
 
     @property
     def connected(self) -> bool:
         return self._nc.is_connected
 
     async def ensure_streams(self, specs: Sequence[topology.StreamSpec] = topology.ALL_STREAMS) -> None:
-        """Creates each stream, or brings an existing one to this configuration."""
+        """Creates each stream, or brings an existing one to this configuration.
+
+        Every stream gets `stream_replicas` copies (its consumers inherit them); an existing
+        stream with fewer (R1 made on one node, then the cluster grew) is scaled up in place.
+        """
         for spec in specs:
             config = api.StreamConfig(
                 name=spec.name,
@@ -137,6 +191,7 @@ class Bus:
                 storage=api.StorageType.FILE,
                 max_age=spec.max_age_days * 86400,
                 duplicate_window=self._duplicate_window,
+                num_replicas=self._stream_replicas,
             )
             try:
                 await self._js.add_stream(config)
@@ -158,10 +213,22 @@ class Bus:
     async def publish_bytes(
         self, subject: str, payload: bytes, *, msg_id: str, headers: dict[str, str] | None = None, timeout: float = 5.0
     ) -> bool:
-        """`publish` for a payload serialised earlier (an outbox row)."""
+        """`publish` for a payload serialised earlier (an outbox row).
+
+        NOTE: a publish that JetStream cannot take right now (a stream leader being elected, the
+        client reconnecting to another node) is retried with backoff for `publish_retry_seconds`;
+        the Nats-Msg-Id makes that safe. A retry of a publish whose ack was lost reports a duplicate.
+        """
         all_headers = dict(headers) if headers else inject_headers()
         all_headers["Nats-Msg-Id"] = msg_id
-        ack = await self._js.publish(subject, payload, headers=all_headers, timeout=timeout)
+        async for attempt in AsyncRetrying(
+            stop=stop_after_delay(self._publish_retry_seconds),
+            wait=wait_exponential(multiplier=0.05, max=1.0),
+            retry=retry_if_exception(publish_may_succeed_later),
+            reraise=True,
+        ):
+            with attempt:
+                ack = await self._js.publish(subject, payload, headers=all_headers, timeout=timeout)
         return not ack.duplicate
 
     async def consume(
