@@ -21,7 +21,7 @@ from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import api
-from nats.js.errors import APIError, BadRequestError, NoStreamResponseError, NotFoundError
+from nats.js.errors import APIError, BadRequestError, NoStreamResponseError, NotFoundError, ServerError, ServiceUnavailableError
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from tenacity import AsyncRetrying, retry_if_exception, retry_if_exception_type, stop_after_delay, wait_exponential
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
 
 M = TypeVar("M", bound=Message)
+T = TypeVar("T")
 
 # Codes JetStream answers when a stream exists with another configuration.
 _STREAM_NAME_IN_USE = 10058
@@ -49,16 +50,17 @@ def servers_of(url: str | Sequence[str]) -> list[str]:
     return servers
 
 
-def publish_may_succeed_later(error: BaseException) -> bool:
-    """Whether a failed JetStream publish is worth retrying: the cluster is between leaders or the
+def unavailable_for_now(error: BaseException) -> bool:
+    """Whether a failed JetStream request is worth retrying: the cluster is between leaders or the
     client between servers, rather than the request being wrong."""
     if isinstance(error, (NatsTimeoutError, asyncio.TimeoutError, NoStreamResponseError, nats.errors.NoRespondersError)):
         return True
     if isinstance(error, (nats.errors.ConnectionReconnectingError, nats.errors.StaleConnectionError, nats.errors.OutboundBufferLimitError)):
         return True
-    # NOTE: 503 is "JetStream not (yet) available" / "no stream leader": a node died and the
-    # remaining ones are electing; 500 covers the odd "leadership changed" mid-request.
-    return isinstance(error, APIError) and error.code in (500, 503)
+    # NOTE: 503 is "JetStream not (yet) available" / "no stream or consumer leader": a node died or
+    # an R3 stream or consumer was just made, and the nodes are electing; 500 covers the odd
+    # "leadership changed" mid-request. A fetch's 503 status carries no code, hence the classes.
+    return isinstance(error, (ServiceUnavailableError, ServerError)) or (isinstance(error, APIError) and error.code in (500, 503))
 
 
 class PoisonMessage(Exception):
@@ -173,6 +175,19 @@ class Bus:
             publish_retry_seconds=publish_retry_seconds,
         )
 
+    async def _while_unavailable(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Runs a JetStream request, retrying with backoff for `publish_retry_seconds` while the
+        cluster cannot answer it (see unavailable_for_now)."""
+        async for attempt in AsyncRetrying(
+            stop=stop_after_delay(self._publish_retry_seconds),
+            wait=wait_exponential(multiplier=0.05, max=1.0),
+            retry=retry_if_exception(unavailable_for_now),
+            reraise=True,
+        ):
+            with attempt:
+                return await call()
+        raise AssertionError("unreachable")  # pragma: no cover
+
     @property
     def connected(self) -> bool:
         return self._nc.is_connected
@@ -194,11 +209,11 @@ class Bus:
                 num_replicas=self._stream_replicas,
             )
             try:
-                await self._js.add_stream(config)
+                await self._while_unavailable(lambda config=config: self._js.add_stream(config))
             except BadRequestError as error:
                 if error.err_code != _STREAM_NAME_IN_USE:
                     raise
-                await self._js.update_stream(config)
+                await self._while_unavailable(lambda config=config: self._js.update_stream(config))
 
     async def publish(
         self, subject: str, message: Message, *, msg_id: str, headers: dict[str, str] | None = None, timeout: float = 5.0
@@ -221,14 +236,7 @@ class Bus:
         """
         all_headers = dict(headers) if headers else inject_headers()
         all_headers["Nats-Msg-Id"] = msg_id
-        async for attempt in AsyncRetrying(
-            stop=stop_after_delay(self._publish_retry_seconds),
-            wait=wait_exponential(multiplier=0.05, max=1.0),
-            retry=retry_if_exception(publish_may_succeed_later),
-            reraise=True,
-        ):
-            with attempt:
-                ack = await self._js.publish(subject, payload, headers=all_headers, timeout=timeout)
+        ack = await self._while_unavailable(lambda: self._js.publish(subject, payload, headers=all_headers, timeout=timeout))
         return not ack.duplicate
 
     async def consume(
@@ -262,7 +270,9 @@ class Bus:
             filter_subject=subject,
             max_ack_pending=max(1000, batch * 4),
         )
-        sub = await self._js.pull_subscribe(subject, durable=durable, stream=stream, config=config)
+        sub = await self._while_unavailable(
+            lambda: self._js.pull_subscribe(subject, durable=durable, stream=stream, config=config)
+        )
         log.info("consumer started", extra={"fields": {"stream": stream, "durable": durable, "subject": subject}})
         try:
             while not stop.is_set():
@@ -275,6 +285,13 @@ class Bus:
                         live_lane.mark_idle()
                     continue
                 except (nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError):
+                    await asyncio.sleep(0.5)
+                    continue
+                except APIError as error:
+                    # NOTE: the consumer's leader is being elected (a node died, or the R3
+                    # consumer was just made): wait for the new one.
+                    if not unavailable_for_now(error):
+                        raise
                     await asyncio.sleep(0.5)
                     continue
                 if live_lane is not None:
@@ -419,8 +436,10 @@ class Bus:
             max_deliver=-1,
             ack_wait=30,
         )
-        sub = await self._js.pull_subscribe(
-            advisory_subject, durable=durable, stream=topology.MAX_DELIVERIES_ADVISORIES.name, config=config
+        sub = await self._while_unavailable(
+            lambda: self._js.pull_subscribe(
+                advisory_subject, durable=durable, stream=topology.MAX_DELIVERIES_ADVISORIES.name, config=config
+            )
         )
         try:
             while not stop.is_set():
@@ -429,6 +448,13 @@ class Bus:
                 except (NatsTimeoutError, asyncio.TimeoutError):
                     continue
                 except (nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError):
+                    await asyncio.sleep(0.5)
+                    continue
+                except APIError as error:
+                    # NOTE: the consumer's leader is being elected (a node died, or the R3
+                    # consumer was just made): wait for the new one.
+                    if not unavailable_for_now(error):
+                        raise
                     await asyncio.sleep(0.5)
                     continue
                 for msg in msgs:

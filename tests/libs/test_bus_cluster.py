@@ -11,7 +11,7 @@ import nats
 import pytest
 
 from libs import topology
-from libs.bus import Bus, publish_may_succeed_later, servers_of
+from libs.bus import Bus, unavailable_for_now, servers_of
 from libs.embedded import EmbeddedNatsCluster
 from libs.settings import Settings
 from tests.helpers import eventually
@@ -50,11 +50,12 @@ def test_nats_url_takes_a_comma_separated_list_of_servers() -> None:
 
 
 def test_only_errors_of_a_cluster_between_leaders_are_retried() -> None:
-    assert publish_may_succeed_later(nats.errors.TimeoutError())
-    assert publish_may_succeed_later(nats.js.errors.NoStreamResponseError())
-    assert publish_may_succeed_later(nats.js.errors.APIError(code=503, description="JetStream system temporarily unavailable"))
-    assert not publish_may_succeed_later(nats.js.errors.BadRequestError(code=400, description="bad"))
-    assert not publish_may_succeed_later(ValueError("bug"))
+    assert unavailable_for_now(nats.errors.TimeoutError())
+    assert unavailable_for_now(nats.js.errors.NoStreamResponseError())
+    assert unavailable_for_now(nats.js.errors.APIError(code=503, description="JetStream system temporarily unavailable"))
+    assert unavailable_for_now(nats.js.errors.ServiceUnavailableError())  # a fetch's 503 status has no code
+    assert not unavailable_for_now(nats.js.errors.BadRequestError(code=400, description="bad"))
+    assert not unavailable_for_now(ValueError("bug"))
 
 
 async def test_ensure_streams_makes_every_stream_r3_on_a_cluster(cluster: EmbeddedNatsCluster) -> None:
