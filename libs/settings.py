@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "REVIEWGUARD_DATABASE_URL")
     )
+    # NOTE: one URL, or a comma-separated list of a JetStream cluster's servers
+    # ("nats://n1:4222,nats://n2:4222,nats://n3:4222"): the client connects to any of them and
+    # reconnects to another when the one it is on goes away.
     nats_url: str | None = Field(default=None, validation_alias=AliasChoices("NATS_URL", "REVIEWGUARD_NATS_URL"))
     db_pool_min: int = 1
     db_pool_max: int = 10
@@ -64,6 +67,19 @@ class Settings(BaseSettings):
     bus_fetch_batch: int = 64
     # Seconds the duplicate window of each stream spans (Nats-Msg-Id de-duplication).
     bus_duplicate_window_seconds: float = 600.0
+    bus_stream_replicas: int = Field(
+        1,
+        ge=1,
+        le=5,
+        description=(
+            "REVIEWGUARD_BUS_STREAM_REPLICAS: copies JetStream keeps of every stream (and so of its consumers): "
+            "3 on a 3-node JetStream cluster, so that losing one node loses no message and no consumer; "
+            "1 on a laptop's single nats-server. An existing stream is brought to this count at start."
+        ),
+    )
+    # Seconds a publish keeps retrying while JetStream cannot take it (a stream leader being
+    # elected after a node died, the client reconnecting to another node).
+    bus_publish_retry_seconds: float = Field(10.0, ge=0)
 
     # Outbox relay: poll interval when no NOTIFY arrives, and rows per publish batch.
     outbox_poll_seconds: float = 1.0

@@ -135,6 +135,9 @@ class LocalSystem:
                 "REVIEWGUARD_RATE_LIMIT_PER_KEY": s.rate_limit_per_key,
                 "REVIEWGUARD_DAILY_QUOTA_PER_TENANT": str(s.daily_quota_per_tenant),
                 "REVIEWGUARD_OUTBOUND_ALLOW_HOSTS": ",".join(s.outbound_allow_hosts),
+                "REVIEWGUARD_BUS_STREAM_REPLICAS": str(s.bus_stream_replicas),
+                "REVIEWGUARD_BUS_PUBLISH_RETRY_SECONDS": str(s.bus_publish_retry_seconds),
+                "REVIEWGUARD_BUS_ACK_WAIT_SECONDS": str(s.bus_ack_wait_seconds),
             }
         )
         return env

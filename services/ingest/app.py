@@ -107,5 +107,6 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
 async def _connect_bus(settings: Settings) -> Bus:
     return await Bus.connect(
         settings.nats_url, name="ingest", duplicate_window_seconds=settings.bus_duplicate_window_seconds,
-        connect_timeout=float("inf"),
+        connect_timeout=float("inf"), stream_replicas=settings.bus_stream_replicas,
+        publish_retry_seconds=settings.bus_publish_retry_seconds,
     )

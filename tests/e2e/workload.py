@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import asyncpg
 
 from tests.helpers import REVIEW_TEXTS, recent
@@ -10,11 +12,29 @@ BATCHES = 8
 PER_BATCH = 50
 
 
-def batch(n: int, *, per_batch: int = PER_BATCH, prefix: str = "crash") -> list[dict]:
+# Words a distinct English review body is drawn from (see `batch(distinct=True)`).
+WORDS = (
+    "kettle lid handle base cable switch water boil noise plastic smell crack leak steam button light filter spout "
+    "morning kitchen counter box parcel courier week month day hour price money refund seller support reply email "
+    "broken loose bent scratched dented heavy light quiet loud slow fast hot cold cheap expensive small large white "
+    "black steel glass rubber seal hinge spring screw motor fan blade jug cup tea coffee soup pasta rice milk sugar "
+    "tried returned ordered waited opened cleaned filled poured dropped fixed replaced asked called wrote shipped"
+).split()
+
+
+def batch(n: int, *, per_batch: int = PER_BATCH, prefix: str = "crash", distinct: bool = False) -> list[dict]:
+    """One request's reviews; `distinct` gives each its own English wording, as real buyers write.
+
+    NOTE: the default bodies differ only in a "#n-i" tag, so to the NLP service they are all
+    near-duplicates of one another; thousands of them make one growing cluster that slows it down.
+    """
     languages = list(REVIEW_TEXTS)
+    rng = random.Random(f"{prefix}-{n}")
     reviews = []
     for i in range(per_batch):
-        title, body = REVIEW_TEXTS[languages[i % len(languages)]]
+        title, body = REVIEW_TEXTS["en" if distinct else languages[i % len(languages)]]
+        if distinct:
+            body = " ".join(rng.sample(WORDS, 18)).capitalize() + "."
         reviews.append(
             {
                 "platform": "amazon", "marketplace": "DE", "external_id": f"{prefix}-{n}-{i}",
