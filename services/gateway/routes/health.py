@@ -22,6 +22,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from libs.bus import servers_of
+
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["health"])
@@ -48,7 +50,7 @@ class NatsProbe:
             if self._nc is None:
                 self._nc = await asyncio.wait_for(
                     nats.connect(
-                        self.url, name="reviewguard-gateway-health", connect_timeout=1, allow_reconnect=True,
+                        servers_of(self.url), name="reviewguard-gateway-health", connect_timeout=1, allow_reconnect=True,
                         max_reconnect_attempts=-1, reconnect_time_wait=0.5,
                         error_cb=self._noop, disconnected_cb=self._noop, reconnected_cb=self._noop, closed_cb=self._noop,
                     ),
