@@ -344,12 +344,7 @@ async def _check_tenant(principal: Principal, request: object, context: grpc.aio
         await context.abort(grpc.StatusCode.PERMISSION_DENIED, f"client {principal.name!r} may not act for tenant {tenant}")
 
 
-class BearerToken(
-    grpc.aio.UnaryUnaryClientInterceptor,
-    grpc.aio.UnaryStreamClientInterceptor,
-    grpc.aio.StreamUnaryClientInterceptor,
-    grpc.aio.StreamStreamClientInterceptor,
-):
+class _BearerToken:
     """Adds `authorization: Bearer <token>` to every call of a channel that carries none of its own."""
 
     def __init__(self, token: str) -> None:
@@ -361,14 +356,29 @@ class BearerToken(
             return details
         return details._replace(metadata=grpc.aio.Metadata(*pairs, ("authorization", self._value)))
 
+
+class _UnaryUnaryToken(_BearerToken, grpc.aio.UnaryUnaryClientInterceptor):
     async def intercept_unary_unary(self, continuation, client_call_details, request):
         return await continuation(self._with_token(client_call_details), request)
 
+
+class _UnaryStreamToken(_BearerToken, grpc.aio.UnaryStreamClientInterceptor):
     async def intercept_unary_stream(self, continuation, client_call_details, request):
         return await continuation(self._with_token(client_call_details), request)
 
+
+class _StreamUnaryToken(_BearerToken, grpc.aio.StreamUnaryClientInterceptor):
     async def intercept_stream_unary(self, continuation, client_call_details, request_iterator):
         return await continuation(self._with_token(client_call_details), request_iterator)
 
+
+class _StreamStreamToken(_BearerToken, grpc.aio.StreamStreamClientInterceptor):
     async def intercept_stream_stream(self, continuation, client_call_details, request_iterator):
         return await continuation(self._with_token(client_call_details), request_iterator)
+
+
+def bearer_interceptors(token: str) -> list[grpc.aio.ClientInterceptor]:
+    """Client interceptors sending the token on calls of every kind.
+
+    NOTE: one object per kind: a channel files each interceptor under the first kind it matches."""
+    return [kind(token) for kind in (_UnaryUnaryToken, _UnaryStreamToken, _StreamUnaryToken, _StreamStreamToken)]

@@ -44,10 +44,10 @@ def open_channel(
 ) -> grpc.aio.Channel:
     """A channel to a peer inside the cluster, carrying the trace context and, given one, a bearer
     token on every call; TLS with `credentials`, else plaintext."""
-    from libs.grpc_auth import BearerToken
+    from libs.grpc_auth import bearer_interceptors
 
     options = [*_CHANNEL_OPTIONS, *message_size_options(max_message_bytes)]
-    interceptors = [*aio_client_interceptors(), *([BearerToken(token)] if token else [])]
+    interceptors = [*aio_client_interceptors(), *(bearer_interceptors(token) if token else [])]
     if credentials is None:
         return grpc.aio.insecure_channel(target, options=options, interceptors=interceptors)
     if server_name:
