@@ -322,7 +322,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
     async def _admit(self, method: str, context: grpc.aio.ServicerContext) -> Principal:
         try:
             principal = await self._auth.principal(context)
-        except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as error:
             log.warning("client token lookup failed", extra={"fields": {"error": type(error).__name__}})
             await context.abort(grpc.StatusCode.UNAVAILABLE, "cannot verify the client token now; retry")
         if principal is None:

@@ -276,3 +276,31 @@ async def test_mutual_tls_refuses_clients_without_a_ca_signed_certificate(pki) -
             assert await _code(alerting_pb2_grpc.AlertingServiceStub(channel).ListAlerts(request, timeout=5)) == grpc.StatusCode.OK
     finally:
         await server.stop(0)
+
+
+async def test_the_cli_prints_a_token_once_that_backends_accept_until_revoked(database_url, tmp_path, monkeypatch, capsys) -> None:
+    import asyncio
+
+    from services.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("REVIEWGUARD_API_KEY_PEPPER", PEPPER)
+    monkeypatch.setenv("REVIEWGUARD_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("REVIEWGUARD_GRPC_CLIENT_PEPPER", raising=False)
+    run = lambda *argv: asyncio.to_thread(main, list(argv))  # noqa: E731 - main runs its own event loop
+    assert await run("grpc-client", "create", "bi-team", "--tenants", TENANT_A, "--methods", f"/{ALERTING}/") == 0
+    token = capsys.readouterr().out.strip().rsplit(" ", 1)[-1]
+    assert token.startswith(grpc_auth.CLIENT_TOKEN_PREFIX)
+    pool = await db.create_pool(database_url, schema="auth", min_size=1, max_size=1)
+    try:
+        tokens = ClientTokens(pool=pool, hasher=TokenHasher(PEPPER), ttl=0)
+        principal = await tokens.lookup(token)
+        assert principal.name == "bi-team" and principal.may_act_for(TENANT_A) and not principal.may_act_for(TENANT_B)
+        assert principal.may_call(f"/{ALERTING}/ListAlerts") and not principal.may_call(f"/{INGEST}/GetReview")
+        assert await run("grpc-client", "list") == 0
+        assert token not in capsys.readouterr().out
+        assert await run("grpc-client", "revoke", "bi-team") == 0
+        assert await tokens.lookup(token) is None
+        assert await run("grpc-client", "create", "x", "--tenants", "acme", "--methods", "*") == 2
+    finally:
+        await pool.close()
