@@ -14,7 +14,7 @@ from pathlib import Path
 
 import asyncpg
 
-from libs import db
+from libs import db, grpc_auth
 from libs.bus import Bus, Handler, LiveLane
 from libs.grpc_server import GrpcServer
 from libs.outbox import OutboxRelay
@@ -43,6 +43,7 @@ class Backend:
         """Migrates the schema, opens the pool, connects the bus and declares the streams."""
         dsn = settings.database_dsn()
         await db.migrate(dsn, schema=schema, directory=migrations)
+        await grpc_auth.migrate(dsn)
         pool = await db.create_pool(dsn, schema=schema, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
         bus = await Bus.connect(
             settings.nats_url,
@@ -52,7 +53,9 @@ class Backend:
             publish_retry_seconds=settings.bus_publish_retry_seconds,
         )
         await bus.ensure_streams()
-        server = GrpcServer(bind=f"{settings.host}:{port}", service_names=[grpc_service], max_message_bytes=settings.grpc_message_limit())
+        server = GrpcServer.for_service(
+            settings, port=port, service_names=[grpc_service], auth=grpc_auth.GrpcAuth.from_settings(settings, pool)
+        )
         return cls(name=name, settings=settings, pool=pool, bus=bus, grpc=server, stop=stop)
 
     def consume(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 from collections.abc import Callable
@@ -45,3 +47,16 @@ def local_secret(path: Path, make: Callable[[], str]) -> str:
         with os.fdopen(fd, "w") as out:
             out.write(make())
     return path.read_text().strip()
+
+
+class TokenHasher:
+    """HMAC-SHA-256 of bearer tokens under a server-side pepper the database never holds, so a copy
+    of the table does not let anyone test guessed tokens offline (API keys, gRPC client tokens)."""
+
+    def __init__(self, pepper: str, *, setting: str = "REVIEWGUARD_API_KEY_PEPPER") -> None:
+        if len(pepper) < 16:
+            raise ValueError(f"{setting} must be at least 16 characters")
+        self._pepper = pepper.encode()
+
+    def digest(self, token: str) -> bytes:
+        return hmac.new(self._pepper, token.encode(), hashlib.sha256).digest()

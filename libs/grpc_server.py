@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 
@@ -12,7 +13,9 @@ from grpc_status import rpc_status
 from opentelemetry.instrumentation.grpc import aio_server_interceptor
 
 from libs.errors import DomainError, to_rpc_status
+from libs.grpc_auth import AuthInterceptor, GrpcAuth
 from libs.grpc_client import DEFAULT_MAX_MESSAGE_BYTES, message_size_options
+from libs.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,28 @@ class DomainErrorInterceptor(grpc.aio.ServerInterceptor):
         )
 
 
+def is_loopback_bind(bind: str) -> bool:
+    """Whether `host:port` listens on loopback only (127.0.0.0/8, ::1, localhost)."""
+    host = bind.rsplit(":", 1)[0].strip("[]") if ":" in bind else bind
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def server_credentials(settings: Settings) -> grpc.ServerCredentials | None:
+    """mTLS server credentials (a client certificate signed by the CA is required), or None."""
+    if not settings.grpc_tls_enabled():
+        return None
+    return grpc.ssl_server_credentials(
+        [(settings.grpc_tls_key_file.read_bytes(), settings.grpc_tls_cert_file.read_bytes())],
+        root_certificates=settings.grpc_tls_ca_file.read_bytes(),
+        require_client_auth=True,
+    )
+
+
 class GrpcServer:
     """A grpc.aio server with the standard health service, reflection and interceptors.
 
@@ -50,13 +75,31 @@ class GrpcServer:
     i.e. when the service's dependencies (database, bus) are ready.
     """
 
-    def __init__(self, *, bind: str, service_names: Iterable[str], max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> None:
+    def __init__(
+        self,
+        *,
+        bind: str,
+        service_names: Iterable[str],
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+        auth: GrpcAuth | None = None,
+        credentials: grpc.ServerCredentials | None = None,
+        allow_plaintext_remote: bool = False,
+    ) -> None:
         # NOTE: SO_REUSEPORT lets the replicas of one service on one host share its port; the kernel
         # spreads connections among them (it is gRPC's default on Linux; stated so nobody turns it off).
         # The message limit must exceed the gateway's HTTP body limit (Settings.grpc_message_limit):
         # gRPC's default 4 MiB would refuse a valid 7 MB request as RESOURCE_EXHAUSTED.
+        # NOTE: `auth` None (tests of one servicer) admits every caller; wiring roots build servers
+        # with `for_service`, which always authenticates.
+        interceptors = [aio_server_interceptor(), *([AuthInterceptor(auth)] if auth is not None else []), DomainErrorInterceptor()]
+        if credentials is None and not allow_plaintext_remote and not is_loopback_bind(bind):
+            raise RuntimeError(
+                f"refusing plaintext gRPC on {bind}: configure REVIEWGUARD_GRPC_TLS_CERT_FILE/_KEY_FILE/_CA_FILE, "
+                "bind to loopback, or set REVIEWGUARD_GRPC_ALLOW_PLAINTEXT_REMOTE=true"
+            )
+        self._credentials = credentials
         self._server = grpc.aio.server(
-            interceptors=[aio_server_interceptor(), DomainErrorInterceptor()],
+            interceptors=interceptors,
             options=[("grpc.so_reuseport", 1), *message_size_options(max_message_bytes)],
         )
         self._health = health.aio.HealthServicer()
@@ -66,19 +109,34 @@ class GrpcServer:
         reflection.enable_server_reflection([*self._names, health.SERVICE_NAME, reflection.SERVICE_NAME], self._server)
         self.port: int | None = None
 
+    @classmethod
+    def for_service(cls, settings: Settings, *, port: int, service_names: Iterable[str], auth: GrpcAuth) -> "GrpcServer":
+        """A backend's server as its settings say: bind host, message limit, mTLS or guarded plaintext."""
+        return cls(
+            bind=f"{settings.host}:{port}",
+            service_names=service_names,
+            max_message_bytes=settings.grpc_message_limit(),
+            auth=auth,
+            credentials=server_credentials(settings),
+            allow_plaintext_remote=settings.grpc_allow_plaintext_remote,
+        )
+
     @property
     def server(self) -> grpc.aio.Server:
         """The underlying server, for add_XServicer_to_server."""
         return self._server
 
     async def start(self) -> None:
-        self.port = self._server.add_insecure_port(self._bind)
+        if self._credentials is not None:
+            self.port = self._server.add_secure_port(self._bind, self._credentials)
+        else:
+            self.port = self._server.add_insecure_port(self._bind)
         if self.port == 0:
             raise RuntimeError(f"cannot bind gRPC server to {self._bind}")
         await self._server.start()
         for name in ["", *self._names]:
             await self._health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
-        log.info("gRPC listening", extra={"fields": {"bind": self._bind}})
+        log.info("gRPC listening", extra={"fields": {"bind": self._bind, "tls": self._credentials is not None}})
 
     async def set_serving(self) -> None:
         for name in ["", *self._names]:

@@ -92,6 +92,54 @@ class Settings(BaseSettings):
     # plus headroom when that is larger (grpc_message_limit), so any body the gateway accepts fits.
     grpc_max_message_bytes: int = 32 * 1024 * 1024
 
+    # Internal gRPC security (libs/grpc_auth.py, README "Internal gRPC").
+    # Mutual TLS when all three files are set (PEM; on Kubernetes a mounted Secret): servers demand a
+    # client certificate signed by the CA, channels present this certificate and check the server's.
+    grpc_tls_cert_file: Path | None = None
+    grpc_tls_key_file: Path | None = None
+    grpc_tls_ca_file: Path | None = None
+    # Name checked against the server certificate instead of the dialled host (tests, IP targets).
+    grpc_tls_server_name: str = ""
+    # Client-certificate names (CN or DNS SAN) trusted as peer services without a token (mTLS only).
+    grpc_tls_peer_names: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # NOTE: without TLS a gRPC server refuses to bind to anything but loopback unless this is set
+    # (deploy/k8s sets it next to REVIEWGUARD_HOST=0.0.0.0, where NetworkPolicies fence the ports),
+    # so a deployment that forgot its certificates does not expose plaintext gRPC by accident.
+    grpc_allow_plaintext_remote: bool = False
+    # The token every internal channel sends (`authorization: Bearer ...`) and every backend accepts
+    # with full access; `reviewguard run` makes one in the data folder when none is set.
+    grpc_service_token: SecretStr | None = None
+    # HMAC key the internal teams' client tokens (auth.grpc_clients) are hashed with; the API key
+    # pepper when unset.
+    grpc_client_pepper: SecretStr | None = None
+    # How long a backend remembers a verified (or unknown) client token: a revocation takes this long.
+    grpc_client_cache_seconds: float = Field(5.0, ge=0, le=300)
+
+    @field_validator("grpc_tls_peer_names", mode="before")
+    @classmethod
+    def _split_peer_names(cls, value):
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("grpc_tls_cert_file", "grpc_tls_key_file", "grpc_tls_ca_file", mode="before")
+    @classmethod
+    def _empty_path_is_none(cls, value):
+        return None if value == "" else value
+
+    def grpc_tls_enabled(self) -> bool:
+        """True when certificate, key and CA are all configured; a partial set is an error."""
+        files = (self.grpc_tls_cert_file, self.grpc_tls_key_file, self.grpc_tls_ca_file)
+        if all(f is None for f in files):
+            return False
+        if any(f is None for f in files):
+            raise ValueError("REVIEWGUARD_GRPC_TLS_CERT_FILE, _KEY_FILE and _CA_FILE are set together or not at all")
+        return True
+
+    def grpc_client_pepper_value(self) -> str | None:
+        pepper = self.grpc_client_pepper or self.api_key_pepper
+        return pepper.get_secret_value() if pepper is not None else None
+
     # Ingest validation limits (characters).
     max_title_chars: int = 500
     max_body_chars: int = 20_000

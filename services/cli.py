@@ -95,11 +95,58 @@ def _tenant(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _grpc_client(settings: Settings, args: argparse.Namespace) -> int:
+    """Creates, revokes or lists internal teams' gRPC client tokens (libs/grpc_auth.py)."""
+    import asyncpg
+
+    from libs import grpc_auth
+    from libs.crypto import TokenHasher
+    from services.gateway.api_keys import local_pepper
+
+    # NOTE: the pepper the backends hash with: REVIEWGUARD_GRPC_CLIENT_PEPPER, else the API key pepper
+    # (for a laptop run, the one `reviewguard run` keeps in the data folder).
+    pepper = settings.grpc_client_pepper.get_secret_value() if settings.grpc_client_pepper else local_pepper(settings)
+
+    async def go() -> int:
+        dsn = settings.database_dsn()
+        await grpc_auth.migrate(dsn)
+        conn = await asyncpg.connect(dsn)
+        try:
+            if args.grpc_client_command == "create":
+                split = lambda text: [part.strip() for part in text.split(",") if part.strip()]  # noqa: E731
+                try:
+                    token = await grpc_auth.create_client(
+                        conn, name=args.name, tenants=split(args.tenants), methods=split(args.methods),
+                        hasher=TokenHasher(pepper, setting="REVIEWGUARD_GRPC_CLIENT_PEPPER"),
+                    )
+                except ValueError as error:
+                    print(error, file=sys.stderr)
+                    return 2
+                print(f"client {args.name}: tenants {args.tenants}, methods {args.methods}")
+                print(f"token (shown once; send it as 'authorization: Bearer <token>'): {token}")
+                return 0
+            if args.grpc_client_command == "revoke":
+                if not await grpc_auth.revoke_client(conn, args.name):
+                    print(f"no live client named {args.name!r}", file=sys.stderr)
+                    return 1
+                print(f"revoked {args.name} (backends refuse it within {settings.grpc_client_cache_seconds:g} s)")
+                return 0
+            for row in await grpc_auth.list_clients(conn):
+                state = f"revoked {row['revoked_at']:%Y-%m-%d %H:%M}" if row["revoked_at"] else "live"
+                print(f"{row['name']}\t{state}\ttenants={','.join(row['tenants'])}\tmethods={','.join(row['methods'])}")
+            return 0
+        finally:
+            await conn.close()
+
+    return asyncio.run(go())
+
+
 def _import(settings: Settings, args: argparse.Namespace) -> int:
     """Streams a file to the ingest service over gRPC, then follows the job until it ends."""
     from pathlib import Path
 
-    from libs.grpc_client import open_channel
+    from libs.grpc_auth import local_service_token
+    from libs.grpc_client import open_peer_channel
     from reviewguard.ingest.v1 import ingest_pb2, ingest_pb2_grpc
 
     path = Path(args.file)
@@ -114,7 +161,7 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     async def go() -> int:
         import grpc
 
-        channel = open_channel(settings.grpc_target("ingest"), max_message_bytes=settings.grpc_message_limit())
+        channel = open_peer_channel(settings, "ingest", token=local_service_token(settings))
         stub = ingest_pb2_grpc.IngestServiceStub(channel)
 
         async def chunks():
@@ -164,6 +211,18 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--api-key", help="register this key instead of generating one")
     # NOTE: the key is read from standard input so it stays out of the shell history and `ps`.
     tenant_commands.add_parser("revoke-key", help="revoke the API key read from standard input")
+    grpc_client = commands.add_parser("grpc-client", help="manage internal teams' tokens for the gRPC APIs")
+    grpc_client_commands = grpc_client.add_subparsers(dest="grpc_client_command", required=True)
+    gc_create = grpc_client_commands.add_parser("create", help="register a client and print its token once")
+    gc_create.add_argument("name")
+    gc_create.add_argument("--tenants", required=True, help="comma-separated tenant ids (UUIDs), or '*' for all")
+    gc_create.add_argument(
+        "--methods", required=True,
+        help="comma-separated full method names or service prefixes, e.g. '/reviewguard.alerting.v1.AlertingService/', or '*'",
+    )
+    gc_revoke = grpc_client_commands.add_parser("revoke", help="revoke the live client of that name")
+    gc_revoke.add_argument("name")
+    grpc_client_commands.add_parser("list", help="list clients (never their tokens)")
     imp = commands.add_parser("import", help="import a CSV, JSON or JSONL export of reviews (through the ingest service)")
     imp.add_argument("file")
     imp.add_argument("--tenant", required=True, help="the tenant's id (UUID)")
@@ -192,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         return _tenant(settings, args)
     if args.command == "import":
         return _import(settings, args)
+    if args.command == "grpc-client":
+        return _grpc_client(settings, args)
     if args.command == "nlp":
         from services.nlp.cli import main as nlp_main
 

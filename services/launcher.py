@@ -25,6 +25,7 @@ import httpx
 
 from libs.crypto import SecretBox, local_secret
 from libs.embedded import EmbeddedNats, EmbeddedPostgres, child_of_this_process, ensure_database
+from libs.grpc_auth import local_service_token
 from libs.settings import Settings
 from services.gateway.api_keys import local_pepper
 
@@ -131,6 +132,8 @@ class LocalSystem:
                 "REVIEWGUARD_LOG_JSON": "true" if s.log_json else "false",
                 "REVIEWGUARD_SECRET_KEYS": self.secret_keys(),
                 "REVIEWGUARD_API_KEY_PEPPER": self.api_key_pepper(),
+                # NOTE: every backend demands it and every internal channel sends it (libs/grpc_auth.py).
+                "REVIEWGUARD_GRPC_SERVICE_TOKEN": self.grpc_service_token(),
                 "REVIEWGUARD_API_KEY_CACHE_SECONDS": str(s.api_key_cache_seconds),
                 "REVIEWGUARD_RATE_LIMIT_PER_KEY": s.rate_limit_per_key,
                 "REVIEWGUARD_DAILY_QUOTA_PER_TENANT": str(s.daily_quota_per_tenant),
@@ -147,6 +150,10 @@ class LocalSystem:
         if self.settings.secret_keys is not None:
             return self.settings.secret_keys.get_secret_value()
         return local_secret(self.settings.data_dir.resolve() / "secret.key", SecretBox.new_key)
+
+    def grpc_service_token(self) -> str:
+        """The configured service token, else one kept in the data folder (made on first run)."""
+        return local_service_token(self.settings)
 
     def api_key_pepper(self) -> str:
         """The configured pepper, else one kept in the data folder (made on first run)."""

@@ -9,7 +9,6 @@ before the pepper (bare SHA-256) are still accepted and re-hashed on their first
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 import time
 import uuid
@@ -18,7 +17,7 @@ from collections.abc import Callable
 import asyncpg
 from cachetools import TTLCache
 
-from libs.crypto import local_secret
+from libs.crypto import TokenHasher, local_secret
 from libs.settings import Settings
 from services.gateway import repository
 
@@ -41,14 +40,8 @@ def local_pepper(settings: Settings) -> str:
     return local_secret(settings.data_dir.resolve() / "api-key.pepper", new_pepper)
 
 
-class KeyHasher:
-    def __init__(self, pepper: str) -> None:
-        if len(pepper) < 16:
-            raise ValueError("REVIEWGUARD_API_KEY_PEPPER must be at least 16 characters")
-        self._pepper = pepper.encode()
-
-    def digest(self, api_key: str) -> bytes:
-        return hmac.new(self._pepper, api_key.encode(), hashlib.sha256).digest()
+class KeyHasher(TokenHasher):
+    """API keys' hasher (libs/crypto.py), with the bare SHA-256 of round 1 for old rows."""
 
     @staticmethod
     def legacy_digest(api_key: str) -> bytes:

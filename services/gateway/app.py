@@ -18,7 +18,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from libs import db
 from libs.errors import DomainError, domain_to_http, grpc_to_http
-from libs.grpc_client import open_channel
+from libs.grpc_client import open_peer_channel
 from libs.settings import Settings
 from reviewguard.alerting.v1 import alerting_pb2_grpc
 from reviewguard.ingest.v1 import ingest_pb2_grpc
@@ -109,7 +109,8 @@ def create_app(settings: Settings) -> FastAPI:
         dsn = settings.database_dsn()
         await db.migrate(dsn, schema=SCHEMA, directory=MIGRATIONS)
         pool = await db.create_pool(dsn, schema=SCHEMA, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
-        channels = {name: open_channel(settings.grpc_target(name), max_message_bytes=settings.grpc_message_limit()) for name in ("ingest", "nlp", "alerting", "resolution")}
+        # NOTE: each channel sends the service token (and speaks mTLS when configured): libs/grpc_auth.py.
+        channels = {name: open_peer_channel(settings, name) for name in ("ingest", "nlp", "alerting", "resolution")}
         app.state.pool = pool
         app.state.nats_probe = health.NatsProbe(settings.nats_url)
         app.state.api_keys = ApiKeys(pool=pool, hasher=hasher, ttl=settings.api_key_cache_seconds)

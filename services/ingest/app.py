@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 from prometheus_client import CollectorRegistry, start_http_server
 
-from libs import db, outbox
+from libs import db, grpc_auth, outbox
 from libs.bus import Bus
 from libs.crypto import SecretBox
 from libs.grpc_server import GrpcServer
@@ -36,6 +36,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     dsn = settings.database_dsn()
     await db.migrate(dsn, schema=SCHEMA, directory=MIGRATIONS)
+    await grpc_auth.migrate(dsn)
     pool = await db.create_pool(dsn, schema=SCHEMA, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
     registry = CollectorRegistry()
     metrics_server = None
@@ -71,10 +72,11 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         pool=pool, ingest=service, max_bytes=settings.max_import_bytes, spool_dir=settings.import_spool_dir,
     )  # fmt: skip
     await imports.fail_stale()
-    server = GrpcServer(
-        bind=f"{settings.host}:{settings.ingest_port}",
+    server = GrpcServer.for_service(
+        settings,
+        port=settings.ingest_port,
         service_names=[ingest_pb2.DESCRIPTOR.services_by_name["IngestService"].full_name],
-        max_message_bytes=settings.grpc_message_limit(),
+        auth=grpc_auth.GrpcAuth.from_settings(settings, pool),
     )
     ingest_pb2_grpc.add_IngestServiceServicer_to_server(IngestServicer(service, imports=imports, sources=sources), server.server)
     await server.start()
