@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from google.protobuf import json_format
 from google.protobuf.message import Message
@@ -225,7 +225,7 @@ class TeamPut(_Body):
     timezone: str = Field(default="", examples=["Europe/Berlin"])
     work_start: str = Field(default="09:00")
     work_end: str = Field(default="18:00")
-    work_days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
+    work_days: list[Annotated[int, Field(ge=0, le=6)]] = Field(default_factory=lambda: [0, 1, 2, 3, 4], description="0 is Monday")
 
 
 class AgentPut(_Body):
