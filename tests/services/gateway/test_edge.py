@@ -20,6 +20,7 @@ from libs.errors import grpc_to_http
 from libs.grpc_server import GrpcServer
 from libs.settings import Settings
 from reviewguard.ingest.v1 import ingest_pb2_grpc
+from services.gateway.api_keys import ApiKeys, KeyHasher
 from services.gateway.app import create_app
 from services.gateway.dependencies import Backends, get_tenant
 from services.gateway.tenants import provision_tenant
@@ -57,8 +58,8 @@ async def gateway(database_url: str, tmp_path):
     ingest_pb2_grpc.add_IngestServiceServicer_to_server(IngestServicer(ingest, imports=imports), server.server)
     await server.start()
     settings = Settings(database_url=database_url, data_dir=tmp_path / "data", ingest_host="127.0.0.1", ingest_port=server.port,
-                        nlp_host="127.0.0.1", nlp_port=free_port())  # fmt: skip
-    _, key = await provision_tenant(settings.database_dsn(), "edge")
+                        nlp_host="127.0.0.1", nlp_port=free_port(), api_key_pepper="edge-test-pepper")  # fmt: skip
+    _, key = await provision_tenant(settings.database_dsn(), "edge", pepper="edge-test-pepper")
     app = create_app(settings)
     try:
         async with app.router.lifespan_context(app):
@@ -86,6 +87,15 @@ async def test_json_types_are_not_coerced(gateway: Gateway) -> None:
     # ISO text is still a timestamp, and a well-typed review is stored.
     assert (await gateway.client.post("/v1/reviews", json={"reviews": [review()]})).status_code == 202
     assert await gateway.stored() == 1
+
+
+async def test_query_and_path_parameters_with_nul_are_refused_naming_them(gateway: Gateway) -> None:
+    # NOTE: PostgreSQL refuses NUL in text; reaching it, this was a 502 from the backend.
+    query = await gateway.client.get("/v1/rating-changes", params={"page_token": "a\x00b"})
+    assert query.status_code == 422, query.text
+    assert fields(query) == {"page_token": "must not contain NUL characters"}
+    path = await gateway.client.delete("/v1/alert-receivers/ops%00")
+    assert path.status_code == 422 and "name" in fields(path), path.text
 
 
 async def test_texts_with_nul_or_a_lone_surrogate_are_refused_naming_the_field(gateway: Gateway) -> None:
@@ -152,6 +162,7 @@ async def test_the_api_key_store_being_down_is_a_503(tmp_path) -> None:
     # NOTE: a pool over a closed port: every acquire fails to connect, as when PostgreSQL is down.
     app.state.pool = await asyncpg.create_pool(f"postgresql://rg@127.0.0.1:{free_port()}/rg", min_size=0)
     app.state.backends = Backends(ingest=None, nlp=None, alerting=None, resolution=None, channels={})
+    app.state.api_keys = ApiKeys(pool=app.state.pool, hasher=KeyHasher("edge-test-pepper"), ttl=5)
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as client:
             answer = await client.get("/v1/sources", headers={"Authorization": "Bearer rg_whatever"})
