@@ -83,7 +83,7 @@ def _value_type(field: FieldDescriptor) -> Any:
 
 def _field_type(field: FieldDescriptor) -> Any:
     if _is_map(field):
-        key, value = field.message_type.fields_by_name["key"], field.message_type.fields_by_name["value"]
+        value = field.message_type.fields_by_name["value"]
         # NOTE: JSON object keys are text whatever the key's proto type.
         return dict[str, _value_type(value)]  # type: ignore[misc]
     if field.is_repeated:

@@ -73,3 +73,20 @@ def test_health_probes_document_their_503(document):
     for path in ("/readyz", "/healthz"):
         answer = document["paths"][path]["get"]["responses"]["503"]
         assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/HealthReport"}
+
+
+def test_proto_models_describe_as_dict_exactly() -> None:
+    """What a route answers (as_dict, then its response model with exclude_unset) is as_dict unchanged."""
+    from reviewguard.resolution.v1 import resolution_pb2
+    from services.gateway.routes.resolution_schemas import CompensationRecommendationRead, OfferRead, OrdersAccepted, as_dict
+
+    offer = resolution_pb2.Offer(id="o1", case_id="c1", option="full_refund", cost="89.90", currency="EUR", cost_usd="97.09")
+    offer.created_at.FromJsonString("2026-12-01T10:00:00Z")  # approved_at left unset: absent, not null
+    for model, message in (
+        (OfferRead, offer),
+        (OrdersAccepted, resolution_pb2.SubmitOrdersResponse()),
+        (CompensationRecommendationRead, resolution_pb2.CompensationRecommendation()),
+    ):
+        sent = as_dict(message)
+        assert model.model_validate(sent).model_dump(mode="json", exclude_unset=True) == sent, model.__name__
+    assert "approved_at" not in as_dict(offer) and "approved_at" not in OfferRead.model_json_schema()["required"]
