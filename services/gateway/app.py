@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 import grpc
 import uvicorn
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
@@ -26,6 +26,7 @@ from reviewguard.nlp.v1 import nlp_pb2_grpc
 from reviewguard.resolution.v1 import resolution_pb2_grpc
 from services.gateway.api_keys import ApiKeys, KeyHasher
 from services.gateway.dependencies import Backends
+from services.gateway.edge import refuse_unsafe_parameters
 from services.gateway.rate_limits import RateLimits
 from services.gateway.routes import alerts, cases, health, nlp_settings, notifications, reviews
 from services.gateway.routes import ingest as ingest_routes
@@ -139,6 +140,7 @@ def create_app(settings: Settings) -> FastAPI:
         description="Collect, understand, alert on and resolve marketplace reviews. "
         "Authenticate with `Authorization: Bearer <API key>`.",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_unsafe_parameters)],
     )
     app.include_router(health.router)
     app.include_router(reviews.router)
@@ -200,9 +202,32 @@ def create_app(settings: Settings) -> FastAPI:
         )
         return JSONResponse({"detail": "internal error", "request_id": request_id}, status_code=500, headers={"X-Request-ID": request_id})
 
+    _errors_as_json(app)
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,livez,readyz")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes, exempt_prefixes=("/v1/imports",))
     return app
+
+
+def _errors_as_json(app: FastAPI) -> None:
+    """Error answers are JSON on every route, also where the success is YAML, text or a ZIP.
+
+    NOTE: FastAPI documents a `responses=` model under the route's own media type.
+    """
+    generate = app.openapi
+    error_ref = "#/components/schemas/ErrorBody"
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            document = generate()
+            for item in document["paths"].values():
+                for operation in item.values():
+                    for code, answer in operation.get("responses", {}).items():
+                        content = answer.get("content", {})
+                        if code[0] in "45" and any(m.get("schema") == {"$ref": error_ref} for m in content.values()):
+                            answer["content"] = {"application/json": {"schema": {"$ref": error_ref}}}
+        return app.openapi_schema
+
+    app.openapi = openapi
 
 
 class _UvicornServer(uvicorn.Server):

@@ -12,6 +12,7 @@ from reviewguard.ingest.v1 import review_pb2
 from reviewguard.nlp.v1 import analysis_pb2
 from reviewguard.resolution.v1 import case_pb2
 from services.gateway.edge import IsoDatetime, RequestModel
+from services.gateway.proto_json import omitted_when_unset
 
 
 class ReviewCreate(RequestModel):
@@ -312,4 +313,45 @@ CASE_STATUS_BY_NAME = {
     name.removeprefix("CASE_STATUS_").lower(): value
     for name, value in case_pb2.CaseStatus.items()
     if value != case_pb2.CASE_STATUS_UNSPECIFIED
+}
+
+
+class FieldError(BaseModel):
+    field: str = Field(examples=["reviews[0].rating"], description="where the bad value is: a body path, a query or path parameter")
+    message: str = Field(examples=["Input should be less than or equal to 5"])
+
+
+class ErrorBody(BaseModel):
+    """Every error the API answers with (4xx and 5xx): what went wrong, per field when fields are at fault."""
+
+    detail: str = Field(examples=["1 invalid field(s); nothing was stored"])
+    errors: list[FieldError] | None = Field(
+        None, description="the fields at fault (422, and some 404 or 409)", json_schema_extra=omitted_when_unset
+    )
+    request_id: str | None = Field(
+        None, description="500 only: quote it to find the failure in the logs", json_schema_extra=omitted_when_unset
+    )
+
+
+def _error(description: str, retry_after: bool = False) -> dict:
+    answer: dict = {"model": ErrorBody, "description": description}
+    if retry_after:
+        answer["headers"] = {"Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}}
+    return answer
+
+
+# NOTE: the one list of error answers, applied to every router (`APIRouter(responses=ERROR_RESPONSES)`);
+# documenting 422 here also replaces FastAPI's HTTPValidationError, which is not the body sent.
+ERROR_RESPONSES: dict[int | str, dict] = {
+    400: _error("the body is not valid JSON"),
+    401: _error("missing, unknown or revoked API key (a webhook: bad or missing signature)"),
+    403: _error("the API key may not do this"),
+    404: _error("no such resource for this tenant"),
+    409: _error("conflicts with the resource's current state"),
+    413: _error("request body over the size limit"),
+    422: _error("invalid input, naming each field at fault; nothing changed"),
+    429: _error("rate limit or daily quota spent", retry_after=True),
+    500: _error("internal error; carries a request_id"),
+    502: _error("a backend service failed"),
+    503: _error("a dependency is unavailable; retry after Retry-After seconds", retry_after=True),
 }

@@ -15,9 +15,9 @@ from libs.errors import FieldViolation, InvalidArgument
 from reviewguard.alerting.v1 import alert_pb2, alerting_pb2
 from services.gateway.dependencies import BackendsDep, TenantDep
 from services.gateway.edge import JsonObject
-from services.gateway.schemas import ALERT_STATUS_BY_NAME, AlertAction, AlertPage, AlertRead
+from services.gateway.schemas import ALERT_STATUS_BY_NAME, ERROR_RESPONSES, AlertAction, AlertPage, AlertRead
 
-router = APIRouter(tags=["alerts"])
+router = APIRouter(tags=["alerts"], responses=ERROR_RESPONSES)
 
 AlertStatusName = Literal[tuple(ALERT_STATUS_BY_NAME)]  # type: ignore[valid-type]
 
@@ -108,7 +108,12 @@ async def get_alert_policy(tenant: TenantDep, backends: BackendsDep) -> AlertPol
     return AlertPolicyRead(version=policy.version, policy=body, status=status)
 
 
-@router.put("/v1/alert-policies")
+class AlertPolicyStored(BaseModel):
+    version: int
+    policy: dict[str, Any]
+
+
+@router.put("/v1/alert-policies", response_model=AlertPolicyStored)
 async def put_alert_policy(
     tenant: TenantDep, backends: BackendsDep, policy: Annotated[JsonObject, Body(examples=[{"baseline": {"red_daily_drop": 0.6}}])]
 ) -> dict[str, Any]:
@@ -127,7 +132,15 @@ RoutingFormatName = Literal["alertmanager"]
 @router.get(
     "/v1/alert-policies/routing",
     response_class=PlainTextResponse,
-    responses={200: {"content": {ALERTMANAGER_YAML: {"schema": {"type": "string"}}}, "description": "Alertmanager YAML"}},
+    responses={200: {
+        # NOTE: YAML text; its schema is the document it parses to (what a YAML-aware client sees).
+        "content": {ALERTMANAGER_YAML: {"schema": {
+            "type": "object", "required": ["route"],
+            "properties": {"route": {"type": "object"}, "inhibit_rules": {"type": "array"}, "time_intervals": {"type": "array"},
+                           "receivers": {"type": "array"}},
+        }}},
+        "description": "an Alertmanager config (YAML); the policy's version in `ETag`",
+    }},
 )
 async def export_routing(
     tenant: TenantDep, backends: BackendsDep,

@@ -17,6 +17,12 @@ from services.gateway.dependencies import BackendsDep, TenantDep
 from services.gateway.routes.resolution_schemas import (
     REASON_BY_NAME,
     AppealCreate,
+    AppealRead,
+    CompensationRecommendationRead,
+    EvidenceLinkRead,
+    EvidenceVerificationRead,
+    OfferRead,
+    ReplyRead,
     CaseDetail,
     CaseDetailPage,
     CaseEventRead,
@@ -31,9 +37,9 @@ from services.gateway.routes.resolution_schemas import (
     TransitionCreate,
     as_dict,
 )
-from services.gateway.schemas import CASE_STATUS_BY_NAME
+from services.gateway.schemas import CASE_STATUS_BY_NAME, ERROR_RESPONSES
 
-router = APIRouter(prefix="/v1/cases", tags=["cases"])
+router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=ERROR_RESPONSES)
 
 CaseStatusName = Literal[tuple(CASE_STATUS_BY_NAME)]  # type: ignore[valid-type]
 
@@ -109,7 +115,7 @@ async def assign_case(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsD
     return CaseDetail.from_proto(case)
 
 
-@router.post("/{case_id}/replies", status_code=201)
+@router.post("/{case_id}/replies", status_code=201, response_model=ReplyRead, response_model_exclude_unset=True)
 async def send_reply(case_id: uuid.UUID, body: ReplyCreate, tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
     """Sends a reply (text, or a template scenario in a language); 422 names the phrase and rule a non-compliant one breaks."""
     reply = await backends.resolution.SendReply(
@@ -118,13 +124,13 @@ async def send_reply(case_id: uuid.UUID, body: ReplyCreate, tenant: TenantDep, b
     return as_dict(reply)
 
 
-@router.get("/{case_id}/replies")
+@router.get("/{case_id}/replies", response_model=list[ReplyRead], response_model_exclude_unset=True)
 async def list_replies(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep) -> list[dict[str, Any]]:
     response = await backends.resolution.ListReplies(resolution_pb2.ListRepliesRequest(tenant_id=str(tenant), case_id=str(case_id)))
     return [as_dict(r) for r in response.replies]
 
 
-@router.post("/{case_id}/compensation/recommendation")
+@router.post("/{case_id}/compensation/recommendation", response_model=CompensationRecommendationRead, response_model_exclude_unset=True)
 async def recommend_compensation(case_id: uuid.UUID, body: RecommendationCreate, tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
     """The compensation ladder's best offer for the case, with the candidates it beat (150% cap applied)."""
     recommendation = await backends.resolution.RecommendCompensation(
@@ -133,7 +139,7 @@ async def recommend_compensation(case_id: uuid.UUID, body: RecommendationCreate,
     return as_dict(recommendation)
 
 
-@router.post("/{case_id}/offers", status_code=201)
+@router.post("/{case_id}/offers", status_code=201, response_model=OfferRead, response_model_exclude_unset=True)
 async def record_offer(case_id: uuid.UUID, body: OfferCreate, tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
     """Records an offer with its cost. Refused (422, naming the cap) when it, or the case's offers together, exceed
     150% of the order value (converted with the policy's `fx_usd_rates`), or, without a known order value, when a
@@ -144,13 +150,13 @@ async def record_offer(case_id: uuid.UUID, body: OfferCreate, tenant: TenantDep,
     return as_dict(offer)
 
 
-@router.get("/{case_id}/offers")
+@router.get("/{case_id}/offers", response_model=list[OfferRead], response_model_exclude_unset=True)
 async def list_offers(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep) -> list[dict[str, Any]]:
     response = await backends.resolution.ListOffers(resolution_pb2.ListOffersRequest(tenant_id=str(tenant), case_id=str(case_id)))
     return [as_dict(o) for o in response.offers]
 
 
-@router.post("/{case_id}/offers/{offer_id}/approve")
+@router.post("/{case_id}/offers/{offer_id}/approve", response_model=OfferRead, response_model_exclude_unset=True)
 async def approve_offer(case_id: uuid.UUID, offer_id: uuid.UUID, body: OfferApproval, tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
     offer = await backends.resolution.ApproveOffer(
         resolution_pb2.ApproveOfferRequest(tenant_id=str(tenant), case_id=str(case_id), offer_id=str(offer_id), approver=body.approver)
@@ -158,7 +164,7 @@ async def approve_offer(case_id: uuid.UUID, offer_id: uuid.UUID, body: OfferAppr
     return as_dict(offer)
 
 
-@router.post("/{case_id}/offers/{offer_id}/decision")
+@router.post("/{case_id}/offers/{offer_id}/decision", response_model=OfferRead, response_model_exclude_unset=True)
 async def decide_offer(case_id: uuid.UUID, offer_id: uuid.UUID, body: OfferDecision, tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
     """Records the buyer's answer to an offer that is out: accepted, or declined (the case then awaits the
     customer again and a new offer may be made)."""
@@ -169,7 +175,7 @@ async def decide_offer(case_id: uuid.UUID, offer_id: uuid.UUID, body: OfferDecis
 
 
 @router.get("/{case_id}/evidence/pack", response_class=Response,
-            responses={200: {"content": {"application/zip": {}}, "description": "letters/, items/, chain.json, verification.json, manifest.json"}})
+            responses={200: {"content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}, "description": "letters/, items/, chain.json, verification.json, manifest.json"}})
 async def evidence_pack(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep) -> Response:
     """The case's evidence pack as a ZIP: every appeal letter, each item byte for byte, the chain with its
     hashes, the verification result and a manifest with the SHA-256 of every file."""
@@ -177,7 +183,7 @@ async def evidence_pack(case_id: uuid.UUID, tenant: TenantDep, backends: Backend
     return Response(pack.zip, media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{pack.filename}"'})
 
 
-@router.post("/{case_id}/appeal", status_code=201)
+@router.post("/{case_id}/appeal", status_code=201, response_model=AppealRead, response_model_exclude_unset=True)
 async def file_appeal(case_id: uuid.UUID, body: AppealCreate, tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
     """Checks eligibility against the platform's clauses and files a three-part letter in the marketplace's language."""
     appeal = await backends.resolution.FileAppeal(
@@ -186,7 +192,7 @@ async def file_appeal(case_id: uuid.UUID, body: AppealCreate, tenant: TenantDep,
     return as_dict(appeal)
 
 
-@router.post("/{case_id}/evidence", status_code=201)
+@router.post("/{case_id}/evidence", status_code=201, response_model=EvidenceLinkRead, response_model_exclude_unset=True)
 async def add_evidence(case_id: uuid.UUID, body: EvidenceCreate, tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
     """Appends evidence (a JSON `content` or `content_base64` bytes) to the case's tamper-evident chain."""
     request = resolution_pb2.AddEvidenceRequest(
@@ -204,13 +210,13 @@ async def add_evidence(case_id: uuid.UUID, body: EvidenceCreate, tenant: TenantD
     return as_dict(await backends.resolution.AddEvidence(request))
 
 
-@router.get("/{case_id}/evidence")
+@router.get("/{case_id}/evidence", response_model=list[EvidenceLinkRead], response_model_exclude_unset=True)
 async def list_evidence(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep) -> list[dict[str, Any]]:
     response = await backends.resolution.ListEvidence(resolution_pb2.ListEvidenceRequest(tenant_id=str(tenant), case_id=str(case_id)))
     return [as_dict(link) for link in response.links]
 
 
-@router.get("/{case_id}/evidence/verify")
+@router.get("/{case_id}/evidence/verify", response_model=EvidenceVerificationRead, response_model_exclude_unset=True)
 async def verify_evidence(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
     """Proves the chain intact, or names the first broken link (`broken_at`, `reason`); -1 when intact."""
     return as_dict(await backends.resolution.VerifyEvidence(resolution_pb2.VerifyEvidenceRequest(tenant_id=str(tenant), case_id=str(case_id))))

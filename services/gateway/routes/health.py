@@ -15,12 +15,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Literal
 
 import grpc
 import nats
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from pydantic import BaseModel, Field
+
+from services.gateway.proto_json import omitted_when_unset
 
 from libs.bus import servers_of
 
@@ -118,19 +122,38 @@ def _report(checks: dict[str, str]) -> JSONResponse:
     return JSONResponse(body)
 
 
-@router.get("/livez")
+class Alive(BaseModel):
+    status: Literal["ok"]
+
+
+class HealthReport(BaseModel):
+    status: Literal["ok", "degraded"]
+    checks: dict[str, str] = Field(description='per dependency: "serving" or why not', examples=[{"database": "serving", "nats": "serving"}])
+    failed: list[str] | None = Field(None, description="503 only: the checks that failed", json_schema_extra=omitted_when_unset)
+
+
+_NOT_READY = {
+    503: {
+        "model": HealthReport,
+        "description": "a dependency is down; `failed` names it",
+        "headers": {"Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}},
+    }
+}
+
+
+@router.get("/livez", response_model=Alive)
 async def livez() -> JSONResponse:
     """200 while the process serves HTTP; consults nothing else."""
     return JSONResponse({"status": "ok"})
 
 
-@router.get("/readyz")
+@router.get("/readyz", response_model=HealthReport, responses=_NOT_READY)
 async def readyz(request: Request) -> JSONResponse:
     """200 when PostgreSQL, NATS and every gRPC peer answer, else 503 naming the failed checks."""
     return _report(await run_checks(request.app))
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=HealthReport, responses=_NOT_READY)
 async def healthz(request: Request) -> JSONResponse:
     """Each check's state; 200 when all are serving, else 503 (with `failed` and Retry-After)."""
     return _report(await run_checks(request.app))

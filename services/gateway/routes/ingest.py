@@ -11,6 +11,7 @@ from pydantic import AwareDatetime
 
 from reviewguard.ingest.v1 import ingest_pb2
 from services.gateway.dependencies import BackendsDep, TenantDep
+from services.gateway.schemas import ERROR_RESPONSES
 from services.gateway.routes.ingest_schemas import (
     CaptureLagRead,
     ImportJobRead,
@@ -24,7 +25,7 @@ from services.gateway.routes.ingest_schemas import (
     WebhookAccepted,
 )
 
-router = APIRouter(tags=["ingest"])
+router = APIRouter(tags=["ingest"], responses=ERROR_RESPONSES)
 
 _CHUNK = 256 * 1024
 # Headers a webhook's signature check may need; the rest are not forwarded.

@@ -15,9 +15,10 @@ from pydantic import BaseModel, Field
 
 from reviewguard.nlp.v1 import nlp_pb2
 from services.gateway.dependencies import BackendsDep, TenantDep
+from services.gateway.schemas import ERROR_RESPONSES
 from services.gateway.edge import JsonObject, RequestModel
 
-router = APIRouter(tags=["nlp"])
+router = APIRouter(tags=["nlp"], responses=ERROR_RESPONSES)
 
 
 class NlpSettings(RequestModel):
@@ -76,14 +77,36 @@ TRANSLATION_EXAMPLE = {
 }
 
 
-@router.get("/v1/translation-settings")
+class RetryRead(BaseModel):
+    max_attempts: int
+    initial_wait_s: float
+    max_wait_s: float
+    jitter_s: float
+    max_retry_after_s: float
+
+
+class TranslationSettingsRead(BaseModel):
+    """The settings as stored, the provider's key replaced by `api_key_set`."""
+
+    enabled: bool
+    target: str = Field(examples=["zh"])
+    provider: dict[str, Any] | None = Field(
+        examples=[{"provider": "deepl", "plan": "auto", "base_url": None, "english": "EN-US", "api_key_set": True}],
+        description="deepl, google or libretranslate settings (`provider` names it), without the key; null when none",
+    )
+    timeout_s: float
+    retry: RetryRead
+    backfill_days: int
+
+
+@router.get("/v1/translation-settings", response_model=TranslationSettingsRead)
 async def get_translation_settings(tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
     """The tenant's translation settings; `provider.api_key_set` tells whether a key is stored."""
     stored = await backends.nlp.GetTranslationSettings(nlp_pb2.GetTranslationSettingsRequest(tenant_id=str(tenant)))
     return json.loads(stored.settings_json)
 
 
-@router.put("/v1/translation-settings")
+@router.put("/v1/translation-settings", response_model=TranslationSettingsRead)
 async def put_translation_settings(
     tenant: TenantDep,
     backends: BackendsDep,

@@ -12,9 +12,10 @@ from pydantic import BaseModel, Field
 
 from reviewguard.alerting.v1 import alerting_pb2
 from services.gateway.dependencies import BackendsDep, TenantDep
+from services.gateway.schemas import ERROR_RESPONSES
 from services.gateway.edge import IsoDatetime, JsonObject, RequestModel
 
-router = APIRouter(tags=["notifications"])
+router = APIRouter(tags=["notifications"], responses=ERROR_RESPONSES)
 
 
 class ReceiverRead(BaseModel):

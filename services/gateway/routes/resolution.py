@@ -12,38 +12,57 @@ from pydantic import AwareDatetime
 
 from reviewguard.resolution.v1 import resolution_pb2
 from services.gateway.dependencies import BackendsDep, TenantDep
-from services.gateway.routes.resolution_schemas import AgentPut, AwayUpdate, ComplianceCheck, OrderBatch, RatingChange, TeamPut, as_dict
+from services.gateway.schemas import ERROR_RESPONSES
+from services.gateway.routes.resolution_schemas import (
+    AgentPut,
+    AgentRead,
+    AwayUpdate,
+    ComplianceCheck,
+    ComplianceResult,
+    KnowledgeEntryRead,
+    KpisRead,
+    OrderBatch,
+    OrdersAccepted,
+    RatingChange,
+    RatingChangeRecorded,
+    ResolutionPolicyRead,
+    ReviewRequestRead,
+    TeamPut,
+    TeamRead,
+    VariantStatsRead,
+    as_dict,
+)
 
-router = APIRouter(tags=["resolution"])
+router = APIRouter(tags=["resolution"], responses=ERROR_RESPONSES)
 
 
-@router.put("/v1/teams", status_code=200)
+@router.put("/v1/teams", status_code=200, response_model=TeamRead, response_model_exclude_unset=True)
 async def put_team(body: TeamPut, tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
     """Creates or replaces (by name) a regional team: its markets, time zone and working hours."""
     team = await backends.resolution.PutTeam(resolution_pb2.Team(tenant_id=str(tenant), **body.model_dump()))
     return as_dict(team)
 
 
-@router.get("/v1/teams")
+@router.get("/v1/teams", response_model=list[TeamRead], response_model_exclude_unset=True)
 async def list_teams(tenant: TenantDep, backends: BackendsDep) -> list[dict[str, Any]]:
     response = await backends.resolution.ListTeams(resolution_pb2.ListTeamsRequest(tenant_id=str(tenant)))
     return [as_dict(t) for t in response.teams]
 
 
-@router.put("/v1/agents")
+@router.put("/v1/agents", response_model=AgentRead, response_model_exclude_unset=True)
 async def put_agent(body: AgentPut, tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
     """Creates or replaces (by name) an agent with languages, skills and capacity."""
     agent = await backends.resolution.PutAgent(resolution_pb2.Agent(tenant_id=str(tenant), **body.model_dump()))
     return as_dict(agent)
 
 
-@router.get("/v1/agents")
+@router.get("/v1/agents", response_model=list[AgentRead], response_model_exclude_unset=True)
 async def list_agents(tenant: TenantDep, backends: BackendsDep) -> list[dict[str, Any]]:
     response = await backends.resolution.ListAgents(resolution_pb2.ListAgentsRequest(tenant_id=str(tenant)))
     return [as_dict(a) for a in response.agents]
 
 
-@router.post("/v1/agents/{agent_id}/away")
+@router.post("/v1/agents/{agent_id}/away", response_model=AgentRead, response_model_exclude_unset=True)
 async def set_agent_away(agent_id: uuid.UUID, body: AwayUpdate, tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
     """Marks an agent away (their open cases are reassigned at once) or back."""
     agent = await backends.resolution.SetAgentAway(
@@ -52,14 +71,14 @@ async def set_agent_away(agent_id: uuid.UUID, body: AwayUpdate, tenant: TenantDe
     return as_dict(agent)
 
 
-@router.get("/v1/resolution-policy")
+@router.get("/v1/resolution-policy", response_model=ResolutionPolicyRead)
 async def get_policy(tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
     """The tenant's SLA hours and clock, warning lead and compensation approval threshold."""
     policy = await backends.resolution.GetPolicy(resolution_pb2.GetPolicyRequest(tenant_id=str(tenant)))
     return {"version": policy.version, "policy": json.loads(policy.policy_json)}
 
 
-@router.put("/v1/resolution-policy")
+@router.put("/v1/resolution-policy", response_model=ResolutionPolicyRead)
 async def put_policy(
     tenant: TenantDep, backends: BackendsDep, policy: Annotated[dict[str, Any], Body(examples=[{"sla_clock": "business", "approval_threshold_usd": 150}])]
 ) -> dict[str, Any]:
@@ -68,7 +87,7 @@ async def put_policy(
     return {"version": stored.version, "policy": json.loads(stored.policy_json)}
 
 
-@router.get("/v1/kpis")
+@router.get("/v1/kpis", response_model=KpisRead)
 async def get_kpis(
     tenant: TenantDep, backends: BackendsDep, since: AwareDatetime | None = None, until: AwareDatetime | None = None
 ) -> dict[str, Any]:
@@ -99,7 +118,7 @@ async def get_kpis(
     return kpis
 
 
-@router.post("/v1/rating-changes")
+@router.post("/v1/rating-changes", response_model=RatingChangeRecorded, response_model_exclude_unset=True)
 async def record_rating_change(body: RatingChange, tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
     """Records a review's rating change by hand (ingest's `reviews.updated` events record them too)."""
     request = resolution_pb2.RecordRatingChangeRequest(
@@ -110,14 +129,14 @@ async def record_rating_change(body: RatingChange, tenant: TenantDep, backends: 
     return as_dict(await backends.resolution.RecordRatingChange(request))
 
 
-@router.post("/v1/compliance/check")
+@router.post("/v1/compliance/check", response_model=ComplianceResult, response_model_exclude_unset=True)
 async def check_compliance(body: ComplianceCheck, tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
     """Every phrase the platform forbids in `text`, each with its rule, position and reason."""
     result = await backends.resolution.CheckCompliance(resolution_pb2.CheckComplianceRequest(text=body.text, platform=body.platform))
     return as_dict(result)
 
 
-@router.get("/v1/templates/stats")
+@router.get("/v1/templates/stats", response_model=list[VariantStatsRead], response_model_exclude_unset=True)
 async def template_stats(tenant: TenantDep, backends: BackendsDep, scenario: str = "", language: str = "") -> list[dict[str, Any]]:
     """A/B results: per template variant, the cases it was sent in and how many responded and resolved."""
     response = await backends.resolution.GetVariantStats(
@@ -126,7 +145,7 @@ async def template_stats(tenant: TenantDep, backends: BackendsDep, scenario: str
     return [as_dict(v) for v in response.variants]
 
 
-@router.post("/v1/orders", status_code=202)
+@router.post("/v1/orders", status_code=202, response_model=OrdersAccepted, response_model_exclude_unset=True)
 async def submit_orders(body: OrderBatch, tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
     """Delivered orders; each new one gets a review request scheduled (3–5 / 7–10 days, holidays, quiet hours)."""
     request = resolution_pb2.SubmitOrdersRequest(tenant_id=str(tenant))
@@ -137,7 +156,7 @@ async def submit_orders(body: OrderBatch, tenant: TenantDep, backends: BackendsD
     return as_dict(await backends.resolution.SubmitOrders(request))
 
 
-@router.get("/v1/review-requests")
+@router.get("/v1/review-requests", response_model=list[ReviewRequestRead], response_model_exclude_unset=True)
 async def list_review_requests(
     tenant: TenantDep,
     backends: BackendsDep,
@@ -149,7 +168,7 @@ async def list_review_requests(
     return [as_dict(r) for r in response.requests]
 
 
-@router.get("/v1/knowledge")
+@router.get("/v1/knowledge", response_model=list[KnowledgeEntryRead], response_model_exclude_unset=True)
 async def search_knowledge(
     tenant: TenantDep,
     backends: BackendsDep,

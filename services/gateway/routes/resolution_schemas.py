@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from google.protobuf import json_format
 from google.protobuf.message import Message
 from pydantic import BaseModel, Field
 
 from reviewguard.alerting.v1 import alert_pb2
-from reviewguard.resolution.v1 import case_pb2
+from reviewguard.resolution.v1 import case_pb2, resolution_pb2
 from services.gateway.edge import IsoDatetime, RequestModel
+from services.gateway.proto_json import proto_model
 
 REASON_BY_NAME = {
     name.removeprefix("RESOLUTION_REASON_").lower(): value
@@ -224,7 +225,7 @@ class TeamPut(_Body):
     timezone: str = Field(default="", examples=["Europe/Berlin"])
     work_start: str = Field(default="09:00")
     work_end: str = Field(default="18:00")
-    work_days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
+    work_days: list[Annotated[int, Field(ge=0, le=6)]] = Field(default_factory=lambda: [0, 1, 2, 3, 4], description="0 is Monday")
 
 
 class AgentPut(_Body):
@@ -263,3 +264,45 @@ class OrderCreate(_Body):
 
 class OrderBatch(_Body):
     orders: list[OrderCreate] = Field(min_length=1, max_length=1000)
+
+
+# Responses that are a proto message as `as_dict` writes it (see services.gateway.proto_json):
+# their routes set `response_model_exclude_unset=True`, so unset optional fields stay absent.
+TeamRead = proto_model(resolution_pb2.Team, "TeamRead")
+AgentRead = proto_model(resolution_pb2.Agent, "AgentRead")
+RatingChangeRecorded = proto_model(resolution_pb2.RecordRatingChangeResponse, "RatingChangeRecorded")
+ComplianceResult = proto_model(resolution_pb2.CheckComplianceResponse, "ComplianceResult")
+VariantStatsRead = proto_model(resolution_pb2.VariantStats, "VariantStatsRead")
+ReviewRequestRead = proto_model(resolution_pb2.ReviewRequest, "ReviewRequestRead")
+OrdersAccepted = proto_model(resolution_pb2.SubmitOrdersResponse, "OrdersAccepted")
+KnowledgeEntryRead = proto_model(resolution_pb2.KnowledgeEntry, "KnowledgeEntryRead")
+ReplyRead = proto_model(resolution_pb2.Reply, "ReplyRead")
+CompensationRecommendationRead = proto_model(resolution_pb2.CompensationRecommendation, "CompensationRecommendationRead")
+OfferRead = proto_model(resolution_pb2.Offer, "OfferRead")
+AppealRead = proto_model(resolution_pb2.Appeal, "AppealRead")
+EvidenceLinkRead = proto_model(resolution_pb2.EvidenceLink, "EvidenceLinkRead")
+EvidenceVerificationRead = proto_model(resolution_pb2.EvidenceVerification, "EvidenceVerificationRead")
+
+
+class ResolutionPolicyRead(BaseModel):
+    version: int
+    policy: dict[str, Any] = Field(description="SLA hours and clock, warning lead, approval threshold, ...")
+
+
+class KpisRead(BaseModel):
+    """`resolution.v1.Kpis`, with a rate over nothing null (named in `no_data`) instead of a perfect score."""
+
+    cases: int
+    response_eligible: int = Field(description="cases whose first-response window has passed or that were answered")
+    responded_within_24h: int
+    response_rate_24h: float | None
+    response_rate_target: float
+    response_rate_met: bool | None
+    median_first_response_seconds: float | None
+    resolved: int
+    resolution_rate: float | None
+    reviews_handled: int = Field(description="cases with a review whose rating rose after the case was opened")
+    ratings_recovered: int
+    rating_recovery_rate: float | None
+    no_data: list[Literal["response_rate_24h", "resolution_rate", "median_first_response_seconds", "rating_recovery_rate"]]
+    status: Literal["met", "missed", "no data"]

@@ -11,9 +11,9 @@ from libs.errors import InvalidArgument
 from reviewguard.ingest.v1 import ingest_pb2
 from reviewguard.nlp.v1 import nlp_pb2
 from services.gateway.dependencies import BackendsDep, TenantDep
-from services.gateway.schemas import Accepted, ReviewBatch, ReviewRead
+from services.gateway.schemas import ERROR_RESPONSES, Accepted, ReviewBatch, ReviewRead
 
-router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
+router = APIRouter(prefix="/v1/reviews", tags=["reviews"], responses=ERROR_RESPONSES)
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)

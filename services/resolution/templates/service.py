@@ -201,7 +201,12 @@ def render(
         TemplateRenderError: a placeholder (buyer_name, product_name, order_id, seller_name) is
             missing, or the caller tried to set a case-bound one (remedy, refund_amount).
     """
-    scenario = Scenario(scenario)
+    try:
+        scenario = Scenario(scenario)
+    except ValueError:
+        raise TemplateRenderError(
+            f"unknown scenario {scenario!r}", [FieldViolation("scenario", f"one of {', '.join(s.value for s in Scenario)}")]
+        ) from None
     lang = resolve_language(language)
     typed = sorted(CASE_BOUND & set(context))
     if typed:

@@ -93,6 +93,15 @@ async def test_json_types_are_not_coerced(gateway: Gateway) -> None:
     assert await gateway.stored() == 1
 
 
+async def test_query_and_path_parameters_with_nul_are_refused_naming_them(gateway: Gateway) -> None:
+    # NOTE: PostgreSQL refuses NUL in text; reaching it, this was a 502 from the backend.
+    query = await gateway.client.get("/v1/rating-changes", params={"page_token": "a\x00b"})
+    assert query.status_code == 422, query.text
+    assert fields(query) == {"page_token": "must not contain NUL characters"}
+    path = await gateway.client.delete("/v1/alert-receivers/ops%00")
+    assert path.status_code == 422 and "name" in fields(path), path.text
+
+
 async def test_texts_with_nul_or_a_lone_surrogate_are_refused_naming_the_field(gateway: Gateway) -> None:
     nul = await gateway.client.post("/v1/reviews", json={"reviews": [review(), review(external_id="R2", body="Deckel\x00gebrochen")]})
     assert nul.status_code == 422, nul.text

@@ -85,6 +85,12 @@ def test_missing_placeholder_is_a_clear_error(library: TemplateLibrary) -> None:
     assert [v.field for v in error.value.violations] == ["context.order_id"]
 
 
+def test_an_unknown_scenario_is_invalid_input_naming_the_field(library: TemplateLibrary) -> None:
+    with pytest.raises(TemplateRenderError, match="unknown scenario") as error:
+        render(library=library, scenario="broken_kettle", language="de", case_id="c-4", context=CONTEXT)
+    assert [v.field for v in error.value.violations] == ["scenario"]
+
+
 def test_language_tags_map_to_their_base_language(library: TemplateLibrary) -> None:
     reply = render(library=library, scenario="wrong_item", language="de-AT", case_id="c-3", context=CONTEXT)
     assert reply.language == "de" and "Guten Tag Anna Schmidt" in reply.text
