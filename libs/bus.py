@@ -301,7 +301,7 @@ class Bus:
                 if live_lane is not None:
                     live_lane.mark_busy()
                 try:
-                    await self._dispatch(msgs, durable=durable, message_type=message_type, handler=handler)
+                    await self._dispatch(msgs, durable=durable, message_type=message_type, handler=handler, stop=stop)
                 finally:
                     if live_lane is not None and len(msgs) < batch:
                         live_lane.mark_idle()
@@ -349,7 +349,9 @@ class Bus:
             ),
         ]
 
-    async def _dispatch(self, msgs: list[Msg], *, durable: str, message_type: type[M], handler: Handler[M]) -> None:
+    async def _dispatch(
+        self, msgs: list[Msg], *, durable: str, message_type: type[M], handler: Handler[M], stop: asyncio.Event | None = None
+    ) -> None:
         deliveries: list[Delivery[M]] = []
         for msg in msgs:
             try:
@@ -372,7 +374,7 @@ class Bus:
         if not deliveries:
             return
         try:
-            await handler(deliveries)
+            await self._through_outages(handler, deliveries, durable=durable, stop=stop)
         except Exception as batch_error:  # noqa: BLE001 - retried one by one below
             if len(deliveries) == 1:
                 await self._fail(deliveries[0], durable, batch_error)
@@ -391,6 +393,36 @@ class Bus:
             return
         for delivery in deliveries:
             await delivery.raw.ack()
+
+    async def _through_outages(self, handler: Handler[M], deliveries: list[Delivery[M]], *, durable: str, stop: asyncio.Event | None) -> None:
+        """Runs the handler; while it fails because a dependency is down (PostgreSQL restarting),
+        holds the batch and tries again instead of spending its deliveries.
+
+        NOTE: a nak per failure would use up `max_deliver` within seconds of an outage and send
+        accepted reviews to the dead-letter queue; an outage is not the message's fault. The batch
+        stays in progress (its ack deadline pushed on) and the consumer fetches nothing new until
+        the dependency answers, which is the backpressure an outage needs. Gives up (the normal
+        retry path) only after OUTAGE_PATIENCE_SECONDS, or when the service is stopping.
+        """
+        waited, pause = 0.0, 0.5
+        while True:
+            try:
+                await handler(deliveries)
+                return
+            except Exception as error:
+                if not _outage(error) or waited >= OUTAGE_PATIENCE_SECONDS or (stop is not None and stop.is_set()):
+                    raise
+                if waited == 0.0:
+                    log.warning("dependency unavailable; holding the batch until it answers",
+                                extra={"fields": {"consumer": durable, "messages": len(deliveries), "error": type(error).__name__}})
+            await asyncio.sleep(pause)
+            waited += pause
+            pause = min(5.0, pause * 2)
+            for delivery in deliveries:
+                try:
+                    await delivery.raw.in_progress()
+                except Exception:  # noqa: BLE001 - NATS may be away too; the message is then redelivered
+                    pass
 
     async def _fail(self, delivery: Delivery, durable: str, error: Exception) -> None:
         # NOTE: a message that fails validation (InvalidArgument: a bad id, an impossible field) will
@@ -516,6 +548,10 @@ class Bus:
     def jetstream(self):
         """The raw JetStream context, for tests and tools."""
         return self._js
+
+
+# How long a consumer holds a batch while a dependency is down before falling back to nak/retry.
+OUTAGE_PATIENCE_SECONDS = 600.0
 
 
 def _outage(error: BaseException) -> bool:
