@@ -95,8 +95,17 @@ def validate(review: review_pb2.Review, *, path: str, limits: Limits, now: datet
         fail("body", f"must be at most {limits.max_body_chars} characters, got {len(review.body)}")
     if not review.title.strip() and not review.body.strip():
         fail("body", "a review needs a title or a body")
-    if "\x00" in review.title or "\x00" in review.body:
-        fail("body", "must not contain NUL characters")
+    # NOTE: PostgreSQL text cannot hold NUL; caught here it is this row's error, not a failed COPY
+    # of the whole import.
+    texts = {
+        "title": review.title, "body": review.body, "external_id": review.external_id, "product_id": review.product_id,
+        "store_id": review.store_id, "product_line": review.product_line, "order_id": review.order_id,
+        "reply_state": review.reply_state, "reviewer": review.reviewer.id + review.reviewer.name,
+        "media_urls": "".join(review.media_urls),
+    }  # fmt: skip
+    for field, value in texts.items():
+        if "\x00" in value:
+            fail(field, "must not contain NUL characters")
     if review.language and not _LANGUAGE.match(review.language):
         fail("language", "must be a BCP 47 tag such as 'de' or 'pt-BR'")
     if not review.HasField("posted_at"):

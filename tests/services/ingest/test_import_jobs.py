@@ -145,3 +145,15 @@ async def test_jobs_of_a_dead_process_are_reported_failed(imports, ingest_pool) 
     async with ingest_pool.acquire() as conn:
         row = await conn.fetchrow("SELECT status, error FROM import_jobs")
     assert row["status"] == "failed" and "import the file again" in row["error"]
+
+
+async def test_a_nul_in_one_row_is_that_rows_error_and_the_rest_are_stored(imports, ingest_pool) -> None:
+    """Issue 18: one NUL row made a whole CSV import fail (PostgreSQL text cannot hold NUL)."""
+    rows = [ROWS[0], ["R6", "B0KETTLE01", "2026-11-19", "1", "Undicht", "Läuft aus.", "Jür\x00gen", "DE"],
+            ["R7", "B0KET\x00TLE01", "2026-11-19", "2", "Laut", "Sehr laut.", "Eva", "DE"], ROWS[4]]
+    job = await run(imports, csv_bytes(rows))
+    assert job.status == "done" and (job.rows_good, job.rows_bad, job.created) == (2, 2, 2)
+    assert [(e.line, "NUL" in e.reason) for e in job.errors] == [(3, True), (4, True)]
+    assert "reviewer" in job.errors[0].reason and "product_id" in job.errors[1].reason
+    async with ingest_pool.acquire() as conn:
+        assert sorted(await conn.fetchval("SELECT array_agg(external_id) FROM reviews")) == ["R1", "R5"]
