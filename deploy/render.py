@@ -63,6 +63,15 @@ def _key(obj: dict) -> tuple:
     return (group, obj.get("kind"), obj.get("metadata", {}).get("name"))
 
 
+def _without_nulls(value):
+    """A patch value for a key the base lacks: its `key: null` deletions have nothing to delete."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return copy.deepcopy(value)
+
+
 def _merge(base, patch, field: str = ""):
     """A strategic merge of `patch` into `base` (new objects; neither input is changed)."""
     if isinstance(base, dict) and isinstance(patch, dict):
@@ -75,7 +84,7 @@ def _merge(base, patch, field: str = ""):
             elif k in out:
                 out[k] = _merge(out[k], v, k)
             else:
-                out[k] = copy.deepcopy(v)
+                out[k] = _without_nulls(v)
         return out
     if isinstance(base, list) and isinstance(patch, list):
         key = MERGE_KEYS.get(field)

@@ -67,13 +67,21 @@ def test_every_deployment_has_probes_resources_and_runs_non_root(rendered, overl
             assert container["securityContext"]["readOnlyRootFilesystem"] is True, where
 
 
-def test_production_probes_use_grpc_on_backends_and_the_gateways_real_health_route(production):
+def test_production_probes_ask_grpc_health_over_mtls_and_the_gateways_real_health_route(production):
     health_routes = re.findall(r'@router\.get\("([^"]+)"', (ROOT / "services/gateway/routes/health.py").read_text())
     deployments = of_kind(production, "Deployment")
     for name in BACKENDS:
         container = deployments[name]["spec"]["template"]["spec"]["containers"][0]
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-            assert container[probe].get("grpc") == {"port": PORTS[name]}, (name, probe)
+            # NOTE: with mutual TLS the kubelet's native gRPC probe has no client certificate.
+            assert container[probe].get("exec") == {"command": ["python", "-m", "libs.healthcheck", name]}, (name, probe)
+            assert "grpc" not in container[probe], (name, probe)
+    for name in ("gateway", *BACKENDS):
+        spec = deployments[name]["spec"]["template"]["spec"]
+        env = {e["name"]: e.get("value") for e in spec["containers"][0]["env"]}
+        assert env["REVIEWGUARD_GRPC_TLS_CA_FILE"].startswith("/etc/reviewguard/grpc-tls/"), name
+        assert {"name": "grpc-tls", "mountPath": "/etc/reviewguard/grpc-tls", "readOnly": True} in spec["containers"][0]["volumeMounts"]
+        assert any(v.get("secret", {}).get("secretName") == "reviewguard-grpc-tls" for v in spec["volumes"]), name
     gateway = deployments["gateway"]["spec"]["template"]["spec"]["containers"][0]
     assert gateway["readinessProbe"]["httpGet"]["path"] in health_routes
     # /readyz fails when the database or a backend does: it must not be what restarts gateways;
