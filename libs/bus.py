@@ -27,7 +27,7 @@ from opentelemetry import trace
 from tenacity import AsyncRetrying, retry_if_exception, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from libs import topology
-from libs.errors import InvalidArgument
+from libs.errors import InvalidArgument, is_dependency_outage
 from libs.telemetry import extract_context, inject_headers
 from reviewguard.events.v1 import events_pb2
 
@@ -380,7 +380,7 @@ class Bus:
                 await self._fail(deliveries[0], durable, batch_error)
                 return
             log.warning(
-                "batch failed; retrying one by one", exc_info=None if _outage(batch_error) else batch_error,
+                "batch failed; retrying one by one", exc_info=None if is_dependency_outage(batch_error) else batch_error,
                 extra={"fields": {"consumer": durable, "error": type(batch_error).__name__}},
             )
             for delivery in deliveries:
@@ -410,7 +410,7 @@ class Bus:
                 await handler(deliveries)
                 return
             except Exception as error:
-                if not _outage(error) or waited >= OUTAGE_PATIENCE_SECONDS or (stop is not None and stop.is_set()):
+                if not is_dependency_outage(error) or waited >= OUTAGE_PATIENCE_SECONDS or (stop is not None and stop.is_set()):
                     raise
                 if waited == 0.0:
                     log.warning("dependency unavailable; holding the batch until it answers",
@@ -435,7 +435,7 @@ class Bus:
         log.warning(
             "message failed; will retry",
             # NOTE: a dependency that is down (PostgreSQL restarting) is one line per message, not a traceback.
-            exc_info=None if _outage(error) else error,
+            exc_info=None if is_dependency_outage(error) else error,
             extra={"fields": {"consumer": durable, "deliveries": delivery.deliveries, "retry_in_s": delay, "error": type(error).__name__}},
         )
         await delivery.raw.nak(delay=delay)
@@ -552,17 +552,6 @@ class Bus:
 
 # How long a consumer holds a batch while a dependency is down before falling back to nak/retry.
 OUTAGE_PATIENCE_SECONDS = 600.0
-
-
-def _outage(error: BaseException) -> bool:
-    """A dependency unreachable for now (connection refused or lost, server shutting down), not a bug."""
-    import asyncpg
-
-    return isinstance(
-        error,
-        (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.exceptions.OperatorInterventionError,
-         nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError, nats.errors.NoServersError),
-    )
 
 
 class _ConnectionLog:

@@ -7,14 +7,17 @@ use them, so they talk to a real PostgreSQL and a real JetStream-enabled NATS se
 from __future__ import annotations
 
 import ctypes
+import itertools
 import logging
 import os
+import random
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,11 +63,39 @@ def stop_process(process: subprocess.Popen, timeout: float) -> None:
             process.wait()
 
 
+def _ports_below_ephemeral_range() -> Iterator[int]:
+    """Ports 10000 up to the kernel's ephemeral range, from a random start, each once, then around again.
+
+    Why not bind to port 0: the kernel then hands out a port from its ephemeral range, the same
+    range every outgoing connection's local port is drawn from, so between our pick and the
+    service's bind a NATS or HTTP client could take it (CI once lost a whole module's system
+    to an NLP that could not bind). Ports below that range are only ever taken by a listener
+    that asks for them, and a counter means two picks in one run never repeat.
+    """
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    low = max(low, 12000)
+    span = range(10000, low)
+    start = random.randrange(len(span))
+    for offset in itertools.cycle(range(len(span))):
+        yield span[(start + offset) % len(span)]
+
+
+_PORTS = _ports_below_ephemeral_range()
+
+
 def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A TCP port on loopback that nothing listens on right now, and that no other pick in this process got."""
+    for port in _PORTS:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port")  # pragma: no cover - the generator never ends
 
 
 def wait_for_port(host: str, port: int, timeout: float = 20.0) -> None:

@@ -64,6 +64,23 @@ class Unavailable(DomainError):
     http_status = 503
 
 
+def is_dependency_outage(error: BaseException) -> bool:
+    """A dependency unreachable for now (connection refused or lost, a pool or server shutting down), not a bug.
+
+    One list for the two places that must tell an outage from a bug: a consumer holds its batch
+    through one (libs.bus), and a gRPC call caught by one answers UNAVAILABLE, a retryable 503 at
+    the gateway, not INTERNAL (libs.grpc_server).
+    """
+    import asyncpg
+    import nats.errors
+
+    return isinstance(
+        error,
+        (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.exceptions.OperatorInterventionError,
+         nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError, nats.errors.NoServersError),
+    )
+
+
 def to_rpc_status(error: DomainError) -> status_pb2.Status:
     """A google.rpc.Status for the error, with a BadRequest detail when it names fields."""
     status = status_pb2.Status(code=error.grpc_code.value[0], message=error.message)

@@ -12,7 +12,7 @@ from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
 from opentelemetry.instrumentation.grpc import aio_server_interceptor
 
-from libs.errors import DomainError, to_rpc_status
+from libs.errors import DomainError, Unavailable, is_dependency_outage, to_rpc_status
 from libs.grpc_auth import AuthInterceptor, GrpcAuth
 from libs.grpc_client import DEFAULT_MAX_MESSAGE_BYTES, message_size_options
 from libs.settings import Settings
@@ -38,6 +38,16 @@ class DomainErrorInterceptor(grpc.aio.ServerInterceptor):
                 return await inner(request, context)
             except DomainError as error:
                 await context.abort_with_status(rpc_status.to_status(to_rpc_status(error)))
+            except Exception as error:
+                # NOTE: a call caught at the instant PostgreSQL stops (the pool closing, a connection
+                # lost mid-query) is the dependency's outage, not a bug: UNAVAILABLE, which the
+                # gateway answers as 503 with Retry-After. Anything else stays INTERNAL.
+                if not is_dependency_outage(error):
+                    raise
+                log.warning("call failed: dependency unavailable", extra={"fields": {
+                    "method": handler_call_details.method, "error": type(error).__name__}})
+                await context.abort_with_status(rpc_status.to_status(to_rpc_status(
+                    Unavailable("a dependency is unavailable; retry shortly"))))
 
         return grpc.unary_unary_rpc_method_handler(
             unary_unary,

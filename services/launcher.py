@@ -233,6 +233,7 @@ class LocalSystem:
         last = "no answer"
         while time.monotonic() < deadline:
             self.restart_dead()
+            self._raise_if_a_service_exited()
             try:
                 response = httpx.get(url, timeout=2.0)
                 if response.status_code == 200:
@@ -242,6 +243,18 @@ class LocalSystem:
                 last = str(error)
             time.sleep(0.3)
         raise TimeoutError(f"system not ready after {timeout}s: {last}")
+
+    def _raise_if_a_service_exited(self) -> None:
+        """Without restarts a service that exited never comes back: say so at once, with its log's tail."""
+        if self.restart_crashed:
+            return
+        for instance, process in self._processes.items():
+            if process.poll() is None:
+                continue
+            tail = ""
+            if self.log_dir is not None and (self.log_dir / f"{instance}.log").exists():
+                tail = "\n".join((self.log_dir / f"{instance}.log").read_text(errors="replace").splitlines()[-30:])
+            raise RuntimeError(f"{instance} exited with code {process.returncode} before the system was ready:\n{tail}")
 
     def restart_dead(self) -> None:
         """Restarts PostgreSQL or NATS if it died, then any service that exited."""
