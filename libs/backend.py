@@ -17,6 +17,7 @@ import asyncpg
 from libs import db, grpc_auth
 from libs.bus import Bus, Handler, LiveLane
 from libs.grpc_server import GrpcServer
+from libs.metrics import Metrics
 from libs.outbox import OutboxRelay
 from libs.runtime import wait_until_stopped
 from libs.settings import Settings
@@ -32,6 +33,7 @@ class Backend:
     bus: Bus
     grpc: GrpcServer
     stop: asyncio.Event
+    metrics: Metrics
     _tasks: list[asyncio.Task] = field(default_factory=list)
     _on_close: list[Callable[[], None]] = field(default_factory=list)
     _on_close_async: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
@@ -40,7 +42,9 @@ class Backend:
     async def open(
         cls, settings: Settings, stop: asyncio.Event, *, name: str, schema: str, migrations: Path, port: int, grpc_service: str
     ) -> "Backend":
-        """Migrates the schema, opens the pool, connects the bus and declares the streams."""
+        """Migrates the schema, opens the pool, connects the bus and declares the streams; serves
+        the service's metrics on its metrics port (libs/metrics.py)."""
+        metrics = Metrics(name)
         dsn = settings.database_dsn()
         await db.migrate(dsn, schema=schema, directory=migrations)
         await grpc_auth.migrate(dsn)
@@ -51,12 +55,17 @@ class Backend:
             duplicate_window_seconds=settings.bus_duplicate_window_seconds,
             stream_replicas=settings.bus_stream_replicas,
             publish_retry_seconds=settings.bus_publish_retry_seconds,
+            metrics=metrics,
         )
         await bus.ensure_streams()
         server = GrpcServer.for_service(
-            settings, port=port, service_names=[grpc_service], auth=grpc_auth.GrpcAuth.from_settings(settings, pool)
+            settings, port=port, service_names=[grpc_service], auth=grpc_auth.GrpcAuth.from_settings(settings, pool), metrics=metrics,
         )
-        return cls(name=name, settings=settings, pool=pool, bus=bus, grpc=server, stop=stop)
+        backend = cls(name=name, settings=settings, pool=pool, bus=bus, grpc=server, stop=stop, metrics=metrics)
+        metrics.serve(host=settings.host, port=settings.metrics_port(name))
+        backend.on_close(metrics.close)
+        backend.background(bus.report_metrics(stop, settings.metrics_sample_seconds))
+        return backend
 
     def consume(
         self,
@@ -104,7 +113,8 @@ class Backend:
         """Publishes the service's outbox (libs/outbox.py) for the life of the service."""
         relay = OutboxRelay(
             pool=self.pool, bus=self.bus, channel=channel, batch=self.settings.outbox_batch,
-            poll_seconds=self.settings.outbox_poll_seconds,
+            poll_seconds=self.settings.outbox_poll_seconds, metrics=self.metrics,
+            sample_seconds=self.settings.metrics_sample_seconds,
         )
         self.background(relay.run(self.stop))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -28,6 +29,7 @@ from tenacity import AsyncRetrying, retry_if_exception, retry_if_exception_type,
 
 from libs import topology
 from libs.errors import InvalidArgument, is_dependency_outage
+from libs.metrics import Metrics
 from libs.telemetry import extract_context, inject_headers
 from reviewguard.events.v1 import events_pb2
 
@@ -128,12 +130,16 @@ class Bus:
         duplicate_window_seconds: float,
         stream_replicas: int = 1,
         publish_retry_seconds: float = 10.0,
+        metrics: Metrics | None = None,
     ) -> None:
         self._nc = nc
         self._js = nc.jetstream()
         self._duplicate_window = duplicate_window_seconds
         self._stream_replicas = stream_replicas
         self._publish_retry_seconds = publish_retry_seconds
+        self._metrics = BusMetrics(metrics) if metrics is not None else None
+        # (stream, durable) of every consumer this client runs, for the lag sampler.
+        self._consumers: list[tuple[str, str]] = []
 
     @classmethod
     async def connect(
@@ -145,6 +151,7 @@ class Bus:
         connect_timeout: float = 30.0,
         stream_replicas: int = 1,
         publish_retry_seconds: float = 10.0,
+        metrics: Metrics | None = None,
     ) -> "Bus":
         """Connects, retrying until `connect_timeout`; later disconnects reconnect forever.
 
@@ -177,6 +184,7 @@ class Bus:
             duplicate_window_seconds=duplicate_window_seconds,
             stream_replicas=stream_replicas,
             publish_retry_seconds=publish_retry_seconds,
+            metrics=metrics,
         )
 
     async def _while_unavailable(self, call: Callable[[], Awaitable[T]]) -> T:
@@ -238,9 +246,24 @@ class Bus:
         client reconnecting to another node) is retried with backoff for `publish_retry_seconds`;
         the Nats-Msg-Id makes that safe. A retry of a publish whose ack was lost reports a duplicate.
         """
-        all_headers = dict(headers) if headers else inject_headers()
-        all_headers["Nats-Msg-Id"] = msg_id
-        ack = await self._while_unavailable(lambda: self._js.publish(subject, payload, headers=all_headers, timeout=timeout))
+        # NOTE: the publish span continues the context the headers carry (the request that wrote an
+        # outbox row), else the current one, and the message carries the publish span on.
+        parent = extract_context(headers) if headers else None
+        with tracer.start_as_current_span(f"publish {subject}", context=parent, kind=trace.SpanKind.PRODUCER) as span:
+            span.set_attribute("messaging.system", "nats")
+            span.set_attribute("messaging.destination.name", subject)
+            span.set_attribute("messaging.message.id", msg_id)
+            all_headers = inject_headers({k: v for k, v in (headers or {}).items() if k not in ("traceparent", "tracestate")})
+            all_headers["Nats-Msg-Id"] = msg_id
+            try:
+                ack = await self._while_unavailable(lambda: self._js.publish(subject, payload, headers=all_headers, timeout=timeout))
+            except Exception:
+                if self._metrics is not None:
+                    self._metrics.published.labels(subject, "failed").inc()
+                raise
+            span.set_attribute("messaging.nats.duplicate", ack.duplicate)
+        if self._metrics is not None:
+            self._metrics.published.labels(subject, "duplicate" if ack.duplicate else "new").inc()
         return not ack.duplicate
 
     async def consume(
@@ -277,6 +300,7 @@ class Bus:
         sub = await self._while_unavailable(
             lambda: self._js.pull_subscribe(subject, durable=durable, stream=stream, config=config)
         )
+        self._consumers.append((stream, durable))
         log.info("consumer started", extra={"fields": {"stream": stream, "durable": durable, "subject": subject}})
         try:
             while not stop.is_set():
@@ -373,6 +397,26 @@ class Bus:
             )
         if not deliveries:
             return
+        # NOTE: one span per batch, continuing the trace of its first message (a single review's
+        # trace runs unbroken from the gateway through each consumer) and linking the others.
+        others = (trace.get_current_span(d.context).get_span_context() for d in deliveries[1:])
+        links = [trace.Link(c) for c in others if c.is_valid]
+        with tracer.start_as_current_span(
+            f"consume {durable}", context=deliveries[0].context, kind=trace.SpanKind.CONSUMER, links=links[:128]
+        ) as span:
+            span.set_attribute("messaging.system", "nats")
+            span.set_attribute("messaging.consumer.group.name", durable)
+            span.set_attribute("messaging.destination.name", deliveries[0].subject)
+            span.set_attribute("messaging.batch.message_count", len(deliveries))
+            published = deliveries[0].raw.metadata.timestamp
+            if published is not None:
+                # NOTE: how long the first message waited in the stream before this consumer had it.
+                span.set_attribute("messaging.nats.queued_seconds", round(max(0.0, time.time() - published.timestamp()), 4))
+            await self._handle_batch(deliveries, durable=durable, handler=handler, stop=stop)
+
+    async def _handle_batch(
+        self, deliveries: list[Delivery[M]], *, durable: str, handler: Handler[M], stop: asyncio.Event | None
+    ) -> None:
         try:
             await self._through_outages(handler, deliveries, durable=durable, stop=stop)
         except Exception as batch_error:  # noqa: BLE001 - retried one by one below
@@ -390,9 +434,15 @@ class Bus:
                     await self._fail(delivery, durable, error)
                 else:
                     await delivery.raw.ack()
+                    self._count(durable, "acked")
             return
         for delivery in deliveries:
             await delivery.raw.ack()
+        self._count(durable, "acked", len(deliveries))
+
+    def _count(self, durable: str, outcome: str, n: int = 1) -> None:
+        if self._metrics is not None:
+            self._metrics.handled.labels(durable, outcome).inc(n)
 
     async def _through_outages(self, handler: Handler[M], deliveries: list[Delivery[M]], *, durable: str, stop: asyncio.Event | None) -> None:
         """Runs the handler; while it fails because a dependency is down (PostgreSQL restarting),
@@ -432,6 +482,7 @@ class Bus:
             return
         # NOTE: back off 1 s, 2 s, 4 s ... so a struggling dependency gets room to recover.
         delay = min(60.0, 2.0 ** (delivery.deliveries - 1))
+        self._count(durable, "retried")
         log.warning(
             "message failed; will retry",
             # NOTE: a dependency that is down (PostgreSQL restarting) is one line per message, not a traceback.
@@ -459,6 +510,7 @@ class Bus:
             msg_id=f"dlq:{meta.stream}:{meta.sequence.stream}:{consumer}",
         )
         await msg.term()
+        self._count(consumer, "dead_lettered")
         log.error("message dead-lettered", extra={"fields": {"consumer": consumer, "reason": reason, "seq": meta.sequence.stream}})
 
     async def forward_dead_letters(self, *, stream: str, consumer: str, stop: asyncio.Event) -> None:
@@ -529,7 +581,40 @@ class Bus:
             deliveries=int(advisory.get("deliveries", 0)),
         )
         await self.publish(topology.dead_letter_subject(consumer), letter, msg_id=f"dlq:{stream}:{seq}:{consumer}")
+        self._count(consumer, "dead_lettered")
         log.error("message dead-lettered", extra={"fields": {"consumer": consumer, "reason": "max_deliveries", "seq": seq}})
+
+    async def sample_metrics(self) -> None:
+        """Reads each of this client's consumers' lag and its DLQ depth from JetStream into the gauges.
+
+        NOTE: every replica of a service reports the same durable's figures (they share it):
+        dashboards and rules take `max by (durable)`, never a sum.
+        """
+        if self._metrics is None or not self._consumers:
+            return
+        m = self._metrics
+        for stream, durable in self._consumers:
+            info = await self._js.consumer_info(stream, durable, timeout=2.0)
+            m.pending.labels(stream, durable).set(info.num_pending or 0)
+            m.ack_pending.labels(stream, durable).set(info.num_ack_pending or 0)
+            m.redelivered.labels(stream, durable).set(info.num_redelivered or 0)
+        dlq = await self._js.stream_info(topology.DEAD_LETTERS.name, subjects_filter=topology.dead_letter_subject(">"))
+        depth = (dlq.state.subjects or {}) if dlq.state else {}
+        for _, durable in self._consumers:
+            subject = topology.dead_letter_subject(durable)
+            m.dlq.labels(durable).set(depth.get(subject, 0))
+
+    async def report_metrics(self, stop: asyncio.Event, interval_seconds: float) -> None:
+        """Samples `sample_metrics` every interval until `stop`; a failed sample is skipped, not fatal."""
+        while not stop.is_set():
+            try:
+                await self.sample_metrics()
+            except Exception as error:  # noqa: BLE001 - NATS away or a leader being elected: next round
+                log.debug("consumer metrics not sampled", extra={"fields": {"error": type(error).__name__}})
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
+            except TimeoutError:
+                pass
 
     async def close(self) -> None:
         """Drains subscriptions and pending publishes, then closes (at once when the server is gone)."""
@@ -552,6 +637,30 @@ class Bus:
 
 # How long a consumer holds a batch while a dependency is down before falling back to nak/retry.
 OUTAGE_PATIENCE_SECONDS = 600.0
+
+
+class BusMetrics:
+    """The bus's families on a service's registry (names in libs/metrics.py)."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        consumer = ("stream", "durable")
+        self.pending = metrics.gauge(
+            "reviewguard_consumer_pending_messages", "Messages in the stream the durable consumer has not yet been given (its lag).", consumer
+        )
+        self.ack_pending = metrics.gauge(
+            "reviewguard_consumer_ack_pending_messages", "Messages delivered to the durable consumer and not yet acknowledged.", consumer
+        )
+        self.redelivered = metrics.gauge(
+            "reviewguard_consumer_redelivered_messages", "Messages outstanding that were delivered to the consumer more than once.", consumer
+        )
+        self.handled = metrics.counter(
+            "reviewguard_consumer_messages_total", "Messages this process handled, by durable and outcome (acked, retried, dead_lettered).",
+            ("durable", "outcome"),
+        )
+        self.dlq = metrics.gauge("reviewguard_dlq_messages", "Messages in the DLQ stream for this consumer (dlq.<consumer>).", ("consumer",))
+        self.published = metrics.counter(
+            "reviewguard_bus_published_total", "JetStream publishes, by subject and outcome (new, duplicate, failed).", ("subject", "outcome")
+        )
 
 
 class _ConnectionLog:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 
 import grpc
@@ -15,6 +16,7 @@ from opentelemetry.instrumentation.grpc import aio_server_interceptor
 from libs.errors import DomainError, Unavailable, is_dependency_outage, to_rpc_status
 from libs.grpc_auth import AuthInterceptor, GrpcAuth
 from libs.grpc_client import DEFAULT_MAX_MESSAGE_BYTES, message_size_options
+from libs.metrics import Metrics, grpc_duration, grpc_requests
 from libs.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,55 @@ class DomainErrorInterceptor(grpc.aio.ServerInterceptor):
         )
 
 
+class MetricsInterceptor(grpc.aio.ServerInterceptor):
+    """Counts every call by method and status code and times it (libs/metrics.py)."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._requests = grpc_requests(metrics)
+        self._duration = grpc_duration(metrics)
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        method = handler_call_details.method
+        if handler is None:
+            return handler
+        if handler.unary_unary is not None:
+            return grpc.unary_unary_rpc_method_handler(
+                self._timed(method, handler.unary_unary),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.stream_unary is not None:
+            return grpc.stream_unary_rpc_method_handler(
+                self._timed(method, handler.stream_unary),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler
+
+    def _timed(self, method: str, inner):
+        async def call(request, context: grpc.aio.ServicerContext):
+            started = time.perf_counter()
+            code = grpc.StatusCode.UNKNOWN
+            try:
+                response = await inner(request, context)
+                code = context.code() or grpc.StatusCode.OK
+                return response
+            except BaseException:
+                # NOTE: an abort raises after setting the code; anything else is what gRPC answers UNKNOWN.
+                code = context.code() or grpc.StatusCode.UNKNOWN
+                raise
+            finally:
+                self._requests.labels(method, code.name if isinstance(code, grpc.StatusCode) else str(code)).inc()
+                self._duration.labels(method).observe(time.perf_counter() - started)
+
+        return call
+
+
 def is_loopback_bind(bind: str) -> bool:
     """Whether `host:port` listens on loopback only (127.0.0.0/8, ::1, localhost)."""
     host = bind.rsplit(":", 1)[0].strip("[]") if ":" in bind else bind
@@ -94,6 +145,7 @@ class GrpcServer:
         auth: GrpcAuth | None = None,
         credentials: grpc.ServerCredentials | None = None,
         allow_plaintext_remote: bool = False,
+        metrics: Metrics | None = None,
     ) -> None:
         # NOTE: SO_REUSEPORT lets the replicas of one service on one host share its port; the kernel
         # spreads connections among them (it is gRPC's default on Linux; stated so nobody turns it off).
@@ -101,7 +153,12 @@ class GrpcServer:
         # gRPC's default 4 MiB would refuse a valid 7 MB request as RESOURCE_EXHAUSTED.
         # NOTE: `auth` None (tests of one servicer) admits every caller; wiring roots build servers
         # with `for_service`, which always authenticates.
-        interceptors = [aio_server_interceptor(), *([AuthInterceptor(auth)] if auth is not None else []), DomainErrorInterceptor()]
+        interceptors = [
+            aio_server_interceptor(),
+            *([MetricsInterceptor(metrics)] if metrics is not None else []),
+            *([AuthInterceptor(auth)] if auth is not None else []),
+            DomainErrorInterceptor(),
+        ]
         if credentials is None and not allow_plaintext_remote and not is_loopback_bind(bind):
             raise RuntimeError(
                 f"refusing plaintext gRPC on {bind}: configure REVIEWGUARD_GRPC_TLS_CERT_FILE/_KEY_FILE/_CA_FILE, "
@@ -120,7 +177,9 @@ class GrpcServer:
         self.port: int | None = None
 
     @classmethod
-    def for_service(cls, settings: Settings, *, port: int, service_names: Iterable[str], auth: GrpcAuth) -> "GrpcServer":
+    def for_service(
+        cls, settings: Settings, *, port: int, service_names: Iterable[str], auth: GrpcAuth, metrics: Metrics | None = None
+    ) -> "GrpcServer":
         """A backend's server as its settings say: bind host, message limit, mTLS or guarded plaintext."""
         return cls(
             bind=f"{settings.host}:{port}",
@@ -129,6 +188,7 @@ class GrpcServer:
             auth=auth,
             credentials=server_credentials(settings),
             allow_plaintext_remote=settings.grpc_allow_plaintext_remote,
+            metrics=metrics,
         )
 
     @property

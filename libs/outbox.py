@@ -13,14 +13,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import asyncpg
+from opentelemetry import trace
 
 from libs.bus import Bus
+from libs.metrics import Metrics
 
 log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
 
 
 @dataclass(frozen=True)
@@ -68,13 +72,22 @@ class OutboxRelay:
     """Publishes a service's outbox until stopped; wakes on NOTIFY from a committing transaction,
     or every poll interval (a NOTIFY lost while the relay was reconnecting)."""
 
-    def __init__(self, *, pool: asyncpg.Pool, bus: Bus, channel: str, batch: int, poll_seconds: float) -> None:
+    def __init__(
+        self, *, pool: asyncpg.Pool, bus: Bus, channel: str, batch: int, poll_seconds: float,
+        metrics: Metrics | None = None, sample_seconds: float = 10.0,
+    ) -> None:
         self._pool = pool
         self._bus = bus
         self._channel = channel
         self._batch = batch
         self._poll = poll_seconds
         self._wake = asyncio.Event()
+        self._backlog = self._published = None
+        if metrics is not None:
+            self._backlog = metrics.gauge("reviewguard_outbox_backlog", "Outbox rows waiting to be published.", ("channel",))
+            self._published = metrics.counter("reviewguard_outbox_published_total", "Outbox rows published to JetStream.", ("channel",))
+        self._sample_seconds = sample_seconds
+        self._sampled_at = float("-inf")
 
     async def run(self, stop: asyncio.Event) -> None:
         listener = await self._pool.acquire()
@@ -83,6 +96,7 @@ class OutboxRelay:
             failures = 0
             while not stop.is_set():
                 try:
+                    await self._sample_backlog()
                     published = await self.publish_pending()
                     failures = 0
                 except Exception:  # noqa: BLE001 - the bus or database is away; rows stay queued
@@ -103,31 +117,54 @@ class OutboxRelay:
     def _on_notify(self, *_args) -> None:
         self._wake.set()
 
+    async def _sample_backlog(self) -> None:
+        """Counts the waiting rows into the backlog gauge, at most once per sample interval.
+
+        NOTE: count(*) reads the whole table, which is small unless the bus was away; sampling
+        keeps a backlog of a million rows from costing a scan per batch.
+        """
+        if self._backlog is None or time.monotonic() - self._sampled_at < self._sample_seconds:
+            return
+        self._sampled_at = time.monotonic()
+        async with self._pool.acquire() as conn:
+            self._backlog.labels(self._channel).set(await backlog(conn))
+
     async def publish_pending(self) -> int:
         """Publishes one batch of queued events; returns how many were published."""
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await claim(conn, self._batch)
             if not rows:
                 return 0
-            # NOTE: a batch's rows mostly share one trace context (an import writes thousands per
-            # transaction): each distinct header set is decoded once.
-            headers = {h: json.loads(h) for h in {r["headers"] for r in rows}}
-            outcomes = await asyncio.gather(
-                *(self._bus.publish_bytes(r["subject"], r["payload"], msg_id=r["msg_id"], headers=headers[r["headers"]]) for r in rows),
-                return_exceptions=True,
-            )
-            done = [r["id"] for r, o in zip(rows, outcomes) if not isinstance(o, BaseException)]
-            failed = [r["id"] for r, o in zip(rows, outcomes) if isinstance(o, BaseException)]
-            await delete(conn, done)
-            if failed:
-                await count_attempts(conn, failed)
+            # NOTE: a span only for a batch that has rows: an idle relay's polls are no trace. Each
+            # publish continues its own row's trace (the request that wrote it), not this one.
+            with tracer.start_as_current_span("outbox.relay", kind=trace.SpanKind.PRODUCER) as span:
+                span.set_attribute("outbox.channel", self._channel)
+                span.set_attribute("outbox.rows", len(rows))
+                # NOTE: a batch's rows mostly share one trace context (an import writes thousands per
+                # transaction): each distinct header set is decoded once.
+                headers = {h: json.loads(h) for h in {r["headers"] for r in rows}}
+                outcomes = await asyncio.gather(
+                    *(self._bus.publish_bytes(r["subject"], r["payload"], msg_id=r["msg_id"], headers=headers[r["headers"]]) for r in rows),
+                    return_exceptions=True,
+                )
+                done = [r["id"] for r, o in zip(rows, outcomes) if not isinstance(o, BaseException)]
+                failed = [r["id"] for r, o in zip(rows, outcomes) if isinstance(o, BaseException)]
+                await delete(conn, done)
+                if failed:
+                    await count_attempts(conn, failed)
+                span.set_attribute("outbox.failed", len(failed))
+        if self._published is not None:
+            self._published.labels(self._channel).inc(len(done))
         if failed:
             first = next(o for o in outcomes if isinstance(o, BaseException))
             raise RuntimeError(f"{len(failed)} of {len(rows)} outbox events not published") from first
         return len(done)
 
 
-async def relay_when_bus_ready(*, pool: asyncpg.Pool, connect, channel: str, batch: int, poll_seconds: float, stop: asyncio.Event) -> None:
+async def relay_when_bus_ready(
+    *, pool: asyncpg.Pool, connect, channel: str, batch: int, poll_seconds: float, stop: asyncio.Event,
+    metrics: Metrics | None = None, sample_seconds: float = 10.0,
+) -> None:
     """Connects to the bus (waiting as long as it takes, via `connect`) and relays until `stop`:
     a service accepts writes as soon as its database is up; the outbox holds their events."""
     bus: Bus = await connect()
@@ -139,6 +176,8 @@ async def relay_when_bus_ready(*, pool: asyncpg.Pool, connect, channel: str, bat
             except Exception:  # noqa: BLE001 - JetStream not ready yet
                 log.warning("cannot declare streams yet; retrying", exc_info=True)
                 await asyncio.sleep(1.0)
-        await OutboxRelay(pool=pool, bus=bus, channel=channel, batch=batch, poll_seconds=poll_seconds).run(stop)
+        await OutboxRelay(
+            pool=pool, bus=bus, channel=channel, batch=batch, poll_seconds=poll_seconds, metrics=metrics, sample_seconds=sample_seconds,
+        ).run(stop)
     finally:
         await bus.close()

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 REPLICABLE = ("ingest", "nlp", "alerting", "resolution")
 # What a gRPC message needs beyond the request body it carries (field tags, the other fields).
 GRPC_HEADROOM_BYTES = 1024 * 1024
+REPLICA_METRICS_PORT_STEP = 100
 
 
 class Settings(BaseSettings):
@@ -210,7 +211,8 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     log_json: bool = True
-    # Tracing exporter: "none", "console", or "jsonl" (one file per service in trace_dir).
+    # Tracing exporter: "none", "console", "jsonl" (one file per service in trace_dir), or "otlp"
+    # (OTLP/gRPC to OTEL_EXPORTER_OTLP_ENDPOINT, e.g. the OpenTelemetry Collector in deploy/).
     trace_exporter: str = "none"
     # NOTE: unset means `<data_dir>/traces`, never a folder under whatever the working directory is.
     trace_dir: Path = Field(default=None, validate_default=True)
@@ -254,6 +256,20 @@ class Settings(BaseSettings):
     def grpc_target(self, service: str) -> str:
         """host:port that a client dials for one backend service."""
         return f"{getattr(self, f'{service}_host')}:{getattr(self, f'{service}_port')}"
+
+    # Prometheus metrics ports of the backends (libs/metrics.py; 0 turns one off); the gateway's
+    # metrics are at GET /metrics on its own port. Ingest's is `ingest_metrics_port` below.
+    # `reviewguard run` moves a replica's port up by REPLICA_METRICS_PORT_STEP per replica
+    # ("nlp-2" serves 9202, "nlp-3" 9302), so replicas never take each other's or another service's.
+    nlp_metrics_port: int = 9102
+    alerting_metrics_port: int = 9103
+    resolution_metrics_port: int = 9104
+    # How often a service reads its consumers' lag and DLQ depth and its outbox backlog for metrics.
+    metrics_sample_seconds: float = Field(10.0, gt=0)
+
+    def metrics_port(self, service: str) -> int:
+        """The Prometheus port of a backend service (0: none)."""
+        return getattr(self, f"{service}_metrics_port", 0)
 
     # Resolution: how often the scheduled loop checks SLAs, reassigns away owners, sends review
     # requests and relays case events.

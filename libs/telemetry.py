@@ -44,9 +44,14 @@ class JsonLinesSpanExporter(SpanExporter):
                         "span_id": format(ctx.span_id, "016x"),
                         "parent_span_id": format(span.parent.span_id, "016x") if span.parent else None,
                         "service": span.resource.attributes.get("service.name"),
+                        "kind": span.kind.name,
                         "start": span.start_time,
                         "end": span.end_time,
                         "attributes": dict(span.attributes or {}),
+                        "links": [
+                            {"trace_id": format(link.context.trace_id, "032x"), "span_id": format(link.context.span_id, "016x")}
+                            for link in span.links or ()
+                        ],
                     },
                     default=str,
                 )
@@ -70,8 +75,14 @@ def configure_tracing(service: str, *, exporter: str, trace_dir: Path) -> Tracer
         )
     elif exporter == "console":
         provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
+    elif exporter == "otlp":
+        # NOTE: OTLP/gRPC to OTEL_EXPORTER_OTLP_ENDPOINT (the exporter reads the standard OTEL_*
+        # variables itself): in deploy/ the OpenTelemetry Collector's Service.
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     elif exporter != "none":
-        raise ValueError(f"unknown trace exporter {exporter!r}: use none, console or jsonl")
+        raise ValueError(f"unknown trace exporter {exporter!r}: use none, console, jsonl or otlp")
     # NOTE: OpenTelemetry's API reads one process-wide provider; this is the only place it is set.
     trace.set_tracer_provider(provider)
     return provider

@@ -242,7 +242,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = Settings(**({"replicas": args.replicas} if getattr(args, "replicas", None) else {}))
-    configure_logging("cli", level=settings.log_level, json_lines=False)
+    if args.command == "run":
+        # NOTE: the launcher's lines go where the services' go (a log collector reads stderr): JSON
+        # like theirs unless REVIEWGUARD_LOG_JSON=false; the banner with the API key stays text on stdout.
+        configure_logging("launcher", level=settings.log_level, json_lines=settings.log_json)
+    else:
+        configure_logging("cli", level=settings.log_level, json_lines=False)
     if args.command == "run":
         return _run(settings)
     if args.command == "serve":

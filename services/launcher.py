@@ -26,7 +26,7 @@ import httpx
 from libs.crypto import SecretBox, local_secret
 from libs.embedded import EmbeddedNats, EmbeddedPostgres, child_of_this_process, ensure_database
 from libs.grpc_auth import local_service_token
-from libs.settings import Settings
+from libs.settings import REPLICA_METRICS_PORT_STEP, Settings
 from services.gateway.api_keys import local_pepper
 
 log = logging.getLogger(__name__)
@@ -126,6 +126,10 @@ class LocalSystem:
                 "REVIEWGUARD_RESOLUTION_PORT": str(s.resolution_port),
                 "REVIEWGUARD_GATEWAY_PORT": str(s.gateway_port),
                 "REVIEWGUARD_INGEST_METRICS_PORT": str(s.ingest_metrics_port),
+                "REVIEWGUARD_NLP_METRICS_PORT": str(s.nlp_metrics_port),
+                "REVIEWGUARD_ALERTING_METRICS_PORT": str(s.alerting_metrics_port),
+                "REVIEWGUARD_RESOLUTION_METRICS_PORT": str(s.resolution_metrics_port),
+                "REVIEWGUARD_METRICS_SAMPLE_SECONDS": str(s.metrics_sample_seconds),
                 "REVIEWGUARD_DATA_DIR": str(s.data_dir.resolve()),
                 "REVIEWGUARD_TRACE_EXPORTER": s.trace_exporter,
                 "REVIEWGUARD_TRACE_DIR": str(s.trace_dir.resolve()),
@@ -166,6 +170,15 @@ class LocalSystem:
         """The process names of a service: "nlp", then "nlp-2", "nlp-3"… for its replicas."""
         return [name] + [f"{name}-{i}" for i in range(2, self.replicas(name) + 1)]
 
+    def metrics_port(self, instance: str) -> int:
+        """The Prometheus port one process serves ("nlp-2": nlp's port plus one step); 0 for none.
+
+        The gateway's metrics are at GET /metrics on its HTTP port.
+        """
+        name, _, number = instance.partition("-")
+        base = self.settings.metrics_port(name)
+        return base + (int(number) - 1) * REPLICA_METRICS_PORT_STEP if base and number else base
+
     def start_service(self, instance: str) -> None:
         """Starts one process: a service name ("nlp") or one of its replicas ("nlp-2")."""
         name, _, number = instance.partition("-")
@@ -174,9 +187,9 @@ class LocalSystem:
             self.log_dir.mkdir(parents=True, exist_ok=True)
             out = (self.log_dir / f"{instance}.log").open("ab")
         env = self.service_env()
-        if number and name == "ingest" and self.settings.ingest_metrics_port:
-            # NOTE: each ingest replica serves its own metrics port, counted up from the first.
-            env["REVIEWGUARD_INGEST_METRICS_PORT"] = str(self.settings.ingest_metrics_port + int(number) - 1)
+        if number and self.settings.metrics_port(name):
+            # NOTE: each replica serves its own metrics port, a step above the one before.
+            env[f"REVIEWGUARD_{name.upper()}_METRICS_PORT"] = str(self.metrics_port(instance))
         self._processes[instance] = subprocess.Popen(
             [sys.executable, "-m", f"services.{name}"], env=env, stdout=out, stderr=subprocess.STDOUT,
             process_group=0, preexec_fn=child_of_this_process(),

@@ -15,6 +15,7 @@ from reviewguard.events.v1 import events_pb2
 from services.alerting import repository
 from services.alerting.delivery import Dispatcher
 from services.alerting.grpc_api import AlertingServicer
+from services.alerting.metrics import DeliveryMetrics
 from services.alerting.scheduled import run_trend_schedule
 from services.alerting.service import AlertingService
 
@@ -59,7 +60,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         )
     dispatcher = Dispatcher(
         pool=backend.pool, box=box, http=http, clock=service.now, link_base=settings.public_url(),
-        policy_for=service.policy,
+        policy_for=service.policy, metrics=DeliveryMetrics(backend.metrics),
     )
     backend.relay_outbox(repository.OUTBOX_CHANNEL)
     backend.background(run_trend_schedule(service, interval_seconds=settings.trend_interval_seconds, stop=stop))

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from libs.crypto import SecretBox
 from reviewguard.alerting.v1 import alert_pb2
 from services.alerting import repository, routing
+from services.alerting.metrics import DeliveryMetrics
 from services.alerting.policy import AlertPolicy
 from services.alerting.receivers import (
     DeliveryStatus,
@@ -148,8 +149,10 @@ class Dispatcher:
         link_base: str,
         policy_for: Callable,
         sleep=asyncio.sleep,
+        metrics: DeliveryMetrics | None = None,
     ) -> None:
         self._pool = pool
+        self._metrics = metrics
         self._box = box
         self._http = http
         self._clock = clock
@@ -318,6 +321,9 @@ class Dispatcher:
                 *(self._send(d, receivers[(d["tenant_id"], d["receiver"])], alerts) for d in due)
             )
             for delivery, (status, error, retry_after) in zip(due, outcomes):
+                if self._metrics is not None:
+                    stored = receivers[(delivery["tenant_id"], delivery["receiver"])]
+                    self._metrics.attempted(stored["kind"] if stored is not None else None, status)
                 next_at = None
                 if status == "pending":
                     next_at = now + (timedelta(seconds=retry_after) if retry_after else self._backoff(delivery["attempts"]))

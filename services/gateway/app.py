@@ -13,12 +13,13 @@ import grpc
 import uvicorn
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from libs import db
 from libs.errors import DomainError, domain_to_http, grpc_to_http
 from libs.grpc_client import open_peer_channel
+from libs.metrics import AsgiMetrics, Metrics
 from libs.settings import Settings
 from reviewguard.alerting.v1 import alerting_pb2_grpc
 from reviewguard.ingest.v1 import ingest_pb2_grpc
@@ -101,6 +102,7 @@ def _field_path(location: tuple) -> str:
 
 def create_app(settings: Settings) -> FastAPI:
     """The gateway app; its lifespan opens the pool and channels and closes them in reverse."""
+    metrics = Metrics("gateway")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -142,7 +144,16 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
         dependencies=[Depends(refuse_unsafe_parameters)],
     )
+    app.state.metrics = metrics
     app.include_router(health.router)
+
+    # NOTE: Prometheus scrapes it here, on the gateway's port (the backends serve theirs on a
+    # metrics port), outside the OpenAPI document. It tells route counts and latencies, nothing of
+    # any tenant; an ingress in front of the gateway need only route /v1 (deploy/README.md).
+    @app.get("/metrics", include_in_schema=False)
+    async def _metrics() -> Response:
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
     app.include_router(reviews.router)
     app.include_router(alerts.router)
     app.include_router(cases.router)
@@ -203,8 +214,10 @@ def create_app(settings: Settings) -> FastAPI:
         return JSONResponse({"detail": "internal error", "request_id": request_id}, status_code=500, headers={"X-Request-ID": request_id})
 
     _errors_as_json(app)
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,livez,readyz")
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,livez,readyz,metrics")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes, exempt_prefixes=("/v1/imports",))
+    # NOTE: outermost of ours, so a 413 from the size limit is counted too; scrapes are not.
+    app.add_middleware(AsgiMetrics, metrics=metrics, exclude=("/metrics",))
     return app
 
 

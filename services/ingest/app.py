@@ -10,12 +10,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
-from prometheus_client import CollectorRegistry, start_http_server
 
 from libs import db, grpc_auth, outbox
 from libs.bus import Bus
 from libs.crypto import SecretBox
 from libs.grpc_server import GrpcServer
+from libs.metrics import Metrics
 from libs.outbound import OutboundPolicy, outbound_client
 from libs.settings import Settings
 from reviewguard.ingest.v1 import ingest_pb2, ingest_pb2_grpc
@@ -38,19 +38,13 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     await db.migrate(dsn, schema=SCHEMA, directory=MIGRATIONS)
     await grpc_auth.migrate(dsn)
     pool = await db.create_pool(dsn, schema=SCHEMA, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
-    registry = CollectorRegistry()
-    metrics_server = None
-    if settings.ingest_metrics_port:
-        try:
-            metrics_server, _ = start_http_server(settings.ingest_metrics_port, addr=settings.host, registry=registry)
-        except OSError as error:
-            # NOTE: metrics are not worth refusing reviews over (e.g. two local systems on one port).
-            log.warning("metrics endpoint not started: %s", error, extra={"fields": {"port": settings.ingest_metrics_port}})
+    metrics = Metrics("ingest")
+    metrics.serve(host=settings.host, port=settings.ingest_metrics_port)
     service = IngestService(
         pool=pool,
         limits=Limits(max_title_chars=settings.max_title_chars, max_body_chars=settings.max_body_chars),
         max_batch=settings.max_reviews_per_request,
-        metrics=IngestMetrics(registry),
+        metrics=IngestMetrics(metrics.registry),
         history_age=timedelta(days=settings.ingest_history_age_days),
     )
     keys = settings.secret_key_list()
@@ -77,6 +71,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         port=settings.ingest_port,
         service_names=[ingest_pb2.DESCRIPTOR.services_by_name["IngestService"].full_name],
         auth=grpc_auth.GrpcAuth.from_settings(settings, pool),
+        metrics=metrics,
     )
     ingest_pb2_grpc.add_IngestServiceServicer_to_server(IngestServicer(service, imports=imports, sources=sources), server.server)
     await server.start()
@@ -85,8 +80,9 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     await server.set_serving()
     relay_task = asyncio.create_task(
         outbox.relay_when_bus_ready(
-            pool=pool, connect=functools.partial(_connect_bus, settings), channel=repository.OUTBOX_CHANNEL,
+            pool=pool, connect=functools.partial(_connect_bus, settings, metrics), channel=repository.OUTBOX_CHANNEL,
             batch=settings.outbox_batch, poll_seconds=settings.outbox_poll_seconds, stop=stop,
+            metrics=metrics, sample_seconds=settings.metrics_sample_seconds,
         ),
         name="outbox-relay",
     )
@@ -101,14 +97,13 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
             task.cancel()
         await asyncio.gather(scheduler_task, relay_task, return_exceptions=True)
         await http.aclose()
-        if metrics_server is not None:
-            metrics_server.shutdown()
+        metrics.close()
         await pool.close()
 
 
-async def _connect_bus(settings: Settings) -> Bus:
+async def _connect_bus(settings: Settings, metrics: Metrics) -> Bus:
     return await Bus.connect(
         settings.nats_url, name="ingest", duplicate_window_seconds=settings.bus_duplicate_window_seconds,
         connect_timeout=float("inf"), stream_replicas=settings.bus_stream_replicas,
-        publish_retry_seconds=settings.bus_publish_retry_seconds,
+        publish_retry_seconds=settings.bus_publish_retry_seconds, metrics=metrics,
     )

@@ -20,6 +20,7 @@ from services.nlp.aspects import AspectTagger
 from services.nlp.grpc_api import NlpServicer
 from services.nlp.language import LanguageDetector
 from services.nlp.lexicon import RiskLexicon
+from services.nlp.metrics import NlpMetrics
 from services.nlp.model_registry import ModelRegistry
 from services.nlp.service import NlpService
 from services.nlp.stars.loading import load_star_model
@@ -62,7 +63,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     translations = TranslationWorker(pool=backend.pool, box=box, http=http)
     service = NlpService(
         pool=backend.pool, analyzer=analyzer, executor=executor, bus=backend.bus, models=models, box=box,
-        on_translations_queued=translations.wake.set, outbound=outbound,
+        on_translations_queued=translations.wake.set, outbound=outbound, metrics=NlpMetrics(backend.metrics),
     )
     nlp_pb2_grpc.add_NlpServiceServicer_to_server(NlpServicer(service), backend.grpc.server)
     backend.consume_lanes(

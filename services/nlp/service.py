@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from services.nlp.aspects import AspectTagger, TenantTag
 from services.nlp.duplicates.index import DuplicateIndex
 from services.nlp.duplicates.signature import from_bytes
 from services.nlp.language import LanguageDetector, ScopedDetectors
+from services.nlp.metrics import NlpMetrics
 from services.nlp.model_registry import ModelRegistry
 from services.nlp.suspicion.models import BurstStats, ReviewerHistory, Signals
 from services.nlp.suspicion.score import score as suspicion_score
@@ -77,8 +79,10 @@ class NlpService:
         box: SecretBox | None = None,
         on_translations_queued: Callable[[], None] = lambda: None,
         outbound: OutboundPolicy | None = None,
+        metrics: NlpMetrics | None = None,
     ) -> None:
         self._pool = pool
+        self._metrics = metrics
         # NOTE: a provider's base_url is checked against the outbound policy when saved (and on every request).
         self._outbound = outbound or OutboundPolicy()
         self._analyzer = analyzer
@@ -184,9 +188,13 @@ class NlpService:
             model = self.models.for_tenant(tenant)
             texts = [review_text(r.title, r.body) for r in reviews]
             loop = asyncio.get_running_loop()
-            results = await loop.run_in_executor(
-                self._executor, lambda: self._analyzer.analyze(texts, model=model, lexicons=lexicons, detector=detector)
-            )
+            with tracer.start_as_current_span("nlp.models", attributes={"reviews": len(texts)}):
+                started = time.perf_counter()
+                results = await loop.run_in_executor(
+                    self._executor, lambda: self._analyzer.analyze(texts, model=model, lexicons=lexicons, detector=detector)
+                )
+            if self._metrics is not None:
+                self._metrics.observe_batch(len(texts), time.perf_counter() - started)
             index = await self._duplicate_index(conn, tenant)
             latest = max(r.posted_at.ToDatetime(tzinfo=timezone.utc) for r in reviews)
             bursts = await repository.burst_counts(

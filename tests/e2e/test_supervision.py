@@ -148,7 +148,7 @@ def test_run_stops_everything_in_order_within_10_s_without_a_traceback(server_di
     assert "Traceback" not in text
     assert _gone_within(children, 1.0) == []
     assert not (tmp_path / ".data").exists(), "something wrote under the working directory"
-    print(f"reviewguard run stopped in {took:.2f} s after {sig.name}:", [l for l in text.splitlines() if "services.launcher: stopped" in l])
+    print(f"reviewguard run stopped in {took:.2f} s after {sig.name}:", [l for l in text.splitlines() if "services.launcher" in l and "stopped" in l])
 
 
 def test_children_do_not_outlive_a_killed_launcher(server_dir: Path) -> None:

@@ -1,0 +1,22 @@
+"""Alerting's Prometheus metrics, on the service's registry (libs/metrics.py) the wiring root passes down."""
+
+from __future__ import annotations
+
+from libs.metrics import Metrics
+
+# What a delivery attempt came to: the receiver took it, refused it for good, or it is tried again.
+OUTCOMES = {"delivered": "delivered", "failed": "failed", "pending": "retry"}
+
+
+class DeliveryMetrics:
+    """Notification delivery attempts by receiver kind (slack, webhook, email…) and outcome."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.deliveries = metrics.counter(
+            "reviewguard_alert_deliveries_total",
+            "Notification delivery attempts, by receiver kind and outcome (delivered, failed, retry).",
+            ("receiver", "outcome"),
+        )
+
+    def attempted(self, receiver_kind: str | None, status: str) -> None:
+        self.deliveries.labels(receiver_kind or "unconfigured", OUTCOMES.get(status, status)).inc()
