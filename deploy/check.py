@@ -6,12 +6,17 @@ server-side strict field validation makes them). Custom resources (CloudNativePG
 Operator) are checked against the CRD schemas kept in deploy/schemas/, made strict the same way.
 A kind with no schema at all is an error, never a silent pass.
 
+Then the monitoring is checked against the code: every ServiceMonitor finds a Service port to
+scrape, and every `reviewguard_*` metric that an alerting rule or the Grafana dashboard
+(deploy/grafana/*.json) reads is one the services export (a name defined under libs/ or services/).
+
     python deploy/check.py [OVERLAY_DIR ...]     (default: every deploy/k8s/overlays/*)
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +30,10 @@ from render import RenderError, render  # noqa: E402
 ROOT = Path(__file__).resolve().parent
 SCHEMAS = ROOT / "schemas"
 OVERLAYS = ROOT / "k8s" / "overlays"
+DASHBOARDS = ROOT / "grafana"
+CODE = (ROOT.parent / "libs", ROOT.parent / "services")
+_METRIC = re.compile(r"\b(reviewguard_[a-z0-9_]+)")
+_HISTOGRAM_SUFFIXES = ("_bucket", "_sum", "_count", "_created")
 # The oldest Kubernetes minor the overlays are written for (native gRPC probes are GA since 1.27).
 KUBERNETES_VERSION = "1.33"
 
@@ -80,6 +89,73 @@ def validate_objects(objects: list[dict]) -> list[str]:
     return [problem for obj in objects for problem in validate_object(obj)]
 
 
+@lru_cache(maxsize=None)
+def exported_metrics() -> frozenset[str]:
+    """Every metric name the code defines: a `"reviewguard_..."` string in libs/ or services/."""
+    names = set()
+    for folder in CODE:
+        for path in folder.rglob("*.py"):
+            names.update(re.findall(r"[\"'](reviewguard_[a-z0-9_]+)[\"']", path.read_text(encoding="utf-8")))
+    return frozenset(names)
+
+
+def _unknown_metrics(expr: str) -> list[str]:
+    known = exported_metrics()
+    unknown = []
+    for name in _METRIC.findall(expr):
+        base = next((name[: -len(s)] for s in _HISTOGRAM_SUFFIXES if name.endswith(s) and name[: -len(s)] in known), name)
+        if base not in known:
+            unknown.append(name)
+    return unknown
+
+
+def check_monitoring(objects: list[dict]) -> list[str]:
+    """ServiceMonitors that scrape nothing, rules that read a metric no service exports."""
+    problems = []
+    services = [o for o in objects if o.get("kind") == "Service"]
+    for monitor in (o for o in objects if o.get("kind") == "ServiceMonitor"):
+        name = f"ServiceMonitor/{monitor['metadata']['name']}"
+        wanted = monitor["spec"]["selector"].get("matchLabels", {})
+        matched = [s for s in services if wanted.items() <= s["metadata"].get("labels", {}).items()]
+        if not matched:
+            problems.append(f"{name}: no Service has the labels {wanted}")
+        for endpoint in monitor["spec"].get("endpoints", []):
+            if matched and not any(endpoint.get("port") in {p.get("name") for p in s["spec"]["ports"]} for s in matched):
+                problems.append(f"{name}: no port named {endpoint.get('port')!r} on {[s['metadata']['name'] for s in matched]}")
+    for rule_set in (o for o in objects if o.get("kind") == "PrometheusRule"):
+        for group in rule_set["spec"]["groups"]:
+            for rule in group["rules"]:
+                for metric in _unknown_metrics(str(rule.get("expr", ""))):
+                    problems.append(f"PrometheusRule/{rule_set['metadata']['name']}: {rule.get('alert') or rule.get('record')}: "
+                                    f"no service exports {metric}")
+    return problems
+
+
+def check_dashboards(folder: Path = DASHBOARDS) -> list[str]:
+    """Each dashboard parses, every panel has a query, and every query reads exported metrics."""
+    problems = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            dashboard = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as error:
+            problems.append(f"{path.name}: not JSON: {error}")
+            continue
+        panels = [p for p in dashboard.get("panels", []) if p.get("type") != "row"]
+        if not panels:
+            problems.append(f"{path.name}: no panels")
+        ids = [p.get("id") for p in dashboard.get("panels", [])]
+        if len(ids) != len(set(ids)):
+            problems.append(f"{path.name}: panel ids repeat")
+        for panel in panels:
+            targets = panel.get("targets") or []
+            if not targets or not all(t.get("expr") for t in targets):
+                problems.append(f"{path.name}: panel {panel.get('title')!r} has no query")
+            for target in targets:
+                for metric in _unknown_metrics(target.get("expr", "")):
+                    problems.append(f"{path.name}: panel {panel.get('title')!r}: no service exports {metric}")
+    return problems
+
+
 def main(argv: list[str]) -> int:
     overlays = [Path(a) for a in argv] or sorted(p for p in OVERLAYS.iterdir() if p.is_dir())
     failed = False
@@ -90,8 +166,14 @@ def main(argv: list[str]) -> int:
             print(f"FAIL {overlay}: cannot render: {error}")
             failed = True
             continue
-        problems = validate_objects(objects)
+        problems = validate_objects(objects) + check_monitoring(objects)
         print(f"{'FAIL' if problems else 'ok  '} {overlay}: {len(objects)} objects, {len(problems)} problems")
+        for problem in problems:
+            print(f"     {problem}")
+        failed = failed or bool(problems)
+    if not argv:
+        problems = check_dashboards()
+        print(f"{'FAIL' if problems else 'ok  '} {DASHBOARDS}: {len(list(DASHBOARDS.glob('*.json')))} dashboards, {len(problems)} problems")
         for problem in problems:
             print(f"     {problem}")
         failed = failed or bool(problems)

@@ -5,6 +5,7 @@ refuses broken manifests."""
 from __future__ import annotations
 
 import copy
+import json
 import re
 import subprocess
 import sys
@@ -16,7 +17,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "deploy"))
 
-from check import validate_objects  # noqa: E402
+from check import check_dashboards, check_monitoring, validate_objects  # noqa: E402
 from render import RenderError, render  # noqa: E402
 
 OVERLAYS = sorted(p for p in (ROOT / "deploy" / "k8s" / "overlays").iterdir() if p.is_dir())
@@ -47,7 +48,7 @@ def test_both_overlays_exist_and_validate(rendered):
 def test_make_deploy_check_passes():
     result = subprocess.run([sys.executable, str(ROOT / "deploy" / "check.py")], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count("ok  ") == len(OVERLAYS)
+    assert result.stdout.count("ok  ") == len(OVERLAYS) + 1  # and the Grafana dashboards
 
 
 @pytest.mark.parametrize("overlay", [p.name for p in OVERLAYS])
@@ -223,13 +224,60 @@ def test_migration_job_runs_every_services_migrations(production):
         assert (ROOT / "services" / service / "migrations").is_dir()
 
 
-def test_ingest_metrics_are_scraped(production):
-    monitor = of_kind(production, "ServiceMonitor")["ingest"]
-    port = monitor["spec"]["endpoints"][0]["port"]
-    service = of_kind(production, "Service")["ingest"]
-    assert port in {p["name"] for p in service["spec"]["ports"]}
-    container = of_kind(production, "Deployment")["ingest"]["spec"]["template"]["spec"]["containers"][0]
-    assert {"name": "metrics", "containerPort": 9101} in container["ports"]
+METRICS_PORTS = {"ingest": 9101, "nlp": 9102, "alerting": 9103, "resolution": 9104}
+
+
+def test_every_service_is_scraped_on_its_metrics_port(production):
+    monitors = of_kind(production, "ServiceMonitor")
+    services = of_kind(production, "Service")
+    config = of_kind(production, "ConfigMap")["reviewguard-peers"]["data"]
+    for name, port in METRICS_PORTS.items():
+        assert monitors[name]["spec"]["endpoints"][0]["port"] == "metrics"
+        assert {"name": "metrics", "port": port, "targetPort": port} in services[name]["spec"]["ports"]
+        container = of_kind(production, "Deployment")[name]["spec"]["template"]["spec"]["containers"][0]
+        assert {"name": "metrics", "containerPort": port} in container["ports"]
+        assert config[f"REVIEWGUARD_{name.upper()}_METRICS_PORT"] == str(port)
+        # Prometheus (namespace monitoring) may reach the port through the default deny.
+        policy = of_kind(production, "NetworkPolicy")[name]["spec"]["ingress"]
+        assert any({"protocol": "TCP", "port": port} in rule["ports"] for rule in policy if "monitoring" in str(rule.get("from")))
+    gateway = monitors["gateway"]["spec"]["endpoints"][0]
+    assert gateway["port"] == "http" and gateway["path"] == "/metrics"
+    assert check_monitoring(production) == []
+
+
+def test_alerting_rules_page_on_dlq_growth_consumer_lag_and_delivery_failures(production):
+    rules = {r["alert"]: r for g in of_kind(production, "PrometheusRule")["reviewguard"]["spec"]["groups"] for r in g["rules"]}
+    assert "reviewguard_dlq_messages" in rules["ReviewGuardDeadLettersGrowing"]["expr"]
+    assert "max by (durable) (reviewguard_consumer_pending_messages" in rules["ReviewGuardConsumerLag"]["expr"]
+    assert 'outcome="failed"' in rules["ReviewGuardDeliveryFailures"]["expr"]
+    assert "reviewguard_outbox_backlog" in rules["ReviewGuardOutboxBacklog"]["expr"]
+    assert all(r["labels"]["severity"] in {"warning", "critical"} for r in rules.values())
+
+
+def test_traces_go_to_the_collector_over_otlp(production):
+    config = of_kind(production, "ConfigMap")["reviewguard-config"]["data"]
+    assert config["REVIEWGUARD_TRACE_EXPORTER"] == "otlp"
+    assert config["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector:4317"
+    assert {"name": "otlp-grpc", "port": 4317, "targetPort": 4317} in of_kind(production, "Service")["otel-collector"]["spec"]["ports"]
+
+
+def test_the_dashboard_draws_exported_metrics_and_the_check_catches_one_that_is_not(tmp_path, production):
+    assert check_dashboards() == []
+    dashboard = json.loads((ROOT / "deploy" / "grafana" / "reviewguard.json").read_text())
+    drawn = " ".join(t["expr"] for p in dashboard["panels"] for t in p.get("targets", []))
+    for metric in ("reviewguard_consumer_pending_messages", "reviewguard_dlq_messages", "reviewguard_outbox_backlog",
+                   "reviewguard_nlp_reviews_analyzed_total", "reviewguard_alert_deliveries_total", "reviewguard_http_requests_total",
+                   "reviewguard_grpc_server_requests_total"):
+        assert metric in drawn, metric
+    dashboard["panels"][1]["targets"][0]["expr"] = "rate(reviewguard_reviews_teleported_total[5m])"
+    (tmp_path / "broken.json").write_text(json.dumps(dashboard))
+    assert any("reviewguard_reviews_teleported_total" in p for p in check_dashboards(tmp_path))
+    broken = copy.deepcopy(production)
+    rule_set = next(o for o in broken if o["kind"] == "PrometheusRule")
+    rule_set["spec"]["groups"][0]["rules"][0]["expr"] = "reviewguard_nothing_here > 0"
+    next(o for o in broken if o["kind"] == "ServiceMonitor" and o["metadata"]["name"] == "nlp")["spec"]["endpoints"][0]["port"] = "metricz"
+    problems = check_monitoring(broken)
+    assert any("reviewguard_nothing_here" in p for p in problems) and any("metricz" in p for p in problems), problems
 
 
 def test_staging_keeps_embedded_infra(rendered):
