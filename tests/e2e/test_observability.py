@@ -201,6 +201,15 @@ async def test_one_trace_runs_from_the_gateway_through_ingests_database_and_outb
     assert publish["end"] <= consume["end"]
     # The relay's own batches are spans too (their publishes continue each row's trace).
     assert any(s["name"] == "outbox.relay" and s["service"] == "reviewguard-ingest" for s in _spans(system))
+    request = next(s for s in trace_spans if s["service"] == "reviewguard-gateway" and s["name"].startswith("POST /v1/reviews")
+                   and s["parent_span_id"] is None)
+    models = next(s for s in trace_spans if s["name"] == "nlp.models")
+    ms = lambda a, b: round((b - a) / 1e6, 1)  # noqa: E731 - nanoseconds to milliseconds
+    print(f"\nwhere the time goes (ms from the gateway request's start): answered {ms(request['start'], request['end'])}, "
+          f"published {ms(request['start'], publish['start'])}-{ms(request['start'], publish['end'])}, "
+          f"nlp consumed {ms(request['start'], consume['start'])} (queued {consume['attributes']['messaging.nats.queued_seconds'] * 1000:.1f}), "
+          f"models {ms(models['start'], models['end'])}, consumer done {ms(request['start'], consume['end'])}")
+
     # Alerting's consumer continues a trace from nlp's publish the same way.
     spans = _spans(system)
     by_id = {s["span_id"]: s for s in spans}
