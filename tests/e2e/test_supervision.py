@@ -7,6 +7,7 @@ subprocess of their own (own data folder, free ports) and stop it with SIGTERM o
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -80,7 +81,11 @@ async def test_readyz_names_nats_while_it_is_down_and_the_launcher_brings_it_bac
 
 def _start_run(root: Path) -> tuple[subprocess.Popen, str, Path]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "NATS_URL")}
-    ports = {name: free_port() for name in ("INGEST", "NLP", "ALERTING", "RESOLUTION", "GATEWAY", "INGEST_METRICS", "EMBEDDED_NATS")}
+    ports = {
+        name: free_port()
+        for name in ("INGEST", "NLP", "ALERTING", "RESOLUTION", "GATEWAY", "INGEST_METRICS", "NLP_METRICS", "ALERTING_METRICS",
+                     "RESOLUTION_METRICS", "EMBEDDED_NATS")
+    }
     env.update({f"REVIEWGUARD_{name}_PORT": str(port) for name, port in ports.items()})
     env.update(
         {
@@ -146,6 +151,10 @@ def test_run_stops_everything_in_order_within_10_s_without_a_traceback(server_di
     assert took < 10.0, text[-3000:]
     assert process.returncode == 0, text[-3000:]
     assert "Traceback" not in text
+    # The launcher's lines are JSON like the services' (its banner is text on stdout).
+    launcher = [json.loads(line) for line in text.splitlines() if '"service": "launcher"' in line]
+    assert launcher and {e["logger"] for e in launcher} >= {"services.launcher"}, text[-3000:]
+    assert not [line for line in text.splitlines() if "services.launcher" in line and not line.startswith("{")]
     assert _gone_within(children, 1.0) == []
     assert not (tmp_path / ".data").exists(), "something wrote under the working directory"
     print(f"reviewguard run stopped in {took:.2f} s after {sig.name}:", [l for l in text.splitlines() if "services.launcher" in l and "stopped" in l])
