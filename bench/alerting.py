@@ -165,6 +165,7 @@ def main() -> None:
         settings = Settings(
             data_dir=root / "system", embedded_nats_port=free_port(), ingest_port=free_port(), nlp_port=free_port(),
             alerting_port=free_port(), resolution_port=free_port(), gateway_port=free_port(), ingest_metrics_port=free_port(),
+            nlp_metrics_port=free_port(), alerting_metrics_port=free_port(), resolution_metrics_port=free_port(),
             nlp_languages="en,de,fr,es,it,ja,zh",
         )
         system = LocalSystem(settings=settings, log_dir=root / "logs", restart_crashed=False)

@@ -353,6 +353,7 @@ def main() -> None:
         settings = Settings(
             data_dir=root / "data", embedded_nats_port=free_port(), ingest_port=free_port(), nlp_port=free_port(),
             alerting_port=free_port(), resolution_port=free_port(), gateway_port=free_port(), ingest_metrics_port=free_port(),
+            nlp_metrics_port=free_port(), alerting_metrics_port=free_port(), resolution_metrics_port=free_port(),
             nlp_languages="en,de,fr,es,it,ja,zh", replicas=args.replicas, log_level="WARNING",
             # NOTE: the bench measures throughput, not the per-key limits that guard a real gateway.
             rate_limit_per_key="", daily_quota_per_tenant=0,
