@@ -120,20 +120,37 @@ async def get(conn: asyncpg.Connection, tenant_id: uuid.UUID, review_id: uuid.UU
     )
 
 
-async def store_samples(conn: asyncpg.Connection, samples: Sequence[dict]) -> None:
-    """Keeps what was analysed (latest text wins) for signals and retraining."""
-    await conn.executemany(
-        """INSERT INTO review_samples (review_id, tenant_id, product_id, reviewer_id, rating, language, posted_at,
-                                       text, signature, cluster_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-           ON CONFLICT (review_id) DO UPDATE SET rating = EXCLUDED.rating, language = EXCLUDED.language,
-               text = EXCLUDED.text, signature = EXCLUDED.signature, cluster_id = EXCLUDED.cluster_id""",
-        [
+async def store_samples(conn: asyncpg.Connection, samples: Sequence[dict]) -> int | None:
+    """Keeps what was analysed (latest text wins) for signals and retraining; the highest `seq` written.
+
+    A changed row takes a new `seq`, so another replica's near-duplicate index reads the edit too.
+    """
+    if not samples:
+        return None
+    # NOTE: one statement may not touch a row twice; the last sample of a review wins, as it did row by row.
+    samples = list({s["review_id"]: s for s in samples}.values())
+    return await conn.fetchval(
+        """WITH stored AS (
+               INSERT INTO review_samples (review_id, tenant_id, product_id, reviewer_id, rating, language, posted_at,
+                                           text, signature, cluster_id)
+               SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::smallint[], $6::text[],
+                                    $7::timestamptz[], $8::text[], $9::bytea[], $10::uuid[])
+               ON CONFLICT (review_id) DO UPDATE SET rating = EXCLUDED.rating, language = EXCLUDED.language,
+                   text = EXCLUDED.text, signature = EXCLUDED.signature, cluster_id = EXCLUDED.cluster_id,
+                   seq = nextval(pg_get_serial_sequence('review_samples', 'seq'))
+               RETURNING seq)
+           SELECT max(seq) FROM stored""",
+        *(list(column) for column in zip(*(
             (s["review_id"], s["tenant_id"], s["product_id"], s["reviewer_id"], s["rating"], s["language"],
              s["posted_at"], s["text"], s["signature"], s["cluster_id"])
             for s in samples
-        ],
+        ))),
     )
+
+
+async def lock_duplicates(conn: asyncpg.Connection, tenant_id: uuid.UUID) -> None:
+    """Serialises the tenant's near-duplicate step across replicas until the transaction ends."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('nlp-duplicates:' || $1::text, 0))", str(tenant_id))
 
 
 async def signatures_after(conn: asyncpg.Connection, tenant_id: uuid.UUID, seq: int) -> list[asyncpg.Record]:
