@@ -40,7 +40,7 @@ from libs.embedded import EmbeddedPostgres, ensure_database  # noqa: E402
 from services.nlp import repository  # noqa: E402
 from services.nlp.app import MIGRATIONS, SCHEMA  # noqa: E402
 from services.nlp.duplicates import Signer  # noqa: E402
-from services.nlp.duplicates.signature import from_bytes  # noqa: E402
+from services.nlp.duplicates.signature import values_from_bytes  # noqa: E402
 from services.nlp.service import NlpService  # noqa: E402
 
 BATCH = 256
@@ -89,7 +89,7 @@ async def duplicate_step(service: NlpService, pool, tenant: uuid.UUID, batch: li
         async with conn.transaction():
             await repository.lock_duplicates(conn, tenant)
             seq, index = await service._duplicate_index(conn, tenant)  # noqa: SLF001 - the step being measured
-            added = index.add_many((rid, from_bytes(sig).hashvalues) for rid, sig, _ in batch)
+            added = index.add_many((rid, values_from_bytes(sig)) for rid, sig, _ in batch)
             posted = datetime(2026, 2, 1, tzinfo=timezone.utc)
             samples = [
                 {"review_id": uuid.UUID(rid), "tenant_id": tenant, "product_id": "P1", "reviewer_id": "", "rating": 1,

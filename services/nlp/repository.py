@@ -163,12 +163,14 @@ async def lock_duplicates(conn: asyncpg.Connection, tenant_id: uuid.UUID) -> Non
     await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('nlp-duplicates:' || $1::text, 0))", str(tenant_id))
 
 
-async def signatures_after(conn: asyncpg.Connection, tenant_id: uuid.UUID, seq: int) -> list[asyncpg.Record]:
+async def signatures_after(conn: asyncpg.Connection, tenant_id: uuid.UUID, seq: int, *, limit: int) -> list[asyncpg.Record]:
+    """The tenant's first `limit` stored signatures after `seq`, in `seq` order."""
     return await conn.fetch(
         """SELECT seq, review_id, signature FROM review_samples
-           WHERE tenant_id = $1 AND seq > $2 AND signature IS NOT NULL ORDER BY seq""",
+           WHERE tenant_id = $1 AND seq > $2 AND signature IS NOT NULL ORDER BY seq LIMIT $3""",
         tenant_id,
         seq,
+        limit,
     )
 
 

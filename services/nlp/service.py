@@ -27,7 +27,7 @@ from services.nlp import marketplaces, repository
 from services.nlp.analyzer import Analyzer, TenantLexicons, TextAnalysis, review_text
 from services.nlp.aspects import AspectTagger, TenantTag
 from services.nlp.duplicates.index import DuplicateIndex
-from services.nlp.duplicates.signature import from_bytes
+from services.nlp.duplicates.signature import values_from_bytes
 from services.nlp.language import LanguageDetector, ScopedDetectors
 from services.nlp.model_registry import ModelRegistry
 from services.nlp.suspicion.models import BurstStats, ReviewerHistory, Signals
@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
 
 BURST_WINDOW_HOURS = 24.0
+# Stored signatures read per query when a near-duplicate index catches up or is rebuilt.
+CATCH_UP_PAGE = 20_000
 # Suspicion reasons that are evidence of an attack (Analysis.malicious), not just a weak signal.
 ATTACK_EVIDENCE = {"near_duplicate", "competitor_brand", "competitor_cue"}
 _TAGS = TypeAdapter(list[TenantTag])
@@ -124,12 +126,15 @@ class NlpService:
         """
         seq, index = self._duplicates.get(tenant, (0, None))
         index = index or DuplicateIndex()
-        rows = await repository.signatures_after(conn, tenant, seq)
-        if rows:
-            # NOTE: rows this process wrote itself come back once; re-adding an unchanged signature is a no-op.
-            index.add_many((str(row["review_id"]), from_bytes(row["signature"]).hashvalues) for row in rows)
-            seq = rows[-1]["seq"]
-        return seq, index
+        while True:
+            # NOTE: in pages, so a rebuild of a large tenant never holds all its rows at once.
+            rows = await repository.signatures_after(conn, tenant, seq, limit=CATCH_UP_PAGE)
+            if rows:
+                # NOTE: rows this process wrote itself come back once; re-adding an unchanged signature is a no-op.
+                index.add_many((str(row["review_id"]), values_from_bytes(row["signature"])) for row in rows)
+                seq = rows[-1]["seq"]
+            if len(rows) < CATCH_UP_PAGE:
+                return seq, index
 
     async def handle_ingested(self, batch: list[Delivery[events_pb2.ReviewIngested]]) -> None:
         """Analyses the reviews of a batch not analysed yet at their version; publishes every one."""
@@ -208,7 +213,7 @@ class NlpService:
                 async with conn.transaction():
                     await repository.lock_duplicates(conn, tenant)
                     seq, index = await self._duplicate_index(conn, tenant)
-                    signed = [(r.id, from_bytes(res.signature).hashvalues) for r, res in zip(reviews, results) if res.signature]
+                    signed = [(r.id, values_from_bytes(res.signature)) for r, res in zip(reviews, results) if res.signature]
                     clusters = dict(zip((rid for rid, _ in signed), index.add_many(signed)))
                     analyses, samples = self._build(tenant, model, reviews, texts, results, clusters, bursts, history)
                     rows = await repository.upsert(conn, analyses)

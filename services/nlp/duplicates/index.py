@@ -17,7 +17,7 @@ import numpy as np
 from datasketch import LeanMinHash
 from datasketch.lsh import _optimal_param
 
-from services.nlp.duplicates.signature import NUM_PERM, Signer, from_bytes
+from services.nlp.duplicates.signature import NUM_PERM, Signer, values_from_bytes
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class DuplicateIndex:
     ) -> "DuplicateIndex":
         """Rebuilds an index from stored (review_id, signature bytes) rows, oldest first."""
         index = cls(signer=signer, threshold=threshold)
-        index.add_many((review_id, from_bytes(data).hashvalues) for review_id, data in rows)
+        index.add_many((review_id, values_from_bytes(data)) for review_id, data in rows)
         return index
 
     def __len__(self) -> int:
@@ -174,7 +174,7 @@ class DuplicateIndex:
         roots = self._matching_roots(values, keys, among=None, exclude=None)
         slot = len(self._ids)
         if slot == self._values.shape[0]:
-            grown = np.empty((slot * 2, self._values.shape[1]), dtype=np.uint32)
+            grown = np.empty((slot + slot // 2, self._values.shape[1]), dtype=np.uint32)
             grown[:slot] = self._values
             self._values = grown
         self._values[slot] = values

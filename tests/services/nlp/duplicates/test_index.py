@@ -8,6 +8,7 @@ import numpy as np
 
 from services.nlp.duplicates import DuplicateIndex, Signer, from_bytes, shingles, to_bytes
 from services.nlp.duplicates.index import BUCKET_CAP
+from services.nlp.duplicates.signature import values_from_bytes
 
 # NOTE: texts written for these tests; each pair is a copy with the edits a campaign typically makes.
 COPIES = {
@@ -75,6 +76,7 @@ def test_signatures_round_trip_through_bytes_and_rebuild_the_same_clusters() -> 
     rows = [(rid, to_bytes(signer.sign(t))) for rid, t in texts.items()]
     assert all(len(data) == 521 for _, data in rows)
     assert from_bytes(rows[0][1]).jaccard(signer.sign(texts["r0"])) == 1.0
+    assert np.array_equal(values_from_bytes(rows[0][1]), from_bytes(rows[0][1]).hashvalues)
     live = DuplicateIndex(signer=signer)
     for rid, text in texts.items():
         live.add(rid, text)
