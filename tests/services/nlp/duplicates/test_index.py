@@ -7,7 +7,7 @@ import pytest
 import numpy as np
 
 from services.nlp.duplicates import DuplicateIndex, Signer, from_bytes, shingles, to_bytes
-from services.nlp.duplicates.index import BUCKET_CAP
+from services.nlp.duplicates.index import BUCKET_CAP, _low_bits
 from services.nlp.duplicates.signature import values_from_bytes
 
 # NOTE: texts written for these tests; each pair is a copy with the edits a campaign typically makes.
@@ -169,7 +169,7 @@ def test_a_huge_campaign_is_checked_against_a_bounded_number_of_copies() -> None
     for i in range(500):
         assert index.add(f"c{i}", text) == (None if i == 0 else "c0")
     assert index.cluster_size("c499") == 500
-    keys = index._band_keys(np.asarray([index.sign(text).hashvalues]))[0]  # noqa: SLF001 - the bound is the point
+    keys = index._band_keys(_low_bits(np.asarray([index.sign(text).hashvalues])))[0]  # noqa: SLF001 - the bound is the point
     assert len(index._candidates(keys)) == BUCKET_CAP  # noqa: SLF001
 
 
