@@ -54,6 +54,7 @@ bench: $(STAMP)
 	$(PY) -m bench.nlp_stars
 	$(PY) -m bench.nlp_analysis
 	$(PY) -m bench.nlp_parts
+	$(PY) -m bench.nlp_duplicates
 	$(PY) -m bench.ingest_import
 
 clean:

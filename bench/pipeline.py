@@ -37,6 +37,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import nats
+import psutil
 
 from libs import topology
 from libs.embedded import free_port
@@ -138,6 +139,41 @@ class Watcher:
         await self._nc.close()
 
 
+def cpu_seconds(system: LocalSystem) -> dict[str, float]:
+    """CPU seconds (user + system) each service, PostgreSQL (postmaster and backends) and NATS used so far."""
+
+    def used(pid: int | None, *, children: bool = False) -> float:
+        if pid is None:
+            return 0.0
+        try:
+            process = psutil.Process(pid)
+            procs = [process, *(process.children(recursive=True) if children else [])]
+            total = 0.0
+            for p in procs:
+                try:
+                    t = p.cpu_times()
+                    total += t.user + t.system
+                except psutil.Error:
+                    pass
+            return total
+        except psutil.Error:
+            return 0.0
+
+    out = {name: used(proc.pid) for name, proc in system._processes.items()}  # noqa: SLF001 - the bench reads its children
+    out["postgres"] = used(system._postgres.pid if system._postgres else None, children=True)  # noqa: SLF001
+    out["nats"] = used(system._nats.pid if system._nats else None)  # noqa: SLF001
+    return out
+
+
+def cpu_per_review(before: dict[str, float], after: dict[str, float], reviews: int, wall: float) -> dict:
+    """Per process: ms of CPU per review and the share of one core it kept busy over `wall` seconds."""
+    return {
+        name: {"cpu_ms_per_review": round(1000 * (after[name] - before.get(name, 0.0)) / reviews, 3),
+               "busy_share_of_a_core": round((after[name] - before.get(name, 0.0)) / wall, 2)}
+        for name in sorted(after)
+    }  # fmt: skip
+
+
 async def post_all(api: httpx.AsyncClient, reviews: list[dict], posted: dict[str, float], negatives: set[str]) -> None:
     limiter = asyncio.Semaphore(IN_FLIGHT)
 
@@ -154,17 +190,19 @@ async def post_all(api: httpx.AsyncClient, reviews: list[dict], posted: dict[str
     await asyncio.gather(*(post(reviews[i : i + PER_REQUEST]) for i in range(0, len(reviews), PER_REQUEST)))
 
 
-async def burst(base: str, key: str, watcher: Watcher) -> dict:
+async def burst(base: str, key: str, watcher: Watcher, system: LocalSystem) -> dict:
     now = datetime.now(timezone.utc)
     reviews = [review("burst", i, posted=now - timedelta(minutes=5)) for i in range(BURST)]
     posted: dict[str, float] = {}
     negatives: set[str] = set()
     async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=120) as api:
+        cpu_before = cpu_seconds(system)
         start = time.perf_counter()
         await post_all(api, reviews, posted, negatives)
         accepted = time.perf_counter()
         analysed = await watcher.wait(watcher.analyzed, posted, timeout=900)
         cased = await watcher.wait(watcher.cased, negatives, timeout=300)
+        cpu_after = cpu_seconds(system)
     return {
         "reviews": BURST,
         "negatives": len(negatives),
@@ -174,6 +212,9 @@ async def burst(base: str, key: str, watcher: Watcher) -> dict:
         "all_negatives_cased_after_s": round(cased - start, 2),
         "not_analysed": len([r for r in posted if r not in watcher.analyzed]),
         "negatives_without_case": len([r for r in negatives if r not in watcher.cased]),
+        "machine_load_average_1m": round(os.getloadavg()[0], 2),
+        # NOTE: where the burst's CPU went, per stage: the stage nearest one whole core is the cap.
+        "per_process": cpu_per_review(cpu_before, cpu_after, BURST, max(analysed, cased) - start),
     }
 
 
@@ -327,7 +368,7 @@ async def run(system: LocalSystem, scenarios: set[str]) -> dict:
     try:
         if "burst" in scenarios:
             _, key = await provision_tenant(system.dsn, "bench-burst", pepper=system.api_key_pepper())
-            out["burst"] = await burst(base, key, watcher)
+            out["burst"] = await burst(base, key, watcher, system)
             out["burst"]["analysed_vs_raw_jetstream_consume"] = round(
                 out["burst"]["analysed_per_s"] / out["baseline_raw_jetstream"]["consume_per_s"], 3
             )

@@ -190,6 +190,13 @@ class Bus:
     async def _while_unavailable(self, call: Callable[[], Awaitable[T]]) -> T:
         """Runs a JetStream request, retrying with backoff for `publish_retry_seconds` while the
         cluster cannot answer it (see unavailable_for_now)."""
+        # NOTE: the first try skips tenacity: building its retry state for every publish halved an
+        # outbox relay's throughput (3.5k against 7.8k publishes/s), and almost every call succeeds.
+        try:
+            return await call()
+        except Exception as error:  # noqa: BLE001 - only the retryable kind goes on
+            if not unavailable_for_now(error) or self._publish_retry_seconds <= 0:
+                raise
         async for attempt in AsyncRetrying(
             stop=stop_after_delay(self._publish_retry_seconds),
             wait=wait_exponential(multiplier=0.05, max=1.0),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import operator
 import os
 import uuid
 from collections.abc import Sequence
@@ -44,6 +45,8 @@ _NAMES = [name for name, _ in _INPUT_COLUMNS]
 _CONTENT = [n for n in _NAMES if n not in ("platform", "external_id", "syndication_group", "channel", "source_id", "history")]
 # NOTE: channel and source_id describe the first capture (capture lag is measured on it).
 _UPDATABLE = [n for n in _NAMES if n not in ("platform", "external_id", "channel", "source_id")]
+_ROW_VALUES = operator.itemgetter(*_NAMES)
+_MEDIA = _NAMES.index("media_urls")
 _STAGING = "review_staging"
 _STAGING_COLUMNS = ["ord", "id", *_NAMES]
 
@@ -123,10 +126,10 @@ async def stage_reviews(conn: asyncpg.Connection, rows: Sequence[dict]) -> None:
     # NOTE: ids for new reviews are drawn here, 16 random bytes each from one read: the database's
     # gen_random_uuid() was a tenth of the cost of storing a row. A stored review keeps its id.
     random = os.urandom(16 * len(rows))
-    records = [
-        (i, _uuid4(random[16 * i : 16 * i + 16]), *[json.dumps(row[n]) if n == "media_urls" else row[n] for n in _NAMES])
-        for i, row in enumerate(rows)
-    ]
+    records = []
+    for i, row in enumerate(rows):
+        values = _ROW_VALUES(row)
+        records.append((i, _uuid4(random[16 * i : 16 * i + 16]), *values[:_MEDIA], json.dumps(values[_MEDIA]), *values[_MEDIA + 1 :]))
     await conn.copy_records_to_table(_STAGING, records=records, columns=_STAGING_COLUMNS, schema_name="pg_temp")
 
 

@@ -59,51 +59,61 @@ async def find_done(conn: asyncpg.Connection, keys: Sequence[tuple[uuid.UUID, in
     return {row["review_id"]: row for row in rows}
 
 
+_ANALYSIS_COLUMNS = [
+    ("review_id", "uuid"), ("tenant_id", "uuid"), ("review_version", "integer"), ("language", "text"),
+    ("language_confidence", "real"), ("risk_terms", "jsonb"), ("malicious_candidate", "boolean"),
+    ("predicted_stars", "smallint"), ("star_probs", "real[]"), ("negative_score", "real"), ("aspects", "text[]"),
+    ("suspicion", "real"), ("suspicion_reasons", "text[]"), ("analyzer_version", "text"),
+    ("duplicate_cluster_id", "text"), ("duplicate_cluster_size", "integer"), ("malicious", "boolean"),
+    ("malicious_reasons", "text[]"),
+]  # fmt: skip
+_ANALYSIS_NAMES = [name for name, _ in _ANALYSIS_COLUMNS]
+_UPDATED = [name for name in _ANALYSIS_NAMES if name not in ("review_id", "tenant_id")]
+# NOTE: a batch's analyses are COPYed into a temporary table (emptied at commit) and stored by one
+# statement: a round trip per analysis was most of the consumer's time with the database.
+_CREATE_ANALYSIS_STAGING = f"""
+CREATE TEMP TABLE IF NOT EXISTS analysis_staging ({", ".join(f"{n} {kind}" for n, kind in _ANALYSIS_COLUMNS)})
+ON COMMIT DELETE ROWS
+"""
+_UPSERT_STAGED = f"""
+WITH staged AS (DELETE FROM analysis_staging RETURNING *)
+INSERT INTO analyses ({", ".join(_ANALYSIS_NAMES)})
+SELECT {", ".join(_ANALYSIS_NAMES)} FROM staged
+ON CONFLICT (review_id) DO UPDATE SET
+    {", ".join(f"{n} = EXCLUDED.{n}" for n in _UPDATED)},
+    analyzed_at = now(), runs = analyses.runs + 1
+WHERE analyses.review_version < EXCLUDED.review_version
+RETURNING *
+"""
+
+
 async def upsert(conn: asyncpg.Connection, analyses: Sequence[tuple[int, analysis_pb2.Analysis]]) -> list[asyncpg.Record]:
-    """Stores (review version, analysis) pairs; an older version never overwrites a newer one."""
-    rows = []
+    """Stores (review version, analysis) pairs; an older version never overwrites a newer one.
+
+    Returns the rows written (new, or replacing an older version); the staging table is left empty.
+    """
+    if not analyses:
+        return []
+    # NOTE: one statement may not touch a row twice: of a review's versions in one batch the newest
+    # is stored, which is what storing them one after another left.
+    newest: dict[str, tuple[int, analysis_pb2.Analysis]] = {}
     for version, a in analyses:
-        row = await conn.fetchrow(
-            """INSERT INTO analyses (review_id, tenant_id, review_version, language, language_confidence,
-                   risk_terms, malicious_candidate, predicted_stars, star_probs, negative_score, aspects,
-                   suspicion, suspicion_reasons, analyzer_version, duplicate_cluster_id, duplicate_cluster_size,
-                   malicious, malicious_reasons)
-               VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-               ON CONFLICT (review_id) DO UPDATE SET
-                   review_version = EXCLUDED.review_version, language = EXCLUDED.language,
-                   language_confidence = EXCLUDED.language_confidence, risk_terms = EXCLUDED.risk_terms,
-                   malicious_candidate = EXCLUDED.malicious_candidate, predicted_stars = EXCLUDED.predicted_stars,
-                   star_probs = EXCLUDED.star_probs, negative_score = EXCLUDED.negative_score,
-                   aspects = EXCLUDED.aspects, suspicion = EXCLUDED.suspicion,
-                   suspicion_reasons = EXCLUDED.suspicion_reasons, analyzer_version = EXCLUDED.analyzer_version,
-                   duplicate_cluster_id = EXCLUDED.duplicate_cluster_id,
-                   duplicate_cluster_size = EXCLUDED.duplicate_cluster_size,
-                   malicious = EXCLUDED.malicious, malicious_reasons = EXCLUDED.malicious_reasons,
-                   analyzed_at = now(), runs = analyses.runs + 1
-               WHERE analyses.review_version < EXCLUDED.review_version
-               RETURNING *""",
-            uuid.UUID(a.review_id),
-            uuid.UUID(a.tenant_id),
-            version,
-            a.language,
-            a.language_confidence,
+        if a.review_id not in newest or newest[a.review_id][0] < version:
+            newest[a.review_id] = (version, a)
+    records = [
+        (
+            uuid.UUID(a.review_id), uuid.UUID(a.tenant_id), version, a.language, a.language_confidence,
             json.dumps([{"term": t.term, "category": t.category, "language": t.language} for t in a.risk_terms]),
-            a.malicious_candidate,
-            a.predicted_stars if a.HasField("predicted_stars") else None,
-            list(a.star_probs) or None,
-            a.negative_score if a.HasField("negative_score") else None,
-            list(a.aspects),
-            a.suspicion,
-            list(a.suspicion_reasons),
-            a.analyzer_version,
-            a.duplicate_cluster_id,
-            a.duplicate_cluster_size,
-            a.malicious,
-            list(a.malicious_reasons),
+            a.malicious_candidate, a.predicted_stars if a.HasField("predicted_stars") else None,
+            list(a.star_probs) or None, a.negative_score if a.HasField("negative_score") else None,
+            list(a.aspects), a.suspicion, list(a.suspicion_reasons), a.analyzer_version, a.duplicate_cluster_id,
+            a.duplicate_cluster_size, a.malicious, list(a.malicious_reasons),
         )
-        if row is not None:
-            rows.append(row)
-    return rows
+        for version, a in newest.values()
+    ]  # fmt: skip
+    await conn.execute(_CREATE_ANALYSIS_STAGING)
+    await conn.copy_records_to_table("analysis_staging", records=records, columns=_ANALYSIS_NAMES, schema_name="pg_temp")
+    return await conn.fetch(_UPSERT_STAGED)
 
 
 async def get(conn: asyncpg.Connection, tenant_id: uuid.UUID, review_id: uuid.UUID) -> asyncpg.Record | None:
@@ -120,28 +130,47 @@ async def get(conn: asyncpg.Connection, tenant_id: uuid.UUID, review_id: uuid.UU
     )
 
 
-async def store_samples(conn: asyncpg.Connection, samples: Sequence[dict]) -> None:
-    """Keeps what was analysed (latest text wins) for signals and retraining."""
-    await conn.executemany(
-        """INSERT INTO review_samples (review_id, tenant_id, product_id, reviewer_id, rating, language, posted_at,
-                                       text, signature, cluster_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-           ON CONFLICT (review_id) DO UPDATE SET rating = EXCLUDED.rating, language = EXCLUDED.language,
-               text = EXCLUDED.text, signature = EXCLUDED.signature, cluster_id = EXCLUDED.cluster_id""",
-        [
+async def store_samples(conn: asyncpg.Connection, samples: Sequence[dict]) -> int | None:
+    """Keeps what was analysed (latest text wins) for signals and retraining; the highest `seq` written.
+
+    A changed row takes a new `seq`, so another replica's near-duplicate index reads the edit too.
+    """
+    if not samples:
+        return None
+    # NOTE: one statement may not touch a row twice; the last sample of a review wins, as it did row by row.
+    samples = list({s["review_id"]: s for s in samples}.values())
+    return await conn.fetchval(
+        """WITH stored AS (
+               INSERT INTO review_samples (review_id, tenant_id, product_id, reviewer_id, rating, language, posted_at,
+                                           text, signature, cluster_id)
+               SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::smallint[], $6::text[],
+                                    $7::timestamptz[], $8::text[], $9::bytea[], $10::uuid[])
+               ON CONFLICT (review_id) DO UPDATE SET rating = EXCLUDED.rating, language = EXCLUDED.language,
+                   text = EXCLUDED.text, signature = EXCLUDED.signature, cluster_id = EXCLUDED.cluster_id,
+                   seq = nextval(pg_get_serial_sequence('review_samples', 'seq'))
+               RETURNING seq)
+           SELECT max(seq) FROM stored""",
+        *(list(column) for column in zip(*(
             (s["review_id"], s["tenant_id"], s["product_id"], s["reviewer_id"], s["rating"], s["language"],
              s["posted_at"], s["text"], s["signature"], s["cluster_id"])
             for s in samples
-        ],
+        ))),
     )
 
 
-async def signatures_after(conn: asyncpg.Connection, tenant_id: uuid.UUID, seq: int) -> list[asyncpg.Record]:
+async def lock_duplicates(conn: asyncpg.Connection, tenant_id: uuid.UUID) -> None:
+    """Serialises the tenant's near-duplicate step across replicas until the transaction ends."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('nlp-duplicates:' || $1::text, 0))", str(tenant_id))
+
+
+async def signatures_after(conn: asyncpg.Connection, tenant_id: uuid.UUID, seq: int, *, limit: int) -> list[asyncpg.Record]:
+    """The tenant's first `limit` stored signatures after `seq`, in `seq` order."""
     return await conn.fetch(
         """SELECT seq, review_id, signature FROM review_samples
-           WHERE tenant_id = $1 AND seq > $2 AND signature IS NOT NULL ORDER BY seq""",
+           WHERE tenant_id = $1 AND seq > $2 AND signature IS NOT NULL ORDER BY seq LIMIT $3""",
         tenant_id,
         seq,
+        limit,
     )
 
 

@@ -28,7 +28,7 @@ from services.nlp import marketplaces, repository
 from services.nlp.analyzer import Analyzer, TenantLexicons, TextAnalysis, review_text
 from services.nlp.aspects import AspectTagger, TenantTag
 from services.nlp.duplicates.index import DuplicateIndex
-from services.nlp.duplicates.signature import from_bytes
+from services.nlp.duplicates.signature import values_from_bytes
 from services.nlp.language import LanguageDetector, ScopedDetectors
 from services.nlp.metrics import NlpMetrics
 from services.nlp.model_registry import ModelRegistry
@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
 
 BURST_WINDOW_HOURS = 24.0
+# Stored signatures read per query when a near-duplicate index catches up or is rebuilt.
+CATCH_UP_PAGE = 20_000
 # Suspicion reasons that are evidence of an attack (Analysis.malicious), not just a weak signal.
 ATTACK_EVIDENCE = {"near_duplicate", "competitor_brand", "competitor_cue"}
 _TAGS = TypeAdapter(list[TenantTag])
@@ -120,14 +122,23 @@ class NlpService:
         self._lexicons[tenant] = (row["version"], lexicons)
         return lexicons
 
-    async def _duplicate_index(self, conn: asyncpg.Connection, tenant: uuid.UUID) -> DuplicateIndex:
+    async def _duplicate_index(self, conn: asyncpg.Connection, tenant: uuid.UUID) -> tuple[int, DuplicateIndex]:
+        """The tenant's index, caught up with every signature stored since it was last read.
+
+        Call under `repository.lock_duplicates`: the tenant's samples are then written one transaction
+        at a time (by this process or another replica), so `seq` order is commit order and none is skipped.
+        """
         seq, index = self._duplicates.get(tenant, (0, None))
         index = index or DuplicateIndex()
-        for row in await repository.signatures_after(conn, tenant, seq):
-            index.add_signature(str(row["review_id"]), from_bytes(row["signature"]))
-            seq = row["seq"]
-        self._duplicates[tenant] = (seq, index)
-        return index
+        while True:
+            # NOTE: in pages, so a rebuild of a large tenant never holds all its rows at once.
+            rows = await repository.signatures_after(conn, tenant, seq, limit=CATCH_UP_PAGE)
+            if rows:
+                # NOTE: rows this process wrote itself come back once; re-adding an unchanged signature is a no-op.
+                index.add_many((str(row["review_id"]), values_from_bytes(row["signature"])) for row in rows)
+                seq = rows[-1]["seq"]
+            if len(rows) < CATCH_UP_PAGE:
+                return seq, index
 
     async def handle_ingested(self, batch: list[Delivery[events_pb2.ReviewIngested]]) -> None:
         """Analyses the reviews of a batch not analysed yet at their version; publishes every one."""
@@ -195,59 +206,73 @@ class NlpService:
                 )
             if self._metrics is not None:
                 self._metrics.observe_batch(len(texts), time.perf_counter() - started)
-            index = await self._duplicate_index(conn, tenant)
             latest = max(r.posted_at.ToDatetime(tzinfo=timezone.utc) for r in reviews)
             bursts = await repository.burst_counts(
                 conn, tenant, sorted({r.product_id for r in reviews}), latest - timedelta(hours=BURST_WINDOW_HOURS),
                 BURST_WINDOW_HOURS,
             )
             history = await repository.reviewer_history(conn, tenant, sorted({r.reviewer.id for r in reviews}))
-            analyses, samples = [], []
-            for review, text, result in zip(reviews, texts, results):
-                cluster = index.add_signature(review.id, from_bytes(result.signature)) if result.signature else None
-                recent, usual = bursts.get(review.product_id, (0, 0.0))
-                reviews_before, negative_before = history.get(review.reviewer.id, (0, 0)) if review.reviewer.id else (0, 0)
-                signals = Signals(
-                    generic=result.generic,
-                    near_duplicates=index.cluster_size(review.id) - 1 if cluster else 0,
-                    burst=BurstStats(in_window=recent + 1, window_hours=BURST_WINDOW_HOURS, usual_in_window=usual),
-                    reviewer=ReviewerHistory(reviews=reviews_before, negative=negative_before) if review.reviewer.id else None,
-                    competitor=result.competitor,
-                )
-                suspicion = suspicion_score(signals)
-                analysis = to_proto(result, review_id=review.id, tenant_id=review.tenant_id, version=self._analyzer.version(model))
-                analysis.suspicion = suspicion.score
-                analysis.suspicion_reasons.extend(f"{r.code}: {r.text}" for r in suspicion.reasons)
-                if cluster:
-                    analysis.duplicate_cluster_id = cluster
-                    analysis.duplicate_cluster_size = index.cluster_size(review.id)
-                # NOTE: attack evidence, never angry words: near-identical company or a competitor
-                # named, on a negative review. Risk terms only make a malicious_candidate (SPEC §3).
-                evidence = [r for r in suspicion.reasons if r.code in ATTACK_EVIDENCE] if review.rating <= 2 else []
-                if evidence:
-                    analysis.malicious = True
-                    analysis.malicious_reasons.extend(r.text for r in evidence)
-                analyses.append((review.version, analysis))
-                samples.append(
-                    {
-                        "review_id": uuid.UUID(review.id), "tenant_id": tenant, "product_id": review.product_id,
-                        "reviewer_id": review.reviewer.id, "rating": review.rating, "language": result.language,
-                        "posted_at": review.posted_at.ToDatetime(tzinfo=timezone.utc), "text": text,
-                        "signature": result.signature or None, "cluster_id": uuid.UUID(cluster) if cluster else None,
-                    }
-                )
             queued = [
                 (uuid.UUID(review.id), tenant, review.version, result.language, translation.target)
                 for review, result in zip(reviews, results)
                 if translation is not None and result.language not in (translation.target, "und")
             ]
-            async with conn.transaction():
-                rows = await repository.upsert(conn, analyses)
-                await repository.store_samples(conn, samples)
-                await repository.queue_translations(conn, queued)
+            try:
+                async with conn.transaction():
+                    await repository.lock_duplicates(conn, tenant)
+                    seq, index = await self._duplicate_index(conn, tenant)
+                    signed = [(r.id, values_from_bytes(res.signature)) for r, res in zip(reviews, results) if res.signature]
+                    clusters = dict(zip((rid for rid, _ in signed), index.add_many(signed)))
+                    analyses, samples = self._build(tenant, model, reviews, texts, results, clusters, bursts, history)
+                    rows = await repository.upsert(conn, analyses)
+                    seq = await repository.store_samples(conn, samples) or seq
+                    await repository.queue_translations(conn, queued)
+            except BaseException:
+                # NOTE: the index may hold reviews whose transaction did not commit; the next batch rebuilds it.
+                self._duplicates.pop(tenant, None)
+                raise
+            self._duplicates[tenant] = (seq, index)
         if queued:
             self._on_translations_queued()
         return rows
+
+    def _build(self, tenant, model, reviews, texts, results, clusters, bursts, history) -> tuple[list, list[dict]]:
+        """Each review's analysis with its history signals, and the sample row kept of it."""
+        analyses, samples = [], []
+        for review, text, result in zip(reviews, texts, results):
+            cluster, size = clusters.get(review.id, (None, 0))
+            recent, usual = bursts.get(review.product_id, (0, 0.0))
+            reviews_before, negative_before = history.get(review.reviewer.id, (0, 0)) if review.reviewer.id else (0, 0)
+            signals = Signals(
+                generic=result.generic,
+                near_duplicates=size - 1 if cluster else 0,
+                burst=BurstStats(in_window=recent + 1, window_hours=BURST_WINDOW_HOURS, usual_in_window=usual),
+                reviewer=ReviewerHistory(reviews=reviews_before, negative=negative_before) if review.reviewer.id else None,
+                competitor=result.competitor,
+            )
+            suspicion = suspicion_score(signals)
+            analysis = to_proto(result, review_id=review.id, tenant_id=review.tenant_id, version=self._analyzer.version(model))
+            analysis.suspicion = suspicion.score
+            analysis.suspicion_reasons.extend(f"{r.code}: {r.text}" for r in suspicion.reasons)
+            if cluster:
+                analysis.duplicate_cluster_id = cluster
+                analysis.duplicate_cluster_size = size
+            # NOTE: attack evidence, never angry words: near-identical company or a competitor
+            # named, on a negative review. Risk terms only make a malicious_candidate (SPEC §3).
+            evidence = [r for r in suspicion.reasons if r.code in ATTACK_EVIDENCE] if review.rating <= 2 else []
+            if evidence:
+                analysis.malicious = True
+                analysis.malicious_reasons.extend(r.text for r in evidence)
+            analyses.append((review.version, analysis))
+            samples.append(
+                {
+                    "review_id": uuid.UUID(review.id), "tenant_id": tenant, "product_id": review.product_id,
+                    "reviewer_id": review.reviewer.id, "rating": review.rating, "language": result.language,
+                    "posted_at": review.posted_at.ToDatetime(tzinfo=timezone.utc), "text": text,
+                    "signature": result.signature or None, "cluster_id": uuid.UUID(cluster) if cluster else None,
+                }
+            )
+        return analyses, samples
 
     async def _announce(self, delivery: Delivery[events_pb2.ReviewIngested], row) -> None:
         review = delivery.message.review

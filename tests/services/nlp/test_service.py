@@ -142,3 +142,33 @@ async def test_detection_is_limited_to_the_tenant_marketplaces_languages_plus_it
     with pytest.raises(InvalidArgument, match="klingon|tlh"):
         await service.put_settings(tenant, aspect_tags_json="[]", competitor_brands=[], extra_languages=["tlh"])
     assert list((await service.get_settings(tenant)).extra_languages) == ["it"]
+
+
+async def test_a_second_replica_and_a_restart_find_the_clusters_the_first_one_made(
+    service: NlpService, database_url: str, bus: Bus, analyzer, monkeypatch
+) -> None:
+    # The restarted replica rebuilds its index in pages of two rows.
+    monkeypatch.setattr("services.nlp.service.CATCH_UP_PAGE", 2)
+    text = "Arrived cracked, the base leaks and the switch stopped working on the second day. Avoid this seller."
+    pool = await db.create_pool(database_url, schema=SCHEMA)
+    executor = ThreadPoolExecutor(max_workers=1)
+    replica = NlpService(pool=pool, analyzer=analyzer, executor=executor, bus=bus)
+    try:
+        first, second, third = (delivery(f"rep{i}", "en", title="", body=text + "!" * i) for i in range(3))
+        await service.handle_ingested([first])
+        await replica.handle_ingested([second])  # the replica never saw `first` in memory
+        await service.handle_ingested([third])  # nor did this one see `second`
+        restarted = NlpService(pool=pool, analyzer=analyzer, executor=executor, bus=bus)
+        fourth = delivery("rep3", "en", title="", body=text + "?")
+        await restarted.handle_ingested([fourth])
+        got = [await service.get(TENANT, d.message.review.id) for d in (first, second, third, fourth)]
+        cluster = first.message.review.id
+        assert [(a.duplicate_cluster_id, a.duplicate_cluster_size) for a in got] == [
+            ("", 0), (cluster, 2), (cluster, 3), (cluster, 4)
+        ]
+        # A redelivered batch changes no cluster (its signature is indexed already).
+        await replica.handle_ingested([second, third])
+        assert (await service.get(TENANT, third.message.review.id)).duplicate_cluster_id == cluster
+    finally:
+        await pool.close()
+        executor.shutdown()
