@@ -38,7 +38,8 @@ class Backend:
 
     @classmethod
     async def open(
-        cls, settings: Settings, stop: asyncio.Event, *, name: str, schema: str, migrations: Path, port: int, grpc_service: str
+        cls, settings: Settings, stop: asyncio.Event, *, name: str, schema: str, migrations: Path, port: int, grpc_service: str,
+        more_grpc_services: tuple[str, ...] = (),
     ) -> "Backend":
         """Migrates the schema, opens the pool, connects the bus and declares the streams."""
         dsn = settings.database_dsn()
@@ -54,7 +55,7 @@ class Backend:
         )
         await bus.ensure_streams()
         server = GrpcServer.for_service(
-            settings, port=port, service_names=[grpc_service], auth=grpc_auth.GrpcAuth.from_settings(settings, pool)
+            settings, port=port, service_names=[grpc_service, *more_grpc_services], auth=grpc_auth.GrpcAuth.from_settings(settings, pool)
         )
         return cls(name=name, settings=settings, pool=pool, bus=bus, grpc=server, stop=stop)
 

@@ -1,0 +1,207 @@
+"""All SQL of the inbox and the reports. Column names in SQL come only from models' fixed lists."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import asyncpg
+
+from services.alerting.reporting.models import DIMENSIONS, SORTS, Window
+
+_ROLLUP_KEY = ("tenant_id", "hour", "platform", "marketplace", "product_line", "store_id", "product_id", "competitor")
+_INBOX_COLUMNS = (
+    "review_id", "tenant_id", "version", "platform", "marketplace", "store_id", "product_id", "product_line", "language",
+    "rating", "title", "body", "translation", "sentiment", "negative_score", "aspects", "risk_categories", "malicious",
+    "competitor", "counted", "posted_at", "search_text", "search_grams",
+)
+
+
+async def lock_stored(conn: asyncpg.Connection, review_ids: list[uuid.UUID]) -> dict[uuid.UUID, asyncpg.Record]:
+    """The stored rows of these reviews, locked until the transaction ends (their rollup share is replaced)."""
+    rows = await conn.fetch(
+        "SELECT * FROM inbox_reviews WHERE review_id = ANY($1::uuid[]) ORDER BY review_id FOR UPDATE", review_ids
+    )
+    return {r["review_id"]: r for r in rows}
+
+
+async def upsert_reviews(conn: asyncpg.Connection, rows: list[dict]) -> None:
+    columns = ", ".join(_INBOX_COLUMNS)
+    placeholders = ", ".join(f"${i}" for i in range(1, len(_INBOX_COLUMNS) + 1))
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _INBOX_COLUMNS if c not in ("review_id", "tenant_id"))
+    await conn.executemany(
+        f"""INSERT INTO inbox_reviews ({columns}) VALUES ({placeholders})
+            ON CONFLICT (review_id) DO UPDATE SET {updates}
+            WHERE inbox_reviews.tenant_id = excluded.tenant_id""",
+        [tuple(row[c] for c in _INBOX_COLUMNS) for row in rows],
+    )
+
+
+async def add_to_rollups(conn: asyncpg.Connection, hourly: dict[tuple, list[int]], by_aspect: dict[tuple, list[int]]) -> None:
+    """Adds signed (reviews, rating_sum, negative) deltas; keys in sorted order so that concurrent
+    batches lock rollup rows in the same order and cannot deadlock."""
+    for table, deltas, key in (
+        ("report_hourly", hourly, _ROLLUP_KEY),
+        ("report_aspect_hourly", by_aspect, (*_ROLLUP_KEY, "aspect")),
+    ):
+        changed = sorted((k, v) for k, v in deltas.items() if any(v))
+        if not changed:
+            continue
+        names = ", ".join((*key, "reviews", "rating_sum", "negative"))
+        await conn.executemany(
+            f"""INSERT INTO {table} ({names}) VALUES ({", ".join(f"${i}" for i in range(1, len(key) + 4))})
+                ON CONFLICT ({", ".join(key)}) DO UPDATE SET reviews = {table}.reviews + excluded.reviews,
+                    rating_sum = {table}.rating_sum + excluded.rating_sum, negative = {table}.negative + excluded.negative""",
+            [(*k, *v) for k, v in changed],
+        )
+
+
+async def upsert_case(conn: asyncpg.Connection, *, tenant_id, review_id, case_id, status: str, changed_at: datetime) -> None:
+    """Keeps the latest case state per review; an older event arriving late changes nothing."""
+    await conn.execute(
+        """INSERT INTO inbox_cases (review_id, tenant_id, case_id, status, changed_at) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (review_id) DO UPDATE SET case_id = excluded.case_id, status = excluded.status,
+               changed_at = excluded.changed_at
+           WHERE inbox_cases.tenant_id = excluded.tenant_id AND inbox_cases.changed_at <= excluded.changed_at""",
+        review_id, tenant_id, case_id, status, changed_at,
+    )
+
+
+class _Where:
+    """WHERE clauses with numbered parameters."""
+
+    def __init__(self, tenant_id: uuid.UUID) -> None:
+        self.params: list = [tenant_id]
+        self.clauses = ["r.tenant_id = $1"]
+
+    def add(self, clause: str, *values) -> None:
+        names = []
+        for value in values:
+            self.params.append(value)
+            names.append(f"${len(self.params)}")
+        self.clauses.append(clause.format(*names))
+
+    def sql(self) -> str:
+        return " AND ".join(self.clauses)
+
+
+_INBOX_SELECT = """SELECT r.review_id, r.platform, r.marketplace, r.store_id, r.product_id, r.product_line, r.language,
+           r.rating, r.title, r.body, r.translation, r.sentiment, r.negative_score, r.aspects, r.risk_categories,
+           r.malicious, r.competitor, r.posted_at, c.case_id, c.status AS case_status
+    FROM inbox_reviews r LEFT JOIN inbox_cases c ON c.review_id = r.review_id AND c.tenant_id = r.tenant_id"""
+
+
+async def search(conn: asyncpg.Connection, tenant_id: uuid.UUID, f: dict, *, sort: str, after, limit: int) -> list[asyncpg.Record]:
+    """One page of a tenant's reviews matching the filters `f` (already validated)."""
+    where = _Where(tenant_id)
+    for column in ("platform", "marketplace", "store_id", "product_id", "product_line", "language"):
+        if f.get(column):
+            where.add(f"r.{column} = ANY({{}}::text[])", f[column])
+    if f.get("rating_gte"):
+        where.add("r.rating >= {}", f["rating_gte"])
+    if f.get("rating_lte"):
+        where.add("r.rating <= {}", f["rating_lte"])
+    for column in ("sentiment",):
+        if f.get(column):
+            where.add(f"r.{column} = {{}}", f[column])
+    if f.get("aspect"):
+        where.add("r.aspects @> ARRAY[{}]::text[]", f["aspect"])
+    if f.get("risk") == "any":
+        where.add("cardinality(r.risk_categories) > {}", 0)
+    elif f.get("risk"):
+        where.add("r.risk_categories @> ARRAY[{}]::text[]", f["risk"])
+    for column in ("malicious", "competitor"):
+        if f.get(column) is not None:
+            where.add(f"r.{column} = {{}}", f[column])
+    if f.get("has_case") is not None:
+        where.clauses.append("c.case_id IS NOT NULL" if f["has_case"] else "c.case_id IS NULL")
+    if f.get("case_status"):
+        where.add("c.status = {}", f["case_status"])
+    if f.get("posted_from"):
+        where.add("r.posted_at >= {}", f["posted_from"])
+    if f.get("posted_to"):
+        where.add("r.posted_at < {}", f["posted_to"])
+    if f.get("q_grams"):
+        where.add("r.search_grams @> {}::text[]", f["q_grams"])
+    if f.get("q_text"):
+        where.add("strpos(r.search_text, {}) > 0", f["q_text"])
+    expression, descending = SORTS[sort]
+    if after is not None:
+        where.add(f"({expression}, r.review_id) {'<' if descending else '>'} ({{}}, {{}})", *after)
+    direction = "DESC" if descending else "ASC"
+    where.params.append(limit)
+    return await conn.fetch(
+        f"{_INBOX_SELECT} WHERE {where.sql()} ORDER BY {expression} {direction}, r.review_id {direction} LIMIT ${len(where.params)}",
+        *where.params,
+    )
+
+
+def _period(grain: str) -> str:
+    # NOTE: hours stay UTC hours (shown later in the zone's offset), so the repeated local hour of a
+    # DST fall-back is two rows, not one; days, ISO weeks and months are the zone's calendar.
+    return "hour" if grain == "hour" else "date_trunc($4, hour AT TIME ZONE $5)"
+
+
+def _window_params(tenant_id: uuid.UUID, w: Window) -> list:
+    return [tenant_id, w.starts_at, w.ends_at, w.grain, w.zone]
+
+
+async def grouped(
+    conn: asyncpg.Connection, tenant_id: uuid.UUID, w: Window, keys: tuple[str, ...], *, aspects: bool, competitor: bool | None,
+    by_period: bool = True,
+) -> list[asyncpg.Record]:
+    """Summed rollups per (period, keys…): reviews, rating_sum, negative."""
+    table = "report_aspect_hourly" if aspects else "report_hourly"
+    period = _period(w.grain) if by_period else "NULL::timestamp"
+    columns = ", ".join(f"{k}::text AS k{i}" for i, k in enumerate(keys))
+    group = ", ".join(["1", *(f"k{i}" for i in range(len(keys)))])
+    scope = "" if competitor is None else f" AND competitor = {'true' if competitor else 'false'}"
+    params = _window_params(tenant_id, w)
+    if not by_period or w.grain == "hour":
+        # NOTE: keep the parameter list positional: $4/$5 are only used by the bucket expression.
+        params = params[:3]
+        period = "hour" if by_period else "NULL::timestamp"
+    return await conn.fetch(
+        f"""SELECT {period} AS period{", " + columns if keys else ""}, sum(reviews)::bigint AS reviews,
+                   sum(rating_sum)::bigint AS rating_sum, sum(negative)::bigint AS negative
+            FROM {table} WHERE tenant_id = $1 AND hour >= $2 AND hour < $3{scope}
+            GROUP BY {group} ORDER BY {group}""",
+        *params,
+    )
+
+
+async def alerts_by_period(conn: asyncpg.Connection, tenant_id: uuid.UUID, w: Window, dimension: str) -> list[asyncpg.Record]:
+    """Alerts fired per (period, value of `dimension`); only dimensions alerts carry."""
+    assert dimension in ("marketplace", "platform", "product_id")
+    period = "date_trunc('hour', fired_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'" if w.grain == "hour" else "date_trunc($4, fired_at AT TIME ZONE $5)"
+    params = _window_params(tenant_id, w)[: 3 if w.grain == "hour" else 5]
+    return await conn.fetch(
+        f"""SELECT {period} AS period, {dimension} AS k0, count(*)::int AS alerts FROM alerts
+            WHERE tenant_id = $1 AND fired_at >= $2 AND fired_at < $3 GROUP BY 1, 2""",
+        *params,
+    )
+
+
+async def examples(conn: asyncpg.Connection, tenant_id: uuid.UUID, w: Window, dimension: str, value: str, limit: int):
+    """The most negative counted own reviews of (dimension = value) posted in the window."""
+    assert dimension in DIMENSIONS
+    return await conn.fetch(
+        f"""{_INBOX_SELECT} WHERE r.tenant_id = $1 AND r.posted_at >= $2 AND r.posted_at < $3 AND r.{dimension} = $4
+                AND r.counted AND NOT r.competitor
+            ORDER BY r.sentiment = 'negative' DESC, coalesce(r.negative_score, -1) DESC, r.rating, r.review_id LIMIT $5""",
+        tenant_id, w.starts_at, w.ends_at, value, limit,
+    )
+
+
+async def filtered_totals(conn: asyncpg.Connection, tenant_id: uuid.UUID, w: Window, dimension: str, value: str, *, by: str, aspects: bool):
+    """Rollup sums of (dimension = value) in the window, per `by` (a dimension or aspect)."""
+    assert dimension in DIMENSIONS and by in (*DIMENSIONS, "aspect", "")
+    table = "report_aspect_hourly" if aspects else "report_hourly"
+    key = f"{by}::text" if by else "''"
+    return await conn.fetch(
+        f"""SELECT {key} AS k0, sum(reviews)::bigint AS reviews, sum(rating_sum)::bigint AS rating_sum,
+                   sum(negative)::bigint AS negative
+            FROM {table} WHERE tenant_id = $1 AND hour >= $2 AND hour < $3 AND {dimension} = $4 AND NOT competitor
+            GROUP BY 1 ORDER BY negative DESC, reviews DESC, 1""",
+        tenant_id, w.starts_at, w.ends_at, value,
+    )
