@@ -22,7 +22,8 @@ Dimension = Literal["marketplace", "platform", "product_line", "store_id", "prod
 HeatmapDimension = Literal["marketplace", "platform", "product_line", "store_id", "product_id", "aspect"]
 Grain = Literal["hour", "day", "week", "month"]
 Format = Literal["json", "csv", "xlsx"]
-_FILES = {200: {"content": {CSV_TYPE: {}, XLSX_TYPE: {}}, "description": "the report (JSON, or a file with ?format=csv|xlsx)"}}
+_FILE = {"schema": {"type": "string", "format": "binary"}}
+_FILES = {200: {"content": {CSV_TYPE: _FILE, XLSX_TYPE: _FILE}, "description": "the report (JSON, or a file with ?format=csv|xlsx)"}}
 
 From = Annotated[str, Query(alias="from", description="a date (midnight in time_zone) or a date-time; inclusive")]
 To = Annotated[str, Query(description="a date or a date-time; exclusive")]
