@@ -35,6 +35,14 @@ CREATE INDEX inbox_reviews_negative_idx ON inbox_reviews (tenant_id, (coalesce(n
 CREATE INDEX inbox_reviews_grams_idx ON inbox_reviews USING gin (search_grams);
 CREATE INDEX inbox_reviews_aspects_idx ON inbox_reviews USING gin (aspects);
 
+-- Translations announced by reviews.translated, kept in case one arrives before its review's row.
+CREATE TABLE inbox_translations (
+    review_id      uuid PRIMARY KEY,
+    tenant_id      uuid NOT NULL,
+    review_version integer NOT NULL,
+    text           text NOT NULL
+);
+
 -- The latest known state of the case opened for a review (cases.opened / cases.updated).
 CREATE TABLE inbox_cases (
     review_id  uuid PRIMARY KEY,

@@ -205,3 +205,31 @@ async def filtered_totals(conn: asyncpg.Connection, tenant_id: uuid.UUID, w: Win
             GROUP BY 1 ORDER BY negative DESC, reviews DESC, 1""",
         tenant_id, w.starts_at, w.ends_at, value,
     )
+
+
+async def stored_translations(conn: asyncpg.Connection, review_ids: list[uuid.UUID]) -> dict[uuid.UUID, asyncpg.Record]:
+    rows = await conn.fetch("SELECT * FROM inbox_translations WHERE review_id = ANY($1::uuid[])", review_ids)
+    return {r["review_id"]: r for r in rows}
+
+
+async def keep_translation(conn: asyncpg.Connection, *, tenant_id, review_id, version: int, text: str) -> None:
+    await conn.execute(
+        """INSERT INTO inbox_translations (review_id, tenant_id, review_version, text) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (review_id) DO UPDATE SET review_version = excluded.review_version, text = excluded.text
+           WHERE inbox_translations.tenant_id = excluded.tenant_id
+             AND inbox_translations.review_version <= excluded.review_version""",
+        review_id, tenant_id, version, text,
+    )
+
+
+async def review_for_update(conn: asyncpg.Connection, tenant_id, review_id) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT title, body, version FROM inbox_reviews WHERE review_id = $1 AND tenant_id = $2 FOR UPDATE", review_id, tenant_id
+    )
+
+
+async def set_translation(conn: asyncpg.Connection, review_id, *, text: str, search_text: str, search_grams: list[str]) -> None:
+    await conn.execute(
+        "UPDATE inbox_reviews SET translation = $2, search_text = $3, search_grams = $4 WHERE review_id = $1",
+        review_id, text, search_text, search_grams,
+    )

@@ -28,11 +28,18 @@ def case_status_name(status: int) -> str:
     return case_pb2.CaseStatus.Name(status).removeprefix("CASE_STATUS_").lower()
 
 
-def _row_from_event(message: events_pb2.ReviewAnalyzed) -> dict:
+def _searchable(title: str, body: str, translation: str) -> dict:
+    text = "\n".join((title, body, translation))
+    return {"search_text": " ".join(normalise(text).split()), "search_grams": bigrams(text)}
+
+
+def _row_from_event(message: events_pb2.ReviewAnalyzed, translated: dict) -> dict:
     review, analysis = message.review, message.analysis
     score = analysis.negative_score if analysis.HasField("negative_score") else None
     translation = analysis.translation.text if analysis.translation.status == "done" else ""
-    text = "\n".join((review.title, review.body, translation))
+    known = translated.get(uuid.UUID(review.id))
+    if not translation and known is not None and known["review_version"] == review.version:
+        translation = known["text"]
     language = analysis.language if analysis.language and analysis.language != "und" else review.language
     return {
         "review_id": uuid.UUID(review.id), "tenant_id": uuid.UUID(review.tenant_id), "version": review.version,
@@ -45,7 +52,7 @@ def _row_from_event(message: events_pb2.ReviewAnalyzed) -> dict:
         # NOTE: a syndicated copy is listed, but its original already counts in the reports.
         "counted": not review.syndicated_from,
         "posted_at": review.posted_at.ToDatetime(tzinfo=timezone.utc),
-        "search_text": " ".join(normalise(text).split()), "search_grams": bigrams(text),
+        **_searchable(review.title, review.body, translation),
     }
 
 
@@ -78,10 +85,13 @@ class ReportingService:
         NOTE: idempotent: the stored row's share is taken out and the new one put in, so a
         redelivery nets zero; an older version arriving after a newer one changes nothing.
         """
-        rows = [_row_from_event(d.message) for d in batch if d.message.review.id and d.message.review.tenant_id]
-        if not rows:
+        events = [d.message for d in batch if d.message.review.id and d.message.review.tenant_id]
+        if not events:
             return
         async with self._pool.acquire() as conn, conn.transaction():
+            # NOTE: a translation announced before its review reached the read model waits there.
+            translated = await repository.stored_translations(conn, [uuid.UUID(m.review.id) for m in events])
+            rows = [_row_from_event(m, translated) for m in events]
             current = dict(await repository.lock_stored(conn, sorted({r["review_id"] for r in rows})))
             hourly: dict = {}
             by_aspect: dict = {}
@@ -97,6 +107,20 @@ class ReportingService:
                 latest[row["review_id"]] = row
             await repository.add_to_rollups(conn, hourly, by_aspect)
             await repository.upsert_reviews(conn, list(latest.values()))
+
+    async def handle_translated(self, batch: Sequence[Delivery[events_pb2.ReviewTranslated]]) -> None:
+        """Makes each translation searchable; kept aside for a review whose row is still to come."""
+        async with self._pool.acquire() as conn:
+            for delivery in batch:
+                event = delivery.message
+                tenant, review_id = uuid.UUID(event.tenant_id), uuid.UUID(event.review_id)
+                async with conn.transaction():
+                    await repository.keep_translation(conn, tenant_id=tenant, review_id=review_id, version=event.review_version, text=event.text)
+                    stored = await repository.review_for_update(conn, tenant, review_id)
+                    if stored is not None and stored["version"] == event.review_version:
+                        await repository.set_translation(
+                            conn, review_id, text=event.text, **_searchable(stored["title"], stored["body"], event.text)
+                        )
 
     async def handle_case_event(self, batch: Sequence[Delivery]) -> None:
         """Keeps each review's latest case state, from cases.opened and cases.updated."""

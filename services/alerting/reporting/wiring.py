@@ -39,6 +39,10 @@ def attach(backend: Backend, settings: Settings) -> ReportingService:
         stream=topology.REVIEWS.name, live_subject=topology.REVIEW_ANALYZED, history_subject=topology.REVIEW_ANALYZED_HISTORY,
         message_type=events_pb2.ReviewAnalyzed, handler=service.handle_analyzed, durable=DURABLE,
     )
+    backend.consume(
+        stream=topology.REVIEWS.name, subject=topology.REVIEW_TRANSLATED, message_type=events_pb2.ReviewTranslated,
+        handler=service.handle_translated, durable=f"{DURABLE}-translated",
+    )
     for subject, message_type in ((topology.CASE_OPENED, events_pb2.CaseOpened), (topology.CASE_UPDATED, events_pb2.CaseUpdated)):
         backend.consume(
             stream=topology.CASES.name, subject=subject, message_type=message_type, handler=service.handle_case_event,

@@ -143,3 +143,25 @@ def _ts(value: datetime):
     stamp = Timestamp()
     stamp.FromDatetime(value)
     return stamp
+
+
+async def test_a_translation_is_searchable_whichever_event_comes_first(service, servicer):
+    early, late = (analyzed(A, posted_at=T0, title="不良品", body="電源が入らない") for _ in range(2))
+    for message in (early, late):
+        message.analysis.translation.status = "pending"
+
+    def translated(message, text):
+        return delivery(events_pb2.ReviewTranslated(
+            tenant_id=A, review_id=message.review.id, review_version=1, text=text, target_language="en", provider="deepl",
+        ))
+
+    await service.handle_analyzed([delivery(early)])
+    await service.handle_translated([translated(early, "Defective: it will not power on")])
+    # NOTE: here the translation overtakes its review (the read model's review lane lagging).
+    await service.handle_translated([translated(late, "Faulty unit, no power at all")])
+    await service.handle_analyzed([delivery(late)])
+    assert await ids(servicer, q="will not power") == [early.review.id]
+    assert await ids(servicer, q="no power at all") == [late.review.id]
+    page = await search(servicer, q="faulty")
+    assert page.items[0].translation == "Faulty unit, no power at all" and page.items[0].body == "電源が入らない"
+    assert await ids(servicer, tenant=B, q="faulty") == []
