@@ -54,35 +54,30 @@ CREATE TABLE inbox_cases (
 
 CREATE INDEX inbox_cases_status_idx ON inbox_cases (tenant_id, status);
 
--- Counted reviews per tenant × UTC hour × every dimension; a report sums these.
+-- Counted reviews per tenant × dimension × value × UTC hour; a report sums these. The dimensions
+-- are marketplace, platform, product_line, store_id, product_id, and "all" (value '') for totals.
 CREATE TABLE report_hourly (
     tenant_id    uuid NOT NULL,
+    dimension    text NOT NULL,
     hour         timestamptz NOT NULL,
-    platform     text NOT NULL,
-    marketplace  text NOT NULL,
-    product_line text NOT NULL,
-    store_id     text NOT NULL,
-    product_id   text NOT NULL,
+    value        text NOT NULL,
     competitor   boolean NOT NULL,
     reviews      bigint NOT NULL,
     rating_sum   bigint NOT NULL,
     negative     bigint NOT NULL,
-    PRIMARY KEY (tenant_id, hour, platform, marketplace, product_line, store_id, product_id, competitor)
+    PRIMARY KEY (tenant_id, dimension, hour, value, competitor)
 );
 
 -- The same per aspect a review mentions.
 CREATE TABLE report_aspect_hourly (
     tenant_id    uuid NOT NULL,
+    dimension    text NOT NULL,
     hour         timestamptz NOT NULL,
-    platform     text NOT NULL,
-    marketplace  text NOT NULL,
-    product_line text NOT NULL,
-    store_id     text NOT NULL,
-    product_id   text NOT NULL,
-    competitor   boolean NOT NULL,
+    value        text NOT NULL,
     aspect       text NOT NULL,
+    competitor   boolean NOT NULL,
     reviews      bigint NOT NULL,
     rating_sum   bigint NOT NULL,
     negative     bigint NOT NULL,
-    PRIMARY KEY (tenant_id, hour, platform, marketplace, product_line, store_id, product_id, competitor, aspect)
+    PRIMARY KEY (tenant_id, dimension, hour, value, aspect, competitor)
 );

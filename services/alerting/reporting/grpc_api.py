@@ -68,8 +68,9 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServicer):
         tenant = require_uuid(request.tenant_id, field="tenant_id")
         rows = require_dimension(request.rows, field="rows", allowed=HEATMAP_DIMENSIONS)
         cols = require_dimension(request.cols, field="cols", allowed=HEATMAP_DIMENSIONS)
-        if rows == cols:
-            raise InvalidArgument("rows and cols must differ", [FieldViolation("cols", "differs from rows")])
+        if (rows == "aspect") == (cols == "aspect"):
+            # NOTE: the rollups hold one dimension at a time beside the aspect.
+            raise InvalidArgument("one of rows and cols must be aspect", [FieldViolation("cols", "aspect when rows is not")])
         return await self._service.aspects(tenant, _window(request.window), rows, cols)
 
     async def CompetitorsReport(self, request: reporting_pb2.CompetitorsReportRequest, context) -> reporting_pb2.ReportTable:

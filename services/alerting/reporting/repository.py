@@ -9,7 +9,7 @@ import asyncpg
 
 from services.alerting.reporting.models import DIMENSIONS, SORTS, Window
 
-_ROLLUP_KEY = ("tenant_id", "hour", "platform", "marketplace", "product_line", "store_id", "product_id", "competitor")
+_ROLLUP_KEY = ("tenant_id", "dimension", "hour", "value", "competitor")
 _INBOX_COLUMNS = (
     "review_id", "tenant_id", "version", "platform", "marketplace", "store_id", "product_id", "product_line", "language",
     "rating", "title", "body", "translation", "sentiment", "negative_score", "aspects", "risk_categories", "malicious",
@@ -136,38 +136,42 @@ async def search(conn: asyncpg.Connection, tenant_id: uuid.UUID, f: dict, *, sor
     )
 
 
-def _period(grain: str) -> str:
-    # NOTE: hours stay UTC hours (shown later in the zone's offset), so the repeated local hour of a
-    # DST fall-back is two rows, not one; days, ISO weeks and months are the zone's calendar.
-    return "hour" if grain == "hour" else "date_trunc($4, hour AT TIME ZONE $5)"
+async def summed(
+    conn: asyncpg.Connection, tenant_id: uuid.UUID, w: Window, dimension: str, *, by_aspect: bool = False,
+    split_competitor: bool = False, by_period: bool = True, value: str | None = None,
+) -> list[asyncpg.Record]:
+    """Rollup sums of one dimension per (period, value[, aspect][, competitor]): reviews, rating_sum, negative.
+
+    Own listings only unless `split_competitor`; k0 is the value, k1 the aspect, kc "true"/"false".
+    """
+    assert dimension in (*DIMENSIONS, "all")
+    table = "report_aspect_hourly" if by_aspect else "report_hourly"
+    params: list = [tenant_id, w.starts_at, w.ends_at, dimension]
+    if not by_period:
+        period = "NULL::timestamp"
+    elif w.grain == "hour":
+        # NOTE: hours stay UTC hours (shown later in the zone's offset), so the repeated local hour
+        # of a DST fall-back is two rows, not one; days, ISO weeks and months are the zone's calendar.
+        period = "hour"
+    else:
+        params += [w.grain, w.zone]
+        period = "date_trunc($5, hour AT TIME ZONE $6)"
+    keys = ["value AS k0", *(["aspect AS k1"] if by_aspect else []), *(["competitor::text AS kc"] if split_competitor else [])]
+    where = "tenant_id = $1 AND dimension = $4 AND hour >= $2 AND hour < $3" + ("" if split_competitor else " AND NOT competitor")
+    if value is not None:
+        params.append(value)
+        where += f" AND value = ${len(params)}"
+    group = ", ".join(["1", *(k.rsplit(" ", 1)[1] for k in keys)])
+    return await conn.fetch(
+        f"""SELECT {period} AS period, {", ".join(keys)}, sum(reviews)::bigint AS reviews,
+                   sum(rating_sum)::bigint AS rating_sum, sum(negative)::bigint AS negative
+            FROM {table} WHERE {where} GROUP BY {group} ORDER BY {group}""",
+        *params,
+    )
 
 
 def _window_params(tenant_id: uuid.UUID, w: Window) -> list:
     return [tenant_id, w.starts_at, w.ends_at, w.grain, w.zone]
-
-
-async def grouped(
-    conn: asyncpg.Connection, tenant_id: uuid.UUID, w: Window, keys: tuple[str, ...], *, aspects: bool, competitor: bool | None,
-    by_period: bool = True,
-) -> list[asyncpg.Record]:
-    """Summed rollups per (period, keys…): reviews, rating_sum, negative."""
-    table = "report_aspect_hourly" if aspects else "report_hourly"
-    period = _period(w.grain) if by_period else "NULL::timestamp"
-    columns = ", ".join(f"{k}::text AS k{i}" for i, k in enumerate(keys))
-    group = ", ".join(["1", *(f"k{i}" for i in range(len(keys)))])
-    scope = "" if competitor is None else f" AND competitor = {'true' if competitor else 'false'}"
-    params = _window_params(tenant_id, w)
-    if not by_period or w.grain == "hour":
-        # NOTE: keep the parameter list positional: $4/$5 are only used by the bucket expression.
-        params = params[:3]
-        period = "hour" if by_period else "NULL::timestamp"
-    return await conn.fetch(
-        f"""SELECT {period} AS period{", " + columns if keys else ""}, sum(reviews)::bigint AS reviews,
-                   sum(rating_sum)::bigint AS rating_sum, sum(negative)::bigint AS negative
-            FROM {table} WHERE tenant_id = $1 AND hour >= $2 AND hour < $3{scope}
-            GROUP BY {group} ORDER BY {group}""",
-        *params,
-    )
 
 
 async def alerts_by_period(conn: asyncpg.Connection, tenant_id: uuid.UUID, w: Window, dimension: str) -> list[asyncpg.Record]:
@@ -193,17 +197,20 @@ async def examples(conn: asyncpg.Connection, tenant_id: uuid.UUID, w: Window, di
     )
 
 
-async def filtered_totals(conn: asyncpg.Connection, tenant_id: uuid.UUID, w: Window, dimension: str, value: str, *, by: str, aspects: bool):
-    """Rollup sums of (dimension = value) in the window, per `by` (a dimension or aspect)."""
-    assert dimension in DIMENSIONS and by in (*DIMENSIONS, "aspect", "")
-    table = "report_aspect_hourly" if aspects else "report_hourly"
-    key = f"{by}::text" if by else "''"
+async def top_products(conn: asyncpg.Connection, tenant_id: uuid.UUID, w: Window, dimension: str, value: str, limit: int):
+    """Products of (dimension = value) in the window by negative reviews.
+
+    NOTE: the one figure not in a rollup (it needs two dimensions at once); read from the rows of
+    the drilled-down period only, through the (tenant, posted_at) index.
+    """
+    assert dimension in DIMENSIONS
     return await conn.fetch(
-        f"""SELECT {key} AS k0, sum(reviews)::bigint AS reviews, sum(rating_sum)::bigint AS rating_sum,
-                   sum(negative)::bigint AS negative
-            FROM {table} WHERE tenant_id = $1 AND hour >= $2 AND hour < $3 AND {dimension} = $4 AND NOT competitor
-            GROUP BY 1 ORDER BY negative DESC, reviews DESC, 1""",
-        tenant_id, w.starts_at, w.ends_at, value,
+        f"""SELECT r.product_id AS k0, count(*) AS reviews, sum(r.rating)::bigint AS rating_sum,
+                   count(*) FILTER (WHERE r.sentiment = 'negative') AS negative
+            FROM inbox_reviews r WHERE r.tenant_id = $1 AND r.posted_at >= $2 AND r.posted_at < $3 AND r.{dimension} = $4
+                AND r.counted AND NOT r.competitor
+            GROUP BY 1 ORDER BY negative DESC, reviews DESC, 1 LIMIT $5""",
+        tenant_id, w.starts_at, w.ends_at, value, limit,
     )
 
 

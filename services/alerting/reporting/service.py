@@ -20,6 +20,8 @@ from services.alerting.reporting.models import DIMENSIONS, PageTokens, Window, b
 log = logging.getLogger(__name__)
 
 BASELINE_DAYS = 28
+# NOTE: one rollup row per (dimension, value, hour): "all" holds the totals.
+ROLLUP_DIMENSIONS = (*DIMENSIONS, "all")
 ALERT_DIMENSIONS = ("marketplace", "platform", "product_id")
 
 
@@ -61,13 +63,13 @@ def _add_share(hourly: dict, by_aspect: dict, row, sign: int) -> None:
     if not row["counted"]:
         return
     hour = row["posted_at"].astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
-    key = (row["tenant_id"], hour, row["platform"], row["marketplace"], row["product_line"], row["store_id"],
-           row["product_id"], row["competitor"])
     share = (sign, sign * row["rating"], sign * (row["sentiment"] == "negative"))
-    for target, k in ((hourly, key), *((by_aspect, (*key, a)) for a in row["aspects"])):
-        totals = target.setdefault(k, [0, 0, 0])
-        for i, value in enumerate(share):
-            totals[i] += value
+    for dimension in ROLLUP_DIMENSIONS:
+        key = (row["tenant_id"], dimension, hour, row[dimension] if dimension != "all" else "", row["competitor"])
+        for target, k in ((hourly, key), *((by_aspect, (*key, a)) for a in row["aspects"])):
+            totals = target.setdefault(k, [0, 0, 0])
+            for i, value in enumerate(share):
+                totals[i] += value
 
 
 def _mean(rating_sum: int, reviews: int) -> float | None:
@@ -162,11 +164,11 @@ class ReportingService:
 
     async def ratings(self, tenant_id: uuid.UUID, w: Window, group_by: str) -> reporting_pb2.ReportTable:
         async with self._pool.acquire() as conn:
-            rows = await repository.grouped(conn, tenant_id, w, (group_by,), aspects=False, competitor=False)
+            rows = await repository.summed(conn, tenant_id, w, group_by)
             before = Window(w.starts_at - timedelta(days=BASELINE_DAYS), w.starts_at, w.grain, w.zone)
             baseline = {
                 r["k0"]: _mean(r["rating_sum"], r["reviews"])
-                for r in await repository.grouped(conn, tenant_id, before, (group_by,), aspects=False, competitor=False, by_period=False)
+                for r in await repository.summed(conn, tenant_id, before, group_by, by_period=False)
             }
             alerts = {}
             if group_by in ALERT_DIMENSIONS:
@@ -181,37 +183,40 @@ class ReportingService:
         return reporting_pb2.ReportTable(keys=[group_by], cells=cells)
 
     async def aspects(self, tenant_id: uuid.UUID, w: Window, rows_by: str, cols_by: str) -> reporting_pb2.ReportTable:
-        keys = (rows_by, cols_by)
+        """A dimension × aspect heat map (either way round)."""
+        dimension = cols_by if rows_by == "aspect" else rows_by
         async with self._pool.acquire() as conn:
-            rows = await repository.grouped(conn, tenant_id, w, keys, aspects="aspect" in keys, competitor=False)
-        return reporting_pb2.ReportTable(keys=list(keys), cells=[_cell(r, w, (r["k0"], r["k1"])) for r in rows])
+            rows = await repository.summed(conn, tenant_id, w, dimension, by_aspect=True)
+        order = (lambda r: (r["k1"], r["k0"])) if rows_by == "aspect" else (lambda r: (r["k0"], r["k1"]))
+        return reporting_pb2.ReportTable(keys=[rows_by, cols_by], cells=[_cell(r, w, order(r)) for r in rows])
 
     async def competitors(self, tenant_id: uuid.UUID, w: Window, group_by: str, top: int = 3) -> reporting_pb2.ReportTable:
-        keys = ("competitor", *((group_by,) if group_by else ()))
+        dimension = group_by or "all"
         async with self._pool.acquire() as conn:
-            rows = await repository.grouped(conn, tenant_id, w, keys, aspects=False, competitor=None)
-            complaints = await repository.grouped(conn, tenant_id, w, (*keys, "aspect"), aspects=True, competitor=None)
+            rows = await repository.summed(conn, tenant_id, w, dimension, split_competitor=True)
+            complaints = await repository.summed(conn, tenant_id, w, dimension, by_aspect=True, split_competitor=True)
         ranked: dict[tuple, list[tuple[int, str]]] = {}
         for r in complaints:
             if r["negative"]:
-                ranked.setdefault((r["period"], *(r[f"k{i}"] for i in range(len(keys)))), []).append((-r["negative"], r[f"k{len(keys)}"]))
+                ranked.setdefault((r["period"], r["kc"], r["k0"]), []).append((-r["negative"], r["k1"]))
         cells = []
-        for r in rows:
-            key = tuple(r[f"k{i}"] for i in range(len(keys)))
-            cell = _cell(r, w, ("competitor" if key[0] == "true" else "own", *key[1:]))
-            cell.top_aspects.extend(a for _, a in sorted(ranked.get((r["period"], *key), []))[:top])
+        for r in sorted(rows, key=lambda r: (r["period"], r["kc"], r["k0"])):
+            listing = "competitor" if r["kc"] == "true" else "own"
+            cell = _cell(r, w, (listing, r["k0"]) if group_by else (listing,))
+            cell.top_aspects.extend(a for _, a in sorted(ranked.get((r["period"], r["kc"], r["k0"]), []))[:top])
             cells.append(cell)
-        return reporting_pb2.ReportTable(keys=["listing", *keys[1:]], cells=cells)
+        return reporting_pb2.ReportTable(keys=["listing", *([group_by] if group_by else [])], cells=cells)
 
     async def drilldown(self, tenant_id: uuid.UUID, w: Window, dimension: str, value: str, limit: int) -> reporting_pb2.DrilldownResponse:
         async with self._pool.acquire() as conn:
-            total = await repository.filtered_totals(conn, tenant_id, w, dimension, value, by="", aspects=False)
-            aspects = await repository.filtered_totals(conn, tenant_id, w, dimension, value, by="aspect", aspects=True)
-            products = await repository.filtered_totals(conn, tenant_id, w, dimension, value, by="product_id", aspects=False)
+            total = await repository.summed(conn, tenant_id, w, dimension, value=value, by_period=False)
+            aspects = await repository.summed(conn, tenant_id, w, dimension, value=value, by_period=False, by_aspect=True)
+            products = await repository.top_products(conn, tenant_id, w, dimension, value, limit)
             examples = await repository.examples(conn, tenant_id, w, dimension, value, limit)
+        aspects = sorted(aspects, key=lambda r: (-r["negative"], -r["reviews"], r["k1"]))[:limit]
         answer = reporting_pb2.DrilldownResponse(
-            top_aspects=[_count(r) for r in aspects[:limit]], top_products=[_count(r) for r in products[:limit]],
-            examples=[inbox_review(r) for r in examples],
+            top_aspects=[reporting_pb2.Count(value=r["k1"], reviews=r["reviews"], negative=r["negative"]) for r in aspects],
+            top_products=[_count(r) for r in products], examples=[inbox_review(r) for r in examples],
         )
         if total:
             answer.reviews, answer.negative = total[0]["reviews"], total[0]["negative"]

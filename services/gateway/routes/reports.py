@@ -127,7 +127,8 @@ async def aspects_report(
     tenant: TenantDep, backends: BackendsDep, from_: From, to: To, rows: HeatmapDimension = "product_id",
     cols: HeatmapDimension = "aspect", grain: Grain = "week", time_zone: TimeZone = "UTC", format: Format = "json",
 ):
-    """A heat map: reviews and negative share per (rows value, cols value, period)."""
+    """A heat map: reviews and negative share per (rows value, cols value, period); one of rows and
+    cols is `aspect` (e.g. rows=product_id&cols=aspect), the other a dimension."""
     table = await backends.reporting.AspectsReport(
         reporting_pb2.AspectsReportRequest(tenant_id=str(tenant), window=_window(from_, to, grain, time_zone), rows=rows, cols=cols)
     )
