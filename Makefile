@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(PY) -m bench.nlp_analysis
 	$(PY) -m bench.nlp_parts
 	$(PY) -m bench.ingest_import
+	$(PY) -m bench.reporting
 
 clean:
 	rm -rf $(VENV) .data
