@@ -72,9 +72,9 @@ def _instant(text: str, zone_name: str, field: str) -> datetime:
         raise InvalidArgument(f"unknown time zone {zone_name!r}", [FieldViolation("time_zone", "an IANA zone")]) from None
     try:
         value = datetime.combine(date.fromisoformat(text), time()) if len(text) == 10 else datetime.fromisoformat(text)
-    except ValueError:
+        return (value if value.tzinfo else value.replace(tzinfo=zone)).astimezone(timezone.utc)
+    except (ValueError, OverflowError):
         raise InvalidArgument(f"{field} must be a date or an ISO 8601 date-time", [FieldViolation(field, "YYYY-MM-DD or ISO 8601")]) from None
-    return (value if value.tzinfo else value.replace(tzinfo=zone)).astimezone(timezone.utc)
 
 
 def _window(starts: str, ends: str, grain: str, zone: str) -> reporting_pb2.ReportWindow:

@@ -109,6 +109,7 @@ async def test_other_reports_and_their_exports(api):
         ({"from": "2016-10-25", "to": "2026-10-25", "grain": "hour"}, "grain"),
         ({"from": "yesterday", "to": "2026-10-25"}, "from"),
         ({"to": "2026-10-25"}, "from"),
+        ({"from": "0001-01-01T00:00:00+05:00", "to": "2026-10-25"}, "from"),
         ({"from": "2026-10-25", "to": "2026-10-27", "time_zone": "Nowhere/Else"}, "time_zone"),
     ],
 )

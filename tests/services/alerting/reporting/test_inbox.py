@@ -85,6 +85,17 @@ async def test_sorts_and_pages_visit_every_review_once(servicer, seeded):
         if not token:
             break
     assert seen == [jp, cn, de, competitor, scam]
+    for sort in ("rating", "-rating", "negative_score", "-negative_score", "-posted_at"):
+        assert sorted(await all_pages(servicer, sort)) == sorted(seeded[:5]), sort
+
+
+async def all_pages(servicer, sort: str) -> list[str]:
+    seen, token = [], ""
+    while True:
+        page = await search(servicer, sort=sort, page_size=1, page_token=token)
+        seen += [r.id for r in page.items]
+        if not (token := page.next_page_token):
+            return seen
 
 
 async def test_a_tampered_or_foreign_page_token_is_refused(servicer, seeded):
