@@ -81,3 +81,29 @@ CREATE TABLE report_aspect_hourly (
     negative     bigint NOT NULL,
     PRIMARY KEY (tenant_id, dimension, hour, value, aspect, competitor)
 );
+
+-- The same per UTC day: a week or a month in any zone is its edge hours plus whole UTC days.
+CREATE TABLE report_daily (
+    tenant_id    uuid NOT NULL,
+    dimension    text NOT NULL,
+    day          date NOT NULL,
+    value        text NOT NULL,
+    competitor   boolean NOT NULL,
+    reviews      bigint NOT NULL,
+    rating_sum   bigint NOT NULL,
+    negative     bigint NOT NULL,
+    PRIMARY KEY (tenant_id, dimension, day, value, competitor)
+);
+
+CREATE TABLE report_aspect_daily (
+    tenant_id    uuid NOT NULL,
+    dimension    text NOT NULL,
+    day          date NOT NULL,
+    value        text NOT NULL,
+    aspect       text NOT NULL,
+    competitor   boolean NOT NULL,
+    reviews      bigint NOT NULL,
+    rating_sum   bigint NOT NULL,
+    negative     bigint NOT NULL,
+    PRIMARY KEY (tenant_id, dimension, day, value, aspect, competitor)
+);

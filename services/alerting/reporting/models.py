@@ -140,3 +140,44 @@ class PageTokens:
 
 def utc(value: datetime) -> datetime:
     return value.astimezone(timezone.utc)
+
+
+def periods(w: Window, *, by_period: bool = True) -> list[tuple[datetime, datetime, datetime]]:
+    """(local start, UTC start, UTC end) of each day, ISO week or month of the window in its zone,
+    clipped to the window; one period for the whole window when not `by_period`."""
+    if not by_period:
+        return [(w.starts_at.astimezone(zoneinfo.ZoneInfo(w.zone)).replace(tzinfo=None), w.starts_at, w.ends_at)]
+    zone = zoneinfo.ZoneInfo(w.zone)
+    day = w.starts_at.astimezone(zone).date()
+    day = day - timedelta(days=day.weekday()) if w.grain == "week" else (day.replace(day=1) if w.grain == "month" else day)
+    out = []
+    while True:
+        start = datetime.combine(day, datetime.min.time(), zone).astimezone(timezone.utc)
+        if start >= w.ends_at:
+            return out
+        if w.grain == "month":
+            following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+        else:
+            following = day + timedelta(days=7 if w.grain == "week" else 1)
+        end = datetime.combine(following, datetime.min.time(), zone).astimezone(timezone.utc)
+        if end > w.starts_at:
+            out.append((datetime.combine(day, datetime.min.time()), max(start, w.starts_at), min(end, w.ends_at)))
+        day = following
+
+
+def segments(spans: list[tuple[datetime, datetime, datetime]]) -> tuple[list[tuple[int, datetime, datetime]], list[tuple[int, object, object]]]:
+    """Each UTC span cut into whole UTC days (read from the daily rollups) and the hours at its
+    edges (from the hourly ones): (period index, from, to) lists for hours and for days."""
+    hours, days = [], []
+    for i, (_, lo, hi) in enumerate(spans):
+        first_day = (lo + timedelta(hours=23)).replace(hour=0)
+        last_day = hi.replace(hour=0)
+        if first_day >= last_day:
+            hours.append((i, lo, hi))
+            continue
+        if lo < first_day:
+            hours.append((i, lo, first_day))
+        days.append((i, first_day.date(), last_day.date()))
+        if last_day < hi:
+            hours.append((i, last_day, hi))
+    return hours, days

@@ -7,9 +7,8 @@ from datetime import datetime
 
 import asyncpg
 
-from services.alerting.reporting.models import DIMENSIONS, SORTS, Window
+from services.alerting.reporting.models import DIMENSIONS, SORTS, Window, periods, segments
 
-_ROLLUP_KEY = ("tenant_id", "dimension", "hour", "value", "competitor")
 _INBOX_COLUMNS = (
     "review_id", "tenant_id", "version", "platform", "marketplace", "store_id", "product_id", "product_line", "language",
     "rating", "title", "body", "translation", "sentiment", "negative_score", "aspects", "risk_categories", "malicious",
@@ -37,14 +36,19 @@ async def upsert_reviews(conn: asyncpg.Connection, rows: list[dict]) -> None:
     )
 
 
-async def add_to_rollups(conn: asyncpg.Connection, hourly: dict[tuple, list[int]], by_aspect: dict[tuple, list[int]]) -> None:
-    """Adds signed (reviews, rating_sum, negative) deltas; keys in sorted order so that concurrent
-    batches lock rollup rows in the same order and cannot deadlock."""
-    for table, deltas, key in (
-        ("report_hourly", hourly, _ROLLUP_KEY),
-        ("report_aspect_hourly", by_aspect, (*_ROLLUP_KEY, "aspect")),
-    ):
-        changed = sorted((k, v) for k, v in deltas.items() if any(v))
+ROLLUP_KEYS = {
+    "report_hourly": ("tenant_id", "dimension", "hour", "value", "competitor"),
+    "report_aspect_hourly": ("tenant_id", "dimension", "hour", "value", "competitor", "aspect"),
+    "report_daily": ("tenant_id", "dimension", "day", "value", "competitor"),
+    "report_aspect_daily": ("tenant_id", "dimension", "day", "value", "competitor", "aspect"),
+}
+
+
+async def add_to_rollups(conn: asyncpg.Connection, deltas: dict[str, dict[tuple, list[int]]]) -> None:
+    """Adds signed (reviews, rating_sum, negative) deltas per rollup table (keys as ROLLUP_KEYS);
+    in sorted order, so that concurrent batches lock rollup rows in one order and cannot deadlock."""
+    for table, key in ROLLUP_KEYS.items():
+        changed = sorted((k, v) for k, v in deltas.get(table, {}).items() if any(v))
         if not changed:
             continue
         names = ", ".join((*key, "reviews", "rating_sum", "negative"))
@@ -142,32 +146,53 @@ async def summed(
 ) -> list[asyncpg.Record]:
     """Rollup sums of one dimension per (period, value[, aspect][, competitor]): reviews, rating_sum, negative.
 
-    Own listings only unless `split_competitor`; k0 is the value, k1 the aspect, kc "true"/"false".
+    Own listings only unless `split_competitor`; k0 is the value, k1 the aspect, kc "true"/"false";
+    `period` is a UTC hour (hour grain) or the local start of the zone's day, week or month.
     """
     assert dimension in (*DIMENSIONS, "all")
-    table = "report_aspect_hourly" if by_aspect else "report_hourly"
-    params: list = [tenant_id, w.starts_at, w.ends_at, dimension]
-    if not by_period:
-        period = "NULL::timestamp"
-    elif w.grain == "hour":
-        # NOTE: hours stay UTC hours (shown later in the zone's offset), so the repeated local hour
-        # of a DST fall-back is two rows, not one; days, ISO weeks and months are the zone's calendar.
-        period = "hour"
-    else:
-        params += [w.grain, w.zone]
-        period = "date_trunc($5, hour AT TIME ZONE $6)"
     keys = ["value AS k0", *(["aspect AS k1"] if by_aspect else []), *(["competitor::text AS kc"] if split_competitor else [])]
-    where = "tenant_id = $1 AND dimension = $4 AND hour >= $2 AND hour < $3" + ("" if split_competitor else " AND NOT competitor")
+    names = [k.rsplit(" ", 1)[1] for k in keys]
+    params: list = [tenant_id, dimension]
+    where = "t.tenant_id = $1 AND t.dimension = $2" + ("" if split_competitor else " AND NOT t.competitor")
     if value is not None:
         params.append(value)
-        where += f" AND value = ${len(params)}"
-    group = ", ".join(["1", *(k.rsplit(" ", 1)[1] for k in keys)])
-    return await conn.fetch(
-        f"""SELECT {period} AS period, {", ".join(keys)}, sum(reviews)::bigint AS reviews,
-                   sum(rating_sum)::bigint AS rating_sum, sum(negative)::bigint AS negative
-            FROM {table} WHERE {where} GROUP BY {group} ORDER BY {group}""",
+        where += f" AND t.value = ${len(params)}"
+    hourly, daily = ("report_aspect_hourly", "report_aspect_daily") if by_aspect else ("report_hourly", "report_daily")
+    columns = ", ".join(f"t.{k}" for k in keys)
+    if by_period and w.grain == "hour":
+        # NOTE: hours stay UTC hours (shown later in the zone's offset), so the repeated local hour
+        # of a DST fall-back is two rows, not one.
+        params += [w.starts_at, w.ends_at]
+        n = len(params)
+        return await conn.fetch(
+            f"""SELECT t.hour AS period, {columns}, sum(t.reviews)::bigint AS reviews, sum(t.rating_sum)::bigint AS rating_sum,
+                       sum(t.negative)::bigint AS negative
+                FROM {hourly} t WHERE {where} AND t.hour >= ${n - 1} AND t.hour < ${n}
+                GROUP BY 1, {", ".join(names)} ORDER BY 1, {", ".join(names)}""",
+            *params,
+        )
+    spans = periods(w, by_period=by_period)
+    hours, days = segments(spans)
+    n = len(params)
+    params += [[h[0] for h in hours], [h[1] for h in hours], [h[2] for h in hours],
+               [d[0] for d in days], [d[1] for d in days], [d[2] for d in days]]
+    # NOTE: a day, week or month of the zone is whole UTC days (daily rollups) and the hours at its edges.
+    rows = await conn.fetch(
+        f"""SELECT x.idx, {", ".join(f"x.{k}" for k in names)}, sum(x.reviews)::bigint AS reviews,
+                   sum(x.rating_sum)::bigint AS rating_sum, sum(x.negative)::bigint AS negative
+            FROM (
+                SELECT s.idx, {columns}, t.reviews, t.rating_sum, t.negative
+                FROM unnest(${n + 1}::int[], ${n + 2}::timestamptz[], ${n + 3}::timestamptz[]) AS s(idx, lo, hi)
+                JOIN {hourly} t ON {where} AND t.hour >= s.lo AND t.hour < s.hi
+                UNION ALL
+                SELECT s.idx, {columns}, t.reviews, t.rating_sum, t.negative
+                FROM unnest(${n + 4}::int[], ${n + 5}::date[], ${n + 6}::date[]) AS s(idx, lo, hi)
+                JOIN {daily} t ON {where} AND t.day >= s.lo AND t.day < s.hi
+            ) x GROUP BY 1, {", ".join(f"x.{k}" for k in names)} ORDER BY 1, {", ".join(f"x.{k}" for k in names)}""",
         *params,
     )
+    return [{"period": spans[r["idx"]][0] if by_period else None, **{k: r[k] for k in (*names, "reviews", "rating_sum", "negative")}}
+            for r in rows]
 
 
 def _window_params(tenant_id: uuid.UUID, w: Window) -> list:

@@ -58,18 +58,20 @@ def _row_from_event(message: events_pb2.ReviewAnalyzed, translated: dict) -> dic
     }
 
 
-def _add_share(hourly: dict, by_aspect: dict, row, sign: int) -> None:
-    """Adds (sign=+1) or removes (-1) one review's share of the rollups."""
+def _add_share(deltas: dict[str, dict], row, sign: int) -> None:
+    """Adds (sign=+1) or removes (-1) one review's share of every rollup."""
     if not row["counted"]:
         return
     hour = row["posted_at"].astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
     share = (sign, sign * row["rating"], sign * (row["sentiment"] == "negative"))
     for dimension in ROLLUP_DIMENSIONS:
-        key = (row["tenant_id"], dimension, hour, row[dimension] if dimension != "all" else "", row["competitor"])
-        for target, k in ((hourly, key), *((by_aspect, (*key, a)) for a in row["aspects"])):
-            totals = target.setdefault(k, [0, 0, 0])
-            for i, value in enumerate(share):
-                totals[i] += value
+        value = row[dimension] if dimension != "all" else ""
+        for table, at in (("report_hourly", hour), ("report_daily", hour.date())):
+            key = (row["tenant_id"], dimension, at, value, row["competitor"])
+            for target, k in ((table, key), *((table.replace("report_", "report_aspect_"), (*key, a)) for a in row["aspects"])):
+                totals = deltas.setdefault(target, {}).setdefault(k, [0, 0, 0])
+                for i, part in enumerate(share):
+                    totals[i] += part
 
 
 def _mean(rating_sum: int, reviews: int) -> float | None:
@@ -95,19 +97,18 @@ class ReportingService:
             translated = await repository.stored_translations(conn, [uuid.UUID(m.review.id) for m in events])
             rows = [_row_from_event(m, translated) for m in events]
             current = dict(await repository.lock_stored(conn, sorted({r["review_id"] for r in rows})))
-            hourly: dict = {}
-            by_aspect: dict = {}
+            deltas: dict = {}
             latest: dict[uuid.UUID, dict] = {}
             for row in rows:
                 stored = current.get(row["review_id"])
                 if stored is not None and (stored["tenant_id"] != row["tenant_id"] or stored["version"] > row["version"]):
                     continue
                 if stored is not None:
-                    _add_share(hourly, by_aspect, stored, -1)
-                _add_share(hourly, by_aspect, row, +1)
+                    _add_share(deltas, stored, -1)
+                _add_share(deltas, row, +1)
                 current[row["review_id"]] = row
                 latest[row["review_id"]] = row
-            await repository.add_to_rollups(conn, hourly, by_aspect)
+            await repository.add_to_rollups(conn, deltas)
             await repository.upsert_reviews(conn, list(latest.values()))
 
     async def handle_translated(self, batch: Sequence[Delivery[events_pb2.ReviewTranslated]]) -> None:

@@ -112,6 +112,20 @@ async def test_ratings_by_marketplace_per_local_day_and_week_across_the_dst_chan
         same(got(table), expected(reviews, period_of, lambda m: [(m.review.marketplace,)]))
 
 
+async def test_months_and_utc_days_that_read_the_daily_rollups(servicer, reviews):
+    utc = zoneinfo.ZoneInfo("UTC")
+    tokyo = zoneinfo.ZoneInfo("Asia/Tokyo")
+    for grain, zone, period_of in (
+        ("day", utc, lambda p: datetime.combine(p.date(), time(), utc).isoformat()),
+        ("month", tokyo, lambda p: datetime.combine(p.astimezone(tokyo).date().replace(day=1), time(), tokyo).isoformat()),
+    ):
+        starts, ends = datetime(2026, 10, 1, tzinfo=zone), datetime(2026, 11, 3, 5, tzinfo=zone)
+        table = await servicer.RatingsReport(reporting_pb2.RatingsReportRequest(
+            tenant_id=A, window=window(grain, starts, ends, zone=str(zone)), group_by="product_line"), None)
+        within = (starts.astimezone(timezone.utc), ends.astimezone(timezone.utc))
+        same(got(table), expected(reviews, period_of, lambda m: [(m.review.product_line,)], within=within))
+
+
 async def test_hourly_periods_keep_the_repeated_fall_back_hour_apart(servicer, reviews):
     starts, ends = datetime(2026, 10, 24, tzinfo=BERLIN), datetime(2026, 10, 27, tzinfo=BERLIN)
     table = await servicer.RatingsReport(
