@@ -164,20 +164,3 @@ def periods(w: Window, *, by_period: bool = True) -> list[tuple[datetime, dateti
             out.append((datetime.combine(day, datetime.min.time()), max(start, w.starts_at), min(end, w.ends_at)))
         day = following
 
-
-def segments(spans: list[tuple[datetime, datetime, datetime]]) -> tuple[list[tuple[int, datetime, datetime]], list[tuple[int, object, object]]]:
-    """Each UTC span cut into whole UTC days (read from the daily rollups) and the hours at its
-    edges (from the hourly ones): (period index, from, to) lists for hours and for days."""
-    hours, days = [], []
-    for i, (_, lo, hi) in enumerate(spans):
-        first_day = (lo + timedelta(hours=23)).replace(hour=0)
-        last_day = hi.replace(hour=0)
-        if first_day >= last_day:
-            hours.append((i, lo, hi))
-            continue
-        if lo < first_day:
-            hours.append((i, lo, first_day))
-        days.append((i, first_day.date(), last_day.date()))
-        if last_day < hi:
-            hours.append((i, last_day, hi))
-    return hours, days

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import asyncpg
 
-from services.alerting.reporting.models import DIMENSIONS, SORTS, Window, periods, segments
+from services.alerting.reporting.models import DIMENSIONS, SORTS, Window, periods
 
 _INBOX_COLUMNS = (
     "review_id", "tenant_id", "version", "platform", "marketplace", "store_id", "product_id", "product_line", "language",
@@ -172,26 +172,33 @@ async def summed(
             *params,
         )
     spans = periods(w, by_period=by_period)
-    hours, days = segments(spans)
+    params += [[lo for _, lo, _ in spans], w.starts_at, w.ends_at]
     n = len(params)
-    params += [[h[0] for h in hours], [h[1] for h in hours], [h[2] for h in hours],
-               [d[0] for d in days], [d[1] for d in days], [d[2] for d in days]]
-    # NOTE: a day, week or month of the zone is whole UTC days (daily rollups) and the hours at its edges.
+    starts, lo, hi = f"${n - 2}::timestamptz[]", f"${n - 1}::timestamptz", f"${n}::timestamptz"
+    # NOTE: a day, week or month of the zone is whole UTC days (daily rollups) plus the hours at its
+    # edges (hourly ones). A UTC day is whole in a period when its first and last hour fall in the
+    # same period and inside the window; its hours are then read from the daily row instead.
+    midnight = "(date_trunc('day', t.hour AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
+    day_start = "(t.day::timestamp AT TIME ZONE 'UTC')"
+
+    def whole(start: str) -> str:
+        return (f"({start} >= {lo} AND {start} + interval '1 day' <= {hi} AND "
+                f"width_bucket({start}, {starts}) = width_bucket({start} + interval '23 hours', {starts}))")
+
     rows = await conn.fetch(
         f"""SELECT x.idx, {", ".join(f"x.{k}" for k in names)}, sum(x.reviews)::bigint AS reviews,
                    sum(x.rating_sum)::bigint AS rating_sum, sum(x.negative)::bigint AS negative
             FROM (
-                SELECT s.idx, {columns}, t.reviews, t.rating_sum, t.negative
-                FROM unnest(${n + 1}::int[], ${n + 2}::timestamptz[], ${n + 3}::timestamptz[]) AS s(idx, lo, hi)
-                JOIN {hourly} t ON {where} AND t.hour >= s.lo AND t.hour < s.hi
+                SELECT width_bucket(t.hour, {starts}) AS idx, {columns}, t.reviews, t.rating_sum, t.negative
+                FROM {hourly} t WHERE {where} AND t.hour >= {lo} AND t.hour < {hi} AND NOT {whole(midnight)}
                 UNION ALL
-                SELECT s.idx, {columns}, t.reviews, t.rating_sum, t.negative
-                FROM unnest(${n + 4}::int[], ${n + 5}::date[], ${n + 6}::date[]) AS s(idx, lo, hi)
-                JOIN {daily} t ON {where} AND t.day >= s.lo AND t.day < s.hi
+                SELECT width_bucket({day_start}, {starts}) AS idx, {columns}, t.reviews, t.rating_sum, t.negative
+                FROM {daily} t WHERE {where} AND t.day >= ({lo} AT TIME ZONE 'UTC')::date
+                    AND t.day < ({hi} AT TIME ZONE 'UTC')::date AND {whole(day_start)}
             ) x GROUP BY 1, {", ".join(f"x.{k}" for k in names)} ORDER BY 1, {", ".join(f"x.{k}" for k in names)}""",
         *params,
     )
-    return [{"period": spans[r["idx"]][0] if by_period else None, **{k: r[k] for k in (*names, "reviews", "rating_sum", "negative")}}
+    return [{"period": spans[r["idx"] - 1][0] if by_period else None, **{k: r[k] for k in (*names, "reviews", "rating_sum", "negative")}}
             for r in rows]
 
 
