@@ -56,6 +56,7 @@ bench: $(STAMP)
 	$(PY) -m bench.nlp_parts
 	$(PY) -m bench.nlp_duplicates
 	$(PY) -m bench.ingest_import
+	$(PY) -m bench.reporting
 
 clean:
 	rm -rf $(VENV) .data

@@ -40,7 +40,8 @@ class Backend:
 
     @classmethod
     async def open(
-        cls, settings: Settings, stop: asyncio.Event, *, name: str, schema: str, migrations: Path, port: int, grpc_service: str
+        cls, settings: Settings, stop: asyncio.Event, *, name: str, schema: str, migrations: Path, port: int, grpc_service: str,
+        more_grpc_services: tuple[str, ...] = (),
     ) -> "Backend":
         """Migrates the schema, opens the pool, connects the bus and declares the streams; serves
         the service's metrics on its metrics port (libs/metrics.py)."""
@@ -59,7 +60,7 @@ class Backend:
         )
         await bus.ensure_streams()
         server = GrpcServer.for_service(
-            settings, port=port, service_names=[grpc_service], auth=grpc_auth.GrpcAuth.from_settings(settings, pool), metrics=metrics,
+            settings, port=port, service_names=[grpc_service, *more_grpc_services], auth=grpc_auth.GrpcAuth.from_settings(settings, pool), metrics=metrics,
         )
         backend = cls(name=name, settings=settings, pool=pool, bus=bus, grpc=server, stop=stop, metrics=metrics)
         metrics.serve(host=settings.host, port=settings.metrics_port(name))

@@ -16,6 +16,7 @@ from services.alerting import repository
 from services.alerting.delivery import Dispatcher
 from services.alerting.grpc_api import AlertingServicer
 from services.alerting.metrics import DeliveryMetrics
+from services.alerting.reporting import wiring as reporting
 from services.alerting.scheduled import run_trend_schedule
 from services.alerting.service import AlertingService
 
@@ -28,6 +29,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     backend = await Backend.open(
         settings, stop, name="alerting", schema=SCHEMA, migrations=MIGRATIONS, port=settings.alerting_port,
         grpc_service=alerting_pb2.DESCRIPTOR.services_by_name["AlertingService"].full_name,
+        more_grpc_services=(reporting.SERVICE_NAME,),
     )
     # NOTE: one HTTP client for every receiver call, closed after the dispatcher stops; it reaches
     # only destinations the outbound policy allows.
@@ -58,6 +60,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
             handler=service.handle_sla_notice,
             durable=f"alerting-{stage.replace('.', '-')}",
         )
+    reporting.attach(backend, settings)
     dispatcher = Dispatcher(
         pool=backend.pool, box=box, http=http, clock=service.now, link_base=settings.public_url(),
         policy_for=service.policy, metrics=DeliveryMetrics(backend.metrics),

@@ -24,12 +24,13 @@ from libs.settings import Settings
 from reviewguard.alerting.v1 import alerting_pb2_grpc
 from reviewguard.ingest.v1 import ingest_pb2_grpc
 from reviewguard.nlp.v1 import nlp_pb2_grpc
+from reviewguard.reporting.v1 import reporting_pb2_grpc
 from reviewguard.resolution.v1 import resolution_pb2_grpc
 from services.gateway.api_keys import ApiKeys, KeyHasher
 from services.gateway.dependencies import Backends
 from services.gateway.edge import refuse_unsafe_parameters
 from services.gateway.rate_limits import RateLimits
-from services.gateway.routes import alerts, cases, health, nlp_settings, notifications, reviews
+from services.gateway.routes import alerts, cases, health, inbox, nlp_settings, notifications, reports, reviews
 from services.gateway.routes import ingest as ingest_routes
 from services.gateway.routes import resolution as resolution_routes
 from services.gateway.tenants import MIGRATIONS, SCHEMA
@@ -123,6 +124,7 @@ def create_app(settings: Settings) -> FastAPI:
             nlp=nlp_pb2_grpc.NlpServiceStub(channels["nlp"]),
             alerting=alerting_pb2_grpc.AlertingServiceStub(channels["alerting"]),
             resolution=resolution_pb2_grpc.ResolutionServiceStub(channels["resolution"]),
+            reporting=reporting_pb2_grpc.ReportingStub(channels["alerting"]),
             channels=channels,
         )
         try:
@@ -154,6 +156,8 @@ def create_app(settings: Settings) -> FastAPI:
     async def _metrics() -> Response:
         body, content_type = metrics.exposition()
         return Response(body, media_type=content_type)
+
+    app.include_router(inbox.router)
     app.include_router(reviews.router)
     app.include_router(alerts.router)
     app.include_router(cases.router)
@@ -161,6 +165,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(nlp_settings.router)
     app.include_router(ingest_routes.router)
     app.include_router(resolution_routes.router)
+    app.include_router(reports.router)
 
     # Errors map once per transport: gRPC status -> HTTP by libs.errors.grpc_to_http (its one
     # table), DomainError -> HTTP by domain_to_http; anything else is a 500 that shows no internals.

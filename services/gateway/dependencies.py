@@ -16,6 +16,7 @@ from libs.errors import Unavailable
 from reviewguard.alerting.v1 import alerting_pb2_grpc
 from reviewguard.ingest.v1 import ingest_pb2_grpc
 from reviewguard.nlp.v1 import nlp_pb2_grpc
+from reviewguard.reporting.v1 import reporting_pb2_grpc
 from reviewguard.resolution.v1 import resolution_pb2_grpc
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,8 @@ class Backends:
     alerting: alerting_pb2_grpc.AlertingServiceStub
     resolution: resolution_pb2_grpc.ResolutionServiceStub
     channels: dict[str, grpc.aio.Channel]
+    # NOTE: served by the alerting service, on its channel.
+    reporting: reporting_pb2_grpc.ReportingStub | None = None
 
 
 def get_backends(request: Request) -> Backends:

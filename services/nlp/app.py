@@ -60,7 +60,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     outbound = OutboundPolicy.from_settings(settings)
     http = outbound_client(outbound)
     backend.on_close_async(http.aclose)
-    translations = TranslationWorker(pool=backend.pool, box=box, http=http)
+    translations = TranslationWorker(pool=backend.pool, box=box, http=http, bus=backend.bus)
     service = NlpService(
         pool=backend.pool, analyzer=analyzer, executor=executor, bus=backend.bus, models=models, box=box,
         on_translations_queued=translations.wake.set, outbound=outbound, metrics=NlpMetrics(backend.metrics),

@@ -18,7 +18,10 @@ import asyncpg
 import httpx
 from pydantic import ValidationError
 
+from libs import topology
+from libs.bus import Bus
 from libs.crypto import SecretBox
+from reviewguard.events.v1 import events_pb2
 from services.nlp import repository
 from services.nlp.translation.base import Translator
 from services.nlp.translation.config import TranslationSettings
@@ -43,8 +46,9 @@ def backoff(attempts: int) -> float:
 
 
 class TranslationWorker:
-    def __init__(self, *, pool: asyncpg.Pool, box: SecretBox | None, http: httpx.AsyncClient) -> None:
+    def __init__(self, *, pool: asyncpg.Pool, box: SecretBox | None, http: httpx.AsyncClient, bus: Bus | None = None) -> None:
         self._pool = pool
+        self._bus = bus
         self._box = box
         self._http = http
         self.wake = asyncio.Event()
@@ -108,6 +112,23 @@ class TranslationWorker:
                 [(row["review_id"], row["review_version"], t.text, t.provider) for row, t in zip(rows, translations)],
             )
         log.info("translated %d review(s)", len(rows), extra={"fields": {"tenant": str(tenant), "source": source}})
+        await self._announce(tenant, target, rows, translations)
+
+    async def _announce(self, tenant: uuid.UUID, target: str, rows: Sequence[asyncpg.Record], translations) -> None:
+        """Publishes reviews.translated for the inbox's search (best effort: the text is stored already)."""
+        if self._bus is None:
+            return
+        try:
+            for row, t in zip(rows, translations):
+                event = events_pb2.ReviewTranslated(
+                    tenant_id=str(tenant), review_id=str(row["review_id"]), review_version=row["review_version"],
+                    text=t.text, target_language=target, provider=t.provider,
+                )
+                await self._bus.publish(
+                    topology.REVIEW_TRANSLATED, event, msg_id=f"translated:{row['review_id']}:v{row['review_version']}"
+                )
+        except Exception as error:  # noqa: BLE001 - the translation is stored; only the inbox's copy waits
+            log.warning("reviews.translated not published", extra={"fields": {"error": type(error).__name__}})
 
     async def _record(self, review_ids: list[uuid.UUID], error: str, delay: float | None) -> None:
         log.warning("translation %s: %s", "postponed" if delay is not None else "failed", error,

@@ -10,11 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from libs import db
+from libs import db, topology
 from libs.bus import Bus
 from libs.crypto import SecretBox
 from libs.errors import InvalidArgument
 from libs.outbound import OutboundPolicy, outbound_client
+from reviewguard.events.v1 import events_pb2
 from services.nlp import repository
 from services.nlp.app import MIGRATIONS, SCHEMA
 from services.nlp.service import NlpService
@@ -32,7 +33,7 @@ async def parts(database_url: str, bus: Bus, analyzer):
     # NOTE: the fake providers listen on 127.0.0.1, allow-listed by host.
     outbound = OutboundPolicy(["127.0.0.1"])
     async with outbound_client(outbound) as http:
-        worker = TranslationWorker(pool=pool, box=box, http=http)
+        worker = TranslationWorker(pool=pool, box=box, http=http, bus=bus)
         service = NlpService(
             pool=pool, analyzer=analyzer, executor=executor, bus=bus, box=box, on_translations_queued=worker.wake.set,
             outbound=outbound,
@@ -40,6 +41,12 @@ async def parts(database_url: str, bus: Bus, analyzer):
         yield service, worker, pool
     await pool.close()
     executor.shutdown()
+
+
+async def translated_events(bus: Bus) -> list:
+    info = await bus.jetstream.stream_info(topology.REVIEWS.name)
+    messages = [await bus.jetstream.get_msg(topology.REVIEWS.name, s) for s in range(info.state.first_seq, info.state.last_seq + 1)]
+    return [events_pb2.ReviewTranslated.FromString(m.data) for m in messages if m.subject == topology.REVIEW_TRANSLATED]
 
 
 def review_of(tenant: str, external_id: str, text_in: str):
@@ -56,7 +63,7 @@ def libre(url: str, **retry) -> str:
     })
 
 
-async def test_a_tenant_with_translation_gets_its_foreign_reviews_translated_originals_kept(parts, providers: FakeProviders) -> None:
+async def test_a_tenant_with_translation_gets_its_foreign_reviews_translated_originals_kept(parts, providers: FakeProviders, bus: Bus) -> None:
     service, worker, _ = parts
     tenant, other = str(uuid.uuid4()), str(uuid.uuid4())
     view = json.loads((await service.put_translation_settings(tenant, libre(providers.url))).settings_json)
@@ -78,6 +85,10 @@ async def test_a_tenant_with_translation_gets_its_foreign_reviews_translated_ori
     sent = {s.body["q"]: s.body for s in providers.seen}
     assert sent[original]["source"] == "de" and sent[original]["api_key"] == LIBRE_KEY
     assert not (await service.get(tenant, batch[1].message.review.id)).HasField("translation")
+    # Each done translation is announced for the inbox's search.
+    announced = await translated_events(bus)
+    assert {(e.review_id, e.text) for e in announced} >= {(batch[0].message.review.id, german.translation.text)}
+    assert {e.tenant_id for e in announced} == {tenant}
     # Another tenant without translation: nothing sent anywhere.
     assert not (await service.get(other, batch[3].message.review.id)).HasField("translation")
     assert len(providers.seen) == 2

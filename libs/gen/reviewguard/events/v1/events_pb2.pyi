@@ -105,3 +105,19 @@ class ReviewUpdated(_message.Message):
     new_status: str
     changed_at: _timestamp_pb2.Timestamp
     def __init__(self, review: _Optional[_Union[_review_pb2.Review, _Mapping]] = ..., previous_version: _Optional[int] = ..., changed_fields: _Optional[_Iterable[str]] = ..., old_rating: _Optional[int] = ..., new_rating: _Optional[int] = ..., old_status: _Optional[str] = ..., new_status: _Optional[str] = ..., changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ReviewTranslated(_message.Message):
+    __slots__ = ("tenant_id", "review_id", "review_version", "text", "target_language", "provider")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_ID_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_VERSION_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    TARGET_LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    review_id: str
+    review_version: int
+    text: str
+    target_language: str
+    provider: str
+    def __init__(self, tenant_id: _Optional[str] = ..., review_id: _Optional[str] = ..., review_version: _Optional[int] = ..., text: _Optional[str] = ..., target_language: _Optional[str] = ..., provider: _Optional[str] = ...) -> None: ...

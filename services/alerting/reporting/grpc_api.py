@@ -1,0 +1,86 @@
+"""gRPC adapter of the Reporting service: checks and translates requests, then calls the service."""
+
+from __future__ import annotations
+
+from datetime import timezone
+
+from libs import paging
+from libs.errors import FieldViolation, InvalidArgument, require_uuid
+from reviewguard.reporting.v1 import reporting_pb2, reporting_pb2_grpc
+from reviewguard.resolution.v1 import case_pb2
+from services.alerting.reporting.models import DIMENSIONS, HEATMAP_DIMENSIONS, SENTIMENTS, SORTS, Window, require_dimension
+from services.alerting.reporting.service import ReportingService, case_status_name
+
+CASE_STATUSES = tuple(case_status_name(v) for v in case_pb2.CaseStatus.values() if v)
+RISK_CATEGORIES = ("any", "safety", "fraud", "legal", "health", "damage")
+MAX_DRILLDOWN_LIMIT = 100
+
+
+def _one_of(value: str, allowed: tuple[str, ...], field: str) -> str:
+    if value and value not in allowed:
+        raise InvalidArgument(f"{field} must be one of {', '.join(allowed)}", [FieldViolation(field, f"one of {', '.join(allowed)}")])
+    return value
+
+
+def _window(window: reporting_pb2.ReportWindow) -> Window:
+    starts = window.starts_at.ToDatetime(tzinfo=timezone.utc) if window.HasField("starts_at") else None
+    ends = window.ends_at.ToDatetime(tzinfo=timezone.utc) if window.HasField("ends_at") else None
+    for name, value in (("from", starts), ("to", ends)):
+        # NOTE: the rollups are UTC hours; a bound inside an hour would count part of it wrongly.
+        if value is not None and (value.minute or value.second or value.microsecond):
+            raise InvalidArgument(f"{name} must be a whole hour (UTC)", [FieldViolation(name, "a whole hour")])
+    return Window.checked(starts, ends, window.grain, window.time_zone)
+
+
+class ReportingServicer(reporting_pb2_grpc.ReportingServicer):
+    def __init__(self, service: ReportingService) -> None:
+        self._service = service
+
+    async def SearchReviews(self, request: reporting_pb2.SearchReviewsRequest, context) -> reporting_pb2.SearchReviewsResponse:
+        tenant = require_uuid(request.tenant_id, field="tenant_id")
+        for field in ("rating_gte", "rating_lte"):
+            if not 0 <= getattr(request, field) <= 5:
+                raise InvalidArgument(f"{field} must be 1 to 5", [FieldViolation(field, "1 to 5")])
+        sort = _one_of(request.sort, tuple(SORTS), "sort") or "-posted_at"
+        filters = {
+            **{f: sorted(getattr(request, f)) for f in ("platform", "marketplace", "store_id", "product_id", "product_line", "language")},
+            "rating_gte": request.rating_gte, "rating_lte": request.rating_lte,
+            "sentiment": _one_of(request.sentiment, SENTIMENTS, "sentiment"),
+            "aspect": request.aspect, "risk": _one_of(request.risk, RISK_CATEGORIES, "risk"),
+            "case_status": _one_of(request.case_status, CASE_STATUSES, "case_status"), "q": request.q,
+            **{f: getattr(request, f) if request.HasField(f) else None for f in ("malicious", "competitor", "has_case")},
+            **{
+                f: getattr(request, f).ToDatetime(tzinfo=timezone.utc) if request.HasField(f) else None
+                for f in ("posted_from", "posted_to")
+            },
+        }
+        items, token = await self._service.search(
+            tenant, filters, sort=sort, page_size=paging.page_size(request.page_size), page_token=request.page_token
+        )
+        return reporting_pb2.SearchReviewsResponse(items=items, next_page_token=token)
+
+    async def RatingsReport(self, request: reporting_pb2.RatingsReportRequest, context) -> reporting_pb2.ReportTable:
+        tenant = require_uuid(request.tenant_id, field="tenant_id")
+        group_by = require_dimension(request.group_by, field="group_by")
+        return await self._service.ratings(tenant, _window(request.window), group_by)
+
+    async def AspectsReport(self, request: reporting_pb2.AspectsReportRequest, context) -> reporting_pb2.ReportTable:
+        tenant = require_uuid(request.tenant_id, field="tenant_id")
+        rows = require_dimension(request.rows, field="rows", allowed=HEATMAP_DIMENSIONS)
+        cols = require_dimension(request.cols, field="cols", allowed=HEATMAP_DIMENSIONS)
+        if (rows == "aspect") == (cols == "aspect"):
+            # NOTE: the rollups hold one dimension at a time beside the aspect.
+            raise InvalidArgument("one of rows and cols must be aspect", [FieldViolation("cols", "aspect when rows is not")])
+        return await self._service.aspects(tenant, _window(request.window), rows, cols)
+
+    async def CompetitorsReport(self, request: reporting_pb2.CompetitorsReportRequest, context) -> reporting_pb2.ReportTable:
+        tenant = require_uuid(request.tenant_id, field="tenant_id")
+        group_by = require_dimension(request.group_by, field="group_by") if request.group_by else ""
+        return await self._service.competitors(tenant, _window(request.window), group_by)
+
+    async def Drilldown(self, request: reporting_pb2.DrilldownRequest, context) -> reporting_pb2.DrilldownResponse:
+        tenant = require_uuid(request.tenant_id, field="tenant_id")
+        dimension = require_dimension(request.dimension, field="dimension", allowed=DIMENSIONS)
+        if not 0 <= request.limit <= MAX_DRILLDOWN_LIMIT:
+            raise InvalidArgument(f"limit must be 1 to {MAX_DRILLDOWN_LIMIT}", [FieldViolation("limit", f"1 to {MAX_DRILLDOWN_LIMIT}")])
+        return await self._service.drilldown(tenant, _window(request.window), dimension, request.value, request.limit or 5)

@@ -1,0 +1,166 @@
+"""What the inbox and the reports count: sentiment, search bigrams, dimensions, windows, page tokens."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import unicodedata
+import zoneinfo
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from libs.errors import FieldViolation, InvalidArgument
+
+# NOTE: one definition of "negative" for the inbox filter and every report's negative share:
+# the model's score when there is one, else the stars.
+NEGATIVE_SCORE_AT = 0.6
+POSITIVE_SCORE_BELOW = 0.3
+SENTIMENTS = ("negative", "neutral", "positive")
+
+
+def sentiment(rating: int, negative_score: float | None) -> str:
+    """negative, neutral or positive, from the negative score (else the stars)."""
+    if negative_score is not None:
+        if negative_score >= NEGATIVE_SCORE_AT:
+            return "negative"
+        return "positive" if negative_score < POSITIVE_SCORE_BELOW else "neutral"
+    return "negative" if rating <= 2 else ("neutral" if rating == 3 else "positive")
+
+
+def normalise(text: str) -> str:
+    """Case- and width-folded text (NFKC folds full-width Latin and half-width kana)."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def bigrams(text: str) -> list[str]:
+    """Distinct character bigrams of normalised text, whitespace runs kept as one space."""
+    folded = " ".join(normalise(text).split())
+    return sorted({folded[i : i + 2] for i in range(len(folded) - 1)})
+
+
+# Columns a report may group by, and the SQL column each one is (never caller text in SQL).
+DIMENSIONS = ("marketplace", "platform", "product_line", "store_id", "product_id")
+HEATMAP_DIMENSIONS = (*DIMENSIONS, "aspect")
+GRAINS = ("hour", "day", "week", "month")
+# NOTE: an hourly report over more than this many hours would answer a table no one reads.
+MAX_HOURLY_SPAN = timedelta(days=31)
+MAX_SPAN = timedelta(days=366 * 5)
+
+
+def require_dimension(value: str, *, field: str, allowed: tuple[str, ...] = DIMENSIONS) -> str:
+    if value not in allowed:
+        raise InvalidArgument(f"{field} must be one of {', '.join(allowed)}", [FieldViolation(field, f"one of {', '.join(allowed)}")])
+    return value
+
+
+@dataclass(frozen=True)
+class Window:
+    """[starts_at, ends_at) bucketed by `grain` in `zone`."""
+
+    starts_at: datetime
+    ends_at: datetime
+    grain: str
+    zone: str
+
+    @classmethod
+    def checked(cls, starts_at: datetime | None, ends_at: datetime | None, grain: str, zone: str) -> "Window":
+        if starts_at is None:
+            raise InvalidArgument("from is required", [FieldViolation("from", "required")])
+        if ends_at is None:
+            raise InvalidArgument("to is required", [FieldViolation("to", "required")])
+        if starts_at >= ends_at:
+            raise InvalidArgument("from must be before to", [FieldViolation("from", "must be before to")])
+        grain = grain or "day"
+        if grain not in GRAINS:
+            raise InvalidArgument(f"grain must be one of {', '.join(GRAINS)}", [FieldViolation("grain", ", ".join(GRAINS))])
+        if grain == "hour" and ends_at - starts_at > MAX_HOURLY_SPAN:
+            raise InvalidArgument(
+                f"an hourly report spans at most {MAX_HOURLY_SPAN.days} days", [FieldViolation("grain", "hour: range too long")]
+            )
+        if ends_at - starts_at > MAX_SPAN:
+            raise InvalidArgument("a report spans at most 5 years", [FieldViolation("to", "range over 5 years")])
+        zone = zone or "UTC"
+        try:
+            zoneinfo.ZoneInfo(zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise InvalidArgument(f"unknown time zone {zone!r}", [FieldViolation("time_zone", "an IANA zone")]) from None
+        return cls(starts_at, ends_at, grain, zone)
+
+
+SORTS = {
+    # sort → (SQL expression, descending)
+    "posted_at": ("r.posted_at", False),
+    "-posted_at": ("r.posted_at", True),
+    "rating": ("r.rating", False),
+    "-rating": ("r.rating", True),
+    "negative_score": ("coalesce(r.negative_score, -1)", False),
+    "-negative_score": ("coalesce(r.negative_score, -1)", True),
+}
+
+
+class PageTokens:
+    """Opaque page tokens signed with HMAC-SHA-256, bound to the tenant and the query's filters.
+
+    NOTE: a token carries the last row's sort key and id (keyset paging); the signature means a
+    caller cannot forge a position, and the query digest means a token from one tenant or filter
+    set cannot be replayed on another.
+    """
+
+    def __init__(self, key: bytes) -> None:
+        self._key = hashlib.sha256(b"reviewguard-page-token|" + key).digest()
+
+    @staticmethod
+    def query_digest(tenant_id: str, query: dict) -> str:
+        return hashlib.sha256(json.dumps([tenant_id, query], sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+    def encode(self, digest: str, sort_value: object, row_id: str) -> str:
+        body = base64.urlsafe_b64encode(json.dumps([digest, sort_value, row_id], default=str).encode()).rstrip(b"=")
+        signature = base64.urlsafe_b64encode(hmac.new(self._key, body, hashlib.sha256).digest()[:18])
+        return (body + b"." + signature).decode()
+
+    def decode(self, token: str, digest: str) -> tuple[object, str] | None:
+        """The (sort value, id) a token stands for; None for the first page."""
+        if not token:
+            return None
+        refused = InvalidArgument("page_token is not one this API issued for this query", [FieldViolation("page_token", "invalid")])
+        body, _, signature = token.encode().partition(b".")
+        expected = base64.urlsafe_b64encode(hmac.new(self._key, body, hashlib.sha256).digest()[:18])
+        if not hmac.compare_digest(signature, expected):
+            raise refused
+        try:
+            token_digest, sort_value, row_id = json.loads(base64.urlsafe_b64decode(body + b"=" * (-len(body) % 4)))
+        except ValueError:
+            raise refused from None
+        if token_digest != digest:
+            raise refused
+        return sort_value, row_id
+
+
+def utc(value: datetime) -> datetime:
+    return value.astimezone(timezone.utc)
+
+
+def periods(w: Window, *, by_period: bool = True) -> list[tuple[datetime, datetime, datetime]]:
+    """(local start, UTC start, UTC end) of each day, ISO week or month of the window in its zone,
+    clipped to the window; one period for the whole window when not `by_period`."""
+    if not by_period:
+        return [(w.starts_at.astimezone(zoneinfo.ZoneInfo(w.zone)).replace(tzinfo=None), w.starts_at, w.ends_at)]
+    zone = zoneinfo.ZoneInfo(w.zone)
+    day = w.starts_at.astimezone(zone).date()
+    day = day - timedelta(days=day.weekday()) if w.grain == "week" else (day.replace(day=1) if w.grain == "month" else day)
+    out = []
+    while True:
+        start = datetime.combine(day, datetime.min.time(), zone).astimezone(timezone.utc)
+        if start >= w.ends_at:
+            return out
+        if w.grain == "month":
+            following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+        else:
+            following = day + timedelta(days=7 if w.grain == "week" else 1)
+        end = datetime.combine(following, datetime.min.time(), zone).astimezone(timezone.utc)
+        if end > w.starts_at:
+            out.append((datetime.combine(day, datetime.min.time()), max(start, w.starts_at), min(end, w.ends_at)))
+        day = following
+
