@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from libs import paging
+from libs import db, paging
 from libs.bus import Delivery
 from libs.errors import FieldViolation, InvalidArgument, NotFound, require_uuid
 from reviewguard.alerting.v1 import alert_pb2
@@ -68,15 +68,12 @@ async def list_alerts(ctx: Context, tenant_id: str,
             conn, tenant, review_id=review, rule=rule or None, status=status or None, labels=matchers,
             after=paging.decode(page_token), limit=limit + 1,
         )
-    next_token = paging.encode(rows[limit - 1]["fired_at"], rows[limit - 1]["id"]) if len(rows) > limit else ""
-    return [repository.to_proto(r) for r in rows[:limit]], next_token
+    page, next_token = paging.page(rows, limit, key=lambda r: (r["fired_at"], r["id"]))
+    return [repository.to_proto(r) for r in page], next_token
 
 
 async def get(ctx: Context, tenant_id: str, alert_id: str) -> alert_pb2.Alert:
-    tenant = require_uuid(tenant_id, field="tenant_id")
-    alert = require_uuid(alert_id, field="alert_id")
-    async with ctx.pool.acquire() as conn:
-        row = await repository.get(conn, tenant, alert)
-    if row is None:
-        raise NotFound(f"alert {alert_id} not found")
+    row = await db.get_for_tenant(
+        ctx.pool, repository.get, tenant_id=tenant_id, item_id=alert_id, field="alert_id", missing=f"alert {alert_id} not found"
+    )
     return repository.to_proto(row)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import uuid
 
 import asyncpg
@@ -27,9 +26,6 @@ from services.resolution.cases.models import FINAL, RESOLVED, status_name
 from services.resolution.context import Context
 from services.resolution.knowledge import flows as knowledge
 from services.resolution.templates import flows as replies
-
-log = logging.getLogger(__name__)
-
 
 async def follow_on(conn: asyncpg.Connection, event: asyncpg.Record, case: asyncpg.Record) -> None:
     """Applies what one transition implies beyond the case itself (idempotent: flags only rise, entries are upserts)."""

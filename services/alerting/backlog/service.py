@@ -5,7 +5,6 @@ alerts.
 from __future__ import annotations
 
 import json
-import logging
 import uuid
 
 from libs import paging
@@ -18,16 +17,13 @@ from services.alerting.delivery import route_alerts
 from services.alerting.policies import service as tenant_policies
 
 
-log = logging.getLogger(__name__)
-
-
 async def history_backlog(ctx: Context, tenant_id: str, *, page_size: int, page_token: str) -> tuple[list[dict], str]:
     """History reviews that would have alerted as news, newest first, for a team to triage."""
     tenant = require_uuid(tenant_id, field="tenant_id")
     limit = paging.page_size(page_size)
     async with ctx.pool.acquire() as conn:
         rows = await backlog_repository.history_backlog(conn, tenant, after=paging.decode(page_token), limit=limit + 1)
-    next_token = paging.encode(rows[limit - 1]["posted_at"], rows[limit - 1]["review_id"]) if len(rows) > limit else ""
+    page, next_token = paging.page(rows, limit, key=lambda r: (r["posted_at"], r["review_id"]))
     items = [
         {
             "review_id": str(r["review_id"]), "platform": r["platform"], "marketplace": r["marketplace"],
@@ -35,7 +31,7 @@ async def history_backlog(ctx: Context, tenant_id: str, *, page_size: int, page_
             "severity": r["backlog_severity"], "summary": r["backlog_summary"],
             "reasons": json.loads(r["backlog_reasons"]), "labels": json.loads(r["backlog_labels"]),
         }
-        for r in rows[:limit]
+        for r in page
     ]
     return items, next_token
 
