@@ -11,7 +11,7 @@ from datetime import date, datetime, timezone
 from pydantic import SecretStr, ValidationError
 
 from libs import paging
-from libs.errors import Conflict, FieldViolation, InvalidArgument, NotFound, Unavailable, require_uuid
+from libs.errors import Conflict, FieldViolation, InvalidArgument, NotFound, Unavailable, require_uuid, violations_of
 from libs.outbound import OutboundPolicy, OutboundRefused
 from reviewguard.alerting.v1 import alerting_pb2
 from services.alerting.context import Context
@@ -33,7 +33,7 @@ async def put_receiver(ctx: Context, tenant_id: str, name: str, config_json: str
         config = parse_receiver_config({**data, "name": name})
         quiet = QuietHours.model_validate(_json_object(quiet_hours_json, "quiet_hours")) if quiet_hours_json else None
     except ValidationError as error:
-        raise InvalidArgument("invalid receiver; nothing was changed", _violations(error)) from None
+        raise InvalidArgument("invalid receiver; nothing was changed", violations_of(error, default="body")) from None
     secrets = config.model_dump(mode="python", exclude={"name"})
     refused = await _refused_urls(ctx.outbound, str(data.get("kind", "")), _reveal(secrets))
     if refused:
@@ -106,7 +106,7 @@ async def create_silence(ctx: Context, tenant_id: str, silence: alerting_pb2.Sil
         try:
             weekly = WeeklyWindow.model_validate(_json_object(silence.weekly_json, "weekly")).model_dump(mode="json")
         except ValidationError as error:
-            bad += _violations(error, prefix="weekly")
+            bad += violations_of(error, prefix="weekly", default="body")
     if bad:
         raise InvalidArgument("invalid silence; nothing was stored", bad)
     async with ctx.pool.acquire() as conn:
@@ -157,13 +157,6 @@ def _json_object(text: str, field: str) -> dict:
     if not isinstance(value, dict):
         raise InvalidArgument(f"{field} must be a JSON object", [FieldViolation(field, "must be a JSON object")])
     return value
-
-
-def _violations(error: ValidationError, prefix: str = "") -> list[FieldViolation]:
-    return [
-        FieldViolation(".".join(str(p) for p in ([prefix] if prefix else []) + list(e["loc"])) or "body", e["msg"])
-        for e in error.errors()
-    ]
 
 
 async def _refused_urls(policy: OutboundPolicy, prefix: str, values: dict) -> list[FieldViolation]:

@@ -12,7 +12,7 @@ from datetime import timedelta
 import asyncpg
 from pydantic import ValidationError
 
-from libs.errors import FieldViolation, InvalidArgument, require_uuid
+from libs.errors import FieldViolation, InvalidArgument, require_uuid, violations_of
 from services.alerting import alertmanager_config, rules
 from services.alerting.context import Context
 from services.alerting.evaluation import repository as evaluation_repository
@@ -50,10 +50,7 @@ async def put_policy(ctx: Context, tenant_id: str, policy_json: str) -> tuple[Al
     try:
         policy = AlertPolicy.model_validate_json(policy_json)
     except ValidationError as error:
-        violations = [
-            FieldViolation(".".join(str(p) for p in e["loc"]) or "policy", e["msg"]) for e in error.errors()
-        ]
-        raise InvalidArgument("invalid alert policy; nothing was changed", violations) from None
+        raise InvalidArgument("invalid alert policy; nothing was changed", violations_of(error, default="policy")) from None
     references = policy.routing.receiver_references()
     async with ctx.pool.acquire() as conn, conn.transaction():
         await notifications_repository.lock_routing(conn, tenant)
