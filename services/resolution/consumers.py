@@ -28,6 +28,13 @@ from services.resolution.relay import CaseEventRelay
 tracer = trace.get_tracer(__name__)
 
 
+def _require_ids(ids: dict[str, str]) -> None:
+    """InvalidArgument for an id that is not a UUID: such a message can never be handled, so the bus
+    moves it to the dead-letter queue at once (libs/bus.py) instead of retrying it."""
+    for field, value in ids.items():
+        require_uuid(value, field=field)
+
+
 class Consumers:
     """The handlers `app.py` subscribes; each batch is one transaction, then the case-event relay runs."""
 
@@ -43,6 +50,12 @@ class Consumers:
         wanted = [d for d in batch if cases.opens_case(d.message.alert)]
         if not wanted:
             return
+        for delivery in wanted:
+            alert = delivery.message.alert
+            ids = {"alert.id": alert.id, "alert.tenant_id": alert.tenant_id}
+            if alert.review_id:
+                ids["alert.review_id"] = alert.review_id
+            _require_ids(ids)
         async with self._ctx.pool.acquire() as conn, conn.transaction():
             opened = await cases.open_for_alerts(self._ctx, conn, [d.message.alert for d in wanted])
         await asyncio.gather(*(self._announce(d, repository.to_proto(o.row)) for d, o in zip(wanted, opened)))
@@ -57,6 +70,10 @@ class Consumers:
     async def handle_reviews_ingested(self, batch: Sequence[Delivery[events_pb2.ReviewIngested]]) -> None:
         """Keeps what cases need of each review (platform ids, order, reviewer, rating), live or history,
         and links the open cases already opened for them; one transaction per batch."""
+        for delivery in batch:
+            review = delivery.message.review
+            if review.id and review.tenant_id:
+                _require_ids({"review.id": review.id, "review.tenant_id": review.tenant_id})
         async with self._ctx.pool.acquire() as conn, conn.transaction():
             linked = await customers.record_reviews(self._ctx, conn, [d.message.review for d in batch])
         if linked:

@@ -1,13 +1,21 @@
 """The case-events relay: a move's follow-on effects (A/B outcomes, knowledge base) run from the outbox,
-once each, after the move committed; a relay cut short is caught up by the next round."""
+once each, after the move committed; a relay cut short is caught up by the next round. And the bus
+adapter: a message that can never be handled is refused as invalid."""
 
 from __future__ import annotations
 
 import uuid
 
+import pytest
+
+from libs import topology
+from libs.bus import Delivery
+from libs.errors import InvalidArgument
+from reviewguard.events.v1 import events_pb2
+from reviewguard.ingest.v1 import review_pb2
 from reviewguard.resolution.v1 import case_pb2
 from services.resolution.cases import flows as cases
-from tests.services.resolution.conftest import open_case
+from tests.services.resolution.conftest import fired_alert, open_case
 
 TENANT = str(uuid.uuid4())
 BUYER = {"buyer_name": "Ms Weber", "product_name": "Kettle 1.7 l", "order_id": "302-1234567-1234567", "seller_name": "Kettle Co."}
@@ -55,3 +63,18 @@ async def test_a_reply_sent_after_a_move_takes_no_outcome_from_it(workflow, cloc
     assert len(replies) == 2
     # NOTE: the buyer answered the first reply (awaiting customer → contacted); the second came after.
     assert [r.responded for r in replies] == [True, False]
+
+
+async def test_a_message_with_an_id_that_is_not_a_uuid_is_refused_as_invalid(workflow) -> None:
+    # NOTE: InvalidArgument is what the bus sends to the dead-letter queue at once (libs/bus.py _fail).
+    bad = fired_alert(TENANT)
+    bad.message.alert.tenant_id = "not-a-uuid"
+    with pytest.raises(InvalidArgument):
+        await workflow.handle_fired([bad])
+    review = fired_alert(TENANT)
+    ingested = Delivery(
+        message=events_pb2.ReviewIngested(review=review_pb2.Review(id="r-1", tenant_id=TENANT)), subject=topology.REVIEW_INGESTED,
+        headers={}, context=review.context, deliveries=1, stream_sequence=0, raw=None,
+    )
+    with pytest.raises(InvalidArgument):
+        await workflow.handle_reviews_ingested([ingested])
