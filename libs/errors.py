@@ -184,3 +184,12 @@ def require_uuid(value: str, *, field: str) -> uuid.UUID:
         return uuid.UUID(value)
     except (ValueError, AttributeError, TypeError):
         raise InvalidArgument(f"{field} must be a UUID", [FieldViolation(field, "must be a UUID")]) from None
+
+
+def require_uuids(ids: dict[str, str]) -> list[uuid.UUID]:
+    """The UUIDs of several fields (field name → value), or InvalidArgument naming the first that is not one.
+
+    NOTE: bus handlers check a message's ids with it first: a message with a bad id can never be
+    handled, and InvalidArgument is what libs/bus.py sends to the dead-letter queue at once.
+    """
+    return [require_uuid(value, field=field) for field, value in ids.items()]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 
 from libs import db, paging
 from libs.bus import Delivery
-from libs.errors import FieldViolation, InvalidArgument, NotFound, require_uuid
+from libs.errors import FieldViolation, InvalidArgument, NotFound, require_uuid, require_uuids
 from reviewguard.alerting.v1 import alert_pb2
 from reviewguard.events.v1 import events_pb2
 from services.alerting import repository
@@ -19,7 +18,8 @@ async def handle_case_opened(ctx: Context, batch: list[Delivery[events_pb2.CaseO
     async with ctx.pool.acquire() as conn:
         for delivery in batch:
             case = delivery.message.case
-            await repository.link_case(conn, uuid.UUID(case.tenant_id), uuid.UUID(case.alert_id), uuid.UUID(case.id))
+            tenant, alert, case_id = require_uuids({"case.tenant_id": case.tenant_id, "case.alert_id": case.alert_id, "case.id": case.id})
+            await repository.link_case(conn, tenant, alert, case_id)
 
 
 async def acknowledge(ctx: Context, tenant_id: str, alert_id: str, actor: str) -> alert_pb2.Alert:

@@ -15,7 +15,7 @@ from opentelemetry import trace
 
 from libs import topology
 from libs.bus import Bus, Delivery
-from libs.errors import require_uuid
+from libs.errors import require_uuid, require_uuids
 from reviewguard.events.v1 import events_pb2
 from reviewguard.resolution.v1 import case_pb2
 from services.resolution import repository
@@ -26,13 +26,6 @@ from services.resolution.kpis import flows as kpis
 from services.resolution.relay import CaseEventRelay
 
 tracer = trace.get_tracer(__name__)
-
-
-def _require_ids(ids: dict[str, str]) -> None:
-    """InvalidArgument for an id that is not a UUID: such a message can never be handled, so the bus
-    moves it to the dead-letter queue at once (libs/bus.py) instead of retrying it."""
-    for field, value in ids.items():
-        require_uuid(value, field=field)
 
 
 class Consumers:
@@ -55,7 +48,7 @@ class Consumers:
             ids = {"alert.id": alert.id, "alert.tenant_id": alert.tenant_id}
             if alert.review_id:
                 ids["alert.review_id"] = alert.review_id
-            _require_ids(ids)
+            require_uuids(ids)
         async with self._ctx.pool.acquire() as conn, conn.transaction():
             opened = await cases.open_for_alerts(self._ctx, conn, [d.message.alert for d in wanted])
         await asyncio.gather(*(self._announce(d, repository.to_proto(o.row)) for d, o in zip(wanted, opened)))
@@ -73,7 +66,7 @@ class Consumers:
         for delivery in batch:
             review = delivery.message.review
             if review.id and review.tenant_id:
-                _require_ids({"review.id": review.id, "review.tenant_id": review.tenant_id})
+                require_uuids({"review.id": review.id, "review.tenant_id": review.tenant_id})
         async with self._ctx.pool.acquire() as conn, conn.transaction():
             linked = await customers.record_reviews(self._ctx, conn, [d.message.review for d in batch])
         if linked:

@@ -14,7 +14,7 @@ import asyncpg
 
 from libs import topology
 from libs.bus import Delivery
-from libs.errors import require_uuid
+from libs.errors import require_uuid, require_uuids
 from reviewguard.alerting.v1 import alert_pb2
 from reviewguard.events.v1 import events_pb2
 from services.alerting import announcements, repository, rules, trends
@@ -44,6 +44,8 @@ async def handle_analyzed(ctx: Context, batch: list[Delivery[events_pb2.ReviewAn
     items = [d for d in batch if not d.message.review.syndicated_from]
     if not items:
         return
+    for delivery in items:
+        require_uuids({"review.id": delivery.message.review.id, "review.tenant_id": delivery.message.review.tenant_id})
     now = ctx.clock()
     # NOTE: one transaction for the batch: on failure it is redelivered whole, and every write
     # in it is idempotent. Set-based: one read of the policies, one upsert of the facts, one
@@ -335,6 +337,9 @@ async def _continue_incident(ctx: Context, conn: asyncpg.Connection, tenant: uui
 
 async def handle_sla_notice(ctx: Context, batch: list[Delivery[events_pb2.CaseSlaNotice]]) -> None:
     """Turns a case's SLA warning or breach into an alert, routed like any other (once each)."""
+    for delivery in batch:
+        case = delivery.message.case
+        require_uuids({"case.tenant_id": case.tenant_id} | ({"case.review_id": case.review_id} if case.review_id else {}))
     async with ctx.pool.acquire() as conn, conn.transaction():
         fired = []
         for delivery in batch:
