@@ -167,6 +167,8 @@ class Bus:
             reraise=True,
         ):
             with attempt:
+                # NOTE: one log per connection: its "down" flag is this connection's outage, not another's.
+                events = _ConnectionLog()
                 nc = await nats.connect(
                     servers=servers,
                     name=f"reviewguard-{name}",
@@ -175,9 +177,9 @@ class Bus:
                     connect_timeout=2,
                     allow_reconnect=True,
                     # NOTE: without these nats-py logs a full traceback on every reconnect attempt.
-                    error_cb=_ConnectionLog.error,
-                    disconnected_cb=_ConnectionLog.disconnected,
-                    reconnected_cb=_ConnectionLog.reconnected,
+                    error_cb=events.error,
+                    disconnected_cb=events.disconnected,
+                    reconnected_cb=events.reconnected,
                 )
         return cls(
             nc,
@@ -671,21 +673,19 @@ class BusMetrics:
 
 
 class _ConnectionLog:
-    """NATS connection events as one line each; a reconnect loop's errors once per outage."""
+    """One NATS connection's events as one line each; its reconnect loop's errors once per outage."""
 
-    _down = False
+    def __init__(self) -> None:
+        self._down = False
 
-    @classmethod
-    async def error(cls, error: Exception) -> None:
-        if not cls._down:
-            cls._down = True
+    async def error(self, error: Exception) -> None:
+        if not self._down:
+            self._down = True
             log.warning("NATS connection error; reconnecting", extra={"fields": {"error": f"{type(error).__name__}: {error}"}})
 
-    @classmethod
-    async def disconnected(cls) -> None:
+    async def disconnected(self) -> None:
         log.warning("NATS disconnected")
 
-    @classmethod
-    async def reconnected(cls) -> None:
-        cls._down = False
+    async def reconnected(self) -> None:
+        self._down = False
         log.info("NATS reconnected")

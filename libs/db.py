@@ -10,10 +10,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
 from opentelemetry import trace
+
+from libs.errors import NotFound, require_uuid
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -87,6 +91,29 @@ class TracedConnection(asyncpg.Connection):
         return await self._traced(
             "copy", f"COPY {table_name}", lambda: super(TracedConnection, self).copy_records_to_table(table_name, **kwargs)
         )
+
+
+async def get_for_tenant(
+    pool: asyncpg.Pool,
+    fetch: Callable[[asyncpg.Connection, uuid.UUID, uuid.UUID], Awaitable[asyncpg.Record | None]],
+    *,
+    tenant_id: str,
+    item_id: str,
+    field: str,
+    missing: str,
+) -> asyncpg.Record:
+    """One row of a tenant's, read by `fetch(conn, tenant, item)`, or NotFound(`missing`).
+
+    Both ids are checked (InvalidArgument naming `tenant_id` or `field`); another tenant's row is as
+    unknown as a made-up id, so a tenant can never learn that someone else's id exists.
+    """
+    tenant = require_uuid(tenant_id, field="tenant_id")
+    item = require_uuid(item_id, field=field)
+    async with pool.acquire() as conn:
+        row = await fetch(conn, tenant, item)
+    if row is None:
+        raise NotFound(missing)
+    return row
 
 
 class MigrationError(RuntimeError):

@@ -167,9 +167,29 @@ def domain_to_http(error: DomainError) -> tuple[int, dict, dict[str, str]]:
     return error.http_status, body, answer.headers() if answer is not None and answer.status == error.http_status else {}
 
 
+def violations_of(error, *, prefix: str = "", default: str = "") -> list[FieldViolation]:
+    """The FieldViolations of a pydantic ValidationError, each named by its dotted path under `prefix`
+    (`default` where the error is the whole value's). Only field and problem: pydantic's messages can
+    quote the input, which may hold a secret, so the input is never included."""
+    head = [prefix] if prefix else []
+    return [
+        FieldViolation(".".join(str(p) for p in head + list(e["loc"])) or default, e["msg"])
+        for e in error.errors(include_input=False)
+    ]
+
+
 def require_uuid(value: str, *, field: str) -> uuid.UUID:
     """A UUID from a request field, or InvalidArgument naming the field."""
     try:
         return uuid.UUID(value)
     except (ValueError, AttributeError, TypeError):
         raise InvalidArgument(f"{field} must be a UUID", [FieldViolation(field, "must be a UUID")]) from None
+
+
+def require_uuids(ids: dict[str, str]) -> list[uuid.UUID]:
+    """The UUIDs of several fields (field name → value), or InvalidArgument naming the first that is not one.
+
+    NOTE: bus handlers check a message's ids with it first: a message with a bad id can never be
+    handled, and InvalidArgument is what libs/bus.py sends to the dead-letter queue at once.
+    """
+    return [require_uuid(value, field=field) for field, value in ids.items()]

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from libs.errors import FieldViolation, InvalidArgument
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+
+T = TypeVar("T")
 
 
 def page_size(requested: int) -> int:
@@ -33,3 +37,11 @@ def decode(token: str) -> tuple[datetime, uuid.UUID] | None:
         return datetime.fromisoformat(at), uuid.UUID(row_id)
     except (ValueError, UnicodeDecodeError):
         raise InvalidArgument("page_token is not one this API issued", [FieldViolation("page_token", "invalid")]) from None
+
+
+def page(rows: Sequence[T], limit: int, *, key: Callable[[T], tuple[datetime, uuid.UUID]]) -> tuple[list[T], str]:
+    """The page of `rows` fetched with `limit + 1` (the extra row says whether more follow), and the
+    token of the next page, built from `key` of the page's last row ("" on the last page)."""
+    if len(rows) <= limit:
+        return list(rows), ""
+    return list(rows[:limit]), encode(*key(rows[limit - 1]))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import yaml
 from pydantic import ValidationError
 
-from libs.errors import FieldViolation, InvalidArgument
+from libs.errors import FieldViolation, InvalidArgument, violations_of
 from services.alerting.routing import RoutingRules, from_alertmanager, to_alertmanager
 
 # NOTE: a routing config is a few KiB; 256 KiB leaves room for big trees and keeps one tenant's
@@ -37,7 +37,7 @@ def parse(text: str) -> dict:
     except ValidationError as error:
         raise InvalidArgument(
             "invalid Alertmanager config; nothing was changed",
-            [FieldViolation(".".join(str(p) for p in e["loc"]) or "config", e["msg"]) for e in error.errors()],
+            violations_of(error, default="config"),
         ) from None
     except ValueError as error:
         raise InvalidArgument("invalid Alertmanager config; nothing was changed", [FieldViolation("config", str(error))]) from None

@@ -23,6 +23,7 @@ from libs.crypto import SecretBox
 from reviewguard.alerting.v1 import alert_pb2
 from services.alerting import repository, routing
 from services.alerting.metrics import DeliveryMetrics
+from services.alerting.notifications import repository as notifications_repository
 from services.alerting.policy import AlertPolicy
 from services.alerting.receivers import (
     DeliveryStatus,
@@ -70,7 +71,7 @@ async def route_alerts(
     known: dict[uuid.UUID, set[str]] = {}
     for tenant, names in names_by_tenant.items():
         # NOTE: one tenant per call in practice (one policy), so this is one round trip.
-        known[tenant] = await repository.existing_receivers(conn, tenant, sorted(names)) if names else set()
+        known[tenant] = await notifications_repository.existing_receivers(conn, tenant, sorted(names)) if names else set()
     undeliverable: list[tuple[uuid.UUID, str, str]] = []
     for alert, labels, targets in matched:
         tenant = uuid.UUID(alert.tenant_id)
@@ -92,9 +93,9 @@ async def route_alerts(
                     "active_time_intervals": list(target.active_time_intervals),
                 }
             )
-    await repository.add_to_groups(conn, entries, now)
+    await notifications_repository.add_to_groups(conn, entries, now)
     if undeliverable:
-        await repository.mark_undeliverable(conn, [u[0] for u in undeliverable], [u[1] for u in undeliverable])
+        await notifications_repository.mark_undeliverable(conn, [u[0] for u in undeliverable], [u[1] for u in undeliverable])
         reasons = {str(alert_id): reason for alert_id, reason, _ in undeliverable}
         for alert, _, _ in matched:
             if alert.id in reasons:
@@ -189,8 +190,8 @@ class Dispatcher:
         # NOTE: what every group of a tenant is judged against is loaded once per round.
         context: dict[uuid.UUID, tuple[AlertPolicy, list[dict[str, str]], list[asyncpg.Record]]] = {}
         async with self._pool.acquire() as conn, conn.transaction():
-            await repository.wake_groups_with_resolved(conn, now)
-            for group in await repository.claim_due_groups(conn, now, GROUPS_PER_ROUND):
+            await notifications_repository.wake_groups_with_resolved(conn, now)
+            for group in await notifications_repository.claim_due_groups(conn, now, GROUPS_PER_ROUND):
                 tenant = group["tenant_id"]
                 if tenant not in context:
                     policy = await self._policy_for(tenant, conn)
@@ -200,7 +201,7 @@ class Dispatcher:
                         for r in await repository.firing_alerts(conn, tenant, now - timedelta(days=7))
                     ]
                     sources = [labels for labels in sources if routing.could_inhibit(labels, rules)]
-                    context[tenant] = (policy, sources, await repository.silences_in_force(conn, tenant, now))
+                    context[tenant] = (policy, sources, await notifications_repository.silences_in_force(conn, tenant, now))
                 await self._flush(conn, group, now, *context[tenant])
                 flushed += 1
         return flushed
@@ -213,9 +214,9 @@ class Dispatcher:
         some are new (Alertmanager's follow-up carries the whole group), all of them again after the
         repeat interval while some are unacknowledged, and resolved ones to send_resolved receivers."""
         tenant = group["tenant_id"]
-        members = await repository.group_members(conn, group["id"])
+        members = await notifications_repository.group_members(conn, group["id"])
         if not members:
-            await repository.reschedule_group(conn, group["id"], next_flush_at=None, flushed_at=None)
+            await notifications_repository.reschedule_group(conn, group["id"], next_flush_at=None, flushed_at=None)
             return 0
         interval = timedelta(seconds=group["group_interval"])
         if routing.muted_by_time(
@@ -223,7 +224,7 @@ class Dispatcher:
         ):
             # NOTE: as in Alertmanager, a muted route sends nothing and forgets nothing: what is
             # still owed goes out at the first group interval after the mute ends.
-            await repository.reschedule_group(conn, group["id"], next_flush_at=now + interval, flushed_at=None)
+            await notifications_repository.reschedule_group(conn, group["id"], next_flush_at=now + interval, flushed_at=None)
             return 0
         rules = policy.routing.effective_inhibit_rules()
         resolved = [r for r in members if r["status"] == alert_pb2.ALERT_STATUS_RESOLVED]
@@ -239,17 +240,17 @@ class Dispatcher:
         last = group["last_flushed_at"]
         repeat_due = last is not None and now >= last + timedelta(seconds=group["repeat_interval"]) and bool(unacknowledged)
         batch = sendable if (fresh or repeat_due) else []
-        receiver = await repository.get_receiver(conn, tenant, group["receiver"])
+        receiver = await notifications_repository.get_receiver(conn, tenant, group["receiver"])
         if receiver is None:
             if resolved:
                 # NOTE: nobody to tell; forgetting them keeps the group from waking for nothing.
-                await repository.mark_resolved_notified(conn, group["id"], [r["id"] for r in resolved], now)
+                await notifications_repository.mark_resolved_notified(conn, group["id"], [r["id"] for r in resolved], now)
             if batch:
                 # NOTE: route_alerts marked alerts that reached no configured receiver when they were
                 # routed; policies can no longer name missing receivers, so this is a leftover group.
                 log.warning("alerts routed to a receiver that is not configured", extra={"fields": {"receiver": group["receiver"]}})
             # NOTE: the receiver may be created later; the group keeps trying at its interval.
-            await repository.reschedule_group(conn, group["id"], next_flush_at=now + interval if batch or held else None, flushed_at=None)
+            await notifications_repository.reschedule_group(conn, group["id"], next_flush_at=now + interval if batch or held else None, flushed_at=None)
             return 0
         send_resolved = False
         if receiver is not None and resolved:
@@ -260,18 +261,18 @@ class Dispatcher:
         if batch or (resolved and send_resolved):
             quiet_end = quiet_until(json.loads(receiver["quiet_hours"]) if receiver["quiet_hours"] else None, now)
             if quiet_end is not None and not any(r["severity"] == alert_pb2.SEVERITY_CRITICAL for r in batch):
-                await repository.reschedule_group(conn, group["id"], next_flush_at=quiet_end, flushed_at=None)
+                await notifications_repository.reschedule_group(conn, group["id"], next_flush_at=quiet_end, flushed_at=None)
                 return 0
         if batch:
             ids = [r["id"] for r in batch]
-            await repository.add_delivery(conn, tenant, receiver=group["receiver"], kind="notify" if fresh else "repeat", alert_ids=ids, now=now)
+            await notifications_repository.add_delivery(conn, tenant, receiver=group["receiver"], kind="notify" if fresh else "repeat", alert_ids=ids, now=now)
             escalate_at = now + timedelta(minutes=group["escalate_after"]) if group["escalate_to"] else None
-            await repository.mark_notified(conn, group["id"], ids, now, escalate_at)
+            await notifications_repository.mark_notified(conn, group["id"], ids, now, escalate_at)
         if resolved:
             ids = [r["id"] for r in resolved]
             if send_resolved:
-                await repository.add_delivery(conn, tenant, receiver=group["receiver"], kind="resolved", alert_ids=ids, now=now)
-            await repository.mark_resolved_notified(conn, group["id"], ids, now)
+                await notifications_repository.add_delivery(conn, tenant, receiver=group["receiver"], kind="resolved", alert_ids=ids, now=now)
+            await notifications_repository.mark_resolved_notified(conn, group["id"], ids, now)
         sent = bool(batch) or (bool(resolved) and send_resolved)
         # NOTE: muted alerts are looked at again after the group interval (a silence may expire);
         # notified ones come back after the repeat interval while they keep firing unacknowledged.
@@ -281,22 +282,22 @@ class Dispatcher:
             next_at = (now if batch else (last or now)) + timedelta(seconds=group["repeat_interval"])
         else:
             next_at = None
-        await repository.reschedule_group(conn, group["id"], next_flush_at=next_at, flushed_at=now if sent else None)
+        await notifications_repository.reschedule_group(conn, group["id"], next_flush_at=next_at, flushed_at=now if sent else None)
         return 1 if sent else 0
 
     async def _escalate(self) -> int:
         now = self._clock()
         count = 0
         async with self._pool.acquire() as conn, conn.transaction():
-            for row in await repository.claim_due_escalations(conn, now, 100):
+            for row in await notifications_repository.claim_due_escalations(conn, now, 100):
                 chain = row["escalate_to"]
                 step = row["escalation_step"]
                 if step >= len(chain):
-                    await repository.advance_escalation(conn, row["group_id"], row["alert_id"], step=step, escalate_at=None)
+                    await notifications_repository.advance_escalation(conn, row["group_id"], row["alert_id"], step=step, escalate_at=None)
                     continue
-                await repository.add_delivery(conn, row["tenant_id"], receiver=chain[step], kind="escalation", alert_ids=[row["alert_id"]], now=now)
+                await notifications_repository.add_delivery(conn, row["tenant_id"], receiver=chain[step], kind="escalation", alert_ids=[row["alert_id"]], now=now)
                 more = step + 1 < len(chain)
-                await repository.advance_escalation(
+                await notifications_repository.advance_escalation(
                     conn, row["group_id"], row["alert_id"], step=step + 1,
                     escalate_at=now + timedelta(minutes=row["escalate_after"]) if more else None,
                 )
@@ -307,12 +308,12 @@ class Dispatcher:
         """Sends due deliveries concurrently; returns (attempted, delivered)."""
         now = self._clock()
         async with self._pool.acquire() as conn, conn.transaction():
-            due = await repository.claim_due_deliveries(conn, now, DELIVERIES_PER_ROUND)
+            due = await notifications_repository.claim_due_deliveries(conn, now, DELIVERIES_PER_ROUND)
             if not due:
                 return 0, 0
             receivers = {}
             for key in {(d["tenant_id"], d["receiver"]) for d in due}:
-                receivers[key] = await repository.get_receiver(conn, *key)
+                receivers[key] = await notifications_repository.get_receiver(conn, *key)
             alerts = {
                 r["id"]: repository.to_proto(r)
                 for r in await repository.alerts_by_id(conn, list({a for d in due for a in d["alert_ids"]}))
@@ -327,7 +328,7 @@ class Dispatcher:
                 next_at = None
                 if status == "pending":
                     next_at = now + (timedelta(seconds=retry_after) if retry_after else self._backoff(delivery["attempts"]))
-                await repository.finish_delivery(conn, delivery["id"], status=status, error=error, next_attempt_at=next_at, now=now)
+                await notifications_repository.finish_delivery(conn, delivery["id"], status=status, error=error, next_attempt_at=next_at, now=now)
         return len(due), sum(1 for status, _, _ in outcomes if status == "delivered")
 
     async def _send(self, delivery: asyncpg.Record, stored: asyncpg.Record | None, alerts: dict) -> tuple[str, str, float | None]:

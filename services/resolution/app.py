@@ -12,7 +12,8 @@ from reviewguard.events.v1 import events_pb2
 from reviewguard.resolution.v1 import resolution_pb2, resolution_pb2_grpc
 from services.resolution.grpc_api import ResolutionServicer
 from services.resolution.requests.sender import LogSender
-from services.resolution.service import REVIEW_UPDATED, ResolutionService, Toolkit
+from services.resolution.context import Toolkit
+from services.resolution.service import ResolutionService
 from services.resolution.sla import SlaPolicy
 
 SCHEMA = "resolution"
@@ -38,14 +39,14 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         stream=topology.ALERTS.name,
         subject=topology.ALERT_FIRED,
         message_type=events_pb2.AlertFired,
-        handler=service.handle_fired,
+        handler=service.consumers.handle_fired,
     )
     # NOTE: rating changes from ingest's edit history feed the rating-recovery KPI.
     backend.consume(
         stream=topology.REVIEWS.name,
-        subject=REVIEW_UPDATED,
+        subject=topology.REVIEW_UPDATED,
         message_type=events_pb2.ReviewUpdated,
-        handler=service.handle_review_updated,
+        handler=service.consumers.handle_review_updated,
         durable="resolution-ratings",
     )
     # NOTE: each review's order id, platform ids and reviewer, so a case knows its order and customer
@@ -55,7 +56,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         live_subject=topology.REVIEW_INGESTED,
         history_subject=topology.REVIEW_INGESTED_HISTORY,
         message_type=events_pb2.ReviewIngested,
-        handler=service.handle_reviews_ingested,
+        handler=service.consumers.handle_reviews_ingested,
         durable="resolution-reviews",
     )
     backend.background(service.run_scheduled(stop=stop, interval=settings.resolution_tick_seconds))

@@ -13,6 +13,7 @@ from services.resolution.assignment.models import Agent, Team
 from services.resolution.compensation.models import Offer, Recommendation
 from services.resolution.compliance.models import CheckResult
 from services.resolution.evidence.models import VerificationResult
+from services.resolution.templates.models import VariantStats
 
 
 def _set(ts, at: datetime | None) -> None:
@@ -136,3 +137,10 @@ def knowledge_entry(row: asyncpg.Record) -> resolution_pb2.KnowledgeEntry:
     )
     _set(message.resolved_at, row["resolved_at"])
     return message
+
+
+def variant_stats(s: VariantStats) -> resolution_pb2.VariantStats:
+    return resolution_pb2.VariantStats(
+        variant=s.variant, sent=s.sent, responded=s.responded, resolved=s.resolved,
+        response_rate=s.response_rate, resolution_rate=s.resolution_rate,
+    )

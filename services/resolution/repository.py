@@ -184,6 +184,19 @@ async def claim_unpublished(conn: asyncpg.Connection, *, limit: int) -> list[asy
     )
 
 
+async def claim_effects_pending(conn: asyncpg.Connection, *, limit: int) -> list[asyncpg.Record]:
+    """Transitions whose follow-on effects are not applied yet, oldest first, locked for this relay."""
+    return await conn.fetch(
+        """SELECT * FROM case_events WHERE kind = 'transition' AND effects_done_at IS NULL
+           ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED""",
+        limit,
+    )
+
+
+async def mark_effects_done(conn: asyncpg.Connection, ids: list[uuid.UUID], at: datetime) -> None:
+    await conn.execute("UPDATE case_events SET effects_done_at = $2 WHERE id = ANY($1::uuid[])", ids, at)
+
+
 async def get_many(conn: asyncpg.Connection, case_ids: list[uuid.UUID]) -> dict[uuid.UUID, asyncpg.Record]:
     rows = await conn.fetch("SELECT * FROM cases WHERE id = ANY($1::uuid[])", case_ids)
     return {r["id"]: r for r in rows}

@@ -9,7 +9,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 
 from libs import topology
-from libs.bus import Bus, Delivery, LiveLane, PoisonMessage
+from libs.bus import Bus, Delivery, LiveLane, PoisonMessage, _ConnectionLog
 from libs.errors import require_uuid
 from libs.telemetry import inject_headers
 from reviewguard.events.v1 import events_pb2
@@ -213,3 +213,14 @@ def _until(condition):
         return condition()
 
     return check
+
+
+async def test_each_connection_logs_its_own_outage(caplog) -> None:
+    first, second = _ConnectionLog(), _ConnectionLog()
+    with caplog.at_level("WARNING", logger="libs.bus"):
+        await first.error(OSError("refused"))
+        await first.error(OSError("refused"))  # the same outage: one line
+        await second.error(OSError("refused"))  # another connection's outage is its own line
+        await first.reconnected()
+        await first.error(OSError("refused"))  # a new outage
+    assert [r.getMessage() for r in caplog.records].count("NATS connection error; reconnecting") == 3

@@ -21,21 +21,13 @@ from urllib.parse import parse_qs, quote_plus, urlsplit
 import httpx
 from pydantic import Field, SecretStr, field_validator
 
-from services.alerting.receivers.base import (
-    Attempt,
-    PermanentError,
-    Receiver,
-    ReceiverConfigBase,
-    Sleep,
-    TransientError,
-    http_url,
-    redact_url,
-)
+from services.alerting.receivers.base import Attempt, ReceiverConfigBase, Sleep, http_url
+from services.alerting.receivers.chat import ChatRobotReceiver
 from services.alerting.receivers.messages import clip_bytes, md_escape, to_markdown
 from services.alerting.receivers.notification import Severity
 
 MAX_TEXT_BYTES = 20000
-TRANSIENT_ERRCODES = {-1, 130101}
+TRANSIENT_ERRCODES = frozenset({-1, 130101})
 
 
 class DingTalkConfig(ReceiverConfigBase):
@@ -61,21 +53,16 @@ def sign(secret: str, timestamp_ms: int) -> str:
     return base64.b64encode(digest).decode()
 
 
-class DingTalkReceiver(Receiver):
+class DingTalkReceiver(ChatRobotReceiver):
     kind = "dingtalk"
+    transient_codes = TRANSIENT_ERRCODES
 
     def __init__(
         self, config: DingTalkConfig, *, http: httpx.AsyncClient, sleep: Sleep = asyncio.sleep, clock=time.time
     ) -> None:
         url = config.webhook_url.get_secret_value()
         secret = config.secret.get_secret_value() if config.secret else None
-        super().__init__(
-            name=config.name, target=redact_url(url),
-            secrets=[url, secret, *parse_qs(urlsplit(url).query)["access_token"]],
-            language=config.language, retry=config.retry, timeout_s=config.timeout_s, sleep=sleep,
-        )
-        self._http = http
-        self._url = url
+        super().__init__(config, url=url, secrets=[secret, *parse_qs(urlsplit(url).query)["access_token"]], http=http, sleep=sleep)
         self._secret = secret
         self._clock = clock
         self._config = config
@@ -98,15 +85,6 @@ class DingTalkReceiver(Receiver):
             "at": {"atMobiles": self._config.at_mobiles, "isAtAll": self._config.at_all},
         }
 
-    async def _send_once(self, attempt: Attempt) -> None:
+    def request_url(self) -> str:
         # NOTE: signed anew for every attempt: the timestamp must be fresh.
-        response = await self._post(self._http, self.signed_url(), json=self.payload(attempt))
-        self._check_status(response)
-        body = self._json(response)
-        errcode = body.get("errcode", 0)
-        if errcode == 0:
-            return
-        detail = f"errcode {errcode}: {self._redact(str(body.get('errmsg', '')))[:200]}"
-        if errcode in TRANSIENT_ERRCODES:
-            raise TransientError(detail, reason=f"errcode {errcode}")
-        raise PermanentError(detail, reason=f"errcode {errcode}")
+        return self.signed_url()

@@ -20,20 +20,12 @@ from typing import Literal
 import httpx
 from pydantic import Field, SecretStr, field_validator
 
-from services.alerting.receivers.base import (
-    Attempt,
-    PermanentError,
-    Receiver,
-    ReceiverConfigBase,
-    Sleep,
-    TransientError,
-    http_url,
-    redact_url,
-)
+from services.alerting.receivers.base import Attempt, ReceiverConfigBase, Sleep, http_url
+from services.alerting.receivers.chat import ChatRobotReceiver
 from services.alerting.receivers.messages import Message, md_escape
 from services.alerting.receivers.notification import Severity
 
-TRANSIENT_CODES = {11232}
+TRANSIENT_CODES = frozenset({11232})
 
 
 class FeishuConfig(ReceiverConfigBase):
@@ -92,20 +84,17 @@ def card(message: Message) -> dict:
     }
 
 
-class FeishuReceiver(Receiver):
+class FeishuReceiver(ChatRobotReceiver):
     kind = "feishu"
+    transient_codes = TRANSIENT_CODES
+    code_label = "code"
 
     def __init__(
         self, config: FeishuConfig, *, http: httpx.AsyncClient, sleep: Sleep = asyncio.sleep, clock=time.time
     ) -> None:
         url = config.webhook_url.get_secret_value()
         secret = config.secret.get_secret_value() if config.secret else None
-        super().__init__(
-            name=config.name, target=redact_url(url), secrets=[url, secret, url.rstrip("/").rsplit("/", 1)[-1]],
-            language=config.language, retry=config.retry, timeout_s=config.timeout_s, sleep=sleep,
-        )
-        self._http = http
-        self._url = url
+        super().__init__(config, url=url, secrets=[secret, url.rstrip("/").rsplit("/", 1)[-1]], http=http, sleep=sleep)
         self._secret = secret
         self._clock = clock
 
@@ -116,16 +105,12 @@ class FeishuReceiver(Receiver):
             body |= {"timestamp": str(timestamp), "sign": sign(self._secret, timestamp)}
         return body
 
-    async def _send_once(self, attempt: Attempt) -> None:
-        response = await self._post(self._http, self._url, json=self.payload(attempt))
+    def answer(self, response: httpx.Response) -> tuple[int, str]:
+        """Feishu answers `code`/`msg` (older bots `StatusCode`/`StatusMessage`), on HTTP 200 or a 4xx."""
         if response.status_code == 429 or response.status_code >= 500:
             self._check_status(response)
         body = self._json(response) if response.status_code >= 400 or response.content else {}
         code = body.get("code", body.get("StatusCode", 0))
         if code == 0:
             self._check_status(response)
-            return
-        detail = f"code {code}: {self._redact(str(body.get('msg', body.get('StatusMessage', ''))))[:200]}"
-        if code in TRANSIENT_CODES:
-            raise TransientError(detail, reason=f"code {code}")
-        raise PermanentError(detail, reason=f"code {code}")
+        return code, str(body.get("msg", body.get("StatusMessage", "")))

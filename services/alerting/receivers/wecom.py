@@ -14,21 +14,13 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from pydantic import Field, SecretStr, field_validator
 
-from services.alerting.receivers.base import (
-    Attempt,
-    PermanentError,
-    Receiver,
-    ReceiverConfigBase,
-    Sleep,
-    TransientError,
-    http_url,
-    redact_url,
-)
+from services.alerting.receivers.base import Attempt, ReceiverConfigBase, Sleep, http_url
+from services.alerting.receivers.chat import ChatRobotReceiver
 from services.alerting.receivers.messages import clip_bytes, to_markdown
 from services.alerting.receivers.notification import Severity
 
 MAX_CONTENT_BYTES = 4096
-TRANSIENT_ERRCODES = {-1, 45009, 45033}
+TRANSIENT_ERRCODES = frozenset({-1, 45009, 45033})
 
 
 class WeComConfig(ReceiverConfigBase):
@@ -45,17 +37,13 @@ class WeComConfig(ReceiverConfigBase):
         return SecretStr(url)
 
 
-class WeComReceiver(Receiver):
+class WeComReceiver(ChatRobotReceiver):
     kind = "wecom"
+    transient_codes = TRANSIENT_ERRCODES
 
     def __init__(self, config: WeComConfig, *, http: httpx.AsyncClient, sleep: Sleep = asyncio.sleep) -> None:
         url = config.webhook_url.get_secret_value()
-        super().__init__(
-            name=config.name, target=redact_url(url), secrets=[url, *parse_qs(urlsplit(url).query)["key"]],
-            language=config.language, retry=config.retry, timeout_s=config.timeout_s, sleep=sleep,
-        )
-        self._http = http
-        self._url = url
+        super().__init__(config, url=url, secrets=parse_qs(urlsplit(url).query)["key"], http=http, sleep=sleep)
         self._mentions = config.mention_userids
 
     def payload(self, attempt: Attempt) -> dict:
@@ -64,15 +52,3 @@ class WeComReceiver(Receiver):
         if self._mentions:
             content += "\n" + " ".join(f"<@{uid}>" for uid in self._mentions)
         return {"msgtype": "markdown", "markdown": {"content": clip_bytes(content, MAX_CONTENT_BYTES)}}
-
-    async def _send_once(self, attempt: Attempt) -> None:
-        response = await self._post(self._http, self._url, json=self.payload(attempt))
-        self._check_status(response)
-        body = self._json(response)
-        errcode = body.get("errcode", 0)
-        if errcode == 0:
-            return
-        detail = f"errcode {errcode}: {self._redact(str(body.get('errmsg', '')))[:200]}"
-        if errcode in TRANSIENT_ERRCODES:
-            raise TransientError(detail, reason=f"errcode {errcode}")
-        raise PermanentError(detail, reason=f"errcode {errcode}")

@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
+import httpx
+
 from reviewguard.ingest.v1 import review_pb2
+from services.ingest.connectors.http import RetryPolicy
 
 # An opaque, JSON-serialisable position inside one sync run; only the connector that issued it
 # reads it. Stored as-is by whoever persists source state.
@@ -51,6 +54,48 @@ class Connector(abc.ABC):
     @abc.abstractmethod
     async def fetch_page(self, cursor: Cursor | None, *, since: datetime) -> Page:
         """The page at `cursor` (the first page when None), holding only reviews posted at or after `since`."""
+
+
+class PlatformConnector(Connector):
+    """A connector of one platform's HTTP API: its config, the caller's client, the retry policy, and
+    the mapping of a page's records into reviews (a record that cannot be mapped is skipped, named)."""
+
+    # NOTE: a record these errors come out of is the platform's oddity, not ours: skip it, go on.
+    mapping_errors: ClassVar[tuple[type[Exception], ...]] = (KeyError, TypeError, ValueError)
+
+    def __init__(self, config: Any, *, client: httpx.AsyncClient, retry: RetryPolicy = RetryPolicy()) -> None:
+        self._config = config
+        self._client = client
+        self._retry = retry
+
+    @abc.abstractmethod
+    def _to_review(self, item: Any) -> review_pb2.Review:
+        """The Review one platform record maps to; one of `mapping_errors` when it cannot."""
+
+    @abc.abstractmethod
+    def _record_id(self, item: Any) -> str:
+        """How a skipped record is named ("?" when it has no id)."""
+
+    def review_from(self, item: Any) -> review_pb2.Review:
+        """The Review one API (or webhook) review object maps to; KeyError/TypeError/ValueError when it cannot."""
+        return self._to_review(item)
+
+    def _map(self, items: list, *, since: datetime) -> tuple[list[review_pb2.Review], list[Skipped], int]:
+        """The reviews of a page posted at or after `since`, the records skipped, and how many were older."""
+        reviews: list[review_pb2.Review] = []
+        skipped: list[Skipped] = []
+        older = 0
+        for item in items:
+            try:
+                review = self._to_review(item)
+            except self.mapping_errors as error:
+                skipped.append(Skipped(self._record_id(item), str(error)))
+                continue
+            if review.posted_at.ToDatetime(tzinfo=since.tzinfo) < since:
+                older += 1
+                continue
+            reviews.append(review)
+        return reviews, skipped, older
 
 
 async def sync(

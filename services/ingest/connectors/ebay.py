@@ -29,7 +29,7 @@ from defusedxml import DefusedXmlException
 from pydantic import BaseModel, Field, SecretStr
 
 from reviewguard.ingest.v1 import review_pb2
-from services.ingest.connectors.base import Connector, Cursor, Page, Skipped
+from services.ingest.connectors.base import Cursor, Page, PlatformConnector
 from services.ingest.connectors.errors import BadResponse, CredentialsRejected, RequestRejected, SourceUnavailable
 from services.ingest.connectors.http import RetryPolicy, parse_timestamp, send
 
@@ -65,15 +65,16 @@ class EbayConfig(BaseModel):
     base_url: str = "https://api.ebay.com"
 
 
-class EbayFeedbackConnector(Connector):
+class EbayFeedbackConnector(PlatformConnector):
     """Pages a seller's received feedback newest first until a whole page is older than `since`."""
 
     platform: ClassVar[str] = "ebay"
+    # NOTE: a feedback entry is XML already parsed: only a missing or malformed value can fail it.
+    mapping_errors = (KeyError, ValueError)
+    _config: EbayConfig
 
     def __init__(self, config: EbayConfig, *, client: httpx.AsyncClient, retry: RetryPolicy = RetryPolicy()) -> None:
-        self._config = config
-        self._client = client
-        self._retry = retry
+        super().__init__(config, client=client, retry=retry)
         self._marketplace = config.marketplace or MARKETPLACE_BY_SITE.get(config.site_id, f"EBAY-{config.site_id}")
 
     def request_xml(self, page_number: int) -> bytes:
@@ -111,26 +112,17 @@ class EbayFeedbackConnector(Connector):
         root = self._parse(response.content, page_number)
         self._check_ack(root)
 
-        reviews: list[review_pb2.Review] = []
-        skipped: list[Skipped] = []
         entries = root.findall(f"{_NS}FeedbackDetailArray/{_NS}FeedbackDetail")
-        older = 0
-        for entry in entries:
-            try:
-                review = self._to_review(entry)
-            except (KeyError, ValueError) as error:
-                skipped.append(Skipped(_text(entry, "FeedbackID") or "?", str(error)))
-                continue
-            if review.posted_at.ToDatetime(tzinfo=since.tzinfo) < since:
-                older += 1
-                continue
-            reviews.append(review)
+        reviews, skipped, older = self._map(entries, since=since)
         total_pages = int(_text(root, "PaginationResult/TotalNumberOfPages") or "0")
         wholly_older = bool(entries) and older == len(entries) - len(skipped)
         last_page = not entries or page_number >= total_pages or wholly_older
         next_cursor = None if last_page else {"page": page_number + 1}
         log.debug("%s: page %d of %d gave %d reviews, %d skipped", SOURCE, page_number, total_pages, len(reviews), len(skipped))
         return Page(reviews=reviews, next_cursor=next_cursor, skipped=skipped)
+
+    def _record_id(self, item: Element) -> str:
+        return _text(item, "FeedbackID") or "?"
 
     @staticmethod
     def _parse(content: bytes, page_number: int) -> Element:

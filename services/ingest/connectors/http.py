@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import email.utils
 import logging
-import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -17,14 +16,12 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, RetryError, retry_if_exception_type, stop_after_attempt
 from tenacity.wait import wait_exponential_jitter
 
+from libs import redact
 from libs.outbound import OutboundRefused
 from services.ingest.connectors.errors import CredentialsRejected, RequestRejected, SourceUnavailable
 
 log = logging.getLogger(__name__)
 
-# Query parameters whose values are credentials on some platform (Judge.me's api_token, ...).
-SECRET_PARAMS = frozenset({"api_token", "apikey", "api_key", "access_token", "token", "key", "secret", "signature"})
-_SECRET_IN_TEXT = re.compile(r"(?i)([?&;](?:" + "|".join(sorted(SECRET_PARAMS)) + r")=)[^&#\s\"'<>]*")
 _MAX_SNIPPET = 200
 
 
@@ -56,28 +53,24 @@ class _Transient(Exception):
 
 
 def redact_url(url: httpx.URL | str) -> str:
-    """The URL with credential-bearing query values replaced by `***`."""
-    return _SECRET_IN_TEXT.sub(r"\1***", str(url))
+    """The URL with its userinfo and credential-bearing query values replaced by `***` (libs/redact.py)."""
+    return redact.redact_url(str(url))
 
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
-    """Text with credential query values and every given secret value replaced by `***`."""
-    text = _SECRET_IN_TEXT.sub(r"\1***", text)
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
+    """Text with every URL in it redacted and every given secret value replaced by `***` (libs/redact.py)."""
+    return redact.redact_text(text, secrets)
 
 
 class RedactSecretsFilter(logging.Filter):
-    """Rewrites log records that carry a URL with a credential in its query string."""
+    """Rewrites log records that carry a URL (httpx logs each request's), credentials masked."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str) and _SECRET_IN_TEXT.search(record.msg):
-            record.msg = redact_url(record.msg)
+        if isinstance(record.msg, str) and "://" in record.msg:
+            record.msg = redact.redact_text(record.msg)
         if isinstance(record.args, tuple) and record.args:
             record.args = tuple(
-                redact_url(a) if isinstance(a, (str, httpx.URL)) and _SECRET_IN_TEXT.search(str(a)) else a
+                redact.redact_text(str(a)) if isinstance(a, httpx.URL) or (isinstance(a, str) and "://" in a) else a
                 for a in record.args
             )
         return True

@@ -25,9 +25,9 @@ import httpx
 from pydantic import BaseModel, Field, SecretStr
 
 from reviewguard.ingest.v1 import review_pb2
-from services.ingest.connectors.base import Connector, Cursor, Page, Skipped
+from services.ingest.connectors.base import Cursor, Page, PlatformConnector
 from services.ingest.connectors.errors import BadResponse
-from services.ingest.connectors.http import RetryPolicy, parse_timestamp, send
+from services.ingest.connectors.http import parse_timestamp, send
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +44,11 @@ class JudgeMeConfig(BaseModel):
     base_url: str = "https://judge.me"
 
 
-class JudgeMeConnector(Connector):
+class JudgeMeConnector(PlatformConnector):
     """Pages a shop's reviews newest first until a whole page is older than `since`."""
 
     platform: ClassVar[str] = "shopify"
-
-    def __init__(self, config: JudgeMeConfig, *, client: httpx.AsyncClient, retry: RetryPolicy = RetryPolicy()) -> None:
-        self._config = config
-        self._client = client
-        self._retry = retry
+    _config: JudgeMeConfig
 
     async def fetch_page(self, cursor: Cursor | None, *, since: datetime) -> Page:
         page_number = int((cursor or {}).get("page", 1))
@@ -75,19 +71,7 @@ class JudgeMeConnector(Connector):
         except (ValueError, KeyError, TypeError) as error:
             raise BadResponse(f"{SOURCE}: page {page_number} is not a reviews list ({error})", source=SOURCE) from None
 
-        reviews: list[review_pb2.Review] = []
-        skipped: list[Skipped] = []
-        older = 0
-        for item in items:
-            try:
-                review = self._to_review(item)
-            except (KeyError, TypeError, ValueError) as error:
-                skipped.append(Skipped(f"judgeme:{item.get('id', '?')}" if isinstance(item, dict) else "?", str(error)))
-                continue
-            if review.posted_at.ToDatetime(tzinfo=since.tzinfo) < since:
-                older += 1
-                continue
-            reviews.append(review)
+        reviews, skipped, older = self._map(items, since=since)
         # NOTE: stop only when the page is short or wholly older than `since`, so a slightly
         # out-of-order page (an edited review re-sorted) cannot end the run early.
         last_page = len(items) < config.per_page or (items and older == len(items) - len(skipped))
@@ -95,9 +79,8 @@ class JudgeMeConnector(Connector):
         log.debug("%s: page %d gave %d reviews, %d skipped", SOURCE, page_number, len(reviews), len(skipped))
         return Page(reviews=reviews, next_cursor=next_cursor, skipped=skipped)
 
-    def review_from(self, item: dict) -> review_pb2.Review:
-        """The Review one API (or webhook) review object maps to; KeyError/TypeError/ValueError when it cannot."""
-        return self._to_review(item)
+    def _record_id(self, item) -> str:
+        return f"judgeme:{item.get('id', '?')}" if isinstance(item, dict) else "?"
 
     def _to_review(self, item: dict) -> review_pb2.Review:
         rating = item["rating"]

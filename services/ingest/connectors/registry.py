@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from libs.errors import FieldViolation, InvalidArgument
+from libs.errors import FieldViolation, InvalidArgument, violations_of
 from services.ingest.connectors.base import Connector
 from services.ingest.connectors.ebay import EbayConfig, EbayFeedbackConnector
 from services.ingest.connectors.http import RetryPolicy
@@ -30,9 +30,7 @@ def parse_config(kind: str, settings: dict[str, Any]) -> BaseModel:
     try:
         return model.model_validate(settings)
     except ValidationError as error:
-        # NOTE: pydantic's messages can quote the input; report field and problem type only.
-        violations = [FieldViolation(".".join(map(str, e["loc"])), e["msg"]) for e in error.errors(include_input=False)]
-        raise InvalidArgument(f"invalid settings for a {kind} source", violations) from None
+        raise InvalidArgument(f"invalid settings for a {kind} source", violations_of(error)) from None
 
 
 def build_connector(kind: str, settings: dict[str, Any], *, client: httpx.AsyncClient, retry: RetryPolicy = RetryPolicy()) -> Connector:

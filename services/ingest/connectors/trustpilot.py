@@ -17,13 +17,12 @@ import logging
 from datetime import datetime
 from typing import ClassVar
 
-import httpx
 from pydantic import BaseModel, Field, SecretStr
 
 from reviewguard.ingest.v1 import review_pb2
-from services.ingest.connectors.base import Connector, Cursor, Page, Skipped
+from services.ingest.connectors.base import Cursor, Page, PlatformConnector
 from services.ingest.connectors.errors import BadResponse
-from services.ingest.connectors.http import RetryPolicy, parse_timestamp, send
+from services.ingest.connectors.http import parse_timestamp, send
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +39,11 @@ class TrustpilotConfig(BaseModel):
     base_url: str = "https://api.trustpilot.com"
 
 
-class TrustpilotConnector(Connector):
+class TrustpilotConnector(PlatformConnector):
     """Pages a business unit's reviews newest first until they are older than `since`."""
 
     platform: ClassVar[str] = "trustpilot"
-
-    def __init__(self, config: TrustpilotConfig, *, client: httpx.AsyncClient, retry: RetryPolicy = RetryPolicy()) -> None:
-        self._config = config
-        self._client = client
-        self._retry = retry
+    _config: TrustpilotConfig
 
     async def fetch_page(self, cursor: Cursor | None, *, since: datetime) -> Page:
         page_number = int((cursor or {}).get("page", 1))
@@ -73,28 +68,16 @@ class TrustpilotConnector(Connector):
         except (ValueError, KeyError, TypeError) as error:
             raise BadResponse(f"{SOURCE}: page {page_number} is not a reviews list ({error})", source=SOURCE) from None
 
-        reviews: list[review_pb2.Review] = []
-        skipped: list[Skipped] = []
-        reached_older = False
-        for item in items:
-            try:
-                review = self._to_review(item)
-            except (KeyError, TypeError, ValueError) as error:
-                skipped.append(Skipped(str(item.get("id", "?")) if isinstance(item, dict) else "?", str(error)))
-                continue
-            if review.posted_at.ToDatetime(tzinfo=since.tzinfo) < since:
-                # NOTE: ordered createdat.desc, so everything after this is older too.
-                reached_older = True
-                continue
-            reviews.append(review)
+        reviews, skipped, older = self._map(items, since=since)
+        # NOTE: ordered createdat.desc, so once one review is older everything after it is too.
+        reached_older = older > 0
         has_next = any(isinstance(link, dict) and link.get("rel") == "next-page" for link in links)
         next_cursor = {"page": page_number + 1} if has_next and items and not reached_older else None
         log.debug("%s: page %d gave %d reviews, %d skipped", SOURCE, page_number, len(reviews), len(skipped))
         return Page(reviews=reviews, next_cursor=next_cursor, skipped=skipped)
 
-    def review_from(self, item: dict) -> review_pb2.Review:
-        """The Review one API (or webhook) review object maps to; KeyError/TypeError/ValueError when it cannot."""
-        return self._to_review(item)
+    def _record_id(self, item) -> str:
+        return str(item.get("id", "?")) if isinstance(item, dict) else "?"
 
     def _to_review(self, item: dict) -> review_pb2.Review:
         stars = item["stars"]

@@ -1,47 +1,54 @@
-"""Use cases of a case's life: open many at once, assign, move along the state machine.
+"""Use cases of a case's life: open many at once, read, update, move along the state machine.
 
-Functions over a `Context`; each runs inside the caller's transaction where it takes a connection.
+Functions over a `Context`; a function that takes a connection runs inside the caller's
+transaction. Moving a case writes only the case and its audit entry: what follows from the move
+(A/B outcomes, the knowledge base) runs from the case-events outbox (`services.resolution.relay`).
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import asyncpg
 
-from libs import topology
-from libs.errors import InvalidArgument, NotFound
+from libs import paging, topology
+from libs.errors import FieldViolation, InvalidArgument, NotFound
 from reviewguard.alerting.v1 import alert_pb2
-from reviewguard.resolution.v1 import case_pb2
 from services.resolution import repository
-from services.resolution.assignment import repository as assignment_repository
-from services.resolution.assignment import service as assignment
-from services.resolution.assignment.models import Agent, CaseNeeds
+from services.resolution.assignment import flows as assignment
+from services.resolution.assignment import service as assignment_rules
 from services.resolution.calendar.service import add_business_hours, load_calendar
 from services.resolution.cases import repository as cases_repository
-from services.resolution.cases.models import APPEAL_ACCEPTED, ASSIGNED, AWAITING_CUSTOMER, CONTACTED, FINAL, NEW, OPEN, OUTCOME_BY_REASON, RESOLVED, status_name
+from services.resolution.cases.models import APPEAL_ACCEPTED, ASSIGNED, CONTACTED, NEW, OUTCOME_BY_REASON, RESOLVED
 from services.resolution.cases.repository import NewCase, NewEvent
 from services.resolution.cases.service import check_transition
 from services.resolution.context import Context
 from services.resolution.customers import flows as customers
-from services.resolution.knowledge import repository as knowledge_repository
-from services.resolution.knowledge import service as knowledge
 from services.resolution.policy.models import TenantPolicy
 from services.resolution.sla import SlaPolicy
-from services.resolution.templates import repository as replies_repository
+from services.resolution.templates import service as templates
+from services.resolution.templates.models import Scenario
 
 log = logging.getLogger(__name__)
 
-OPEN_STATUSES = sorted(OPEN)
 # NOTE: an alert about a case's SLA belongs to that case; it opens no new one.
 CASE_SLA_RULE = "case_sla"
 
 
 async def locked(conn: asyncpg.Connection, tenant: uuid.UUID, case: uuid.UUID) -> asyncpg.Record:
+    """The tenant's case, locked for the transaction; NotFound for another tenant's case or a made-up id."""
     row = await repository.lock(conn, tenant, case)
+    if row is None:
+        raise NotFound(f"case {case} not found")
+    return row
+
+
+async def require(conn: asyncpg.Connection, tenant: uuid.UUID, case: uuid.UUID) -> asyncpg.Record:
+    """The tenant's case; NotFound for another tenant's case (as unknown as a made-up id)."""
+    row = await repository.get(conn, tenant, case)
     if row is None:
         raise NotFound(f"case {case} not found")
     return row
@@ -100,7 +107,7 @@ async def open_for_alerts(ctx: Context, conn: asyncpg.Connection, alerts: list[a
             tenant_id=tenant, alert_id=uuid.UUID(alert.id), review_id=uuid.UUID(alert.review_id) if alert.review_id else None,
             severity=alert.severity, product_id=alert.product_id, marketplace=alert.marketplace, opened_at=opened_at,
             due_at=due_at, first_response_due_at=first_due, platform=alert.platform.lower(),
-            language=assignment.default_language(alert.marketplace) if alert.marketplace else "",
+            language=assignment_rules.default_language(alert.marketplace) if alert.marketplace else "",
             summary="\n".join(p for p in (alert.summary, *alert.reasons) if p),
         ))
     rows, created = await cases_repository.open_many(conn, wanted)
@@ -117,75 +124,15 @@ async def open_for_alerts(ctx: Context, conn: asyncpg.Connection, alerts: list[a
         for alert, row in fresh.values()
     ])
     linked = {r["id"]: r for r in await customers.link_cases(ctx, conn, list(fresh))} if fresh else {}
-    assigned = await _assign_new(conn, [linked.get(case_id, row) for case_id, (_, row) in fresh.items()], now=now)
+    assigned = await assignment.assign_new(conn, [linked.get(case_id, row) for case_id, (_, row) in fresh.items()], now=now)
     return [Opened(row=assigned.get(r["id"]) or linked.get(r["id"]) or r, created=r["id"] in created) for r in rows]
-
-
-async def _assign_new(conn: asyncpg.Connection, rows: list[asyncpg.Record], *, now: datetime) -> dict[uuid.UUID, asyncpg.Record]:
-    """Gives each new case its best owner, loading every tenant's teams and agents once."""
-    tenants = list({r["tenant_id"] for r in rows})
-    if not tenants:
-        return {}
-    teams = await assignment_repository.list_teams_of(conn, tenants)
-    if not teams:
-        return {}
-    agents = await assignment_repository.list_agents_of(conn, [t for t in tenants if t in teams], open_statuses=OPEN_STATUSES)
-    plan, events = [], []
-    calendars: dict = {}
-    for row in rows:
-        tenant = row["tenant_id"]
-        if tenant not in teams:
-            continue
-        pool: list[Agent] = agents.get(tenant, [])
-        needs = CaseNeeds(marketplace=row["marketplace"], language=row["language"], skill=row["issue_type"])
-        choice = assignment.choose(needs=needs, teams=teams[tenant], agents=pool, now=now, calendars=calendars)
-        if choice is None:
-            continue
-        # NOTE: the load grows with each case handed out in this batch, as it would one by one.
-        agents[tenant] = [replace(a, open_cases=a.open_cases + 1) if a.id == choice.agent.id else a for a in pool]
-        plan.append((row["id"], choice.team.id, choice.agent.id, choice.agent.name, ASSIGNED))
-        events.append(NewEvent(
-            tenant_id=tenant, case_id=row["id"], kind="assigned", at=now, from_status=row["status"], to_status=ASSIGNED, actor="system",
-            detail={"owner": choice.agent.name, "previous_owner": "", "team": choice.team.name, "on_shift": choice.on_shift, "match": choice.match},
-        ))
-    updated = await cases_repository.set_owners(conn, plan, now)
-    await cases_repository.add_events(conn, events)
-    return updated
-
-
-async def assign_one(
-    conn: asyncpg.Connection, row: asyncpg.Record, *, now: datetime, actor: str, exclude: frozenset = frozenset()
-) -> asyncpg.Record | None:
-    """Gives one case its best owner now; None when no agent serves its market."""
-    tenant = row["tenant_id"]
-    teams = await assignment_repository.list_teams(conn, tenant)
-    if not teams:
-        return None
-    agents = await assignment_repository.list_agents(conn, tenant, open_statuses=OPEN_STATUSES)
-    needs = CaseNeeds(marketplace=row["marketplace"], language=row["language"], skill=row["issue_type"])
-    choice = assignment.choose(needs=needs, teams=teams, agents=agents, now=now, exclude=exclude)
-    if choice is None:
-        return None
-    if choice.agent.id == row["owner_agent_id"]:
-        return row
-    previous = row["owner"]
-    status = ASSIGNED if row["status"] == NEW else row["status"]
-    updated = await repository.update(
-        conn, row["id"], team_id=choice.team.id, owner_agent_id=choice.agent.id, owner=choice.agent.name, status=status, updated_at=now
-    )
-    await repository.add_event(
-        conn, tenant_id=tenant, case_id=row["id"], kind="reassigned" if previous else "assigned", at=now,
-        from_status=row["status"], to_status=status, actor=actor,
-        detail={"owner": choice.agent.name, "previous_owner": previous, "team": choice.team.name, "on_shift": choice.on_shift, "match": choice.match},
-    )
-    return updated
 
 
 async def move(
     ctx: Context, conn: asyncpg.Connection, row: asyncpg.Record, *, to: int, reason: int = 0, actor: str, note: str = "",
     detail: dict | None = None,
 ) -> asyncpg.Record:
-    """Applies one allowed transition inside the caller's transaction, with its side effects."""
+    """Applies one allowed transition inside the caller's transaction: the case and its audit entry."""
     check_transition(current=row["status"], target=to, reason=reason)
     now = ctx.clock()
     values: dict = {"status": to, "updated_at": now}
@@ -200,28 +147,84 @@ async def move(
     if note:
         facts["note"] = note
     if to == RESOLVED:
+        # NOTE: the reason's name is also what the follow-on effects read back (see relay.py).
         facts["reason"] = OUTCOME_BY_REASON[reason]
     await repository.add_event(
         conn, tenant_id=row["tenant_id"], case_id=row["id"], kind="transition", at=now, from_status=row["status"], to_status=to,
         actor=actor, detail=facts,
     )
-    # NOTE: A/B outcomes: leaving "awaiting customer" other than for "no response" means the buyer
-    # answered; resolving with the buyer satisfied or the review updated counts as a success.
-    if row["status"] == AWAITING_CUSTOMER and not (to == RESOLVED and reason == case_pb2.RESOLUTION_REASON_NO_RESPONSE):
-        await replies_repository.mark_outcome(conn, row["id"], responded=True)
-    if to == RESOLVED and reason != case_pb2.RESOLUTION_REASON_NO_RESPONSE:
-        await replies_repository.mark_outcome(conn, row["id"], resolved=True)
-    if to in FINAL:
-        await remember(conn, updated, outcome=OUTCOME_BY_REASON.get(reason, status_name(to)), at=now)
     return updated
 
 
-async def remember(conn: asyncpg.Connection, row: asyncpg.Record, *, outcome: str, at: datetime) -> None:
-    """Adds a handled case to the knowledge base."""
-    notes, replies, letters = await knowledge_repository.case_texts(conn, row["id"])
-    await knowledge_repository.upsert(
-        conn, tenant_id=row["tenant_id"], case_id=row["id"], issue_type=row["issue_type"], marketplace=row["marketplace"].upper(),
-        region=knowledge.region_of(row["marketplace"]) if row["marketplace"] else "OTHER", outcome=outcome, platform=row["platform"],
-        language=row["language"], text=knowledge.entry_text(summary=row["summary"], replies=replies, notes=notes, appeal_letters=letters),
-        resolved_at=at,
-    )
+# ---- the case API ------------------------------------------------------------------------------
+
+
+async def list_cases(ctx: Context, *, tenant: uuid.UUID, review: uuid.UUID | None, status: int, page_size: int, page_token: str):
+    """One page of the tenant's cases, newest first, and the next page's token ("" on the last)."""
+    limit = paging.page_size(page_size)
+    async with ctx.pool.acquire() as conn:
+        rows = await repository.list_cases(
+            conn, tenant, review_id=review, status=status or None, after=paging.decode(page_token), limit=limit + 1
+        )
+    return paging.page(rows, limit, key=lambda r: (r["opened_at"], r["id"]))
+
+
+async def get_case(ctx: Context, *, tenant: uuid.UUID, case: uuid.UUID) -> asyncpg.Record:
+    async with ctx.pool.acquire() as conn:
+        return await require(conn, tenant, case)
+
+
+async def list_events(ctx: Context, *, tenant: uuid.UUID, case: uuid.UUID) -> list[asyncpg.Record]:
+    async with ctx.pool.acquire() as conn:
+        await require(conn, tenant, case)
+        return await repository.list_events(conn, tenant, case)
+
+
+async def transition(ctx: Context, *, tenant: uuid.UUID, case: uuid.UUID, to_status: int, reason: int, actor: str, note: str) -> asyncpg.Record:
+    """Moves a case to `to_status` if the state machine allows it (resolving needs a reason)."""
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        row = await locked(conn, tenant, case)
+        if to_status == ASSIGNED and row["owner_agent_id"] is None:
+            row = await assignment.assign_one(conn, row, now=ctx.clock(), actor=actor) or row
+            if row["status"] == ASSIGNED:
+                return row
+        return await move(ctx, conn, row, to=to_status, reason=reason, actor=actor, note=note)
+
+
+async def update_case(
+    ctx: Context, *, tenant: uuid.UUID, case: uuid.UUID, language: str, issue_type: str, customer_id: str, order_id: str, platform: str,
+    actor: str,
+) -> asyncpg.Record:
+    """Records what was learnt about a case; an empty field keeps its value."""
+    values: dict[str, str] = {}
+    if language:
+        values["language"] = templates.resolve_language(language)
+    if issue_type:
+        try:
+            values["issue_type"] = str(Scenario(issue_type))
+        except ValueError:
+            raise InvalidArgument(
+                f"unknown issue type {issue_type!r}", [FieldViolation("issue_type", f"one of {', '.join(s.value for s in Scenario)}")]
+            ) from None
+    if platform:
+        checker = ctx.toolkit.checker
+        if platform.lower() not in checker.policies:
+            raise InvalidArgument(f"unknown platform {platform!r}", [FieldViolation("platform", ", ".join(checker.platforms))])
+        values["platform"] = platform.lower()
+    values |= {k: v for k, v in (("customer_id", customer_id), ("order_id", order_id)) if v}
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        row = await locked(conn, tenant, case)
+        changed = {k: v for k, v in values.items() if row[k] != v}
+        if changed:
+            now = ctx.clock()
+            row = await repository.update(conn, case, **changed, updated_at=now)
+            await repository.add_event(
+                conn, tenant_id=tenant, case_id=case, kind="details_updated", at=now, from_status=row["status"],
+                to_status=row["status"], actor=actor, detail=changed,
+            )
+            if "order_id" in changed:
+                # NOTE: a case pointed at another order forgets the old one's value until the new one is known.
+                row = await repository.update(conn, case, order_value=None, order_currency="", fulfilment="", annual_spend_usd=None)
+                linked = await customers.link_cases(ctx, conn, [case])
+                row = linked[0] if linked else row
+    return row

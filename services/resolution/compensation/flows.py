@@ -44,9 +44,7 @@ async def recommend(ctx: Context, request: resolution_pb2.RecommendCompensationR
     tenant = uuid.UUID(request.tenant_id)
     case = uuid.UUID(request.case_id)
     async with ctx.pool.acquire() as conn, conn.transaction():
-        row = await repository.get(conn, tenant, case)
-        if row is None:
-            raise NotFound(f"case {request.case_id} not found")
+        row = await cases.require(conn, tenant, case)
         policy = await ctx.policy(conn, tenant)
         linked = _order_value(row)
         if request.order_value:
@@ -230,6 +228,12 @@ async def decide_offer(ctx: Context, *, tenant: uuid.UUID, case: uuid.UUID, offe
             if not still_out:
                 await cases.move(ctx, conn, row, to=AWAITING_CUSTOMER, actor=actor, detail={"offer_id": offer_id, "declined": True})
     return offer
+
+
+async def list_offers(ctx: Context, *, tenant: uuid.UUID, case: uuid.UUID) -> list[asyncpg.Record]:
+    async with ctx.pool.acquire() as conn:
+        await cases.require(conn, tenant, case)
+        return await offers_repository.list_for_case(conn, tenant, case)
 
 
 async def remedy_of(conn: asyncpg.Connection, case: uuid.UUID, *, language: str) -> Remedy | None:

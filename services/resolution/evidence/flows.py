@@ -1,4 +1,4 @@
-"""Use cases of a case's evidence: append to its chain, and hand out the whole pack as a ZIP."""
+"""Use cases of a case's evidence: append to its chain, list and verify it, and hand out the whole pack as a ZIP."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import timezone
 
 import asyncpg
 
-from libs.errors import FieldViolation, InvalidArgument, NotFound
+from libs.errors import FieldViolation, InvalidArgument
 from reviewguard.resolution.v1 import resolution_pb2
 from services.resolution import repository
 from services.resolution.appeals import repository as appeals_repository
@@ -17,7 +17,7 @@ from services.resolution.context import Context
 from services.resolution.evidence import pack
 from services.resolution.evidence import repository as evidence_repository
 from services.resolution.evidence import service as evidence
-from services.resolution.evidence.models import EvidenceItem, EvidenceKind
+from services.resolution.evidence.models import EvidenceItem, EvidenceKind, VerificationResult
 
 
 def item_of(request: resolution_pb2.AddEvidenceRequest, *, now) -> EvidenceItem:
@@ -61,8 +61,7 @@ async def add_evidence(ctx: Context, *, tenant: uuid.UUID, case: uuid.UUID, requ
 async def evidence_pack(ctx: Context, *, tenant: uuid.UUID, case: uuid.UUID) -> tuple[str, bytes]:
     """The case's evidence pack as (file name, ZIP bytes): letters, items, chain, verification, manifest."""
     async with ctx.pool.acquire() as conn:
-        if await repository.get(conn, tenant, case) is None:
-            raise NotFound(f"case {case} not found")
+        await cases.require(conn, tenant, case)
         chain, _ = await evidence_repository.load(conn, tenant, case)
         letters = await appeals_repository.letters_of(conn, tenant, case)
     data = pack.build_pack(
@@ -70,3 +69,18 @@ async def evidence_pack(ctx: Context, *, tenant: uuid.UUID, case: uuid.UUID) -> 
         generated_at=ctx.clock(),
     )
     return f"evidence-{case}.zip", data
+
+
+async def list_evidence(ctx: Context, *, tenant: uuid.UUID, case: uuid.UUID) -> list[asyncpg.Record]:
+    async with ctx.pool.acquire() as conn:
+        await cases.require(conn, tenant, case)
+        _, rows = await evidence_repository.load(conn, tenant, case)
+    return rows
+
+
+async def verify_evidence(ctx: Context, *, tenant: uuid.UUID, case: uuid.UUID) -> VerificationResult:
+    """Recomputes every stored hash: the chain is intact, or the first broken link is named."""
+    async with ctx.pool.acquire() as conn:
+        await cases.require(conn, tenant, case)
+        chain, _ = await evidence_repository.load(conn, tenant, case)
+    return evidence.verify(chain)

@@ -80,6 +80,14 @@ async def submit_orders(ctx: Context, tenant_id: str, orders: Sequence[resolutio
     return len(parsed), duplicates, scheduled
 
 
+async def list_requests(ctx: Context, *, tenant: uuid.UUID, status: str):
+    """The tenant's review requests, optionally of one status."""
+    if status and status not in {s.value for s in RequestStatus}:
+        raise InvalidArgument(f"unknown status {status!r}", [FieldViolation("status", ", ".join(s.value for s in RequestStatus))])
+    async with ctx.pool.acquire() as conn:
+        return await repository.list_requests(conn, tenant, status=status)
+
+
 async def run_due(ctx: Context, sender: ReviewRequestSender, *, now: datetime, limit: int = 200) -> int:
     """Sends the invitations due by `now`; returns how many messages went out.
 

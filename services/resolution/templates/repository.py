@@ -31,12 +31,17 @@ async def list_for_case(conn: asyncpg.Connection, tenant_id: uuid.UUID, case_id:
     return await conn.fetch("SELECT * FROM replies WHERE tenant_id = $1 AND case_id = $2 ORDER BY sent_at, id", tenant_id, case_id)
 
 
-async def mark_outcome(conn: asyncpg.Connection, case_id: uuid.UUID, *, responded: bool | None = None, resolved: bool | None = None) -> None:
-    """Sets the outcome of every reply of a case (only ever from false to true)."""
+async def mark_outcome(
+    conn: asyncpg.Connection, case_id: uuid.UUID, *, responded: bool | None = None, resolved: bool | None = None,
+    sent_until: datetime | None = None,
+) -> None:
+    """Sets the outcome of every reply of a case sent up to `sent_until` (only ever from false to true)."""
+    # NOTE: the outcome is applied by the case-event relay after the move committed; a reply sent in
+    # between belongs to the case's next chapter, not to the move's.
     await conn.execute(
         """UPDATE replies SET responded = responded OR coalesce($2, false), resolved = resolved OR coalesce($3, false)
-           WHERE case_id = $1""",
-        case_id, responded, resolved,
+           WHERE case_id = $1 AND ($4::timestamptz IS NULL OR sent_at <= $4)""",
+        case_id, responded, resolved, sent_until,
     )
 
 

@@ -155,3 +155,12 @@ async def test_an_sla_alert_fired_while_nats_is_down_is_announced_once_when_it_i
         assert await fired(pool, bus) == [alert.id], "announced exactly once"
     finally:
         await bus.close()
+
+
+async def test_a_message_with_an_id_that_is_not_a_uuid_is_refused_as_invalid(service: AlertingService) -> None:
+    # NOTE: InvalidArgument is what the bus sends to the dead-letter queue at once (libs/bus.py _fail).
+    bad = analyzed("bad-tenant", 1)
+    bad.message.review.tenant_id = "not-a-uuid"
+    with pytest.raises(InvalidArgument):
+        await service.handle_analyzed([bad])
+    assert (await service.list(TENANT, review_id="", page_size=10, page_token=""))[0] == []
