@@ -379,7 +379,7 @@ class EmbeddedNatsCluster:
         try:
             for node in self.nodes:
                 wait_for_port(node.host, node.port, timeout=timeout)
-            self.wait_for_meta_leader(timeout=timeout)
+            self.wait_for_meta_leader(timeout=timeout, every_peer_current=True)
         except TimeoutError:
             self.stop()
             raise
@@ -395,23 +395,29 @@ class EmbeddedNatsCluster:
         node.start()
         self.wait_for_meta_leader(timeout=timeout, nodes=[node])
 
-    def meta_leader(self, nodes: list[EmbeddedNats] | None = None) -> str | None:
-        """The JetStream meta leader's server name, as the running nodes report it (None while electing)."""
+    def meta_leader(self, nodes: list[EmbeddedNats] | None = None, *, every_peer_current: bool = False) -> str | None:
+        """The JetStream meta leader's server name, as the running nodes report it (None while electing).
+
+        With `every_peer_current`, only once the leader reports every other running node current.
+        """
         for node in nodes or self.nodes:
             if not node.alive():
                 continue
             try:
-                leader = node.jetstream_status().get("meta_cluster", {}).get("leader")
+                meta = node.jetstream_status().get("meta_cluster", {})
             except (httpx.HTTPError, ValueError):
                 continue
-            if leader:
-                return leader
+            # NOTE: a leader alone is not enough: until every running peer is current in the meta
+            # group, an R3 stream gets "no suitable peers for placement" (seen on a loaded machine).
+            peers = [peer for peer in meta.get("replicas") or [] if peer.get("current") and not peer.get("offline")]
+            if meta.get("leader") and (not every_peer_current or len(peers) + 1 >= sum(n.alive() for n in self.nodes)):
+                return meta["leader"]
         return None
 
-    def wait_for_meta_leader(self, timeout: float = 30.0, nodes: list[EmbeddedNats] | None = None) -> str:
+    def wait_for_meta_leader(self, timeout: float = 30.0, nodes: list[EmbeddedNats] | None = None, *, every_peer_current: bool = False) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            leader = self.meta_leader(nodes)
+            leader = self.meta_leader(nodes, every_peer_current=every_peer_current)
             if leader:
                 return leader
             time.sleep(0.1)
