@@ -164,3 +164,25 @@ def periods(w: Window, *, by_period: bool = True) -> list[tuple[datetime, dateti
             out.append((datetime.combine(day, datetime.min.time()), max(start, w.starts_at), min(end, w.ends_at)))
         day = following
 
+
+
+def edges(spans: list[tuple[datetime, datetime, datetime]]) -> tuple[list[datetime], list]:
+    """The UTC hours and the whole UTC days that make up the spans: a day counts whole when it lies
+    inside one span; the spans' other hours are listed one by one."""
+    hours, days = [], []
+    for _, lo, hi in spans:
+        first_day = (lo + timedelta(hours=23)).replace(hour=0)
+        last_day = max(first_day, hi.replace(hour=0))
+        at = lo
+        while at < min(first_day, hi):
+            hours.append(at)
+            at += timedelta(hours=1)
+        day = first_day
+        while day < last_day:
+            days.append(day.date())
+            day += timedelta(days=1)
+        at = max(last_day, lo)
+        while at < hi:
+            hours.append(at)
+            at += timedelta(hours=1)
+    return hours, days

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import asyncpg
 
-from services.alerting.reporting.models import DIMENSIONS, SORTS, Window, periods
+from services.alerting.reporting.models import DIMENSIONS, SORTS, Window, edges, periods
 
 _INBOX_COLUMNS = (
     "review_id", "tenant_id", "version", "platform", "marketplace", "store_id", "product_id", "product_line", "language",
@@ -172,29 +172,22 @@ async def summed(
             *params,
         )
     spans = periods(w, by_period=by_period)
-    params += [[lo for _, lo, _ in spans], w.starts_at, w.ends_at]
+    edge_hours, whole_days = edges(spans)
+    params += [[lo for _, lo, _ in spans], edge_hours, whole_days]
     n = len(params)
-    starts, lo, hi = f"${n - 2}::timestamptz[]", f"${n - 1}::timestamptz", f"${n}::timestamptz"
+    starts = f"${n - 2}::timestamptz[]"
     # NOTE: a day, week or month of the zone is whole UTC days (daily rollups) plus the hours at its
-    # edges (hourly ones). A UTC day is whole in a period when its first and last hour fall in the
-    # same period and inside the window; its hours are then read from the daily row instead.
-    midnight = "(date_trunc('day', t.hour AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
-    day_start = "(t.day::timestamp AT TIME ZONE 'UTC')"
-
-    def whole(start: str) -> str:
-        return (f"({start} >= {lo} AND {start} + interval '1 day' <= {hi} AND "
-                f"width_bucket({start}, {starts}) = width_bucket({start} + interval '23 hours', {starts}))")
-
+    # edges (hourly ones), both looked up by key; width_bucket numbers each row's period.
     rows = await conn.fetch(
         f"""SELECT x.idx, {", ".join(f"x.{k}" for k in names)}, sum(x.reviews)::bigint AS reviews,
                    sum(x.rating_sum)::bigint AS rating_sum, sum(x.negative)::bigint AS negative
             FROM (
                 SELECT width_bucket(t.hour, {starts}) AS idx, {columns}, t.reviews, t.rating_sum, t.negative
-                FROM {hourly} t WHERE {where} AND t.hour >= {lo} AND t.hour < {hi} AND NOT {whole(midnight)}
+                FROM {hourly} t WHERE {where} AND t.hour = ANY(${n - 1}::timestamptz[])
                 UNION ALL
-                SELECT width_bucket({day_start}, {starts}) AS idx, {columns}, t.reviews, t.rating_sum, t.negative
-                FROM {daily} t WHERE {where} AND t.day >= ({lo} AT TIME ZONE 'UTC')::date
-                    AND t.day < ({hi} AT TIME ZONE 'UTC')::date AND {whole(day_start)}
+                SELECT width_bucket(t.day::timestamp AT TIME ZONE 'UTC', {starts}) AS idx, {columns}, t.reviews,
+                       t.rating_sum, t.negative
+                FROM {daily} t WHERE {where} AND t.day = ANY(${n}::date[])
             ) x GROUP BY 1, {", ".join(f"x.{k}" for k in names)} ORDER BY 1, {", ".join(f"x.{k}" for k in names)}""",
         *params,
     )
