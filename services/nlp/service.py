@@ -43,6 +43,8 @@ tracer = trace.get_tracer(__name__)
 BURST_WINDOW_HOURS = 24.0
 # Stored signatures read per query when a near-duplicate index catches up or is rebuilt.
 CATCH_UP_PAGE = 20_000
+# A catch-up of more rows than this (a rebuild) runs in the executor.
+INLINE_CATCH_UP = 1_000
 # Suspicion reasons that are evidence of an attack (Analysis.malicious), not just a weak signal.
 ATTACK_EVIDENCE = {"near_duplicate", "competitor_brand", "competitor_cue"}
 _TAGS = TypeAdapter(list[TenantTag])
@@ -135,7 +137,13 @@ class NlpService:
             rows = await repository.signatures_after(conn, tenant, seq, limit=CATCH_UP_PAGE)
             if rows:
                 # NOTE: rows this process wrote itself come back once; re-adding an unchanged signature is a no-op.
-                index.add_many((str(row["review_id"]), values_from_bytes(row["signature"])) for row in rows)
+                pairs = [(str(row["review_id"]), values_from_bytes(row["signature"])) for row in rows]
+                if len(pairs) > INLINE_CATCH_UP:
+                    # NOTE: a rebuild is CPU work (about 40 s for a million reviews): off the event loop,
+                    # which keeps heartbeats and other batches' acks going. Only this task uses the index.
+                    await asyncio.get_running_loop().run_in_executor(self._executor, index.add_many, pairs)
+                else:
+                    index.add_many(pairs)
                 seq = rows[-1]["seq"]
             if len(rows) < CATCH_UP_PAGE:
                 return seq, index

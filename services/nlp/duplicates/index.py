@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 THRESHOLD = 0.8
 # NOTE: the reviews sharing a full bucket share its band (r equal MinHash values) with any later one
-# that lands there, so they are that newcomer's likeliest near-duplicates: checking the first 32 keeps
+# that lands there, so they are that newcomer's likeliest near-duplicates: checking the first 8 keeps
 # a campaign of a thousand copies (or "Great product!" ten thousand times) at constant cost.
 BUCKET_CAP = 8
 _MIX = np.uint64(0x9E3779B97F4A7C15)

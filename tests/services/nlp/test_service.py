@@ -147,8 +147,9 @@ async def test_detection_is_limited_to_the_tenant_marketplaces_languages_plus_it
 async def test_a_second_replica_and_a_restart_find_the_clusters_the_first_one_made(
     service: NlpService, database_url: str, bus: Bus, analyzer, monkeypatch
 ) -> None:
-    # The restarted replica rebuilds its index in pages of two rows.
+    # The restarted replica rebuilds its index in pages of two rows, in the executor.
     monkeypatch.setattr("services.nlp.service.CATCH_UP_PAGE", 2)
+    monkeypatch.setattr("services.nlp.service.INLINE_CATCH_UP", 1)
     text = "Arrived cracked, the base leaks and the switch stopped working on the second day. Avoid this seller."
     pool = await db.create_pool(database_url, schema=SCHEMA)
     executor = ThreadPoolExecutor(max_workers=1)
