@@ -39,7 +39,7 @@ from services.ingest.app import MIGRATIONS, SCHEMA  # noqa: E402
 from services.ingest.import_jobs import BATCH, ImportService  # noqa: E402
 from services.ingest.models import Limits  # noqa: E402
 from libs.outbox import OutboxRelay  # noqa: E402
-from services.ingest.repository import OUTBOX_CHANNEL  # noqa: E402
+from services.ingest.reviews.repository import OUTBOX_CHANNEL  # noqa: E402
 from services.ingest.service import IngestService  # noqa: E402
 
 log = logging.getLogger(__name__)

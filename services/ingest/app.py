@@ -23,9 +23,9 @@ from services.ingest.grpc_api import IngestServicer
 from services.ingest.import_jobs import ImportService
 from services.ingest.metrics import IngestMetrics
 from services.ingest.models import Limits
-from services.ingest import repository
+from services.ingest.reviews import repository as reviews_repository
 from services.ingest.service import IngestService
-from services.ingest.sources import SourceService
+from services.ingest.sources.service import SourceService
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     await server.set_serving()
     relay_task = asyncio.create_task(
         outbox.relay_when_bus_ready(
-            pool=pool, connect=functools.partial(_connect_bus, settings, metrics), channel=repository.OUTBOX_CHANNEL,
+            pool=pool, connect=functools.partial(_connect_bus, settings, metrics), channel=reviews_repository.OUTBOX_CHANNEL,
             batch=settings.outbox_batch, poll_seconds=settings.outbox_poll_seconds, stop=stop,
             metrics=metrics, sample_seconds=settings.metrics_sample_seconds,
         ),

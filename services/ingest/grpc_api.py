@@ -11,7 +11,7 @@ from libs.errors import DomainError, FieldViolation, InvalidArgument, to_rpc_sta
 from reviewguard.ingest.v1 import ingest_pb2, ingest_pb2_grpc, review_pb2
 from services.ingest.import_jobs import ImportService
 from services.ingest.service import IngestService
-from services.ingest.sources import SourceService
+from services.ingest.sources.service import SourceService
 
 
 class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):

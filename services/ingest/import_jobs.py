@@ -23,8 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from libs.errors import DomainError, FieldViolation, InvalidArgument, NotFound, require_uuid
 from reviewguard.ingest.v1 import ingest_pb2, review_pb2
-from services.ingest import repository
 from services.ingest.imports import ColumnMapping, RowError, amazon_seller_central, import_reviews, judgeme_csv
+from services.ingest.imports import repository as imports_repository
 from services.ingest.imports.readers import ImportRun
 from services.ingest.service import IngestService
 
@@ -141,7 +141,7 @@ class ImportService:
             if size == 0:
                 raise InvalidArgument("the file is empty", [FieldViolation("file", "is empty")])
             async with self._pool.acquire() as conn:
-                row = await repository.insert_import_job(
+                row = await imports_repository.insert_import_job(
                     conn,
                     tenant,
                     {"format": start.format, "mapping": start.mapping, "file_name": start.file_name[:300], "bytes": size, "competitor": start.competitor},
@@ -179,7 +179,7 @@ class ImportService:
         tenant = require_uuid(tenant_id, field="tenant_id")
         job = require_uuid(import_id, field="import_id")
         async with self._pool.acquire() as conn:
-            row = await repository.get_import_job(conn, tenant, job)
+            row = await imports_repository.get_import_job(conn, tenant, job)
         if row is None:
             raise NotFound(f"import {import_id} not found")
         return to_proto(row)
@@ -199,7 +199,7 @@ class ImportService:
         """Marks jobs whose process died as failed, telling the user to import the file again."""
         now = now or datetime.now(timezone.utc)
         async with self._pool.acquire() as conn:
-            return await repository.fail_stale_imports(
+            return await imports_repository.fail_stale_imports(
                 conn,
                 older_than=now - STALE_AFTER,
                 reason="the import stopped when the ingest service restarted; import the file again "
@@ -254,7 +254,7 @@ class ImportService:
             log.exception("import failed", extra={"fields": {"job": str(job_id)}})
             message = error.message if isinstance(error, DomainError) else f"{type(error).__name__}: the import stopped unexpectedly"
             async with self._pool.acquire() as conn:
-                await repository.update_import_job(conn, job_id, {"status": "failed", "error": message, "finished_at": datetime.now(timezone.utc)})
+                await imports_repository.update_import_job(conn, job_id, {"status": "failed", "error": message, "finished_at": datetime.now(timezone.utc)})
         finally:
             path.unlink(missing_ok=True)
 
@@ -289,4 +289,4 @@ class ImportService:
         if finished:
             values["finished_at"] = datetime.now(timezone.utc)
         async with self._pool.acquire() as conn:
-            await repository.update_import_job(conn, job_id, values)
+            await imports_repository.update_import_job(conn, job_id, values)

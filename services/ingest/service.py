@@ -14,7 +14,9 @@ from libs.errors import FieldViolation, InvalidArgument, NotFound, require_uuid
 from libs.telemetry import current_traceparent
 from reviewguard.events.v1 import events_pb2
 from reviewguard.ingest.v1 import ingest_pb2, review_pb2
-from services.ingest import models, repository
+from services.ingest import models
+from services.ingest.history import repository as history_repository
+from services.ingest.reviews import repository as reviews_repository
 from services.ingest.imports.encoding import encoding_damage
 from services.ingest.metrics import IngestMetrics
 
@@ -143,23 +145,23 @@ class IngestService:
         staged = [rows[i] for i in last.values()]
         keys = list(last)
         async with self._pool.acquire() as conn, conn.transaction():
-            await repository.stage_reviews(conn, staged)
-            unchanged, changed = await repository.staged_vs_stored(conn, tenant)
+            await reviews_repository.stage_reviews(conn, staged)
+            unchanged, changed = await reviews_repository.staged_vs_stored(conn, tenant)
             refused: dict[tuple[str, str], str] = {}
             if guard_encoding:
                 refused = {keys[o]: why for o, stored in changed.items() if (why := _damaged(staged[o], stored))}
                 if refused:
-                    await repository.unstage(conn, [o for o, k in enumerate(keys) if k in refused])
+                    await reviews_repository.unstage(conn, [o for o, k in enumerate(keys) if k in refused])
             kept = [row for row, key in zip(staged, keys) if key not in refused]
-            written = await repository.upsert_staged(conn, tenant, kept)
+            written = await reviews_repository.upsert_staged(conn, tenant, kept)
             ids = {keys[o]: review_id for o, review_id in unchanged.items()}
             raced = [k for k in keys if k not in written and k not in ids and k not in refused]
             if raced:
                 # NOTE: another transaction stored the same content between the look and the upsert.
-                ids.update(await repository.ids_by_keys(conn, tenant, raced))
+                ids.update(await reviews_repository.ids_by_keys(conn, tenant, raced))
             events = await self._events(conn, str(tenant), kept, written)
             headers = current_traceparent()
-            await outbox.add(conn, [outbox.Event(s, m, p, headers) for s, m, p in events], channel=repository.OUTBOX_CHANNEL)
+            await outbox.add(conn, [outbox.Event(s, m, p, headers) for s, m, p in events], channel=reviews_repository.OUTBOX_CHANNEL)
         if self._metrics is not None:
             self._metrics.observe_captured(
                 (row["platform"], row["channel"], (w.captured_at - row["posted_at"]).total_seconds())
@@ -184,13 +186,13 @@ class IngestService:
         return results, rejected
 
     async def _events(
-        self, conn: asyncpg.Connection, tenant_id: str, rows: list[dict], written: dict[tuple[str, str], repository.Written]
+        self, conn: asyncpg.Connection, tenant_id: str, rows: list[dict], written: dict[tuple[str, str], reviews_repository.Written]
     ) -> list[tuple[str, str, bytes]]:
         """reviews.ingested (or .history) for each new or changed review, and reviews.updated with what changed."""
         events = []
         updated = [w for w in written.values() if not w.created]
         previous = (
-            {r["review_id"]: r for r in await repository.superseded_versions(conn, [w.id for w in updated], [w.version - 1 for w in updated])}
+            {r["review_id"]: r for r in await history_repository.superseded_versions(conn, [w.id for w in updated], [w.version - 1 for w in updated])}
             if updated
             else {}
         )
@@ -222,7 +224,7 @@ class IngestService:
         tenant = require_uuid(tenant_id, field="tenant_id")
         review = require_uuid(review_id, field="review_id")
         async with self._pool.acquire() as conn:
-            row = await repository.get_review(conn, tenant, review)
+            row = await reviews_repository.get_review(conn, tenant, review)
         if row is None:
             raise NotFound(f"review {review_id} not found")
         return models.from_row(row)
@@ -236,7 +238,7 @@ class IngestService:
         if not platform or not external_ids:
             raise InvalidArgument("name the platform and at least one external_id", [FieldViolation("external_ids", "required")])
         async with self._pool.acquire() as conn:
-            stored = await repository.get_reviews_by_keys(conn, tenant, platform, external_ids)
+            stored = await reviews_repository.get_reviews_by_keys(conn, tenant, platform, external_ids)
         rows = []
         for row in stored:
             if row["status"] == "removed":
@@ -254,8 +256,8 @@ class IngestService:
         tenant = require_uuid(tenant_id, field="tenant_id")
         review = require_uuid(review_id, field="review_id")
         async with self._pool.acquire() as conn:
-            current = await repository.get_review(conn, tenant, review)
-            archived = await repository.review_history(conn, tenant, review) if current is not None else []
+            current = await reviews_repository.get_review(conn, tenant, review)
+            archived = await history_repository.review_history(conn, tenant, review) if current is not None else []
         if current is None:
             raise NotFound(f"review {review_id} not found")
         versions: list[ingest_pb2.ReviewVersion] = []
@@ -277,7 +279,7 @@ class IngestService:
         review = require_uuid(review_id, field="review_id") if review_id else None
         size = paging.page_size(page_size)
         async with self._pool.acquire() as conn:
-            rows = await repository.rating_changes(
+            rows = await history_repository.rating_changes(
                 conn, tenant, direction=direction, since=since, review_id=review, after=paging.decode(page_token), limit=size + 1
             )
         changes = []
@@ -299,7 +301,7 @@ class IngestService:
         if window <= timedelta(0) or window > MAX_LAG_WINDOW:
             raise InvalidArgument("window must be 1 second to 90 days", [FieldViolation("window_seconds", "1 to 7776000")])
         async with self._pool.acquire() as conn:
-            rows = await repository.capture_lag(conn, tenant, self._clock() - window)
+            rows = await history_repository.capture_lag(conn, tenant, self._clock() - window)
         return ingest_pb2.CaptureLag(
             window_seconds=int(window.total_seconds()),
             stats=[
@@ -312,7 +314,7 @@ class IngestService:
         )
 
 
-def _damaged(row: dict, stored: repository.StoredText) -> str:
+def _damaged(row: dict, stored: reviews_repository.StoredText) -> str:
     """Why a submitted row must not replace the stored review's texts ('' when it may)."""
     broken = [f for f in _GUARDED_TEXTS if encoding_damage(getattr(stored, f), row[f])]
     if not broken:

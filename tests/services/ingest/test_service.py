@@ -16,7 +16,7 @@ from reviewguard.events.v1 import events_pb2
 from services.ingest.app import MIGRATIONS, SCHEMA
 from services.ingest.models import Limits
 from libs.outbox import OutboxRelay
-from services.ingest.repository import OUTBOX_CHANNEL
+from services.ingest.reviews.repository import OUTBOX_CHANNEL
 from services.ingest.service import IngestService
 from tests.helpers import eventually, make_review
 

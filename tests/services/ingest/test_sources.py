@@ -18,7 +18,7 @@ from libs.outbound import OutboundPolicy, outbound_client
 from reviewguard.ingest.v1 import ingest_pb2
 from services.ingest.models import Limits
 from services.ingest.service import IngestService
-from services.ingest.sources import SourceService
+from services.ingest.sources.service import SourceService
 from services.ingest.webhooks import Unauthenticated, sign
 from tests.services.ingest.connectors.conftest import FAST_RETRY, Script, serve
 from tests.services.ingest.connectors.test_trustpilot import API_KEY, NOW, UNIT, platform

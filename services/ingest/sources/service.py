@@ -25,12 +25,13 @@ from libs.crypto import SecretBox
 from libs.errors import Conflict, DomainError, FieldViolation, InvalidArgument, NotFound, Unavailable, require_uuid
 from libs.outbound import OutboundPolicy, OutboundRefused
 from reviewguard.ingest.v1 import ingest_pb2, review_pb2
-from services.ingest import models, repository, webhooks
+from services.ingest import models, webhooks
 from services.ingest.connectors import RetryPolicy, SourceState, build_connector
 from services.ingest.connectors.registry import KINDS as PULL_KINDS
 from services.ingest.connectors.registry import parse_config
 from services.ingest.connectors.schedule import MAX_INTERVAL, PollPolicy, after_failure, poll_source, resume
 from services.ingest.service import IngestService
+from services.ingest.sources import repository
 
 log = logging.getLogger(__name__)
 
