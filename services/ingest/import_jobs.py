@@ -21,7 +21,8 @@ from pathlib import Path
 import asyncpg
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from libs.errors import DomainError, FieldViolation, InvalidArgument, NotFound, require_uuid
+from libs.db import get_for_tenant
+from libs.errors import DomainError, FieldViolation, InvalidArgument, require_uuid, violations_of
 from reviewguard.ingest.v1 import ingest_pb2, review_pb2
 from services.ingest.imports import ColumnMapping, RowError, amazon_seller_central, import_reviews, judgeme_csv
 from services.ingest.imports import repository as imports_repository
@@ -73,10 +74,7 @@ def build_mapping(name: str, options_json: str) -> ColumnMapping:
             raise InvalidArgument("a custom mapping needs mapping_json", [FieldViolation("mapping_json", "required for custom")])
         return ColumnMapping.model_validate(options)
     except ValidationError as error:
-        violations = [
-            FieldViolation("mapping_json" + "".join(f".{p}" for p in e["loc"]), e["msg"]) for e in error.errors(include_input=False)
-        ]
-        raise InvalidArgument(f"invalid {name} mapping", violations) from None
+        raise InvalidArgument(f"invalid {name} mapping", violations_of(error, prefix="mapping_json")) from None
 
 
 def to_proto(row: asyncpg.Record) -> ingest_pb2.ImportJob:
@@ -176,12 +174,10 @@ class ImportService:
         return path, size
 
     async def get(self, *, tenant_id: str, import_id: str) -> ingest_pb2.ImportJob:
-        tenant = require_uuid(tenant_id, field="tenant_id")
-        job = require_uuid(import_id, field="import_id")
-        async with self._pool.acquire() as conn:
-            row = await imports_repository.get_import_job(conn, tenant, job)
-        if row is None:
-            raise NotFound(f"import {import_id} not found")
+        row = await get_for_tenant(
+            self._pool, imports_repository.get_import_job, tenant_id=tenant_id, item_id=import_id, field="import_id",
+            missing=f"import {import_id} not found",
+        )
         return to_proto(row)
 
     async def wait(self) -> None:

@@ -10,15 +10,16 @@ from datetime import datetime, timedelta, timezone
 import asyncpg
 
 from libs import outbox, paging, topology
+from libs.db import get_for_tenant
 from libs.errors import FieldViolation, InvalidArgument, NotFound, require_uuid
 from libs.telemetry import current_traceparent
 from reviewguard.events.v1 import events_pb2
 from reviewguard.ingest.v1 import ingest_pb2, review_pb2
 from services.ingest import models
 from services.ingest.history import repository as history_repository
-from services.ingest.reviews import repository as reviews_repository
 from services.ingest.imports.encoding import encoding_damage
 from services.ingest.metrics import IngestMetrics
+from services.ingest.reviews import repository as reviews_repository
 
 log = logging.getLogger(__name__)
 
@@ -221,12 +222,10 @@ class IngestService:
         return events
 
     async def get(self, tenant_id: str, review_id: str) -> review_pb2.Review:
-        tenant = require_uuid(tenant_id, field="tenant_id")
-        review = require_uuid(review_id, field="review_id")
-        async with self._pool.acquire() as conn:
-            row = await reviews_repository.get_review(conn, tenant, review)
-        if row is None:
-            raise NotFound(f"review {review_id} not found")
+        row = await get_for_tenant(
+            self._pool, reviews_repository.get_review, tenant_id=tenant_id, item_id=review_id, field="review_id",
+            missing=f"review {review_id} not found",
+        )
         return models.from_row(row)
 
     async def remove(self, *, tenant_id: str, platform: str, external_ids: list[str]) -> list[SubmitResult]:
@@ -282,8 +281,9 @@ class IngestService:
             rows = await history_repository.rating_changes(
                 conn, tenant, direction=direction, since=since, review_id=review, after=paging.decode(page_token), limit=size + 1
             )
+        rows, token = paging.page(rows, size, key=lambda r: (r["changed_at"], r["review_id"]))
         changes = []
-        for row in rows[:size]:
+        for row in rows:
             change = ingest_pb2.RatingChange(
                 review_id=str(row["review_id"]), platform=row["platform"], product_id=row["product_id"],
                 from_version=row["from_version"], to_version=row["to_version"], old_rating=row["old_rating"],
@@ -291,7 +291,6 @@ class IngestService:
             )  # fmt: skip
             change.changed_at.FromDatetime(row["changed_at"])
             changes.append(change)
-        token = paging.encode(rows[size - 1]["changed_at"], rows[size - 1]["review_id"]) if len(rows) > size else ""
         return changes, token
 
     async def capture_lag(self, *, tenant_id: str, window_seconds: int = 0) -> ingest_pb2.CaptureLag:

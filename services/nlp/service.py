@@ -19,7 +19,8 @@ from pydantic import TypeAdapter, ValidationError
 from libs import topology
 from libs.bus import Bus, Delivery
 from libs.crypto import SecretBox
-from libs.errors import FieldViolation, InvalidArgument, NotFound, Unavailable, require_uuid
+from libs.db import get_for_tenant
+from libs.errors import FieldViolation, InvalidArgument, Unavailable, require_uuid, violations_of
 from libs.outbound import OutboundPolicy, OutboundRefused
 from reviewguard.events.v1 import events_pb2
 from reviewguard.ingest.v1 import review_pb2
@@ -290,12 +291,10 @@ class NlpService:
             await self._bus.publish(topology.REVIEW_ANALYZED, event, msg_id=f"analyzed:{review.id}:v{row['review_version']}")
 
     async def get(self, tenant_id: str, review_id: str) -> analysis_pb2.Analysis:
-        tenant = require_uuid(tenant_id, field="tenant_id")
-        review = require_uuid(review_id, field="review_id")
-        async with self._pool.acquire() as conn:
-            row = await repository.get(conn, tenant, review)
-        if row is None:
-            raise NotFound(f"no analysis for review {review_id} yet")
+        row = await get_for_tenant(
+            self._pool, repository.get, tenant_id=tenant_id, item_id=review_id, field="review_id",
+            missing=f"no analysis for review {review_id} yet",
+        )
         return repository.to_proto(row)
 
     async def get_settings(self, tenant_id: str) -> nlp_pb2.TenantSettings:
@@ -318,8 +317,7 @@ class NlpService:
         try:
             tags = _TAGS.validate_json(aspect_tags_json or "[]")
         except ValidationError as error:
-            violations = [FieldViolation(".".join(str(p) for p in ("aspect_tags", *e["loc"])), e["msg"]) for e in error.errors()]
-            raise InvalidArgument("invalid aspect tags; nothing was changed", violations) from None
+            raise InvalidArgument("invalid aspect tags; nothing was changed", violations_of(error, prefix="aspect_tags")) from None
         brands = [b.strip() for b in competitor_brands if b.strip()]
         if any(len(b) > 100 for b in brands) or len(brands) > 500:
             raise InvalidArgument("too many or too long competitor brands", [FieldViolation("competitor_brands", "at most 500 of 100 characters")])
@@ -365,8 +363,7 @@ class NlpService:
             try:
                 settings = TranslationSettings.model_validate(body)
             except ValidationError as error:
-                violations = [FieldViolation(".".join(str(p) for p in e["loc"]) or "body", e["msg"]) for e in error.errors()]
-                raise InvalidArgument("invalid translation settings; nothing was changed", violations) from None
+                raise InvalidArgument("invalid translation settings; nothing was changed", violations_of(error, default="body")) from None
             base_url = getattr(settings.provider, "base_url", None) if settings.provider is not None else None
             if base_url:
                 try:

@@ -22,6 +22,7 @@ import asyncpg
 import httpx
 
 from libs.crypto import SecretBox
+from libs.db import get_for_tenant
 from libs.errors import Conflict, DomainError, FieldViolation, InvalidArgument, NotFound, Unavailable, require_uuid
 from libs.outbound import OutboundPolicy, OutboundRefused
 from reviewguard.ingest.v1 import ingest_pb2, review_pb2
@@ -229,10 +230,10 @@ class SourceService:
         return to_proto(updated)
 
     async def get(self, *, tenant_id: str, source_id: str) -> ingest_pb2.Source:
-        async with self._pool.acquire() as conn:
-            row = await repository.get_source(conn, require_uuid(tenant_id, field="tenant_id"), require_uuid(source_id, field="source_id"))
-        if row is None:
-            raise NotFound(f"source {source_id} not found")
+        row = await get_for_tenant(
+            self._pool, repository.get_source, tenant_id=tenant_id, item_id=source_id, field="source_id",
+            missing=f"source {source_id} not found",
+        )
         return to_proto(row)
 
     async def list(self, *, tenant_id: str) -> list[ingest_pb2.Source]:
