@@ -20,6 +20,7 @@ The names an operator reads (dashboards and alerting rules in deploy/ use these)
     reviewguard_outbox_backlog{channel}                         outbox rows waiting for the relay
     reviewguard_outbox_published_total{channel}                 outbox rows the relay published
     reviewguard_alert_deliveries_total{receiver, outcome}       alerting: by receiver kind; delivered, failed, retry
+    reviewguard_alerts_undeliverable_total{reason}              alerting: alerts no configured receiver hears of
     reviewguard_nlp_reviews_analyzed_total                      nlp: reviews analysed (rate = reviews/s)
     reviewguard_nlp_model_seconds                               nlp: seconds per analysed batch (models)
     reviewguard_nlp_batch_reviews                               nlp: reviews per analysed batch
@@ -62,7 +63,7 @@ class Metrics:
         self._server = None
         # NOTE: prometheus_client's default registry is process-wide by its design: it holds the
         # process, platform and GC collectors it installs at import (CPU, memory, open files per
-        # service) and alerting's module-level undeliverable counter. Served beside this registry,
+        # service). Served beside this registry,
         # read-only; nothing here registers into it.
         self.registry.register(_DefaultRegistry())
 

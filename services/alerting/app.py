@@ -36,7 +36,8 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     outbound = OutboundPolicy.from_settings(settings)
     http = outbound_client(outbound, follow_redirects=False)
     backend.on_close_async(http.aclose)
-    service = AlertingService(pool=backend.pool, box=box, outbound=outbound)
+    metrics = DeliveryMetrics(backend.metrics)
+    service = AlertingService(pool=backend.pool, box=box, outbound=outbound, metrics=metrics)
     alerting_pb2_grpc.add_AlertingServiceServicer_to_server(AlertingServicer(service), backend.grpc.server)
     backend.consume_lanes(
         stream=topology.REVIEWS.name,
@@ -63,7 +64,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     reporting.attach(backend, settings)
     dispatcher = Dispatcher(
         pool=backend.pool, box=box, http=http, clock=service.now, link_base=settings.public_url(),
-        policy_for=service.policy, metrics=DeliveryMetrics(backend.metrics),
+        policy_for=service.policy, metrics=metrics,
     )
     backend.relay_outbox(repository.OUTBOX_CHANNEL)
     backend.background(run_trend_schedule(service, interval_seconds=settings.trend_interval_seconds, stop=stop))

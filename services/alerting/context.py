@@ -15,12 +15,15 @@ import asyncpg
 
 from libs.crypto import SecretBox
 from libs.outbound import OutboundPolicy
+from services.alerting.metrics import DeliveryMetrics
 
 
 @dataclass(frozen=True)
 class Context:
     pool: asyncpg.Pool
     clock: Callable[[], datetime]
+    # NOTE: on the service's registry (the wiring root's), so what routing counts is on /metrics.
+    metrics: DeliveryMetrics
     # NOTE: receivers' secrets are sealed with it; without one, a receiver with secrets is refused.
     box: SecretBox | None = None
     # NOTE: receiver URLs are checked against the outbound policy when saved (and again on every send).

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 
 import asyncpg
 import httpx
-from prometheus_client import Counter
 from pydantic import ValidationError
 
 from libs.crypto import SecretBox
@@ -43,23 +42,15 @@ GROUPS_PER_ROUND = 200
 DELIVERIES_PER_ROUND = 100
 
 
-# NOTE: prometheus_client's default registry is the process's metrics endpoint; a counter is
-# write-only telemetry, not state any logic reads.
-UNDELIVERABLE = Counter(
-    "reviewguard_alerts_undeliverable_total",
-    "Alerts no configured receiver will be told of, by reason.",
-    ["reason"],
-)
-
-
 async def route_alerts(
-    conn: asyncpg.Connection, alerts: Sequence[alert_pb2.Alert], policy: AlertPolicy, now: datetime
+    conn: asyncpg.Connection, alerts: Sequence[alert_pb2.Alert], policy: AlertPolicy, now: datetime, *,
+    metrics: DeliveryMetrics,
 ) -> int:
     """Files new alerts (of one tenant's policy) into the notification group of every route they
     match, in a constant number of round trips whatever the batch size; returns how many filings.
 
     An alert that reaches no configured receiver is labelled `undeliverable` (with the reason),
-    counted, and kept in history."""
+    counted (on `metrics`, the service's registry), and kept in history."""
     entries, matched = [], []
     for alert in alerts:
         labels = routing.alert_labels(alert)
@@ -101,13 +92,15 @@ async def route_alerts(
             if alert.id in reasons:
                 alert.labels["undeliverable"] = reasons[alert.id]
         for _, _, kind in undeliverable:
-            UNDELIVERABLE.labels(kind).inc()
+            metrics.undeliverable_alert(kind)
     return len(entries)
 
 
-async def route_alert(conn: asyncpg.Connection, alert: alert_pb2.Alert, policy: AlertPolicy, now: datetime) -> int:
+async def route_alert(
+    conn: asyncpg.Connection, alert: alert_pb2.Alert, policy: AlertPolicy, now: datetime, *, metrics: DeliveryMetrics
+) -> int:
     """Files one new alert (see route_alerts)."""
-    return await route_alerts(conn, [alert], policy, now)
+    return await route_alerts(conn, [alert], policy, now, metrics=metrics)
 
 
 def silenced(labels: dict[str, str], silences: list[asyncpg.Record], at: datetime) -> bool:

@@ -23,11 +23,13 @@ from functools import partial
 import asyncpg
 
 from libs.crypto import SecretBox
+from libs.metrics import Metrics
 from libs.outbound import OutboundPolicy
 from services.alerting import lifecycle
 from services.alerting.backlog import service as backlog
 from services.alerting.context import Context
 from services.alerting.evaluation import service as evaluation
+from services.alerting.metrics import DeliveryMetrics
 from services.alerting.notifications import service as notifications
 from services.alerting.policies import service as policies
 
@@ -41,9 +43,12 @@ def _utc_now() -> datetime:
 class AlertingService:
     def __init__(
         self, *, pool: asyncpg.Pool, clock: Clock = _utc_now, box: SecretBox | None = None,
-        outbound: OutboundPolicy | None = None,
+        outbound: OutboundPolicy | None = None, metrics: DeliveryMetrics | None = None,
     ) -> None:
-        ctx = Context(pool=pool, clock=clock, box=box, outbound=outbound or OutboundPolicy())
+        # NOTE: the wiring root passes the service registry's metrics; without (a test's service)
+        # they count on a registry of their own, which `self.metrics.registry` reads.
+        self.metrics = metrics or DeliveryMetrics(Metrics("alerting"))
+        ctx = Context(pool=pool, clock=clock, metrics=self.metrics, box=box, outbound=outbound or OutboundPolicy())
         self._ctx = ctx
         self._pool = pool
         self._box = box

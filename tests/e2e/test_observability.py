@@ -240,3 +240,22 @@ def test_metrics_ports_are_the_settings_and_replicas_step_up(system: LocalSystem
     assert system.metrics_port("gateway") == 0  # its metrics are GET /metrics on its HTTP port
     env = system.service_env()
     assert env["REVIEWGUARD_RESOLUTION_METRICS_PORT"] == str(s.resolution_metrics_port)
+
+
+async def test_an_alert_no_receiver_hears_of_is_counted_on_the_alerting_endpoint(system: LocalSystem, api_keys, base_url, traffic) -> None:
+    # NOTE: globex configured no receiver, so its default route names none: every alert of it is
+    # undeliverable, and the operator sees that on alerting's /metrics, not on an unserved registry.
+    url = endpoints(system)["alerting"]
+    before = value(scrape(url), "reviewguard_alerts_undeliverable_total", reason="no_receiver")
+    one_star = {**reviews(1)[0], "external_id": "observed-globex-0"}
+    async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {api_keys['globex']}"}, timeout=30) as api:
+        response = await api.post("/v1/reviews", json={"reviews": [one_star]})
+        assert response.status_code == 202, response.text
+
+    async def counted():
+        got = scrape(url)
+        return got if value(got, "reviewguard_alerts_undeliverable_total", reason="no_receiver") > before else None
+
+    got = await eventually(counted, timeout=60, interval=0.5)
+    assert value(got, "reviewguard_alerts_undeliverable_total", reason="no_receiver") == before + 1
+    assert value(got, "reviewguard_alerts_undeliverable_total", reason="missing_receiver") == 0

@@ -64,7 +64,7 @@ async def promote_backlog(ctx: Context, tenant_id: str, review_ids: list[str], a
             })  # fmt: skip
         stored = await repository.insert_or_get_many(conn, drafts)
         new = [repository.to_proto(row) for row, created in stored if created]
-        await route_alerts(conn, new, policy, now)
+        await route_alerts(conn, new, policy, now, metrics=ctx.metrics)
         await repository.log_actor(conn, [uuid.UUID(a.id) for a in new], now, "promoted", actor or "")
         await backlog_repository.mark_promoted(conn, tenant, list(found), now)
         await announcements.queue(conn, [(None, a) for a in new])

@@ -105,7 +105,7 @@ async def handle_analyzed(ctx: Context, batch: list[Delivery[events_pb2.ReviewAn
                 new_by_tenant.setdefault(row["tenant_id"], []).append(alert)
                 fired.append((context, alert))
         for tenant, new_alerts in new_by_tenant.items():
-            await route_alerts(conn, new_alerts, policies[tenant], now)
+            await route_alerts(conn, new_alerts, policies[tenant], now, metrics=ctx.metrics)
         for tenant, clusters in bursts.items():
             fired += [(items[0].context, a) for a in await _judge_bursts(ctx, conn, tenant, clusters, policies[tenant], now)]
         await announcements.queue(conn, fired)
@@ -163,7 +163,7 @@ async def _judge_bursts(ctx: Context, conn: asyncpg.Connection, tenant: uuid.UUI
         )
         if new:
             alert = repository.to_proto(row)
-            await route_alert(conn, alert, policy, now)
+            await route_alert(conn, alert, policy, now, metrics=ctx.metrics)
             out.append(alert)
         elif json.loads(row["labels"]).get("cluster_reviews") != labels["cluster_reviews"]:
             await evaluation_repository.update_alert(
@@ -284,7 +284,7 @@ async def _store_findings(ctx: Context, conn: asyncpg.Connection, tenant: uuid.U
                 incidents[finding.incident_key] = row
                 if escalated and row["status"] != alert_pb2.ALERT_STATUS_RESOLVED:
                     alert = repository.to_proto(row)
-                    await route_alert(conn, alert, policy, now)
+                    await route_alert(conn, alert, policy, now, metrics=ctx.metrics)
                     announce[alert.id] = alert
                 continue
         labels["incident_start"] = (finding.since or finding.day).isoformat()
@@ -300,7 +300,7 @@ async def _store_findings(ctx: Context, conn: asyncpg.Connection, tenant: uuid.U
         incidents[finding.incident_key] = row
         if new:
             alert = repository.to_proto(row)
-            await route_alert(conn, alert, policy, now)
+            await route_alert(conn, alert, policy, now, metrics=ctx.metrics)
             announce[alert.id] = alert
     return list(announce.values())
 
@@ -367,6 +367,6 @@ async def handle_sla_notice(ctx: Context, batch: list[Delivery[events_pb2.CaseSl
             )
             if new:
                 alert = repository.to_proto(row)
-                await route_alert(conn, alert, policy, ctx.clock())
+                await route_alert(conn, alert, policy, ctx.clock(), metrics=ctx.metrics)
                 fired.append((delivery.context, alert))
         await announcements.queue(conn, fired)

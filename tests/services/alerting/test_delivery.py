@@ -103,7 +103,7 @@ async def fire(service: AlertingService, clock: Clock, *, rule="negative_review"
             summary=f"{rule} on {product}", day=day, fired_at=clock(),
         )
         alert = repository.to_proto(row)
-        await route_alert(conn, alert, policy, clock())
+        await route_alert(conn, alert, policy, clock(), metrics=service.metrics)
     return alert
 
 

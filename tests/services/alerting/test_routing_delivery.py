@@ -174,13 +174,15 @@ async def test_an_alert_no_receiver_will_hear_of_is_marked_and_counted(harness, 
     service, dispatcher, clock = harness
     await add_hook(service, hook, "risk")
     await set_routing(service, {"routes": [{"matchers": ["severity=critical"], "receiver": "risk"}]})
-    before = REGISTRY.get_sample_value("reviewguard_alerts_undeliverable_total", {"reason": "no_receiver"}) or 0
+    counted = service.metrics.registry
+    before = counted.get_sample_value("reviewguard_alerts_undeliverable_total", {"reason": "no_receiver"}) or 0
     routed = await fire(service, clock, severity=alert_pb2.SEVERITY_CRITICAL, product="B0FIRE")
     lost = await fire(service, clock, severity=alert_pb2.SEVERITY_HIGH, product="B0QUIET")
     listed = {a.product_id: a for a in (await service.list(TENANT, review_id="", page_size=10, page_token=""))[0]}
     assert "undeliverable" not in listed["B0FIRE"].labels
     assert listed["B0QUIET"].labels["undeliverable"] == "no receiver configured for its route"
-    assert REGISTRY.get_sample_value("reviewguard_alerts_undeliverable_total", {"reason": "no_receiver"}) == before + 1
+    assert counted.get_sample_value("reviewguard_alerts_undeliverable_total", {"reason": "no_receiver"}) == before + 1
+    assert REGISTRY.get_sample_value("reviewguard_alerts_undeliverable_total", {"reason": "no_receiver"}) is None
     found, _ = await service.list(TENANT, review_id="", page_size=10, page_token="", labels=["undeliverable=no receiver configured for its route"])
     assert [a.id for a in found] == [lost.id]
     await dispatcher.run_once()
@@ -215,7 +217,7 @@ async def test_routing_a_batch_costs_the_same_round_trips_as_one_alert(harness, 
                 queries.append(record.query)
 
             conn.add_query_logger(log)
-            filed = await route_alerts(conn, alerts, policy, clock())
+            filed = await route_alerts(conn, alerts, policy, clock(), metrics=service.metrics)
             conn.remove_query_logger(log)
         return len(queries), filed
 
