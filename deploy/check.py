@@ -7,8 +7,9 @@ Operator) are checked against the CRD schemas kept in deploy/schemas/, made stri
 A kind with no schema at all is an error, never a silent pass.
 
 Then the monitoring is checked against the code: every ServiceMonitor finds a Service port to
-scrape, and every `reviewguard_*` metric that an alerting rule or the Grafana dashboard
-(deploy/grafana/*.json) reads is one the services export (a name defined under libs/ or services/).
+scrape, and every `reviewguard_*` metric that an alerting rule or the Grafana dashboard reads
+(deploy/grafana/*.json, and the dashboard ConfigMaps an overlay ships to Grafana's sidecar) is one
+the services export (a name defined under libs/ or services/).
 
     python deploy/check.py [OVERLAY_DIR ...]     (default: every deploy/k8s/overlays/*)
 """
@@ -131,28 +132,45 @@ def check_monitoring(objects: list[dict]) -> list[str]:
     return problems
 
 
-def check_dashboards(folder: Path = DASHBOARDS) -> list[str]:
-    """Each dashboard parses, every panel has a query, and every query reads exported metrics."""
+def dashboard_problems(name: str, text: str) -> list[str]:
+    """One dashboard's problems: it parses, every panel has a query, every query reads exported metrics."""
+    try:
+        dashboard = json.loads(text)
+    except ValueError as error:
+        return [f"{name}: not JSON: {error}"]
     problems = []
-    for path in sorted(folder.glob("*.json")):
-        try:
-            dashboard = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError as error:
-            problems.append(f"{path.name}: not JSON: {error}")
+    panels = [p for p in dashboard.get("panels", []) if p.get("type") != "row"]
+    if not panels:
+        problems.append(f"{name}: no panels")
+    ids = [p.get("id") for p in dashboard.get("panels", [])]
+    if len(ids) != len(set(ids)):
+        problems.append(f"{name}: panel ids repeat")
+    for panel in panels:
+        targets = panel.get("targets") or []
+        if not targets or not all(t.get("expr") for t in targets):
+            problems.append(f"{name}: panel {panel.get('title')!r} has no query")
+        for target in targets:
+            for metric in _unknown_metrics(target.get("expr", "")):
+                problems.append(f"{name}: panel {panel.get('title')!r}: no service exports {metric}")
+    return problems
+
+
+def check_dashboards(folder: Path = DASHBOARDS) -> list[str]:
+    """The dashboard files (deploy/grafana/*.json), each as `dashboard_problems` judges it."""
+    return [problem for path in sorted(folder.glob("*.json")) for problem in dashboard_problems(path.name, path.read_text(encoding="utf-8"))]
+
+
+def check_shipped_dashboards(objects: list[dict]) -> list[str]:
+    """Dashboards an overlay ships to Grafana's sidecar (ConfigMaps labelled grafana_dashboard: "1"),
+    judged as the files are: what Grafana loads in the cluster must read exported metrics too."""
+    problems = []
+    for config in (o for o in objects if o.get("kind") == "ConfigMap"):
+        if config["metadata"].get("labels", {}).get("grafana_dashboard") != "1":
             continue
-        panels = [p for p in dashboard.get("panels", []) if p.get("type") != "row"]
-        if not panels:
-            problems.append(f"{path.name}: no panels")
-        ids = [p.get("id") for p in dashboard.get("panels", [])]
-        if len(ids) != len(set(ids)):
-            problems.append(f"{path.name}: panel ids repeat")
-        for panel in panels:
-            targets = panel.get("targets") or []
-            if not targets or not all(t.get("expr") for t in targets):
-                problems.append(f"{path.name}: panel {panel.get('title')!r} has no query")
-            for target in targets:
-                for metric in _unknown_metrics(target.get("expr", "")):
-                    problems.append(f"{path.name}: panel {panel.get('title')!r}: no service exports {metric}")
+        if not config.get("data"):
+            problems.append(f"ConfigMap/{config['metadata']['name']}: labelled a dashboard, holds none")
+        for key, text in (config.get("data") or {}).items():
+            problems += dashboard_problems(f"ConfigMap/{config['metadata']['name']}: {key}", text)
     return problems
 
 
@@ -166,7 +184,7 @@ def main(argv: list[str]) -> int:
             print(f"FAIL {overlay}: cannot render: {error}")
             failed = True
             continue
-        problems = validate_objects(objects) + check_monitoring(objects)
+        problems = validate_objects(objects) + check_monitoring(objects) + check_shipped_dashboards(objects)
         print(f"{'FAIL' if problems else 'ok  '} {overlay}: {len(objects)} objects, {len(problems)} problems")
         for problem in problems:
             print(f"     {problem}")

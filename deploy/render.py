@@ -4,7 +4,8 @@
 
 Supported: `resources` (files and directories), `components`, `patches` (strategic-merge files,
 matched to their object by apiVersion, kind, name), `images`, `namespace`, `labels` (without
-selectors). Any other key is refused, so a kustomization that needs more fails loudly here instead
+selectors), `configMapGenerator` from `files` with `options.disableNameSuffixHash: true` (and
+`options.labels` / `options.annotations`). Any other key is refused, so a kustomization that needs more fails loudly here instead
 of rendering something kustomize would render differently. Why not kustomize itself: see
 deploy/README.md ("Rendering").
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-SUPPORTED = {"apiVersion", "kind", "resources", "components", "patches", "images", "namespace", "labels"}
+SUPPORTED = {"apiVersion", "kind", "resources", "components", "patches", "images", "namespace", "labels", "configMapGenerator"}
 
 # Lists strategic merge patches merge item by item, by this key (as the Kubernetes API declares
 # them); every other list is replaced whole, as kustomize does for lists without a merge key.
@@ -138,6 +139,39 @@ def _apply_images(objects: list[dict], images: list[dict]) -> None:
                             container["image"] = f"{image.get('newName', name)}@{image['digest']}"
 
 
+def _generate_config_maps(directory: Path, generators: list) -> list[dict]:
+    """ConfigMaps from files, as kustomize's configMapGenerator makes them.
+
+    Only with `disableNameSuffixHash: true`: kustomize's name hash is not reimplemented here, and a
+    generator without it would be named differently by kustomize than by this renderer. Files are
+    read from the kustomization's own directory or below it, kustomize's load restriction.
+    """
+    objects = []
+    for entry in generators:
+        unknown = set(entry) - {"name", "files", "options"}
+        options = entry.get("options", {})
+        if unknown or set(options) - {"disableNameSuffixHash", "labels", "annotations"}:
+            raise RenderError(f"{directory}: configMapGenerator {entry.get('name')!r}: only name, files and options "
+                              "(disableNameSuffixHash, labels, annotations) are supported")
+        if options.get("disableNameSuffixHash") is not True:
+            raise RenderError(f"{directory}: configMapGenerator {entry.get('name')!r}: set options.disableNameSuffixHash: true "
+                              "(the renderer does not compute kustomize's name hash)")
+        data = {}
+        for item in entry.get("files", []):
+            key, _, ref = item.rpartition("=") if "=" in item else ("", "", item)
+            path = (directory / ref).resolve()
+            if not path.is_relative_to(directory.resolve()):
+                raise RenderError(f"{directory}: configMapGenerator file {ref} is not in or below the kustomization")
+            data[key or path.name] = path.read_text(encoding="utf-8")
+        metadata = {"name": entry["name"]}
+        if options.get("labels"):
+            metadata["labels"] = dict(options["labels"])
+        if options.get("annotations"):
+            metadata["annotations"] = dict(options["annotations"])
+        objects.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": data})
+    return objects
+
+
 def _build(directory: Path, objects: list[dict] | None = None, *, component: bool = False) -> list[dict]:
     data = _kustomization(directory)
     expected = "Component" if component else "Kustomization"
@@ -147,6 +181,7 @@ def _build(directory: Path, objects: list[dict] | None = None, *, component: boo
     for ref in data.get("resources", []):
         path = (directory / ref).resolve()
         objects.extend(_build(path) if path.is_dir() else _load_docs(path))
+    objects.extend(_generate_config_maps(directory, data.get("configMapGenerator", [])))
     for ref in data.get("components", []):
         objects = _build((directory / ref).resolve(), objects, component=True)
     seen = set()

@@ -17,7 +17,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "deploy"))
 
-from check import check_dashboards, check_monitoring, validate_objects  # noqa: E402
+from check import check_dashboards, check_monitoring, check_shipped_dashboards, exported_metrics, validate_objects  # noqa: E402
 from render import RenderError, render  # noqa: E402
 
 OVERLAYS = sorted(p for p in (ROOT / "deploy" / "k8s" / "overlays").iterdir() if p.is_dir())
@@ -344,9 +344,60 @@ def test_check_fails_on_a_broken_overlay_copy(tmp_path):
 
 
 def test_renderer_refuses_kustomize_features_it_does_not_implement(tmp_path):
-    (tmp_path / "kustomization.yaml").write_text("resources: []\nconfigMapGenerator: [{name: x}]\n", encoding="utf-8")
-    with pytest.raises(RenderError, match="configMapGenerator"):
+    (tmp_path / "kustomization.yaml").write_text("resources: []\nsecretGenerator: [{name: x}]\n", encoding="utf-8")
+    with pytest.raises(RenderError, match="secretGenerator"):
         render(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("generator", "expected"),
+    [
+        ("{name: x, files: [a.json]}", "disableNameSuffixHash"),  # kustomize would append its hash
+        ("{name: x, literals: [a=b], options: {disableNameSuffixHash: true}}", "only name, files and options"),
+        ("{name: x, files: [../outside.json], options: {disableNameSuffixHash: true}}", "not in or below"),
+    ],
+)
+def test_renderer_generates_config_maps_only_as_kustomize_would_name_and_load_them(tmp_path, generator, expected):
+    (tmp_path / "outside.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "k").mkdir()
+    (tmp_path / "k" / "a.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "k" / "kustomization.yaml").write_text(f"configMapGenerator: [{generator}]\n", encoding="utf-8")
+    with pytest.raises(RenderError, match=expected):
+        render(tmp_path / "k")
+
+
+def test_production_ships_the_dashboard_to_grafanas_sidecar_and_it_reads_only_exported_metrics(production):
+    shipped = [o for o in production if o["kind"] == "ConfigMap" and o["metadata"].get("labels", {}).get("grafana_dashboard") == "1"]
+    assert [o["metadata"]["name"] for o in shipped] == ["reviewguard-dashboard"]
+    config = shipped[0]
+    assert config["metadata"]["namespace"] == "reviewguard"
+    source = (ROOT / "deploy" / "grafana" / "reviewguard.json").read_text(encoding="utf-8")
+    assert config["data"] == {"reviewguard.json": source}
+    dashboard = json.loads(config["data"]["reviewguard.json"])
+    queried = {m for p in dashboard["panels"] for t in p.get("targets", []) for m in re.findall(r"\b(reviewguard_[a-z0-9_]+)", t["expr"])}
+    bases = {re.sub(r"_(bucket|sum|count)$", "", m) if m not in exported_metrics() else m for m in queried}
+    assert len(bases) >= 10 and bases <= exported_metrics(), sorted(bases - exported_metrics())
+    assert check_shipped_dashboards(production) == []
+    # The check reads what the cluster gets, not only the file: a ConfigMap drawing a metric no
+    # service exports, or labelled a dashboard with nothing in it, is reported.
+    broken = copy.deepcopy(production)
+    target = next(o for o in broken if o["metadata"]["name"] == "reviewguard-dashboard")
+    target["data"]["reviewguard.json"] = source.replace("reviewguard_dlq_messages", "reviewguard_dlq_mesages")
+    empty = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "blank", "labels": {"grafana_dashboard": "1"}}, "data": {}}
+    problems = check_shipped_dashboards([*broken, empty])
+    assert any("reviewguard_dlq_mesages" in p and "ConfigMap/reviewguard-dashboard" in p for p in problems), problems
+    assert any("ConfigMap/blank" in p for p in problems), problems
+
+
+def test_production_keeps_every_stream_on_all_three_nats_nodes(rendered, monkeypatch):
+    from libs.settings import Settings
+
+    production = of_kind(rendered["production"], "ConfigMap")["reviewguard-config"]["data"]
+    assert production["REVIEWGUARD_BUS_STREAM_REPLICAS"] == str(of_kind(rendered["production"], "StatefulSet")["nats"]["spec"]["replicas"])
+    monkeypatch.setenv("REVIEWGUARD_BUS_STREAM_REPLICAS", production["REVIEWGUARD_BUS_STREAM_REPLICAS"])
+    assert Settings().bus_stream_replicas == 3
+    # Staging's single nats-server cannot hold three copies: it keeps the default of one.
+    assert "REVIEWGUARD_BUS_STREAM_REPLICAS" not in of_kind(rendered["staging"], "ConfigMap")["reviewguard-config"]["data"]
 
 
 def test_strategic_merge_merges_containers_and_env_by_name(production):
