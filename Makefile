@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(PY) -m bench.nlp_duplicates
 	$(PY) -m bench.ingest_import
 	$(PY) -m bench.reporting
+	$(PY) -m bench.capacity
 
 clean:
 	rm -rf $(VENV) .data
