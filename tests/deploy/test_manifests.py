@@ -105,6 +105,20 @@ def test_production_has_cpu_limits_and_requests_within_limits(production):
         assert mem(res["requests"]["memory"]) <= mem(res["limits"]["memory"]), name
 
 
+def test_every_overlay_sizes_memory_from_the_measured_peak_rss(rendered):
+    """Requests at least 1.5x and limits at least 3x each service's peak RSS in the capacity bench,
+    so a re-run that finds a service grew fails here until the manifests follow."""
+    measured = json.loads((ROOT / "bench" / "results" / "capacity.json").read_text())["burst"]["per_process"]
+    units = {"Mi": 2**20, "Gi": 2**30}
+    for overlay, objects in rendered.items():
+        for name in PORTS:
+            resources = of_kind(objects, "Deployment")[name]["spec"]["template"]["spec"]["containers"][0]["resources"]
+            request, limit = (float(v[:-2]) * units[v[-2:]] / 2**20 for v in (resources["requests"]["memory"], resources["limits"]["memory"]))
+            peak = measured[name]["peak_rss_mib"]
+            assert request >= 1.5 * peak and limit >= 3 * peak, (overlay, name, request, limit, peak)
+            assert "cpu" in resources["limits"], (overlay, name)
+
+
 def _selects(policy: dict, labels: dict) -> bool:
     selector = policy["spec"]["podSelector"]
     return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
