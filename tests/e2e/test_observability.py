@@ -242,9 +242,10 @@ def test_metrics_ports_are_the_settings_and_replicas_step_up(system: LocalSystem
     assert env["REVIEWGUARD_RESOLUTION_METRICS_PORT"] == str(s.resolution_metrics_port)
 
 
-async def test_an_alert_no_receiver_hears_of_is_counted_on_the_alerting_endpoint(system: LocalSystem, api_keys, base_url, traffic) -> None:
-    # NOTE: globex configured no receiver, so its default route names none: every alert of it is
-    # undeliverable, and the operator sees that on alerting's /metrics, not on an unserved registry.
+@pytest.fixture(scope="module")
+async def undeliverable(system: LocalSystem, api_keys, base_url, traffic) -> tuple[float, dict]:
+    """One 1-star review of globex, which configured no receiver: its default route names none, so
+    its alert is undeliverable. The alerting endpoint's count before, and its samples once counted."""
     url = endpoints(system)["alerting"]
     before = value(scrape(url), "reviewguard_alerts_undeliverable_total", reason="no_receiver")
     one_star = {**reviews(1)[0], "external_id": "observed-globex-0"}
@@ -256,6 +257,31 @@ async def test_an_alert_no_receiver_hears_of_is_counted_on_the_alerting_endpoint
         got = scrape(url)
         return got if value(got, "reviewguard_alerts_undeliverable_total", reason="no_receiver") > before else None
 
-    got = await eventually(counted, timeout=60, interval=0.5)
+    return before, await eventually(counted, timeout=60, interval=0.5)
+
+
+async def test_an_alert_no_receiver_hears_of_is_counted_on_the_alerting_endpoint(undeliverable) -> None:
+    # NOTE: on alerting's /metrics, the service's own registry, not prometheus_client's default one.
+    before, got = undeliverable
     assert value(got, "reviewguard_alerts_undeliverable_total", reason="no_receiver") == before + 1
     assert value(got, "reviewguard_alerts_undeliverable_total", reason="missing_receiver") == 0
+
+
+def test_every_metric_the_dashboard_and_the_alerting_rules_read_is_served_by_a_service(system: LocalSystem, traffic, undeliverable) -> None:
+    """Not only a name defined in the code (deploy/check.py's static check): a series some running
+    service's /metrics serves, once reviews, alerts and an undeliverable alert went through."""
+    import re
+
+    import yaml
+
+    deploy = Path(__file__).resolve().parents[2] / "deploy"
+    dashboard = json.loads((deploy / "grafana" / "reviewguard.json").read_text())
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
+    rules = [d for d in yaml.safe_load_all((deploy / "k8s" / "overlays" / "production" / "monitoring.yaml").read_text()) if d and d["kind"] == "PrometheusRule"]
+    exprs += [str(r["expr"]) for d in rules for g in d["spec"]["groups"] for r in g["rules"]]
+    read = {m for e in exprs for m in re.findall(r"\b(reviewguard_[a-z0-9_]+)", e)}
+    served: set[str] = set()
+    for url in endpoints(system).values():
+        served |= set(scrape(url))
+    assert len(read) >= 15
+    assert not sorted(read - served), f"read by the dashboard or a rule, served by no service: {sorted(read - served)}"
