@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timezone
 
 from libs import paging
@@ -84,3 +85,25 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServicer):
         if not 0 <= request.limit <= MAX_DRILLDOWN_LIMIT:
             raise InvalidArgument(f"limit must be 1 to {MAX_DRILLDOWN_LIMIT}", [FieldViolation("limit", f"1 to {MAX_DRILLDOWN_LIMIT}")])
         return await self._service.drilldown(tenant, _window(request.window), dimension, request.value, request.limit or 5)
+
+    def _department_window(self, request: reporting_pb2.DepartmentReportRequest) -> tuple[uuid.UUID, Window]:
+        tenant = require_uuid(request.tenant_id, field="tenant_id")
+        w = _window(request.window)
+        if w.grain == "hour":
+            raise InvalidArgument("a department report is by day, week or month", [FieldViolation("grain", "day, week or month")])
+        return tenant, w
+
+    async def ProductReport(self, request: reporting_pb2.DepartmentReportRequest, context) -> reporting_pb2.ProductReportResponse:
+        tenant, w = self._department_window(request)
+        if not 0 <= request.limit <= MAX_DRILLDOWN_LIMIT:
+            raise InvalidArgument(f"limit must be 1 to {MAX_DRILLDOWN_LIMIT}", [FieldViolation("limit", f"1 to {MAX_DRILLDOWN_LIMIT}")])
+        return await self._service.departments.product(tenant, w, request.limit)
+
+    async def LogisticsReport(self, request: reporting_pb2.DepartmentReportRequest, context) -> reporting_pb2.LogisticsReportResponse:
+        tenant, w = self._department_window(request)
+        group_by = require_dimension(request.group_by or "marketplace", field="group_by")
+        return await self._service.departments.logistics(tenant, w, group_by)
+
+    async def ServiceReport(self, request: reporting_pb2.DepartmentReportRequest, context) -> reporting_pb2.ServiceReportResponse:
+        tenant, w = self._department_window(request)
+        return await self._service.departments.service(tenant, w)
