@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timezone
 
@@ -9,6 +10,7 @@ from libs import paging
 from libs.errors import FieldViolation, InvalidArgument, require_uuid
 from reviewguard.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 from reviewguard.resolution.v1 import case_pb2
+from services.alerting.reporting import exports
 from services.alerting.reporting.models import DIMENSIONS, HEATMAP_DIMENSIONS, SENTIMENTS, SORTS, Window, require_dimension
 from services.alerting.reporting.service import ReportingService, case_status_name
 
@@ -107,3 +109,24 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServicer):
     async def ServiceReport(self, request: reporting_pb2.DepartmentReportRequest, context) -> reporting_pb2.ServiceReportResponse:
         tenant, w = self._department_window(request)
         return await self._service.departments.service(tenant, w)
+
+    async def ExportReport(self, request: reporting_pb2.ExportReportRequest, context) -> reporting_pb2.ReportFile:
+        kind = request.WhichOneof("report")
+        if kind is None:
+            raise InvalidArgument("a report to export is required", [FieldViolation("report", f"one of {', '.join(exports.KINDS)}")])
+        if request.format not in exports.FORMATS:
+            raise InvalidArgument("format must be csv, xlsx or pdf", [FieldViolation("format", "csv, xlsx or pdf")])
+        inner = getattr(request, kind)
+        handler = {
+            "ratings": self.RatingsReport, "aspects": self.AspectsReport, "competitors": self.CompetitorsReport,
+            "drilldown": self.Drilldown, "product": self.ProductReport, "logistics": self.LogisticsReport,
+            "service": self.ServiceReport,
+        }[kind]
+        answer = await handler(inner, context)
+        w = inner.window
+        subtitle = exports.window_text(
+            w.starts_at.ToDatetime(tzinfo=timezone.utc), w.ends_at.ToDatetime(tzinfo=timezone.utc), w.grain, w.time_zone
+        )
+        table = exports.report_table(kind, answer, subtitle)
+        # NOTE: writing a PDF or a workbook is CPU work; off the event loop, which serves other calls.
+        return await asyncio.to_thread(exports.render, table, request.format, self._service.pdf)

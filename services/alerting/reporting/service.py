@@ -16,6 +16,7 @@ from reviewguard.reporting.v1 import reporting_pb2
 from reviewguard.resolution.v1 import case_pb2
 from services.alerting.reporting import departments, repository
 from services.alerting.reporting.models import DIMENSIONS, PageTokens, Window, bigrams, normalise, sentiment, timestamp
+from services.alerting.reporting.pdf import PdfWriter
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +81,12 @@ def _mean(rating_sum: int, reviews: int) -> float | None:
 
 class ReportingService:
     def __init__(
-        self, *, pool: asyncpg.Pool, page_tokens: PageTokens, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+        self, *, pool: asyncpg.Pool, page_tokens: PageTokens, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        pdf: PdfWriter | None = None,
     ) -> None:
         self._pool = pool
         self._tokens = page_tokens
+        self.pdf = pdf or PdfWriter()
         self.departments = departments.DepartmentReports(pool=pool, clock=clock)
 
     async def handle_analyzed(self, batch: Sequence[Delivery[events_pb2.ReviewAnalyzed]]) -> None:

@@ -9,6 +9,7 @@ import statistics
 import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,7 @@ from reviewguard.reporting.v1 import reporting_pb2
 from reviewguard.resolution.v1 import case_pb2
 from services.alerting.reporting.grpc_api import ReportingServicer
 from services.alerting.reporting.models import PageTokens
+from services.alerting.reporting.pdf import FontMissing, PdfWriter
 from services.alerting.reporting.service import ReportingService
 from tests.services.alerting.reporting.conftest import analyzed, delivery
 from tests.services.alerting.reporting.test_reports import BERLIN, END, START, local_week, negative, score_of, window
@@ -183,3 +185,14 @@ async def test_bad_department_parameters_are_refused_naming_them(servicer, metho
 def test_the_weeks_straddle_the_end_of_summer_time():
     offsets = {datetime.fromisoformat(local_week(START + timedelta(days=d))).utcoffset() for d in range(14)}
     assert offsets == {timedelta(hours=1), timedelta(hours=2)} and BERLIN.key == "Europe/Berlin"
+
+
+async def test_a_pdf_without_its_font_is_refused_naming_the_file(pool):
+    missing = Path("/nonexistent/wqy-microhei.ttc")
+    servicer = ReportingServicer(ReportingService(pool=pool, page_tokens=PageTokens(b"k"), pdf=PdfWriter(missing)))
+    request = reporting_pb2.ExportReportRequest(format="pdf", service=reporting_pb2.DepartmentReportRequest(tenant_id=A, window=window("week")))
+    with pytest.raises(FontMissing) as refused:
+        await servicer.ExportReport(request, None)
+    assert str(missing) in str(refused.value)
+    csv_file = await servicer.ExportReport(reporting_pb2.ExportReportRequest(format="csv", service=request.service), None)
+    assert csv_file.content.decode("utf-8-sig").splitlines()[0].startswith("period,cases,responded")

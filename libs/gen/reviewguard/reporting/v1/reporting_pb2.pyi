@@ -350,3 +350,33 @@ class ServiceReportResponse(_message.Message):
     ROWS_FIELD_NUMBER: _ClassVar[int]
     rows: _containers.RepeatedCompositeFieldContainer[ServiceRow]
     def __init__(self, rows: _Optional[_Iterable[_Union[ServiceRow, _Mapping]]] = ...) -> None: ...
+
+class ExportReportRequest(_message.Message):
+    __slots__ = ("ratings", "aspects", "competitors", "drilldown", "product", "logistics", "service", "format")
+    RATINGS_FIELD_NUMBER: _ClassVar[int]
+    ASPECTS_FIELD_NUMBER: _ClassVar[int]
+    COMPETITORS_FIELD_NUMBER: _ClassVar[int]
+    DRILLDOWN_FIELD_NUMBER: _ClassVar[int]
+    PRODUCT_FIELD_NUMBER: _ClassVar[int]
+    LOGISTICS_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    ratings: RatingsReportRequest
+    aspects: AspectsReportRequest
+    competitors: CompetitorsReportRequest
+    drilldown: DrilldownRequest
+    product: DepartmentReportRequest
+    logistics: DepartmentReportRequest
+    service: DepartmentReportRequest
+    format: str
+    def __init__(self, ratings: _Optional[_Union[RatingsReportRequest, _Mapping]] = ..., aspects: _Optional[_Union[AspectsReportRequest, _Mapping]] = ..., competitors: _Optional[_Union[CompetitorsReportRequest, _Mapping]] = ..., drilldown: _Optional[_Union[DrilldownRequest, _Mapping]] = ..., product: _Optional[_Union[DepartmentReportRequest, _Mapping]] = ..., logistics: _Optional[_Union[DepartmentReportRequest, _Mapping]] = ..., service: _Optional[_Union[DepartmentReportRequest, _Mapping]] = ..., format: _Optional[str] = ...) -> None: ...
+
+class ReportFile(_message.Message):
+    __slots__ = ("filename", "media_type", "content")
+    FILENAME_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_TYPE_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    filename: str
+    media_type: str
+    content: bytes
+    def __init__(self, filename: _Optional[str] = ..., media_type: _Optional[str] = ..., content: _Optional[bytes] = ...) -> None: ...

@@ -76,6 +76,11 @@ class ReportingStub:
                 request_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DepartmentReportRequest.SerializeToString,
                 response_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ServiceReportResponse.FromString,
                 _registered_method=True)
+        self.ExportReport = channel.unary_unary(
+                '/reviewguard.reporting.v1.Reporting/ExportReport',
+                request_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ExportReportRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportFile.FromString,
+                _registered_method=True)
 
 
 class ReportingServicer:
@@ -139,6 +144,13 @@ class ReportingServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportReport(self, request, context):
+        """Any of the reports above as a CSV, XLSX or PDF file (the PDF with charts and CJK text).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReportingServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -181,6 +193,11 @@ def add_ReportingServicer_to_server(servicer, server):
                     servicer.ServiceReport,
                     request_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DepartmentReportRequest.FromString,
                     response_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ServiceReportResponse.SerializeToString,
+            ),
+            'ExportReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportReport,
+                    request_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ExportReportRequest.FromString,
+                    response_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportFile.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -401,6 +418,33 @@ class Reporting:
             '/reviewguard.reporting.v1.Reporting/ServiceReport',
             reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DepartmentReportRequest.SerializeToString,
             reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ServiceReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.reporting.v1.Reporting/ExportReport',
+            reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ExportReportRequest.SerializeToString,
+            reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportFile.FromString,
             options,
             channel_credentials,
             insecure,
