@@ -7,11 +7,13 @@ import uuid
 from datetime import timezone
 
 from libs import paging
+from libs.crypto import SecretBox
 from libs.errors import FieldViolation, InvalidArgument, require_uuid
 from reviewguard.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 from reviewguard.resolution.v1 import case_pb2
 from services.alerting.reporting import exports
 from services.alerting.reporting.models import DIMENSIONS, HEATMAP_DIMENSIONS, SENTIMENTS, SORTS, Window, require_dimension
+from services.alerting.reporting.schedules import ReportSchedules
 from services.alerting.reporting.service import ReportingService, case_status_name
 
 CASE_STATUSES = tuple(case_status_name(v) for v in case_pb2.CaseStatus.values() if v)
@@ -36,8 +38,13 @@ def _window(window: reporting_pb2.ReportWindow) -> Window:
 
 
 class ReportingServicer(reporting_pb2_grpc.ReportingServicer):
-    def __init__(self, service: ReportingService) -> None:
+    def __init__(self, service: ReportingService, *, box: SecretBox | None = None) -> None:
         self._service = service
+        # NOTE: a schedule's mails are exported through ExportReport, so they are checked and
+        # written exactly as the API's downloads.
+        self.schedules = ReportSchedules(
+            pool=service.pool, box=box, export=lambda request: self.ExportReport(request, None), clock=service.clock
+        )
 
     async def SearchReviews(self, request: reporting_pb2.SearchReviewsRequest, context) -> reporting_pb2.SearchReviewsResponse:
         tenant = require_uuid(request.tenant_id, field="tenant_id")
@@ -130,3 +137,17 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServicer):
         table = exports.report_table(kind, answer, subtitle)
         # NOTE: writing a PDF or a workbook is CPU work; off the event loop, which serves other calls.
         return await asyncio.to_thread(exports.render, table, request.format, self._service.pdf)
+
+    async def CreateReportSchedule(self, request: reporting_pb2.ReportSchedule, context) -> reporting_pb2.ReportSchedule:
+        require_uuid(request.tenant_id, field="tenant_id")
+        return await self.schedules.create(request)
+
+    async def ListReportSchedules(self, request: reporting_pb2.ListReportSchedulesRequest, context) -> reporting_pb2.ListReportSchedulesResponse:
+        tenant = require_uuid(request.tenant_id, field="tenant_id")
+        items, token = await self.schedules.list(tenant, paging.page_size(request.page_size), request.page_token)
+        return reporting_pb2.ListReportSchedulesResponse(items=items, next_page_token=token)
+
+    async def DeleteReportSchedule(self, request: reporting_pb2.DeleteReportScheduleRequest, context) -> reporting_pb2.DeleteReportScheduleResponse:
+        tenant = require_uuid(request.tenant_id, field="tenant_id")
+        await self.schedules.delete(tenant, require_uuid(request.id, field="id"))
+        return reporting_pb2.DeleteReportScheduleResponse()

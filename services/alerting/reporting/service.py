@@ -86,6 +86,7 @@ class ReportingService:
     ) -> None:
         self._pool = pool
         self._tokens = page_tokens
+        self.pool, self.clock = pool, clock
         self.pdf = pdf or PdfWriter()
         self.departments = departments.DepartmentReports(pool=pool, clock=clock)
 

@@ -10,14 +10,14 @@ from pydantic import BaseModel, Field
 
 from reviewguard.reporting.v1 import reporting_pb2
 from services.gateway.dependencies import BackendsDep, TenantDep
-from services.gateway.routes import report_departments
+from services.gateway.routes import report_departments, report_schedules
 from services.gateway.routes.inbox import InboxReviewRead
 from services.gateway.routes.report_params import (
     FILES, Dimension, Format, From, Grain, HeatmapDimension, TimeZone, To, report_file, window,
 )
 from services.gateway.schemas import ERROR_RESPONSES
 
-router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=ERROR_RESPONSES)
+reports_router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=ERROR_RESPONSES)
 
 class ReportCellRead(BaseModel):
     period: str = Field(description="start of the period, ISO 8601 with the zone's offset")
@@ -69,7 +69,7 @@ def _answer(table: reporting_pb2.ReportTable, grain: str, zone: str) -> ReportRe
     return ReportRead(keys=list(table.keys), grain=grain, time_zone=zone or "UTC", cells=_cells(table))
 
 
-@router.get("/ratings", response_model=ReportRead, responses=FILES)
+@reports_router.get("/ratings", response_model=ReportRead, responses=FILES)
 async def ratings_report(
     tenant: TenantDep, backends: BackendsDep, from_: From, to: To, group_by: Dimension = "marketplace", grain: Grain = "day",
     time_zone: TimeZone = "UTC", format: Format = "json",
@@ -82,7 +82,7 @@ async def ratings_report(
     return _answer(await backends.reporting.RatingsReport(request), grain, time_zone)
 
 
-@router.get("/aspects", response_model=ReportRead, responses=FILES)
+@reports_router.get("/aspects", response_model=ReportRead, responses=FILES)
 async def aspects_report(
     tenant: TenantDep, backends: BackendsDep, from_: From, to: To, rows: HeatmapDimension = "product_id",
     cols: HeatmapDimension = "aspect", grain: Grain = "week", time_zone: TimeZone = "UTC", format: Format = "json",
@@ -95,7 +95,7 @@ async def aspects_report(
     return _answer(await backends.reporting.AspectsReport(request), grain, time_zone)
 
 
-@router.get("/competitors", response_model=ReportRead, responses=FILES)
+@reports_router.get("/competitors", response_model=ReportRead, responses=FILES)
 async def competitors_report(
     tenant: TenantDep, backends: BackendsDep, from_: From, to: To, group_by: Dimension | None = None, grain: Grain = "week",
     time_zone: TimeZone = "UTC", format: Format = "json",
@@ -109,7 +109,7 @@ async def competitors_report(
     return _answer(await backends.reporting.CompetitorsReport(request), grain, time_zone)
 
 
-@router.get("/drilldown", response_model=DrilldownRead, responses=FILES)
+@reports_router.get("/drilldown", response_model=DrilldownRead, responses=FILES)
 async def drilldown(
     tenant: TenantDep, backends: BackendsDep, dimension: Dimension, value: str, from_: From, to: To,
     time_zone: TimeZone = "UTC", limit: Annotated[int, Query(ge=1, le=100)] = 5, format: Format = "json",
@@ -130,5 +130,8 @@ async def drilldown(
     )
 
 
-# NOTE: under /v1/reports too, so the app includes every report route through this router.
-router.include_router(report_departments.router)
+reports_router.include_router(report_departments.router)
+# NOTE: one router for every report path (/v1/reports/…, /v1/report-schedules), which the app includes.
+router = APIRouter()
+router.include_router(reports_router)
+router.include_router(report_schedules.router)

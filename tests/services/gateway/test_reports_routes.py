@@ -26,10 +26,10 @@ T0 = datetime(2026, 10, 24, 22, tzinfo=timezone.utc)  # 2026-10-25 00:00 in Berl
 
 
 @contextlib.asynccontextmanager
-async def reporting_api(service, tenant: uuid.UUID):  # noqa: F811 - the imported fixture
+async def reporting_api(service, tenant: uuid.UUID, box=None):  # noqa: F811 - the imported fixture
     """The gateway as `tenant`, over a real Reporting gRPC server on the service."""
     server = GrpcServer(bind="127.0.0.1:0", service_names=["reviewguard.reporting.v1.Reporting"])
-    reporting_pb2_grpc.add_ReportingServicer_to_server(ReportingServicer(service), server.server)
+    reporting_pb2_grpc.add_ReportingServicer_to_server(ReportingServicer(service, box=box), server.server)
     await server.start()
     channel = open_channel(f"127.0.0.1:{server.port}")
     app = create_app(Settings())

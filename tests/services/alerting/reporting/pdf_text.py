@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 import zlib
 
-_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
+# NOTE: a stream is read by its /Length: compressed bytes may end in what looks like a line break.
+_STREAM = re.compile(rb"/Length (\d+)\b[^>]*>>\s*stream\r?\n", re.S)
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"(": b"(", b")": b")", b"\\": b"\\"}
 
 
@@ -39,10 +40,11 @@ def _streams(content: bytes) -> list[bytes]:
     assert content.startswith(b"%PDF-") and b"startxref" in content[-64:] and content.rstrip().endswith(b"%%EOF")
     streams = []
     for m in _STREAM.finditer(content):
+        data = content[m.end() : m.end() + int(m.group(1))]
         try:
-            streams.append(zlib.decompress(m.group(1)))
+            streams.append(zlib.decompress(data))
         except zlib.error:
-            streams.append(m.group(1))
+            streams.append(data)
     return streams
 
 

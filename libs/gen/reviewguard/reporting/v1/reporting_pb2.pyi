@@ -380,3 +380,63 @@ class ReportFile(_message.Message):
     media_type: str
     content: bytes
     def __init__(self, filename: _Optional[str] = ..., media_type: _Optional[str] = ..., content: _Optional[bytes] = ...) -> None: ...
+
+class ReportSchedule(_message.Message):
+    __slots__ = ("id", "tenant_id", "kind", "params_json", "grain", "formats", "receiver", "recipients", "time_zone", "send_time", "day", "next_send_at", "created_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PARAMS_JSON_FIELD_NUMBER: _ClassVar[int]
+    GRAIN_FIELD_NUMBER: _ClassVar[int]
+    FORMATS_FIELD_NUMBER: _ClassVar[int]
+    RECEIVER_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENTS_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    SEND_TIME_FIELD_NUMBER: _ClassVar[int]
+    DAY_FIELD_NUMBER: _ClassVar[int]
+    NEXT_SEND_AT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    tenant_id: str
+    kind: str
+    params_json: str
+    grain: str
+    formats: _containers.RepeatedScalarFieldContainer[str]
+    receiver: str
+    recipients: _containers.RepeatedScalarFieldContainer[str]
+    time_zone: str
+    send_time: str
+    day: int
+    next_send_at: _timestamp_pb2.Timestamp
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., kind: _Optional[str] = ..., params_json: _Optional[str] = ..., grain: _Optional[str] = ..., formats: _Optional[_Iterable[str]] = ..., receiver: _Optional[str] = ..., recipients: _Optional[_Iterable[str]] = ..., time_zone: _Optional[str] = ..., send_time: _Optional[str] = ..., day: _Optional[int] = ..., next_send_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListReportSchedulesRequest(_message.Message):
+    __slots__ = ("tenant_id", "page_size", "page_token")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, tenant_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListReportSchedulesResponse(_message.Message):
+    __slots__ = ("items", "next_page_token")
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[ReportSchedule]
+    next_page_token: str
+    def __init__(self, items: _Optional[_Iterable[_Union[ReportSchedule, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class DeleteReportScheduleRequest(_message.Message):
+    __slots__ = ("tenant_id", "id")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    id: str
+    def __init__(self, tenant_id: _Optional[str] = ..., id: _Optional[str] = ...) -> None: ...
+
+class DeleteReportScheduleResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

@@ -81,6 +81,21 @@ class ReportingStub:
                 request_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ExportReportRequest.SerializeToString,
                 response_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportFile.FromString,
                 _registered_method=True)
+        self.CreateReportSchedule = channel.unary_unary(
+                '/reviewguard.reporting.v1.Reporting/CreateReportSchedule',
+                request_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportSchedule.SerializeToString,
+                response_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportSchedule.FromString,
+                _registered_method=True)
+        self.ListReportSchedules = channel.unary_unary(
+                '/reviewguard.reporting.v1.Reporting/ListReportSchedules',
+                request_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ListReportSchedulesRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ListReportSchedulesResponse.FromString,
+                _registered_method=True)
+        self.DeleteReportSchedule = channel.unary_unary(
+                '/reviewguard.reporting.v1.Reporting/DeleteReportSchedule',
+                request_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DeleteReportScheduleRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DeleteReportScheduleResponse.FromString,
+                _registered_method=True)
 
 
 class ReportingServicer:
@@ -151,6 +166,25 @@ class ReportingServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateReportSchedule(self, request, context):
+        """Reports e-mailed every week or month (through one of the tenant's email receivers).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListReportSchedules(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteReportSchedule(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReportingServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -198,6 +232,21 @@ def add_ReportingServicer_to_server(servicer, server):
                     servicer.ExportReport,
                     request_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ExportReportRequest.FromString,
                     response_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportFile.SerializeToString,
+            ),
+            'CreateReportSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateReportSchedule,
+                    request_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportSchedule.FromString,
+                    response_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportSchedule.SerializeToString,
+            ),
+            'ListReportSchedules': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReportSchedules,
+                    request_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ListReportSchedulesRequest.FromString,
+                    response_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ListReportSchedulesResponse.SerializeToString,
+            ),
+            'DeleteReportSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteReportSchedule,
+                    request_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DeleteReportScheduleRequest.FromString,
+                    response_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DeleteReportScheduleResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -445,6 +494,87 @@ class Reporting:
             '/reviewguard.reporting.v1.Reporting/ExportReport',
             reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ExportReportRequest.SerializeToString,
             reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportFile.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateReportSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.reporting.v1.Reporting/CreateReportSchedule',
+            reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportSchedule.SerializeToString,
+            reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportSchedule.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListReportSchedules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.reporting.v1.Reporting/ListReportSchedules',
+            reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ListReportSchedulesRequest.SerializeToString,
+            reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ListReportSchedulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteReportSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.reporting.v1.Reporting/DeleteReportSchedule',
+            reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DeleteReportScheduleRequest.SerializeToString,
+            reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DeleteReportScheduleResponse.FromString,
             options,
             channel_credentials,
             insecure,
