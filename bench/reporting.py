@@ -36,7 +36,7 @@ from services.alerting.reporting.grpc_api import ReportingServicer
 from services.alerting.reporting.models import PageTokens
 from services.alerting.reporting.service import ReportingService
 
-RESULTS = Path(__file__).parent / "results" / "reporting.json"
+RESULTS = Path(os.environ.get("REVIEWGUARD_BENCH_REPORT_RESULTS", Path(__file__).parent / "results" / "reporting.json"))
 REVIEWS = int(os.environ.get("REVIEWGUARD_BENCH_REPORT_REVIEWS", "200000"))
 BATCH = 500
 REPEATS = 30
@@ -154,6 +154,15 @@ async def main() -> None:
                 reporting_pb2.CompetitorsReportRequest(tenant_id=tenant, window=window(90, "week")), None)),
             "drilldown_marketplace_day": await timed(lambda: servicer.Drilldown(
                 reporting_pb2.DrilldownRequest(tenant_id=tenant, dimension="marketplace", value="DE", window=window(1, "day")), None)),
+            "department_product_week_28d": await timed(lambda: servicer.ProductReport(
+                reporting_pb2.DepartmentReportRequest(tenant_id=tenant, window=window(28, "week")), None)),
+            "department_logistics_week_90d": await timed(lambda: servicer.LogisticsReport(
+                reporting_pb2.DepartmentReportRequest(tenant_id=tenant, window=window(90, "week")), None)),
+            "department_service_month_90d": await timed(lambda: servicer.ServiceReport(
+                reporting_pb2.DepartmentReportRequest(tenant_id=tenant, window=window(90, "month")), None)),
+            # NOTE: the report plus writing its PDF (charts, CJK font), as the API and the mails do.
+            "export_product_pdf_28d": await timed(lambda: servicer.ExportReport(reporting_pb2.ExportReportRequest(
+                format="pdf", product=reporting_pb2.DepartmentReportRequest(tenant_id=tenant, window=window(28, "week"))), None), 5),
         }
         starts, ends = END - timedelta(days=90), END
         async with pool.acquire() as conn:
@@ -168,6 +177,8 @@ async def main() -> None:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
         result = {
             "commit": commit, "reviews_in_tenant": REVIEWS, "reviews_in_database": fed,
+            # NOTE: say where it ran (e.g. "shared: 2 cores, 8 engineers"); figures from a shared machine are upper bounds.
+            "machine": os.environ.get("REVIEWGUARD_BENCH_MACHINE", ""),
             "incremental_feed": {"reviews_per_s": round(fed / fed_seconds, 1), "batch": BATCH},
             "inbox": inbox, "reports": reports, "baseline_naive_group_by": baseline, "rollup_equals_naive": same,
             "speedup_ratings": round(baseline["naive_ratings_by_marketplace_day_90d"]["p50_ms"] / reports["ratings_by_marketplace_day_90d"]["p50_ms"], 1),

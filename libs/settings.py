@@ -285,3 +285,7 @@ class Settings(BaseSettings):
     source_tick_seconds: float = 5.0
     # A review posted this many days before it is captured is history: counted, never paged on.
     ingest_history_age_days: float = 14.0
+
+    # --- added by h/reports ---
+    # Report schedules (issue 14): how often each alerting replica looks for report mails due.
+    report_schedule_tick_seconds: float = Field(60.0, gt=0)

@@ -82,6 +82,15 @@ def build_message(config: EmailConfig, attempt: Attempt, recipients: list[str]) 
     return mail
 
 
+def _raise_for_refused(refused: dict[str, tuple[int, bytes]], total: int) -> None:
+    if refused:
+        codes = {code for code, _ in refused.values()}
+        detail = f"{len(refused)} of {total} recipient(s) refused with SMTP {sorted(codes)}"
+        if any(400 <= c < 500 for c in codes):
+            raise TransientError(detail)
+        raise PermanentError(detail)
+
+
 class EmailReceiver(Receiver):
     kind = "email"
 
@@ -100,12 +109,20 @@ class EmailReceiver(Receiver):
         mail = build_message(self._config, attempt, recipients)
         refused = await asyncio.to_thread(self._deliver, mail, recipients)
         attempt.done.update(r for r in recipients if parseaddr(r)[1] not in refused)
-        if refused:
-            codes = {code for code, _ in refused.values()}
-            detail = f"{len(refused)} of {len(recipients)} recipient(s) refused with SMTP {sorted(codes)}"
-            if any(400 <= c < 500 for c in codes):
-                raise TransientError(detail)
-            raise PermanentError(detail)
+        _raise_for_refused(refused, len(recipients))
+
+    async def send_mail(self, mail: EmailMessage) -> None:
+        """One try at sending a mail built elsewhere (a scheduled report with its attachments) from
+        the configured sender to the configured recipients; the caller keeps what failed and retries.
+
+        Raises:
+            TransientError / PermanentError: as for alerts (4xx and connection trouble are transient).
+        """
+        del mail["From"], mail["To"]
+        mail["From"] = self._config.from_address
+        mail["To"] = ", ".join(self._config.to)
+        refused = await asyncio.to_thread(self._deliver, mail, list(self._config.to))
+        _raise_for_refused(refused, len(self._config.to))
 
     def _deliver(self, mail: EmailMessage, recipients: list[str]) -> dict[str, tuple[int, bytes]]:
         """Blocking: connects, secures, logs in, sends; returns the refused recipients."""

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from datetime import timezone
 
 from libs import paging
+from libs.crypto import SecretBox
 from libs.errors import FieldViolation, InvalidArgument, require_uuid
 from reviewguard.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 from reviewguard.resolution.v1 import case_pb2
+from services.alerting.reporting import exports
 from services.alerting.reporting.models import DIMENSIONS, HEATMAP_DIMENSIONS, SENTIMENTS, SORTS, Window, require_dimension
+from services.alerting.reporting.schedules import ReportSchedules
 from services.alerting.reporting.service import ReportingService, case_status_name
 
 CASE_STATUSES = tuple(case_status_name(v) for v in case_pb2.CaseStatus.values() if v)
@@ -33,8 +38,13 @@ def _window(window: reporting_pb2.ReportWindow) -> Window:
 
 
 class ReportingServicer(reporting_pb2_grpc.ReportingServicer):
-    def __init__(self, service: ReportingService) -> None:
+    def __init__(self, service: ReportingService, *, box: SecretBox | None = None) -> None:
         self._service = service
+        # NOTE: a schedule's mails are exported through ExportReport, so they are checked and
+        # written exactly as the API's downloads.
+        self.schedules = ReportSchedules(
+            pool=service.pool, box=box, export=lambda request: self.ExportReport(request, None), clock=service.clock
+        )
 
     async def SearchReviews(self, request: reporting_pb2.SearchReviewsRequest, context) -> reporting_pb2.SearchReviewsResponse:
         tenant = require_uuid(request.tenant_id, field="tenant_id")
@@ -84,3 +94,60 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServicer):
         if not 0 <= request.limit <= MAX_DRILLDOWN_LIMIT:
             raise InvalidArgument(f"limit must be 1 to {MAX_DRILLDOWN_LIMIT}", [FieldViolation("limit", f"1 to {MAX_DRILLDOWN_LIMIT}")])
         return await self._service.drilldown(tenant, _window(request.window), dimension, request.value, request.limit or 5)
+
+    def _department_window(self, request: reporting_pb2.DepartmentReportRequest) -> tuple[uuid.UUID, Window]:
+        tenant = require_uuid(request.tenant_id, field="tenant_id")
+        w = _window(request.window)
+        if w.grain == "hour":
+            raise InvalidArgument("a department report is by day, week or month", [FieldViolation("grain", "day, week or month")])
+        return tenant, w
+
+    async def ProductReport(self, request: reporting_pb2.DepartmentReportRequest, context) -> reporting_pb2.ProductReportResponse:
+        tenant, w = self._department_window(request)
+        if not 0 <= request.limit <= MAX_DRILLDOWN_LIMIT:
+            raise InvalidArgument(f"limit must be 1 to {MAX_DRILLDOWN_LIMIT}", [FieldViolation("limit", f"1 to {MAX_DRILLDOWN_LIMIT}")])
+        return await self._service.departments.product(tenant, w, request.limit)
+
+    async def LogisticsReport(self, request: reporting_pb2.DepartmentReportRequest, context) -> reporting_pb2.LogisticsReportResponse:
+        tenant, w = self._department_window(request)
+        group_by = require_dimension(request.group_by or "marketplace", field="group_by")
+        return await self._service.departments.logistics(tenant, w, group_by)
+
+    async def ServiceReport(self, request: reporting_pb2.DepartmentReportRequest, context) -> reporting_pb2.ServiceReportResponse:
+        tenant, w = self._department_window(request)
+        return await self._service.departments.service(tenant, w)
+
+    async def ExportReport(self, request: reporting_pb2.ExportReportRequest, context) -> reporting_pb2.ReportFile:
+        kind = request.WhichOneof("report")
+        if kind is None:
+            raise InvalidArgument("a report to export is required", [FieldViolation("report", f"one of {', '.join(exports.KINDS)}")])
+        if request.format not in exports.FORMATS:
+            raise InvalidArgument("format must be csv, xlsx or pdf", [FieldViolation("format", "csv, xlsx or pdf")])
+        inner = getattr(request, kind)
+        handler = {
+            "ratings": self.RatingsReport, "aspects": self.AspectsReport, "competitors": self.CompetitorsReport,
+            "drilldown": self.Drilldown, "product": self.ProductReport, "logistics": self.LogisticsReport,
+            "service": self.ServiceReport,
+        }[kind]
+        answer = await handler(inner, context)
+        w = inner.window
+        subtitle = exports.window_text(
+            w.starts_at.ToDatetime(tzinfo=timezone.utc), w.ends_at.ToDatetime(tzinfo=timezone.utc), w.grain, w.time_zone
+        )
+        table = exports.report_table(kind, answer, subtitle)
+        # NOTE: writing a PDF or a workbook is CPU work; off the event loop, which serves other calls.
+        return await asyncio.to_thread(exports.render, table, request.format, self._service.pdf)
+
+    async def CreateReportSchedule(self, request: reporting_pb2.ReportSchedule, context) -> reporting_pb2.ReportSchedule:
+        require_uuid(request.tenant_id, field="tenant_id")
+        return await self.schedules.create(request)
+
+    async def ListReportSchedules(self, request: reporting_pb2.ListReportSchedulesRequest, context) -> reporting_pb2.ListReportSchedulesResponse:
+        tenant = require_uuid(request.tenant_id, field="tenant_id")
+        items, token = await self.schedules.list(tenant, paging.page_size(request.page_size), request.page_token)
+        return reporting_pb2.ListReportSchedulesResponse(items=items, next_page_token=token)
+
+    async def DeleteReportSchedule(self, request: reporting_pb2.DeleteReportScheduleRequest, context) -> reporting_pb2.DeleteReportScheduleResponse:
+        tenant = require_uuid(request.tenant_id, field="tenant_id")
+        await self.schedules.delete(tenant, require_uuid(request.id, field="id"))
+        return reporting_pb2.DeleteReportScheduleResponse()

@@ -138,6 +138,11 @@ class PageTokens:
         return sort_value, row_id
 
 
+def timestamp(message, field: str) -> datetime | None:
+    """A protobuf Timestamp field as an aware UTC datetime; None when unset."""
+    return getattr(message, field).ToDatetime(tzinfo=timezone.utc) if message.HasField(field) else None
+
+
 def utc(value: datetime) -> datetime:
     return value.astimezone(timezone.utc)
 

@@ -12,7 +12,7 @@ from services.alerting.reporting.models import DIMENSIONS, SORTS, Window, edges,
 _INBOX_COLUMNS = (
     "review_id", "tenant_id", "version", "platform", "marketplace", "store_id", "product_id", "product_line", "language",
     "rating", "title", "body", "translation", "sentiment", "negative_score", "aspects", "risk_categories", "malicious",
-    "competitor", "counted", "posted_at", "search_text", "search_grams",
+    "competitor", "counted", "posted_at", "search_text", "search_grams", "first_rating",
 )
 
 
@@ -27,7 +27,8 @@ async def lock_stored(conn: asyncpg.Connection, review_ids: list[uuid.UUID]) -> 
 async def upsert_reviews(conn: asyncpg.Connection, rows: list[dict]) -> None:
     columns = ", ".join(_INBOX_COLUMNS)
     placeholders = ", ".join(f"${i}" for i in range(1, len(_INBOX_COLUMNS) + 1))
-    updates = ", ".join(f"{c} = excluded.{c}" for c in _INBOX_COLUMNS if c not in ("review_id", "tenant_id"))
+    # NOTE: first_rating stays the rating the review was first stored with (rating recovery).
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _INBOX_COLUMNS if c not in ("review_id", "tenant_id", "first_rating"))
     await conn.executemany(
         f"""INSERT INTO inbox_reviews ({columns}) VALUES ({placeholders})
             ON CONFLICT (review_id) DO UPDATE SET {updates}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 
 import asyncpg
@@ -14,8 +14,9 @@ from libs.bus import Delivery
 from reviewguard.events.v1 import events_pb2
 from reviewguard.reporting.v1 import reporting_pb2
 from reviewguard.resolution.v1 import case_pb2
-from services.alerting.reporting import repository
-from services.alerting.reporting.models import DIMENSIONS, PageTokens, Window, bigrams, normalise, sentiment
+from services.alerting.reporting import departments, repository
+from services.alerting.reporting.models import DIMENSIONS, PageTokens, Window, bigrams, normalise, sentiment, timestamp
+from services.alerting.reporting.pdf import PdfWriter
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def _row_from_event(message: events_pb2.ReviewAnalyzed, translated: dict) -> dic
         "review_id": uuid.UUID(review.id), "tenant_id": uuid.UUID(review.tenant_id), "version": review.version,
         "platform": review.platform, "marketplace": review.marketplace, "store_id": review.store_id,
         "product_id": review.product_id, "product_line": review.product_line, "language": language,
-        "rating": review.rating, "title": review.title, "body": review.body, "translation": translation,
+        "rating": review.rating, "first_rating": review.rating, "title": review.title, "body": review.body, "translation": translation,
         "sentiment": sentiment(review.rating, score), "negative_score": score,
         "aspects": sorted(set(analysis.aspects)), "risk_categories": sorted({t.category for t in analysis.risk_terms}),
         "malicious": analysis.malicious, "competitor": review.competitor,
@@ -79,9 +80,15 @@ def _mean(rating_sum: int, reviews: int) -> float | None:
 
 
 class ReportingService:
-    def __init__(self, *, pool: asyncpg.Pool, page_tokens: PageTokens) -> None:
+    def __init__(
+        self, *, pool: asyncpg.Pool, page_tokens: PageTokens, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        pdf: PdfWriter | None = None,
+    ) -> None:
         self._pool = pool
         self._tokens = page_tokens
+        self.pool, self.clock = pool, clock
+        self.pdf = pdf or PdfWriter()
+        self.departments = departments.DepartmentReports(pool=pool, clock=clock)
 
     async def handle_analyzed(self, batch: Sequence[Delivery[events_pb2.ReviewAnalyzed]]) -> None:
         """Stores each review as last analysed and moves its share of the rollups with it.
@@ -126,18 +133,23 @@ class ReportingService:
                         )
 
     async def handle_case_event(self, batch: Sequence[Delivery]) -> None:
-        """Keeps each review's latest case state, from cases.opened and cases.updated."""
+        """Keeps each review's latest case state, each case's service facts and its offers'
+        compensation, from cases.opened and cases.updated."""
         async with self._pool.acquire() as conn:
             for delivery in batch:
                 case = delivery.message.case
-                if not case.review_id:
+                if not case.id or not case.tenant_id:
                     continue
-                changed = case.updated_at if case.HasField("updated_at") else case.opened_at
-                await repository.upsert_case(
-                    conn, tenant_id=uuid.UUID(case.tenant_id), review_id=uuid.UUID(case.review_id),
-                    case_id=uuid.UUID(case.id), status=case_status_name(case.status),
-                    changed_at=changed.ToDatetime(tzinfo=timezone.utc),
-                )
+                tenant, changed = uuid.UUID(case.tenant_id), timestamp(case, "updated_at") or timestamp(case, "opened_at")
+                async with conn.transaction():
+                    await departments.keep_case_facts(conn, case, changed)
+                    if isinstance(delivery.message, events_pb2.CaseUpdated):
+                        await departments.keep_offer_facts(conn, tenant, case, delivery.message.event)
+                    if case.review_id:
+                        await repository.upsert_case(
+                            conn, tenant_id=tenant, review_id=uuid.UUID(case.review_id), case_id=uuid.UUID(case.id),
+                            status=case_status_name(case.status), changed_at=changed,
+                        )
 
     async def search(self, tenant_id: uuid.UUID, filters: dict, *, sort: str, page_size: int, page_token: str):
         """A page of reviews and the token of the next (empty on the last page)."""

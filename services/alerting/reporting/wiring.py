@@ -7,6 +7,7 @@ import os
 
 from libs import topology
 from libs.backend import Backend
+from libs.crypto import SecretBox
 from libs.settings import Settings
 from reviewguard.events.v1 import events_pb2
 from reviewguard.reporting.v1 import reporting_pb2, reporting_pb2_grpc
@@ -32,7 +33,10 @@ def page_token_key(settings: Settings) -> bytes:
 
 def attach(backend: Backend, settings: Settings) -> ReportingService:
     service = ReportingService(pool=backend.pool, page_tokens=PageTokens(page_token_key(settings)))
-    reporting_pb2_grpc.add_ReportingServicer_to_server(ReportingServicer(service), backend.grpc.server)
+    keys = settings.secret_key_list()
+    servicer = ReportingServicer(service, box=SecretBox(keys) if keys else None)
+    reporting_pb2_grpc.add_ReportingServicer_to_server(servicer, backend.grpc.server)
+    backend.background(servicer.schedules.run(backend.stop, settings.report_schedule_tick_seconds))
     # NOTE: durables of its own, so the read model keeps its own position in the streams and a
     # replay of it (a new durable) never re-fires an alert.
     backend.consume_lanes(

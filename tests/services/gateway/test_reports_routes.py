@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import uuid
@@ -24,6 +25,25 @@ TENANT, OTHER = uuid.uuid4(), uuid.uuid4()
 T0 = datetime(2026, 10, 24, 22, tzinfo=timezone.utc)  # 2026-10-25 00:00 in Berlin
 
 
+@contextlib.asynccontextmanager
+async def reporting_api(service, tenant: uuid.UUID, box=None):  # noqa: F811 - the imported fixture
+    """The gateway as `tenant`, over a real Reporting gRPC server on the service."""
+    server = GrpcServer(bind="127.0.0.1:0", service_names=["reviewguard.reporting.v1.Reporting"])
+    reporting_pb2_grpc.add_ReportingServicer_to_server(ReportingServicer(service, box=box), server.server)
+    await server.start()
+    channel = open_channel(f"127.0.0.1:{server.port}")
+    app = create_app(Settings())
+    app.state.backends = Backends(ingest=None, nlp=None, alerting=None, resolution=None, channels={},
+                                  reporting=reporting_pb2_grpc.ReportingStub(channel))
+    app.dependency_overrides[get_tenant] = lambda: tenant
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as client:
+            yield client
+    finally:
+        await channel.close()
+        await server.stop(0)
+
+
 @pytest.fixture
 async def api(service):  # noqa: F811 - the imported fixture
     await service.handle_analyzed([
@@ -31,20 +51,8 @@ async def api(service):  # noqa: F811 - the imported fixture
                           title=f"=SUM(A1) {m}", body="箱が潰れて届きました"))
         for h in range(30) for m in ("DE", "FR")
     ] + [delivery(analyzed(str(OTHER), posted_at=T0, rating=1, marketplace="DE", body="箱が潰れて"))])
-    server = GrpcServer(bind="127.0.0.1:0", service_names=["reviewguard.reporting.v1.Reporting"])
-    reporting_pb2_grpc.add_ReportingServicer_to_server(ReportingServicer(service), server.server)
-    await server.start()
-    channel = open_channel(f"127.0.0.1:{server.port}")
-    app = create_app(Settings())
-    app.state.backends = Backends(ingest=None, nlp=None, alerting=None, resolution=None, channels={},
-                                  reporting=reporting_pb2_grpc.ReportingStub(channel))
-    app.dependency_overrides[get_tenant] = lambda: TENANT
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as client:
-            yield client
-    finally:
-        await channel.close()
-        await server.stop(0)
+    async with reporting_api(service, TENANT) as client:
+        yield client
 
 
 async def test_inbox_pages_through_the_tenants_reviews_only(api):

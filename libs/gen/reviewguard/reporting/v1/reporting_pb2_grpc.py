@@ -61,6 +61,41 @@ class ReportingStub:
                 request_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.CompetitorsReportRequest.SerializeToString,
                 response_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportTable.FromString,
                 _registered_method=True)
+        self.ProductReport = channel.unary_unary(
+                '/reviewguard.reporting.v1.Reporting/ProductReport',
+                request_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DepartmentReportRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ProductReportResponse.FromString,
+                _registered_method=True)
+        self.LogisticsReport = channel.unary_unary(
+                '/reviewguard.reporting.v1.Reporting/LogisticsReport',
+                request_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DepartmentReportRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.LogisticsReportResponse.FromString,
+                _registered_method=True)
+        self.ServiceReport = channel.unary_unary(
+                '/reviewguard.reporting.v1.Reporting/ServiceReport',
+                request_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DepartmentReportRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ServiceReportResponse.FromString,
+                _registered_method=True)
+        self.ExportReport = channel.unary_unary(
+                '/reviewguard.reporting.v1.Reporting/ExportReport',
+                request_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ExportReportRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportFile.FromString,
+                _registered_method=True)
+        self.CreateReportSchedule = channel.unary_unary(
+                '/reviewguard.reporting.v1.Reporting/CreateReportSchedule',
+                request_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportSchedule.SerializeToString,
+                response_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportSchedule.FromString,
+                _registered_method=True)
+        self.ListReportSchedules = channel.unary_unary(
+                '/reviewguard.reporting.v1.Reporting/ListReportSchedules',
+                request_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ListReportSchedulesRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ListReportSchedulesResponse.FromString,
+                _registered_method=True)
+        self.DeleteReportSchedule = channel.unary_unary(
+                '/reviewguard.reporting.v1.Reporting/DeleteReportSchedule',
+                request_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DeleteReportScheduleRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DeleteReportScheduleResponse.FromString,
+                _registered_method=True)
 
 
 class ReportingServicer:
@@ -103,6 +138,53 @@ class ReportingServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ProductReport(self, request, context):
+        """Department reports (weekly or monthly): product defects per SKU with quotes and trend.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LogisticsReport(self, request, context):
+        """Logistics: delay and damage complaint rates per value of a dimension.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ServiceReport(self, request, context):
+        """Service: response times, 24 h response rate, SLA met, compensation spent vs rating recovered.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportReport(self, request, context):
+        """Any of the reports above as a CSV, XLSX or PDF file (the PDF with charts and CJK text).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateReportSchedule(self, request, context):
+        """Reports e-mailed every week or month (through one of the tenant's email receivers).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListReportSchedules(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteReportSchedule(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReportingServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -130,6 +212,41 @@ def add_ReportingServicer_to_server(servicer, server):
                     servicer.CompetitorsReport,
                     request_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.CompetitorsReportRequest.FromString,
                     response_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportTable.SerializeToString,
+            ),
+            'ProductReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.ProductReport,
+                    request_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DepartmentReportRequest.FromString,
+                    response_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ProductReportResponse.SerializeToString,
+            ),
+            'LogisticsReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.LogisticsReport,
+                    request_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DepartmentReportRequest.FromString,
+                    response_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.LogisticsReportResponse.SerializeToString,
+            ),
+            'ServiceReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.ServiceReport,
+                    request_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DepartmentReportRequest.FromString,
+                    response_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ServiceReportResponse.SerializeToString,
+            ),
+            'ExportReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportReport,
+                    request_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ExportReportRequest.FromString,
+                    response_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportFile.SerializeToString,
+            ),
+            'CreateReportSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateReportSchedule,
+                    request_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportSchedule.FromString,
+                    response_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportSchedule.SerializeToString,
+            ),
+            'ListReportSchedules': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReportSchedules,
+                    request_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ListReportSchedulesRequest.FromString,
+                    response_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ListReportSchedulesResponse.SerializeToString,
+            ),
+            'DeleteReportSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteReportSchedule,
+                    request_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DeleteReportScheduleRequest.FromString,
+                    response_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DeleteReportScheduleResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -269,6 +386,195 @@ class Reporting:
             '/reviewguard.reporting.v1.Reporting/CompetitorsReport',
             reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.CompetitorsReportRequest.SerializeToString,
             reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportTable.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ProductReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.reporting.v1.Reporting/ProductReport',
+            reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DepartmentReportRequest.SerializeToString,
+            reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ProductReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LogisticsReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.reporting.v1.Reporting/LogisticsReport',
+            reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DepartmentReportRequest.SerializeToString,
+            reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.LogisticsReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ServiceReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.reporting.v1.Reporting/ServiceReport',
+            reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DepartmentReportRequest.SerializeToString,
+            reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ServiceReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.reporting.v1.Reporting/ExportReport',
+            reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ExportReportRequest.SerializeToString,
+            reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportFile.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateReportSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.reporting.v1.Reporting/CreateReportSchedule',
+            reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportSchedule.SerializeToString,
+            reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportSchedule.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListReportSchedules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.reporting.v1.Reporting/ListReportSchedules',
+            reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ListReportSchedulesRequest.SerializeToString,
+            reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ListReportSchedulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteReportSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.reporting.v1.Reporting/DeleteReportSchedule',
+            reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DeleteReportScheduleRequest.SerializeToString,
+            reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DeleteReportScheduleResponse.FromString,
             options,
             channel_credentials,
             insecure,
