@@ -289,3 +289,10 @@ class Settings(BaseSettings):
     # --- added by h/reports ---
     # Report schedules (issue 14): how often each alerting replica looks for report mails due.
     report_schedule_tick_seconds: float = Field(60.0, gt=0)
+    # --- added by h/oidc ---
+    # OIDC single sign-on (services/gateway/sso/): how long a provider's discovery document and
+    # JWKS are reused before they are fetched again, and how long a person has between the start
+    # of a sign-in and the provider's redirect back (the signed state cookie's lifetime).
+    sso_discovery_ttl_seconds: float = Field(300.0, ge=0)
+    sso_state_max_age_seconds: int = Field(600, gt=0)
+    sso_http_timeout_seconds: float = Field(10.0, gt=0)

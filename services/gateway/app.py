@@ -33,6 +33,7 @@ from services.gateway.rate_limits import RateLimits
 from services.gateway.routes import alerts, cases, health, inbox, nlp_settings, notifications, reports, reviews
 from services.gateway.routes import ingest as ingest_routes
 from services.gateway.routes import resolution as resolution_routes
+from services.gateway.sso import routes as sso_routes
 from services.gateway.tenants import MIGRATIONS, SCHEMA
 
 log = logging.getLogger(__name__)
@@ -101,8 +102,11 @@ def _field_path(location: tuple) -> str:
     return path or "body"
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """The gateway app; its lifespan opens the pool and channels and closes them in reverse."""
+def create_app(settings: Settings, *, on_identity: sso_routes.OnIdentity | None = None) -> FastAPI:
+    """The gateway app; its lifespan opens the pool and channels and closes them in reverse.
+
+    `on_identity` signs in a person whom the tenant's OIDC provider vouched for (services/gateway/sso/);
+    without it, a verified single sign-on answers 501."""
     metrics = Metrics("gateway")
 
     @asynccontextmanager
@@ -118,6 +122,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.pool = pool
         app.state.nats_probe = health.NatsProbe(settings.nats_url)
         app.state.api_keys = ApiKeys(pool=pool, hasher=hasher, ttl=settings.api_key_cache_seconds)
+        app.state.sso = sso_routes.build(settings, on_identity)
         app.state.rate_limits = RateLimits(per_key=settings.rate_limit_per_key, daily_quota=settings.daily_quota_per_tenant)
         app.state.backends = Backends(
             ingest=ingest_pb2_grpc.IngestServiceStub(channels["ingest"]),
@@ -166,6 +171,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(ingest_routes.router)
     app.include_router(resolution_routes.router)
     app.include_router(reports.router)
+    app.include_router(sso_routes.router)
+    app.include_router(sso_routes.browser)
 
     # Errors map once per transport: gRPC status -> HTTP by libs.errors.grpc_to_http (its one
     # table), DomainError -> HTTP by domain_to_http; anything else is a 500 that shows no internals.
