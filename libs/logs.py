@@ -57,6 +57,8 @@ def configure_logging(service: str, *, level: str = "INFO", json_lines: bool = T
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # NOTE: a library's warnings.warn would otherwise print a plain-text line among the JSON ones.
+    logging.captureWarnings(True)
     # NOTE: these libraries log every request at INFO; keep ours readable.
     for noisy in ("uvicorn.access", "httpx", "nats"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

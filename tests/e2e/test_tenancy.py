@@ -50,6 +50,10 @@ REPLY = {"text": f"Das tut uns leid, wir senden Ersatz. {MARK}"}
 EVIDENCE = {"kind": "order", "content": {"order_id": "302-1", "note": MARK}, "source": f"sp-api-{MARK}", "description": MARK}
 RECEIVER = {"config": {"kind": "webhook", "url": f"http://127.0.0.1:9/{MARK}", "secret": f"s-{MARK}"}}
 SILENCE = {"matchers": [f"product_id=B0{MARK}"], "ends_at": "2099-01-01T00:00:00Z", "comment": MARK, "created_by": f"{MARK}@acme"}
+MAIL_RECEIVER = {"config": {"kind": "email", "host": "127.0.0.1", "port": 9, "security": "none", "from_address": f"rg-{MARK}@acme.example",
+                            "to": [f"ops-{MARK}@acme.example"]}}
+SCHEDULE = {"kind": "service", "grain": "week", "formats": ["pdf"], "recipients": [f"cs-{MARK}@acme.example"],
+            "time_zone": "Europe/Berlin", "send_time": "09:00", "day": 1}
 SOURCE = {"kind": "trustpilot", "name": f"tp {MARK}", "webhook_secret": f"whsec-{MARK}",
           "settings": {"business_unit_id": "5d8b2c1e9f0a4b0001a2b3c4", "api_key": f"k-{MARK}", "base_url": "http://127.0.0.1:9"}}
 
@@ -71,6 +75,10 @@ async def make_tenant_a(api: httpx.AsyncClient) -> dict:
     assert receiver.status_code == 200, receiver.text
     silence = await api.post("/v1/silences", json=SILENCE)
     assert silence.status_code == 201, silence.text
+    mail = await api.put(f"/v1/alert-receivers/mail-{MARK}", json=MAIL_RECEIVER)
+    assert mail.status_code == 200, mail.text
+    schedule = await api.post("/v1/report-schedules", json={**SCHEDULE, "receiver": f"mail-{MARK}"})
+    assert schedule.status_code == 201, schedule.text
 
     case = await case_of(api, review_id)
     cid = case["id"]
@@ -96,6 +104,7 @@ async def make_tenant_a(api: httpx.AsyncClient) -> dict:
     return {
         "review_id": review_id, "review2_id": review2_id, "alert_id": alert["id"], "case_id": cid, "offer_id": offer.json()["id"],
         "import_id": imported.json()["id"], "source_id": source.json()["id"], "name": f"ops-{MARK}", "silence_id": silence.json()["id"],
+        "schedule_id": schedule.json()["id"],
         "agent_id": agent.json()["id"], "team_id": team["id"], "backlog_review_id": backlog["review_id"], "kind": "trustpilot",
     }
 
@@ -128,6 +137,7 @@ PATH_OPERATIONS: dict[tuple[str, str], dict | None] = {
     ("DELETE", "/v1/alert-receivers/{name}"): None,
     ("PUT", "/v1/alert-receivers/{name}"): {"config": {"kind": "webhook", "url": "http://127.0.0.1:9/globex", "secret": "globex-webhook-secret-01"}},
     ("DELETE", "/v1/silences/{silence_id}"): None,
+    ("DELETE", "/v1/report-schedules/{schedule_id}"): None,
     ("GET", "/v1/imports/{import_id}"): None,
     ("GET", "/v1/sources/{source_id}"): None,
     ("PATCH", "/v1/sources/{source_id}"): {"name": "mallory", "status": "paused"},
@@ -197,6 +207,7 @@ async def snapshot(api: httpx.AsyncClient, a: dict) -> dict:
         "intact": (await api.get(f"/v1/cases/{cid}/evidence/verify")).json()["intact"],
         "receivers": [(r["name"], r["config"].get("url")) for r in (await api.get("/v1/alert-receivers")).json()],
         "silences": [s["id"] for s in (await api.get("/v1/silences")).json()],
+        "schedules": [s["id"] for s in (await api.get("/v1/report-schedules")).json()["items"]],
         "source": (source["name"], source["status"], source["has_webhook_secret"]),
         "import": (await api.get(f"/v1/imports/{a['import_id']}")).json()["status"],
         "agents": [(g["id"], g["name"], g["away"], g["team_id"]) for g in (await api.get("/v1/agents")).json()],

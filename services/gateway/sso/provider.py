@@ -22,13 +22,23 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import warnings
+
 import httpx
-from authlib.jose import JsonWebKey, JsonWebToken
-from authlib.jose.errors import JoseError
-from authlib.oauth2.auth import ClientAuth
-from authlib.oauth2.rfc6749.parameters import prepare_grant_uri, prepare_token_request
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
-from authlib.oidc.core import CodeIDToken
+
+# NOTE: authlib 1.9 warns on importing authlib.jose (moving to joserfc); its OIDC claim classes
+# (CodeIDToken) still sit on it. The warning would print a plain-text line into the services'
+# JSON logs at start, so it is silenced here, for these imports only.
+with warnings.catch_warnings():
+    import authlib.deprecate  # noqa: F401 - it sets its own "always" filter on import; ours goes above it
+
+    warnings.simplefilter("ignore", authlib.deprecate.AuthlibDeprecationWarning)
+    from authlib.jose import JsonWebKey, JsonWebToken
+    from authlib.jose.errors import JoseError
+    from authlib.oauth2.auth import ClientAuth
+    from authlib.oauth2.rfc6749.parameters import prepare_grant_uri, prepare_token_request
+    from authlib.oauth2.rfc7636 import create_s256_code_challenge
+    from authlib.oidc.core import CodeIDToken
 from joserfc.errors import JoseError as ClaimError
 
 from libs.outbound import OutboundPolicy, OutboundRefused, outbound_client
