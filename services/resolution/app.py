@@ -13,6 +13,7 @@ from reviewguard.resolution.v1 import resolution_pb2, resolution_pb2_grpc
 from services.resolution.grpc_api import ResolutionServicer
 from services.resolution.requests.sender import LogSender
 from services.resolution.context import Toolkit
+from services.resolution.publishing import repository as publishing_repository
 from services.resolution.service import ResolutionService
 from services.resolution.sla import SlaPolicy
 
@@ -58,6 +59,16 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         message_type=events_pb2.ReviewIngested,
         handler=service.consumers.handle_reviews_ingested,
         durable="resolution-reviews",
+    )
+    # NOTE: replies to publish leave through the outbox (publishing/); ingest answers on these two.
+    backend.relay_outbox(publishing_repository.OUTBOX_CHANNEL)
+    backend.consume(
+        stream=topology.REPLIES.name, subject=topology.REPLY_PUBLISHED, message_type=events_pb2.ReplyPublished,
+        handler=service.consumers.handle_reply_published, durable="resolution-replies-published",
+    )
+    backend.consume(
+        stream=topology.REPLIES.name, subject=topology.REPLY_PUBLISH_FAILED, message_type=events_pb2.ReplyPublishFailed,
+        handler=service.consumers.handle_reply_publish_failed, durable="resolution-replies-failed",
     )
     backend.background(service.run_scheduled(stop=stop, interval=settings.resolution_tick_seconds))
     await backend.run()

@@ -2,7 +2,8 @@
 
 - `alerts.fired` opens (and assigns) one case per alert and announces it (`cases.opened`);
 - `reviews.ingested` (live and history) keeps what cases need of each review;
-- `reviews.updated` keeps the review's facts current and records rating changes.
+- `reviews.updated` keeps the review's facts current and records rating changes;
+- `replies.published` / `replies.publish_failed` record what the platform answered ingest.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from services.resolution.cases import flows as cases
 from services.resolution.context import Context
 from services.resolution.customers import flows as customers
 from services.resolution.kpis import flows as kpis
+from services.resolution.publishing import flows as publishing
 from services.resolution.relay import CaseEventRelay
 
 tracer = trace.get_tracer(__name__)
@@ -89,3 +91,15 @@ class Consumers:
             )
         if recorded:
             await self._relay.run()
+
+    async def handle_reply_published(self, batch: Sequence[Delivery[events_pb2.ReplyPublished]]) -> None:
+        """Records the platform's reply id and time of each published revision (idempotent)."""
+        for delivery in batch:
+            require_uuids({"tenant_id": delivery.message.tenant_id, "reply_id": delivery.message.reply_id})
+        await publishing.record_published(self._ctx, [d.message for d in batch])
+
+    async def handle_reply_publish_failed(self, batch: Sequence[Delivery[events_pb2.ReplyPublishFailed]]) -> None:
+        """Records why the platform refused a revision (idempotent)."""
+        for delivery in batch:
+            require_uuids({"tenant_id": delivery.message.tenant_id, "reply_id": delivery.message.reply_id})
+        await publishing.record_failed(self._ctx, [d.message for d in batch])

@@ -35,6 +35,7 @@ from services.resolution.kpis import flows as kpis
 from services.resolution.kpis.service import KpiReport
 from services.resolution.policy import flows as policy
 from services.resolution.policy.models import TenantPolicy
+from services.resolution.publishing import flows as publishing
 from services.resolution.relay import CaseEventRelay
 from services.resolution.requests import flows as review_requests
 from services.resolution.requests.sender import LogSender, ReviewRequestSender
@@ -77,6 +78,8 @@ class ResolutionService:
         self.handle_fired = self.consumers.handle_fired
         self.handle_reviews_ingested = self.consumers.handle_reviews_ingested
         self.handle_review_updated = self.consumers.handle_review_updated
+        self.handle_reply_published = self.consumers.handle_reply_published
+        self.handle_reply_publish_failed = self.consumers.handle_reply_publish_failed
 
     async def _changed(self, result):
         """Runs the case-event relay after a use case that changed cases; returns its result."""
@@ -176,14 +179,25 @@ class ResolutionService:
         return replies.check_compliance(self._ctx, text=text, platform=platform)
 
     async def send_reply(
-        self, tenant_id: str, case_id: str, *, text: str, scenario: str, language: str, placeholders: Mapping[str, str], variant: str, actor: str
+        self, tenant_id: str, case_id: str, *, text: str, scenario: str, language: str, placeholders: Mapping[str, str], variant: str, actor: str,
+        publish: bool = False,
     ) -> resolution_pb2.Reply:
         tenant, case = _ids(tenant_id, case_id)
         stored = await replies.send_reply(
             self._ctx, tenant=tenant, case=case, text=text, scenario=scenario, language=language, placeholders=placeholders,
-            variant=variant, actor=actor,
+            variant=variant, actor=actor, publish=publish,
         )
         return convert.reply(await self._changed(stored))
+
+    async def edit_reply(self, tenant_id: str, case_id: str, reply_id: str, *, text: str, actor: str) -> resolution_pb2.Reply:
+        tenant, case = _ids(tenant_id, case_id)
+        reply = require_uuid(reply_id, field="reply_id")
+        return convert.reply(await self._changed(await publishing.edit(self._ctx, tenant=tenant, case=case, reply=reply, text=text, actor=actor)))
+
+    async def delete_reply(self, tenant_id: str, case_id: str, reply_id: str, *, actor: str) -> resolution_pb2.Reply:
+        tenant, case = _ids(tenant_id, case_id)
+        reply = require_uuid(reply_id, field="reply_id")
+        return convert.reply(await self._changed(await publishing.delete(self._ctx, tenant=tenant, case=case, reply=reply, actor=actor)))
 
     async def list_replies(self, tenant_id: str, case_id: str) -> list[resolution_pb2.Reply]:
         tenant, case = _ids(tenant_id, case_id)
