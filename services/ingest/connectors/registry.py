@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 from libs.errors import FieldViolation, InvalidArgument, violations_of
 from services.ingest.connectors.base import Connector
 from services.ingest.connectors.ebay import EbayConfig, EbayFeedbackConnector
+from services.ingest.connectors.google import GoogleConfig, GoogleConnector
 from services.ingest.connectors.http import RetryPolicy
 from services.ingest.connectors.judgeme import JudgeMeConfig, JudgeMeConnector
 from services.ingest.connectors.trustpilot import TrustpilotConfig, TrustpilotConnector
@@ -19,6 +20,7 @@ KINDS: dict[str, tuple[type[BaseModel], type]] = {
     "trustpilot": (TrustpilotConfig, TrustpilotConnector),
     "judgeme": (JudgeMeConfig, JudgeMeConnector),
     "ebay": (EbayConfig, EbayFeedbackConnector),
+    "google": (GoogleConfig, GoogleConnector),
 }
 
 
