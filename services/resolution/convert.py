@@ -126,10 +126,11 @@ def review_request(row: asyncpg.Record) -> resolution_pb2.ReviewRequest:
     message = resolution_pb2.ReviewRequest(
         id=str(row["id"]), order_id=row["order_id"], customer_id=row["customer_id"], marketplace=row["marketplace"],
         language=row["language"], tier=row["tier"], channels=list(row["channels"]), status=row["status"],
-        status_detail=row["status_detail"], text=row["text"],
+        status_detail=row["status_detail"], text=row["text"], route=row["route"], platform_request_id=row["platform_request_id"],
     )
     _set(message.send_at, row["send_at"])
     _set(message.sent_at, row["sent_at"])
+    _set(message.outcome_at, row["outcome_at"])
     return message
 
 

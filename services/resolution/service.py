@@ -38,7 +38,6 @@ from services.resolution.policy.models import TenantPolicy
 from services.resolution.publishing import flows as publishing
 from services.resolution.relay import CaseEventRelay
 from services.resolution.requests import flows as review_requests
-from services.resolution.requests.sender import LogSender, ReviewRequestSender
 from services.resolution.sla import SlaPolicy
 from services.resolution.templates import flows as replies
 
@@ -64,14 +63,12 @@ class ResolutionService:
         bus: Bus | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
         toolkit: Toolkit | None = None,
-        sender: ReviewRequestSender | None = None,
         public_base_url: str = DEFAULT_PUBLIC_BASE_URL,
     ) -> None:
         defaults = TenantPolicy(
             sla_high_hours=sla.high_hours, sla_normal_hours=sla.normal_hours, sla_first_response_hours=sla.first_response_hours
         )
         self._ctx = Context(pool=pool, clock=clock, toolkit=toolkit or Toolkit.load(), defaults=defaults, public_base_url=public_base_url)
-        self._sender = sender or LogSender()
         self.relay = CaseEventRelay(ctx=self._ctx, bus=bus)
         self.consumers = Consumers(ctx=self._ctx, bus=bus, relay=self.relay)
         # NOTE: the bus handlers, here too so tests and callers reach them from the one core.
@@ -268,8 +265,8 @@ class ResolutionService:
         return [convert.review_request(r) for r in await review_requests.list_requests(self._ctx, tenant=_tenant(tenant_id), status=status)]
 
     async def run_review_requests(self, *, now: datetime, limit: int = 200) -> int:
-        """Sends the invitations due by `now` (see `requests.flows.run_due`); returns how many went out."""
-        return await review_requests.run_due(self._ctx, self._sender, now=now, limit=limit)
+        """Hands the requests due by `now` to ingest (see `requests.flows.run_due`); returns how many."""
+        return await review_requests.run_due(self._ctx, now=now, limit=limit)
 
     async def search_knowledge(
         self, tenant_id: str, *, query: str, issue_type: str, region: str, outcome: str, limit: int
@@ -286,7 +283,7 @@ class ResolutionService:
         return await self.relay.run(limit=limit)
 
     async def tick(self, *, now: datetime | None = None) -> None:
-        await scheduled.tick(self._ctx, relay=self.relay, sender=self._sender, now=now)
+        await scheduled.tick(self._ctx, relay=self.relay, now=now)
 
     async def run_scheduled(self, *, stop: asyncio.Event, interval: float) -> None:
-        await scheduled.run(self._ctx, relay=self.relay, sender=self._sender, stop=stop, interval=interval)
+        await scheduled.run(self._ctx, relay=self.relay, stop=stop, interval=interval)

@@ -175,3 +175,47 @@ class ReplyPublishFailed(_message.Message):
     action: str
     reason: str
     def __init__(self, tenant_id: _Optional[str] = ..., reply_id: _Optional[str] = ..., revision: _Optional[int] = ..., action: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ReviewRequestSendRequested(_message.Message):
+    __slots__ = ("tenant_id", "request_id", "order_id", "platform", "marketplace", "customer_id", "language", "text", "channels", "delivered_at")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    PLATFORM_FIELD_NUMBER: _ClassVar[int]
+    MARKETPLACE_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    CHANNELS_FIELD_NUMBER: _ClassVar[int]
+    DELIVERED_AT_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    request_id: str
+    order_id: str
+    platform: str
+    marketplace: str
+    customer_id: str
+    language: str
+    text: str
+    channels: _containers.RepeatedScalarFieldContainer[str]
+    delivered_at: _timestamp_pb2.Timestamp
+    def __init__(self, tenant_id: _Optional[str] = ..., request_id: _Optional[str] = ..., order_id: _Optional[str] = ..., platform: _Optional[str] = ..., marketplace: _Optional[str] = ..., customer_id: _Optional[str] = ..., language: _Optional[str] = ..., text: _Optional[str] = ..., channels: _Optional[_Iterable[str]] = ..., delivered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ReviewRequestOutcome(_message.Message):
+    __slots__ = ("tenant_id", "request_id", "outcome", "route", "reason", "platform_request_id", "at", "not_before")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    ROUTE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    PLATFORM_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    NOT_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    request_id: str
+    outcome: str
+    route: str
+    reason: str
+    platform_request_id: str
+    at: _timestamp_pb2.Timestamp
+    not_before: _timestamp_pb2.Timestamp
+    def __init__(self, tenant_id: _Optional[str] = ..., request_id: _Optional[str] = ..., outcome: _Optional[str] = ..., route: _Optional[str] = ..., reason: _Optional[str] = ..., platform_request_id: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., not_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

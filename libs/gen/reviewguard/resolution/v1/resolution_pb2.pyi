@@ -799,7 +799,7 @@ class SubmitOrdersResponse(_message.Message):
     def __init__(self, accepted: _Optional[int] = ..., duplicates: _Optional[int] = ..., scheduled: _Optional[_Iterable[_Union[ReviewRequest, _Mapping]]] = ...) -> None: ...
 
 class ReviewRequest(_message.Message):
-    __slots__ = ("id", "order_id", "customer_id", "marketplace", "language", "tier", "channels", "send_at", "status", "status_detail", "sent_at", "text")
+    __slots__ = ("id", "order_id", "customer_id", "marketplace", "language", "tier", "channels", "send_at", "status", "status_detail", "sent_at", "text", "route", "platform_request_id", "outcome_at")
     ID_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -812,6 +812,9 @@ class ReviewRequest(_message.Message):
     STATUS_DETAIL_FIELD_NUMBER: _ClassVar[int]
     SENT_AT_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
+    ROUTE_FIELD_NUMBER: _ClassVar[int]
+    PLATFORM_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_AT_FIELD_NUMBER: _ClassVar[int]
     id: str
     order_id: str
     customer_id: str
@@ -824,7 +827,10 @@ class ReviewRequest(_message.Message):
     status_detail: str
     sent_at: _timestamp_pb2.Timestamp
     text: str
-    def __init__(self, id: _Optional[str] = ..., order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., marketplace: _Optional[str] = ..., language: _Optional[str] = ..., tier: _Optional[str] = ..., channels: _Optional[_Iterable[str]] = ..., send_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[str] = ..., status_detail: _Optional[str] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., text: _Optional[str] = ...) -> None: ...
+    route: str
+    platform_request_id: str
+    outcome_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., marketplace: _Optional[str] = ..., language: _Optional[str] = ..., tier: _Optional[str] = ..., channels: _Optional[_Iterable[str]] = ..., send_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[str] = ..., status_detail: _Optional[str] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., text: _Optional[str] = ..., route: _Optional[str] = ..., platform_request_id: _Optional[str] = ..., outcome_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ListReviewRequestsRequest(_message.Message):
     __slots__ = ("tenant_id", "status")
