@@ -25,6 +25,7 @@ from services.ingest.import_jobs import ImportService
 from services.ingest.metrics import IngestMetrics
 from services.ingest.models import Limits
 from services.ingest.replies.service import ReplyPublisher
+from services.ingest.requests.service import ReviewRequestSender
 from services.ingest.reviews import repository as reviews_repository
 from services.ingest.service import IngestService
 from services.ingest.sources.service import SourceService
@@ -89,7 +90,8 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         name="outbox-relay",
     )
     publisher = ReplyPublisher(pool=pool, box=box, client=http)
-    replies_task = asyncio.create_task(_publish_replies(settings, metrics, publisher, stop), name="reply-publisher")
+    requests = ReviewRequestSender(pool=pool, box=box, client=http)
+    replies_task = asyncio.create_task(_send_to_platforms(settings, metrics, stop, publisher=publisher, requests=requests), name="platform-senders")
     scheduler_task = asyncio.create_task(sources.run_scheduler(stop, tick_seconds=settings.source_tick_seconds), name="source-scheduler")
     try:
         await stop.wait()
@@ -113,15 +115,18 @@ async def _connect_bus(settings: Settings, metrics: Metrics) -> Bus:
     )
 
 
-# NOTE: a reply request outlives a long platform outage: redelivered with the bus's growing delay
-# (capped at a minute) for about an hour before the DLQ; and its ack wait covers the connector's own
-# retries, Retry-After waits included (RetryPolicy: 5 tries, up to 120 s each).
+# NOTE: a reply (or review) request outlives a long platform outage: redelivered with the bus's
+# growing delay (capped at a minute) for about an hour before the DLQ; and its ack wait covers the
+# connector's own retries, Retry-After waits included (RetryPolicy: 5 tries, up to 120 s each).
 REPLY_MAX_DELIVER = 60
 REPLY_ACK_WAIT_SECONDS = 900.0
 
 
-async def _publish_replies(settings: Settings, metrics: Metrics, publisher: ReplyPublisher, stop: asyncio.Event) -> None:
-    """Consumes `replies.publish_requested` once the bus is up (ingest serves without it meanwhile)."""
+async def _send_to_platforms(
+    settings: Settings, metrics: Metrics, stop: asyncio.Event, *, publisher: ReplyPublisher, requests: ReviewRequestSender
+) -> None:
+    """Consumes `replies.publish_requested` and `review_requests.send_requested` once the bus is up
+    (ingest serves without it meanwhile)."""
     bus = await _connect_bus(settings, metrics)
     try:
         while not stop.is_set():
@@ -134,6 +139,11 @@ async def _publish_replies(settings: Settings, metrics: Metrics, publisher: Repl
         tasks = bus.start_consumer(
             stream=topology.REPLIES.name, durable="ingest-replies", subject=topology.REPLY_PUBLISH_REQUESTED,
             message_type=events_pb2.ReplyPublishRequested, handler=publisher.handle, stop=stop, batch=8,
+            max_deliver=REPLY_MAX_DELIVER, ack_wait_seconds=REPLY_ACK_WAIT_SECONDS,
+        )
+        tasks += bus.start_consumer(
+            stream=topology.REVIEW_REQUESTS.name, durable="ingest-review-requests", subject=topology.REVIEW_REQUEST_SEND_REQUESTED,
+            message_type=events_pb2.ReviewRequestSendRequested, handler=requests.handle, stop=stop, batch=8,
             max_deliver=REPLY_MAX_DELIVER, ack_wait_seconds=REPLY_ACK_WAIT_SECONDS,
         )
         await asyncio.gather(*tasks)
