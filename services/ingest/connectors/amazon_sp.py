@@ -46,6 +46,12 @@ MARKETPLACE_IDS = {
     "TR": "A33AVAJ2PDY3EV", "EG": "ARBP9OOSHTCHU", "SA": "A17E79C6D8DWNP", "AE": "A2VIGQ35RCS4UG", "IN": "A21TJRUUN4KGV",
     "JP": "A1VC38T7YXB528", "AU": "A39IBJ37TRP1C6", "SG": "A19VAU5U5O7RUS",
 }  # fmt: skip
+# The regional endpoint serving each marketplace (developer-docs.amazon.com/sp-api/docs/sp-api-endpoints).
+REGIONS = {
+    **dict.fromkeys(("US", "CA", "MX", "BR"), "na"),
+    **dict.fromkeys(("UK", "GB", "DE", "FR", "IT", "ES", "NL", "SE", "PL", "BE", "TR", "EG", "SA", "AE", "IN"), "eu"),
+    **dict.fromkeys(("JP", "AU", "SG"), "fe"),
+}
 _ORDER_ID = re.compile(r"^[0-9]{3}-[0-9]{7}-[0-9]{7}$")
 
 
@@ -58,6 +64,12 @@ class AmazonSpConfig(BaseModel):
     # The regional endpoint of the seller's marketplaces (-na, -eu or -fe).
     base_url: str = "https://sellingpartnerapi-eu.amazon.com"
     token_url: str = "https://api.amazon.com/auth/o2/token"
+
+
+def serves(config: AmazonSpConfig, marketplace: str) -> bool:
+    """Whether the authorisation's endpoint is the region of `marketplace` (sellingpartnerapi-na/-eu/-fe)."""
+    region = REGIONS.get(marketplace.upper())
+    return region is not None and f"sellingpartnerapi-{region}." in config.base_url
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from libs.errors import Unavailable, require_uuid
 from libs.telemetry import current_traceparent
 from reviewguard.events.v1 import events_pb2
 from services.ingest.connectors import ConnectorError, RetryPolicy, SourceUnavailable
-from services.ingest.connectors.amazon_sp import BURST, RATE_PER_SECOND, AmazonSolicitations, AmazonSpConfig
+from services.ingest.connectors.amazon_sp import BURST, RATE_PER_SECOND, AmazonSolicitations, AmazonSpConfig, serves
 from services.ingest.connectors.pacing import Pacer
 from services.ingest.connectors.registry import parse_config
 from services.ingest.connectors.trustpilot import TrustpilotConfig
@@ -119,8 +119,10 @@ class ReviewRequestSender:
             return _Outcome(MANUAL, AMAZON, reason="no Amazon SP-API source (kind amazon_sp): use Request a Review on the order page")
         if await repository.sent_for_order(conn, tenant, AMAZON, request.order_id) is not None:
             return _Outcome(REFUSED, AMAZON, reason="a review request was sent for this order already (Amazon allows one per order)")
-        source = sources[0]
-        config = parse_config("amazon_sp", self._settings(source))
+        # NOTE: a seller authorised in several regions has a source per endpoint: take the one
+        # serving the order's marketplace, else the oldest (a test or proxy endpoint).
+        configs = [(row, parse_config("amazon_sp", self._settings(row))) for row in sources]
+        source, config = next(((row, c) for row, c in configs if isinstance(c, AmazonSpConfig) and serves(c, request.marketplace)), configs[0])
         assert isinstance(config, AmazonSpConfig)
         pacer = self._pacers.setdefault(source["id"], Pacer(rate=RATE_PER_SECOND, burst=BURST))
         client = AmazonSolicitations(config, client=self._client, retry=self._retry, pacer=pacer)

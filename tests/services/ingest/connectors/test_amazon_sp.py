@@ -151,3 +151,12 @@ async def test_a_refused_solicitation_is_a_clear_error_not_retried(client) -> No
         with pytest.raises(RequestRejected, match="HTTP 400"):
             await sp.request_review(ORDER, marketplace="DE", delivered_at=DELIVERED, now=DELIVERED + timedelta(days=6))
     assert [c[0] for c in amazon.calls] == ["GET", "POST"] and amazon.solicited == []
+
+
+def test_an_authorisation_serves_the_marketplaces_of_its_region() -> None:
+    from services.ingest.connectors.amazon_sp import serves
+
+    eu = AmazonSpConfig(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, refresh_token=REFRESH)
+    na = eu.model_copy(update={"base_url": "https://sellingpartnerapi-na.amazon.com"})
+    assert [serves(eu, m) for m in ("DE", "uk", "JP", "US", "ZZ")] == [True, True, False, False, False]
+    assert [serves(na, m) for m in ("US", "CA", "DE")] == [True, True, False]
