@@ -19,6 +19,12 @@ class StreamSpec:
 REVIEWS = StreamSpec("REVIEWS", ("reviews.>",))
 ALERTS = StreamSpec("ALERTS", ("alerts.>",))
 CASES = StreamSpec("CASES", ("cases.>",))
+# NOTE: replies to publish on a platform and their outcomes; kept longer than reviews' so a
+# publisher (ingest) that was down over a long weekend still sends every reply it was asked for.
+REPLIES = StreamSpec("REPLIES", ("replies.>",), max_age_days=14.0)
+# NOTE: review requests to send through a platform (or by e-mail) and their outcomes; kept as long as
+# replies' for the same reason: a sender (ingest) down over a weekend still sends each one.
+REVIEW_REQUESTS = StreamSpec("REVIEW_REQUESTS", ("review_requests.>",), max_age_days=14.0)
 DEAD_LETTERS = StreamSpec("DLQ", ("dlq.>",), max_age_days=30.0)
 # NOTE: JetStream has no dead-letter queue of its own. It announces a message that ran out of
 # deliveries on this advisory subject; keeping the advisories in a stream makes that durable, so
@@ -27,7 +33,7 @@ MAX_DELIVERIES_ADVISORIES = StreamSpec(
     "ADVISORIES_MAX_DELIVERIES", ("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.>",), max_age_days=30.0
 )
 
-ALL_STREAMS = (REVIEWS, ALERTS, CASES, DEAD_LETTERS, MAX_DELIVERIES_ADVISORIES)
+ALL_STREAMS = (REVIEWS, ALERTS, CASES, REPLIES, REVIEW_REQUESTS, DEAD_LETTERS, MAX_DELIVERIES_ADVISORIES)
 
 REVIEW_INGESTED = "reviews.ingested"
 REVIEW_ANALYZED = "reviews.analyzed"
@@ -44,6 +50,11 @@ CASE_OPENED = "cases.opened"
 CASE_UPDATED = "cases.updated"
 CASE_SLA_WARNING = "cases.sla_warning"
 CASE_SLA_BREACHED = "cases.sla_breached"
+REPLY_PUBLISH_REQUESTED = "replies.publish_requested"
+REPLY_PUBLISHED = "replies.published"
+REPLY_PUBLISH_FAILED = "replies.publish_failed"
+REVIEW_REQUEST_SEND_REQUESTED = "review_requests.send_requested"
+REVIEW_REQUEST_OUTCOME = "review_requests.outcome"
 
 
 def dead_letter_subject(consumer: str) -> str:

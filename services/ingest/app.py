@@ -11,18 +11,21 @@ from pathlib import Path
 
 import httpx
 
-from libs import db, grpc_auth, outbox
+from libs import db, grpc_auth, outbox, topology
 from libs.bus import Bus
 from libs.crypto import SecretBox
 from libs.grpc_server import GrpcServer
 from libs.metrics import Metrics
 from libs.outbound import OutboundPolicy, outbound_client
 from libs.settings import Settings
+from reviewguard.events.v1 import events_pb2
 from reviewguard.ingest.v1 import ingest_pb2, ingest_pb2_grpc
 from services.ingest.grpc_api import IngestServicer
 from services.ingest.import_jobs import ImportService
 from services.ingest.metrics import IngestMetrics
 from services.ingest.models import Limits
+from services.ingest.replies.service import ReplyPublisher
+from services.ingest.requests.service import ReviewRequestSender
 from services.ingest.reviews import repository as reviews_repository
 from services.ingest.service import IngestService
 from services.ingest.sources.service import SourceService
@@ -86,6 +89,9 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         ),
         name="outbox-relay",
     )
+    publisher = ReplyPublisher(pool=pool, box=box, client=http)
+    requests = ReviewRequestSender(pool=pool, box=box, client=http)
+    replies_task = asyncio.create_task(_send_to_platforms(settings, metrics, stop, publisher=publisher, requests=requests), name="platform-senders")
     scheduler_task = asyncio.create_task(sources.run_scheduler(stop, tick_seconds=settings.source_tick_seconds), name="source-scheduler")
     try:
         await stop.wait()
@@ -93,9 +99,9 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         await server.stop(settings.grpc_grace_seconds)
         stop.set()
         await imports.close()
-        for task in (scheduler_task, relay_task):
+        for task in (scheduler_task, replies_task, relay_task):
             task.cancel()
-        await asyncio.gather(scheduler_task, relay_task, return_exceptions=True)
+        await asyncio.gather(scheduler_task, replies_task, relay_task, return_exceptions=True)
         await http.aclose()
         metrics.close()
         await pool.close()
@@ -107,3 +113,39 @@ async def _connect_bus(settings: Settings, metrics: Metrics) -> Bus:
         connect_timeout=float("inf"), stream_replicas=settings.bus_stream_replicas,
         publish_retry_seconds=settings.bus_publish_retry_seconds, metrics=metrics,
     )
+
+
+# NOTE: a reply (or review) request outlives a long platform outage: redelivered with the bus's
+# growing delay (capped at a minute) for about an hour before the DLQ; and its ack wait covers the
+# connector's own retries, Retry-After waits included (RetryPolicy: 5 tries, up to 120 s each).
+REPLY_MAX_DELIVER = 60
+REPLY_ACK_WAIT_SECONDS = 900.0
+
+
+async def _send_to_platforms(
+    settings: Settings, metrics: Metrics, stop: asyncio.Event, *, publisher: ReplyPublisher, requests: ReviewRequestSender
+) -> None:
+    """Consumes `replies.publish_requested` and `review_requests.send_requested` once the bus is up
+    (ingest serves without it meanwhile)."""
+    bus = await _connect_bus(settings, metrics)
+    try:
+        while not stop.is_set():
+            try:
+                await bus.ensure_streams()
+                break
+            except Exception:  # noqa: BLE001 - JetStream not ready yet
+                log.warning("cannot declare streams yet; retrying", exc_info=True)
+                await asyncio.sleep(1.0)
+        tasks = bus.start_consumer(
+            stream=topology.REPLIES.name, durable="ingest-replies", subject=topology.REPLY_PUBLISH_REQUESTED,
+            message_type=events_pb2.ReplyPublishRequested, handler=publisher.handle, stop=stop, batch=8,
+            max_deliver=REPLY_MAX_DELIVER, ack_wait_seconds=REPLY_ACK_WAIT_SECONDS,
+        )
+        tasks += bus.start_consumer(
+            stream=topology.REVIEW_REQUESTS.name, durable="ingest-review-requests", subject=topology.REVIEW_REQUEST_SEND_REQUESTED,
+            message_type=events_pb2.ReviewRequestSendRequested, handler=requests.handle, stop=stop, batch=8,
+            max_deliver=REPLY_MAX_DELIVER, ack_wait_seconds=REPLY_ACK_WAIT_SECONDS,
+        )
+        await asyncio.gather(*tasks)
+    finally:
+        await bus.close()

@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Literal
 
 import asyncpg
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -24,7 +25,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from libs.db import get_for_tenant
 from libs.errors import DomainError, FieldViolation, InvalidArgument, require_uuid, violations_of
 from reviewguard.ingest.v1 import ingest_pb2, review_pb2
-from services.ingest.imports import ColumnMapping, RowError, amazon_seller_central, import_reviews, judgeme_csv
+from services.ingest.imports import (
+    ColumnMapping,
+    RowError,
+    aliexpress_seller_center,
+    amazon_seller_central,
+    import_reviews,
+    judgeme_csv,
+    walmart_seller_center,
+)
 from services.ingest.imports import repository as imports_repository
 from services.ingest.imports.readers import ImportRun
 from services.ingest.service import IngestService
@@ -32,7 +41,7 @@ from services.ingest.service import IngestService
 log = logging.getLogger(__name__)
 
 FORMATS = ("csv", "json", "jsonl")
-MAPPINGS = ("amazon", "judgeme", "custom")
+MAPPINGS = ("amazon", "judgeme", "walmart", "aliexpress", "custom")
 MAX_ERRORS = 100
 # Rows stored per transaction: large enough that COPY and the set-based upsert dominate, small
 # enough that progress moves and a batch's events stay a few MiB.
@@ -55,6 +64,20 @@ class _JudgeMeOptions(BaseModel):
     timezone: str = "UTC"
 
 
+class _WalmartOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    marketplace: Literal["US", "CA", "MX"] = "US"
+    date_formats: list[str] | None = None
+    timezone: str = "UTC"
+
+
+class _AliExpressOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    marketplace: str = Field(default="aliexpress.com", min_length=1)
+    rating_scale: Literal[5, 100] = 5
+    timezone: str = "Asia/Shanghai"
+
+
 def build_mapping(name: str, options_json: str) -> ColumnMapping:
     """The mapping an import asked for; InvalidArgument naming what is wrong with it."""
     if name not in MAPPINGS:
@@ -70,6 +93,10 @@ def build_mapping(name: str, options_json: str) -> ColumnMapping:
             return amazon_seller_central(**_AmazonOptions.model_validate(options).model_dump())
         if name == "judgeme":
             return judgeme_csv(**_JudgeMeOptions.model_validate(options).model_dump())
+        if name == "walmart":
+            return walmart_seller_center(**_WalmartOptions.model_validate(options).model_dump())
+        if name == "aliexpress":
+            return aliexpress_seller_center(**_AliExpressOptions.model_validate(options).model_dump())
         if not options:
             raise InvalidArgument("a custom mapping needs mapping_json", [FieldViolation("mapping_json", "required for custom")])
         return ColumnMapping.model_validate(options)

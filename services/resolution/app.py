@@ -11,8 +11,8 @@ from libs.settings import Settings
 from reviewguard.events.v1 import events_pb2
 from reviewguard.resolution.v1 import resolution_pb2, resolution_pb2_grpc
 from services.resolution.grpc_api import ResolutionServicer
-from services.resolution.requests.sender import LogSender
 from services.resolution.context import Toolkit
+from services.resolution.publishing import repository as publishing_repository
 from services.resolution.service import ResolutionService
 from services.resolution.sla import SlaPolicy
 
@@ -31,7 +31,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         first_response_hours=settings.sla_first_response_hours,
     )
     service = ResolutionService(
-        pool=backend.pool, sla=sla, bus=backend.bus, toolkit=Toolkit.load(), sender=LogSender(),
+        pool=backend.pool, sla=sla, bus=backend.bus, toolkit=Toolkit.load(),
         public_base_url=settings.public_url(),
     )
     resolution_pb2_grpc.add_ResolutionServiceServicer_to_server(ResolutionServicer(service), backend.grpc.server)
@@ -58,6 +58,21 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         message_type=events_pb2.ReviewIngested,
         handler=service.consumers.handle_reviews_ingested,
         durable="resolution-reviews",
+    )
+    # NOTE: replies to publish leave through the outbox (publishing/); ingest answers on these two.
+    backend.relay_outbox(publishing_repository.OUTBOX_CHANNEL)
+    backend.consume(
+        stream=topology.REPLIES.name, subject=topology.REPLY_PUBLISHED, message_type=events_pb2.ReplyPublished,
+        handler=service.consumers.handle_reply_published, durable="resolution-replies-published",
+    )
+    backend.consume(
+        stream=topology.REPLIES.name, subject=topology.REPLY_PUBLISH_FAILED, message_type=events_pb2.ReplyPublishFailed,
+        handler=service.consumers.handle_reply_publish_failed, durable="resolution-replies-failed",
+    )
+    # NOTE: due review requests leave through the same outbox; ingest sends them and answers here.
+    backend.consume(
+        stream=topology.REVIEW_REQUESTS.name, subject=topology.REVIEW_REQUEST_OUTCOME, message_type=events_pb2.ReviewRequestOutcome,
+        handler=service.consumers.handle_review_request_outcome, durable="resolution-review-request-outcomes",
     )
     backend.background(service.run_scheduled(stop=stop, interval=settings.resolution_tick_seconds))
     await backend.run()

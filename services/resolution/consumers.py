@@ -2,7 +2,9 @@
 
 - `alerts.fired` opens (and assigns) one case per alert and announces it (`cases.opened`);
 - `reviews.ingested` (live and history) keeps what cases need of each review;
-- `reviews.updated` keeps the review's facts current and records rating changes.
+- `reviews.updated` keeps the review's facts current and records rating changes;
+- `replies.published` / `replies.publish_failed` record what the platform answered ingest;
+- `review_requests.outcome` records what became of each review request ingest was asked to send.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from services.resolution.cases import flows as cases
 from services.resolution.context import Context
 from services.resolution.customers import flows as customers
 from services.resolution.kpis import flows as kpis
+from services.resolution.publishing import flows as publishing
 from services.resolution.relay import CaseEventRelay
+from services.resolution.requests import flows as review_requests
 
 tracer = trace.get_tracer(__name__)
 
@@ -89,3 +93,21 @@ class Consumers:
             )
         if recorded:
             await self._relay.run()
+
+    async def handle_reply_published(self, batch: Sequence[Delivery[events_pb2.ReplyPublished]]) -> None:
+        """Records the platform's reply id and time of each published revision (idempotent)."""
+        for delivery in batch:
+            require_uuids({"tenant_id": delivery.message.tenant_id, "reply_id": delivery.message.reply_id})
+        await publishing.record_published(self._ctx, [d.message for d in batch])
+
+    async def handle_reply_publish_failed(self, batch: Sequence[Delivery[events_pb2.ReplyPublishFailed]]) -> None:
+        """Records why the platform refused a revision (idempotent)."""
+        for delivery in batch:
+            require_uuids({"tenant_id": delivery.message.tenant_id, "reply_id": delivery.message.reply_id})
+        await publishing.record_failed(self._ctx, [d.message for d in batch])
+
+    async def handle_review_request_outcome(self, batch: Sequence[Delivery[events_pb2.ReviewRequestOutcome]]) -> None:
+        """Records each review request's outcome (idempotent: only a request being sent changes)."""
+        for delivery in batch:
+            require_uuids({"tenant_id": delivery.message.tenant_id, "request_id": delivery.message.request_id})
+        await review_requests.record_outcomes(self._ctx, [d.message for d in batch])

@@ -50,8 +50,11 @@ def reply(row: asyncpg.Record) -> resolution_pb2.Reply:
     message = resolution_pb2.Reply(
         id=str(row["id"]), case_id=str(row["case_id"]), text=row["text"], scenario=row["scenario"], language=row["language"],
         variant=row["variant"], actor=row["actor"], responded=row["responded"], resolved=row["resolved"],
+        publish_state=row["publish_state"], platform_reply_id=row["platform_reply_id"], publish_error=row["publish_error"],
+        revision=row["revision"], deleted=row["deleted_at"] is not None,
     )
     _set(message.sent_at, row["sent_at"])
+    _set(message.published_at, row["published_at"])
     return message
 
 
@@ -123,10 +126,11 @@ def review_request(row: asyncpg.Record) -> resolution_pb2.ReviewRequest:
     message = resolution_pb2.ReviewRequest(
         id=str(row["id"]), order_id=row["order_id"], customer_id=row["customer_id"], marketplace=row["marketplace"],
         language=row["language"], tier=row["tier"], channels=list(row["channels"]), status=row["status"],
-        status_detail=row["status_detail"], text=row["text"],
+        status_detail=row["status_detail"], text=row["text"], route=row["route"], platform_request_id=row["platform_request_id"],
     )
     _set(message.send_at, row["send_at"])
     _set(message.sent_at, row["sent_at"])
+    _set(message.outcome_at, row["outcome_at"])
     return message
 
 

@@ -93,8 +93,14 @@ class ResolutionServicer(resolution_pb2_grpc.ResolutionServiceServicer):
     async def SendReply(self, request: resolution_pb2.SendReplyRequest, context) -> resolution_pb2.Reply:
         return await self._service.send_reply(
             request.tenant_id, request.case_id, text=request.text, scenario=request.scenario, language=request.language,
-            placeholders=dict(request.placeholders), variant=request.variant, actor=request.actor,
+            placeholders=dict(request.placeholders), variant=request.variant, actor=request.actor, publish=request.publish,
         )
+
+    async def EditReply(self, request: resolution_pb2.EditReplyRequest, context) -> resolution_pb2.Reply:
+        return await self._service.edit_reply(request.tenant_id, request.case_id, request.reply_id, text=request.text, actor=request.actor)
+
+    async def DeleteReply(self, request: resolution_pb2.DeleteReplyRequest, context) -> resolution_pb2.Reply:
+        return await self._service.delete_reply(request.tenant_id, request.case_id, request.reply_id, actor=request.actor)
 
     async def ListReplies(self, request: resolution_pb2.ListRepliesRequest, context):
         return resolution_pb2.ListRepliesResponse(replies=await self._service.list_replies(request.tenant_id, request.case_id))

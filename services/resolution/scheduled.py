@@ -11,26 +11,25 @@ from services.resolution.cases import scheduled as cases
 from services.resolution.context import Context
 from services.resolution.relay import CaseEventRelay
 from services.resolution.requests import flows as review_requests
-from services.resolution.requests.sender import ReviewRequestSender
 
 log = logging.getLogger(__name__)
 
 
-async def tick(ctx: Context, *, relay: CaseEventRelay, sender: ReviewRequestSender, now: datetime | None = None) -> None:
+async def tick(ctx: Context, *, relay: CaseEventRelay, now: datetime | None = None) -> None:
     """One round of scheduled work; the relay runs after each step that changed cases, and last of all."""
     now = now or ctx.clock()
     for step in (cases.run_sla_checks, assignment.reassign_away, assignment.assign_waiting):
         if await step(ctx, now=now):
             await relay.run()
-    await review_requests.run_due(ctx, sender, now=now)
+    await review_requests.run_due(ctx, now=now)
     await relay.run()
 
 
-async def run(ctx: Context, *, relay: CaseEventRelay, sender: ReviewRequestSender, stop: asyncio.Event, interval: float) -> None:
+async def run(ctx: Context, *, relay: CaseEventRelay, stop: asyncio.Event, interval: float) -> None:
     """Runs `tick` every `interval` seconds until `stop`; a failed round is logged and retried."""
     while not stop.is_set():
         try:
-            await tick(ctx, relay=relay, sender=sender)
+            await tick(ctx, relay=relay)
         except Exception:  # noqa: BLE001 - the next round retries; a dead loop would stop SLAs
             log.exception("scheduled resolution round failed")
         try:

@@ -35,9 +35,9 @@ from services.resolution.kpis import flows as kpis
 from services.resolution.kpis.service import KpiReport
 from services.resolution.policy import flows as policy
 from services.resolution.policy.models import TenantPolicy
+from services.resolution.publishing import flows as publishing
 from services.resolution.relay import CaseEventRelay
 from services.resolution.requests import flows as review_requests
-from services.resolution.requests.sender import LogSender, ReviewRequestSender
 from services.resolution.sla import SlaPolicy
 from services.resolution.templates import flows as replies
 
@@ -63,20 +63,20 @@ class ResolutionService:
         bus: Bus | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
         toolkit: Toolkit | None = None,
-        sender: ReviewRequestSender | None = None,
         public_base_url: str = DEFAULT_PUBLIC_BASE_URL,
     ) -> None:
         defaults = TenantPolicy(
             sla_high_hours=sla.high_hours, sla_normal_hours=sla.normal_hours, sla_first_response_hours=sla.first_response_hours
         )
         self._ctx = Context(pool=pool, clock=clock, toolkit=toolkit or Toolkit.load(), defaults=defaults, public_base_url=public_base_url)
-        self._sender = sender or LogSender()
         self.relay = CaseEventRelay(ctx=self._ctx, bus=bus)
         self.consumers = Consumers(ctx=self._ctx, bus=bus, relay=self.relay)
         # NOTE: the bus handlers, here too so tests and callers reach them from the one core.
         self.handle_fired = self.consumers.handle_fired
         self.handle_reviews_ingested = self.consumers.handle_reviews_ingested
         self.handle_review_updated = self.consumers.handle_review_updated
+        self.handle_reply_published = self.consumers.handle_reply_published
+        self.handle_reply_publish_failed = self.consumers.handle_reply_publish_failed
 
     async def _changed(self, result):
         """Runs the case-event relay after a use case that changed cases; returns its result."""
@@ -176,14 +176,25 @@ class ResolutionService:
         return replies.check_compliance(self._ctx, text=text, platform=platform)
 
     async def send_reply(
-        self, tenant_id: str, case_id: str, *, text: str, scenario: str, language: str, placeholders: Mapping[str, str], variant: str, actor: str
+        self, tenant_id: str, case_id: str, *, text: str, scenario: str, language: str, placeholders: Mapping[str, str], variant: str, actor: str,
+        publish: bool = False,
     ) -> resolution_pb2.Reply:
         tenant, case = _ids(tenant_id, case_id)
         stored = await replies.send_reply(
             self._ctx, tenant=tenant, case=case, text=text, scenario=scenario, language=language, placeholders=placeholders,
-            variant=variant, actor=actor,
+            variant=variant, actor=actor, publish=publish,
         )
         return convert.reply(await self._changed(stored))
+
+    async def edit_reply(self, tenant_id: str, case_id: str, reply_id: str, *, text: str, actor: str) -> resolution_pb2.Reply:
+        tenant, case = _ids(tenant_id, case_id)
+        reply = require_uuid(reply_id, field="reply_id")
+        return convert.reply(await self._changed(await publishing.edit(self._ctx, tenant=tenant, case=case, reply=reply, text=text, actor=actor)))
+
+    async def delete_reply(self, tenant_id: str, case_id: str, reply_id: str, *, actor: str) -> resolution_pb2.Reply:
+        tenant, case = _ids(tenant_id, case_id)
+        reply = require_uuid(reply_id, field="reply_id")
+        return convert.reply(await self._changed(await publishing.delete(self._ctx, tenant=tenant, case=case, reply=reply, actor=actor)))
 
     async def list_replies(self, tenant_id: str, case_id: str) -> list[resolution_pb2.Reply]:
         tenant, case = _ids(tenant_id, case_id)
@@ -254,8 +265,8 @@ class ResolutionService:
         return [convert.review_request(r) for r in await review_requests.list_requests(self._ctx, tenant=_tenant(tenant_id), status=status)]
 
     async def run_review_requests(self, *, now: datetime, limit: int = 200) -> int:
-        """Sends the invitations due by `now` (see `requests.flows.run_due`); returns how many went out."""
-        return await review_requests.run_due(self._ctx, self._sender, now=now, limit=limit)
+        """Hands the requests due by `now` to ingest (see `requests.flows.run_due`); returns how many."""
+        return await review_requests.run_due(self._ctx, now=now, limit=limit)
 
     async def search_knowledge(
         self, tenant_id: str, *, query: str, issue_type: str, region: str, outcome: str, limit: int
@@ -272,7 +283,7 @@ class ResolutionService:
         return await self.relay.run(limit=limit)
 
     async def tick(self, *, now: datetime | None = None) -> None:
-        await scheduled.tick(self._ctx, relay=self.relay, sender=self._sender, now=now)
+        await scheduled.tick(self._ctx, relay=self.relay, now=now)
 
     async def run_scheduled(self, *, stop: asyncio.Event, interval: float) -> None:
-        await scheduled.run(self._ctx, relay=self.relay, sender=self._sender, stop=stop, interval=interval)
+        await scheduled.run(self._ctx, relay=self.relay, stop=stop, interval=interval)

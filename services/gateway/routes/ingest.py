@@ -71,7 +71,7 @@ async def start_import(
     tenant: TenantDep,
     backends: BackendsDep,
     file: Annotated[UploadFile, File(description="a CSV, JSON-array or JSONL export")],
-    mapping: Annotated[Literal["amazon", "judgeme", "custom"], Form()] = "amazon",
+    mapping: Annotated[Literal["amazon", "judgeme", "walmart", "aliexpress", "custom"], Form()] = "amazon",
     format: Annotated[Literal["csv", "json", "jsonl", ""], Form(description="taken from the file name when empty")] = "",
     mapping_json: Annotated[str, Form(description="custom: the column mapping; presets: options such as {\"marketplace\": \"DE\"}")] = "",
     encoding: Annotated[str, Form(description="the file's encoding (e.g. cp932, gb18030, cp1252); without it the file must be UTF-8 (a BOM is honoured)")] = "",

@@ -94,7 +94,8 @@ class ImportJobRead(BaseModel):
 
 
 class SourceCreate(RequestModel):
-    """A pull connector (trustpilot, judgeme, ebay) and/or webhook sender (shopify, judgeme, trustpilot)."""
+    """A pull connector (trustpilot, judgeme, ebay, google), a send-only account (amazon_sp: review requests)
+    and/or webhook sender (shopify, judgeme, trustpilot)."""
 
     kind: str = Field(examples=["trustpilot"])
     name: str = Field(examples=["Acme on Trustpilot"])

@@ -160,7 +160,9 @@ async def submit_orders(body: OrderBatch, tenant: TenantDep, backends: BackendsD
 async def list_review_requests(
     tenant: TenantDep,
     backends: BackendsDep,
-    status: Literal["scheduled", "sent", "skipped_open_case", "blocked_compliance"] | None = None,
+    status: Literal[
+        "scheduled", "sending", "sent", "refused", "failed", "manual", "skipped_open_case", "skipped_negative_review", "blocked_compliance"
+    ] | None = None,
 ) -> list[dict[str, Any]]:
     response = await backends.resolution.ListReviewRequests(
         resolution_pb2.ListReviewRequestsRequest(tenant_id=str(tenant), status=status or "")

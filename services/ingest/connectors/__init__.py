@@ -5,7 +5,7 @@ platform, `schedule` the database-free polling state machine and `registry` the 
 whoever stores sources and their encrypted credentials.
 """
 
-from services.ingest.connectors.base import Connector, Cursor, Page, Skipped, sync
+from services.ingest.connectors.base import Connector, Cursor, Page, PublishedReply, RepliesTo, ReplyTarget, Skipped, sync
 from services.ingest.connectors.errors import (
     BadResponse,
     ConnectorError,
@@ -25,6 +25,9 @@ __all__ = [
     "Cursor",
     "Page",
     "PollPolicy",
+    "PublishedReply",
+    "RepliesTo",
+    "ReplyTarget",
     "RequestRejected",
     "RetryPolicy",
     "Skipped",

@@ -123,3 +123,36 @@ def newest_posted(reviews: list[review_pb2.Review]) -> datetime | None:
     """The latest posted_at among the reviews, or None for none."""
     times = [r.posted_at.ToDatetime(tzinfo=timezone.utc) for r in reviews if r.HasField("posted_at")]
     return max(times) if times else None
+
+
+@dataclass(frozen=True)
+class ReplyTarget:
+    """The review a reply answers, in the platform's terms (what ingest stored of it)."""
+
+    external_id: str
+    product_id: str = ""
+    reviewer_id: str = ""
+    order_id: str = ""
+
+
+@dataclass(frozen=True)
+class PublishedReply:
+    """What the platform answered for a reply: its id (the review's where a review holds one reply)."""
+
+    platform_reply_id: str
+
+
+class RepliesTo(abc.ABC):
+    """A connector whose platform takes a seller's reply through its API.
+
+    NOTE: every platform here keeps one seller reply per review and a publish replaces it, so a send
+    repeated after a lost answer leaves the same reply, never a second one.
+    """
+
+    @abc.abstractmethod
+    async def publish_reply(self, target: ReplyTarget, *, text: str, private: bool = False) -> PublishedReply:
+        """Creates or replaces the reply to one review; ConnectorError when the platform refuses."""
+
+    @abc.abstractmethod
+    async def delete_reply(self, target: ReplyTarget, *, private: bool = False) -> PublishedReply:
+        """Takes the reply to one review down; RequestRejected where the platform cannot."""

@@ -9,19 +9,31 @@ business answered, `companyReply {text, createdAt}`.
 
 Mapping: platform `trustpilot`; store_id and product_id are the business unit id (service reviews
 are about the business, not a product); reply_state `replied` when `companyReply` is present.
+
+Replies follow developers.trustpilot.com (Service Reviews API, private: "Reply to a review" and "Delete
+reply"): `POST /v1/private/reviews/{reviewId}/reply` with `{"authorBusinessUserId", "message"}`
+(201 Created, no body) and `DELETE /v1/private/reviews/{reviewId}/reply` (204), both with a business
+user's OAuth bearer token. The token comes from the Authentication API ("Password grant" and "Refresh
+access token"): `POST /v1/oauth/oauth-business-users-for-applications/accesstoken` with
+`Authorization: Basic base64(api_key:api_secret)` and the form `grant_type=password&username&password`,
+or `grant_type=refresh_token&refresh_token` at `.../refresh`; the answer carries `access_token`,
+`refresh_token` and `expires_in`. A review holds one company reply: posting again replaces it.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 from datetime import datetime
 from typing import ClassVar
+from urllib.parse import urlencode
 
 from pydantic import BaseModel, Field, SecretStr
 
 from reviewguard.ingest.v1 import review_pb2
-from services.ingest.connectors.base import Cursor, Page, PlatformConnector
-from services.ingest.connectors.errors import BadResponse
+from services.ingest.connectors.base import Cursor, Page, PlatformConnector, PublishedReply, RepliesTo, ReplyTarget
+from services.ingest.connectors.errors import BadResponse, CredentialsRejected, RequestRejected
 from services.ingest.connectors.http import parse_timestamp, send
 
 log = logging.getLogger(__name__)
@@ -37,13 +49,79 @@ class TrustpilotConfig(BaseModel):
     marketplace: str = "trustpilot.com"
     per_page: int = Field(default=100, ge=1, le=100)
     base_url: str = "https://api.trustpilot.com"
+    # Business user OAuth, needed only to reply: the application's secret and a business user's login
+    # (or a refresh token from an earlier login).
+    api_secret: SecretStr | None = None
+    username: str = ""
+    password: SecretStr | None = None
+    refresh_token: SecretStr | None = None
+    business_user_id: str = ""
 
 
-class TrustpilotConnector(PlatformConnector):
+class TrustpilotConnector(PlatformConnector, RepliesTo):
     """Pages a business unit's reviews newest first until they are older than `since`."""
 
     platform: ClassVar[str] = "trustpilot"
     _config: TrustpilotConfig
+    _access_token: str | None = None
+
+    async def _token(self, *, renew: bool = False) -> str:
+        """A business user's access token: kept for this connector's life, fetched again when refused."""
+        if self._access_token and not renew:
+            return self._access_token
+        config = self._config
+        if config.api_secret is None or not (config.refresh_token or (config.username and config.password)):
+            raise CredentialsRejected(
+                f"{SOURCE}: replying needs business OAuth: set api_secret and username/password (or refresh_token)", source=SOURCE
+            )
+        key, secret = config.api_key.get_secret_value(), config.api_secret.get_secret_value()
+        basic = base64.b64encode(f"{key}:{secret}".encode()).decode()
+        url = f"{config.base_url.rstrip('/')}/v1/oauth/oauth-business-users-for-applications/accesstoken"
+        if config.refresh_token is not None:
+            form, url = {"grant_type": "refresh_token", "refresh_token": config.refresh_token.get_secret_value()}, url.removesuffix("accesstoken") + "refresh"
+        else:
+            form = {"grant_type": "password", "username": config.username, "password": config.password.get_secret_value()}
+        secrets = [key, secret, basic, *(v for k, v in form.items() if k != "grant_type")]
+        try:
+            response = await send(
+                self._client, "POST", url, source=SOURCE, policy=self._retry, content=urlencode(form).encode(), secrets=secrets,
+                headers={"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"},
+            )
+        except RequestRejected as refused:
+            # NOTE: OAuth answers 400 invalid_grant for a revoked refresh token or a changed password.
+            raise CredentialsRejected(
+                f"{SOURCE}: the business login was refused (HTTP {refused.status}, invalid_grant); sign in to Trustpilot again",
+                source=SOURCE, status=refused.status,
+            ) from None
+        try:
+            self._access_token = str(response.json()["access_token"])
+        except (ValueError, KeyError, TypeError):
+            raise BadResponse(f"{SOURCE}: the token answer has no access_token", source=SOURCE) from None
+        return self._access_token
+
+    async def _private(self, method: str, path: str, body: bytes | None) -> None:
+        """One call of the private API; a refused token (expired early) is renewed once."""
+        url = f"{self._config.base_url.rstrip('/')}{path}"
+        for renew in (False, True):
+            token = await self._token(renew=renew)
+            headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+            if body is not None:
+                headers["Content-Type"] = "application/json"
+            try:
+                await send(self._client, method, url, source=SOURCE, policy=self._retry, headers=headers, content=body, secrets=[token])
+                return
+            except CredentialsRejected:
+                if renew:
+                    raise
+
+    async def publish_reply(self, target: ReplyTarget, *, text: str, private: bool = False) -> PublishedReply:
+        body = json.dumps({"authorBusinessUserId": self._config.business_user_id, "message": text}).encode()
+        await self._private("POST", f"/v1/private/reviews/{_path_id(target.external_id)}/reply", body)
+        return PublishedReply(platform_reply_id=target.external_id)
+
+    async def delete_reply(self, target: ReplyTarget, *, private: bool = False) -> PublishedReply:
+        await self._private("DELETE", f"/v1/private/reviews/{_path_id(target.external_id)}/reply", None)
+        return PublishedReply(platform_reply_id=target.external_id)
 
     async def fetch_page(self, cursor: Cursor | None, *, since: datetime) -> Page:
         page_number = int((cursor or {}).get("page", 1))
@@ -100,3 +178,10 @@ class TrustpilotConnector(PlatformConnector):
         )
         review.posted_at.FromDatetime(parse_timestamp(item["createdAt"]))
         return review
+
+
+def _path_id(external_id: str) -> str:
+    """A review id safe in a URL path (Trustpilot's are hex); anything else is refused, not sent."""
+    if not external_id or not all(c.isalnum() or c in "-_" for c in external_id):
+        raise RequestRejected(f"{SOURCE}: {external_id!r} is not a Trustpilot review id", source=SOURCE)
+    return external_id

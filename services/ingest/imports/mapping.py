@@ -315,3 +315,71 @@ def judgeme_csv(*, marketplace: str, shop_domain: str = "", timezone: str = "UTC
         date_formats=["%Y-%m-%d %H:%M:%S %Z", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%d/%m/%Y"],
         timezone=timezone,
     )
+
+
+def walmart_seller_center(*, marketplace: str = "US", date_formats: list[str] | None = None, timezone: str = "UTC") -> ColumnMapping:
+    """Walmart Seller Center "Ratings & Reviews" (Item reviews tab) download.
+
+    Walmart publishes no schema for this file (marketplacelearn.walmart.com, "Marketplace reviews:
+    Overview", describes the page only); the header follows the download and the review fields
+    Walmart's item pages carry: "Review ID", "Item ID", "SKU", "Product Name", "Order Number",
+    "Rating", "Review Title", "Review Text", "Reviewer Nickname", "Review Submission Date",
+    "Verified Purchase", "Photos". The Item ID is the product (the SKU when it is empty). Dates come
+    US-style (MM/DD/YYYY, with or without a time) or as ISO dates. `marketplace` is US, CA or MX:
+    the file does not say which Walmart it came from.
+    """
+    return ColumnMapping(
+        name="walmart",
+        columns={
+            "external_id": ["Review ID", "Review Id", "ReviewId"],
+            "product_id": ["Item ID", "Item Id", "SKU"],
+            "order_id": ["Order Number", "Purchase Order Number", "PO Number"],
+            "rating": ["Rating", "Overall Rating", "Star Rating"],
+            "title": ["Review Title", "Title"],
+            "body": ["Review Text", "Review", "Comments"],
+            "reviewer_name": ["Reviewer Nickname", "Nickname", "Reviewer Name"],
+            "posted_at": ["Review Submission Date", "Submission Date", "Review Date"],
+            "verified_purchase": ["Verified Purchase"],
+            "media_urls": ["Photos", "Photo URLs", "Image URLs"],
+            "reply": ["Seller Response", "Response"],
+        },
+        constants={"platform": "walmart", "marketplace": marketplace},
+        date_formats=date_formats if date_formats is not None else ["%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y", "%Y-%m-%d"],
+        timezone=timezone,
+    )
+
+
+def aliexpress_seller_center(*, marketplace: str = "aliexpress.com", rating_scale: int = 5, timezone: str = "Asia/Shanghai") -> ColumnMapping:
+    """AliExpress Seller Center "Manage feedback" (评价管理) export, saved as CSV.
+
+    The columns are the order evaluation's documented fields (AliExpress Open Platform,
+    `aliexpress.evaluation.listorderevaluation.get`: order_id, product_id, buyer_evaluation,
+    buyer_feedback, buyer_fb_date, buyer_login_id, seller_reply) and the export's own headers, in
+    English ("Order ID", "Product ID", "Rating", "Feedback", "Feedback Date", "Buyer", "Country",
+    "Reply") or Chinese ("订单号", "商品ID", "评分", "评价内容", "评价时间", "买家", "国家", "回复").
+    A buyer rates each product of an order once, so the review id is derived from order and product
+    (stable across re-imports). The buyer's country is the marketplace when the file has one. Times
+    are the seller centre's, China time unless `timezone` says otherwise; a 100-point export takes
+    `rating_scale=100`.
+    """
+    return ColumnMapping(
+        name="aliexpress",
+        columns={
+            "order_id": ["order_id", "Order ID", "Order No.", "订单号"],
+            "product_id": ["product_id", "Product ID", "商品ID"],
+            "marketplace": ["Country", "Buyer Country", "国家"],
+            "rating": ["buyer_evaluation", "Rating", "Star Rating", "评分", "星级"],
+            "body": ["buyer_feedback", "Feedback", "Feedback Content", "评价内容"],
+            "reviewer_id": ["buyer_login_id", "Buyer ID", "买家ID"],
+            "reviewer_name": ["Buyer", "Buyer Name", "买家"],
+            "posted_at": ["buyer_fb_date", "Feedback Date", "Feedback Time", "评价时间"],
+            "media_urls": ["Images", "Photos", "图片"],
+            "reply": ["seller_reply", "Reply", "Seller Reply", "回复"],
+        },
+        constants={"platform": "aliexpress", "marketplace": marketplace},
+        external_id_from=["order_id", "product_id"],
+        hashed=["reviewer_id"],
+        date_formats=["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d", "%d/%m/%Y %H:%M", "%b %d, %Y %H:%M"],
+        rating_scale=rating_scale,
+        timezone=timezone,
+    )

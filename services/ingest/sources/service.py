@@ -29,14 +29,16 @@ from reviewguard.ingest.v1 import ingest_pb2, review_pb2
 from services.ingest import models, webhooks
 from services.ingest.connectors import RetryPolicy, SourceState, build_connector
 from services.ingest.connectors.registry import KINDS as PULL_KINDS
-from services.ingest.connectors.registry import parse_config
+from services.ingest.connectors.registry import SEND_KINDS, parse_config
 from services.ingest.connectors.schedule import MAX_INTERVAL, PollPolicy, after_failure, poll_source, resume
 from services.ingest.service import IngestService
 from services.ingest.sources import repository
 
 log = logging.getLogger(__name__)
 
-KINDS = tuple(sorted({*PULL_KINDS, *webhooks.KINDS}))
+KINDS = tuple(sorted({*PULL_KINDS, *SEND_KINDS, *webhooks.KINDS}))
+# NOTE: sources nobody polls: webhook senders, and accounts used only to send (Amazon's Solicitations).
+_UNPOLLED = {"webhook", "send_only"}
 DEFAULT_INTERVAL_SECONDS = 120
 MIN_INTERVAL_SECONDS = 10
 # Fields a webhook needs from the settings to map reviews, per kind.
@@ -103,7 +105,7 @@ class SourceService:
     # CRUD ---------------------------------------------------------------------------------------
 
     def _check_settings(self, kind: str, settings: dict[str, Any], webhook: bool) -> None:
-        if kind in PULL_KINDS:
+        if kind in PULL_KINDS or kind in SEND_KINDS:
             parse_config(kind, settings)
         if webhook:
             missing = [f for f in _WEBHOOK_NEEDS.get(kind, ()) if not settings.get(f)]
@@ -111,7 +113,7 @@ class SourceService:
                 raise InvalidArgument(f"{kind} sources take no webhooks", [FieldViolation("webhook_secret", f"only for {', '.join(webhooks.KINDS)}")])
             if missing:
                 raise InvalidArgument(f"a {kind} webhook needs {', '.join(missing)}", [FieldViolation(f"settings.{m}", "required") for m in missing])
-        elif kind not in PULL_KINDS:
+        elif kind not in PULL_KINDS and kind not in SEND_KINDS:
             raise InvalidArgument(f"a {kind} source receives webhooks only: give a webhook_secret", [FieldViolation("webhook_secret", "required")])
 
     async def _check_urls(self, settings: dict[str, Any]) -> None:
@@ -162,7 +164,7 @@ class SourceService:
             "kind": request.kind, "name": name, "settings": box.seal(settings) if settings else None,
             "settings_keys": sorted(settings), "webhook_secret": box.seal(request.webhook_secret) if request.webhook_secret else None,
             "competitor": request.competitor, "backfill_days": request.backfill_days, "poll_interval_seconds": interval,
-            "status": "active" if request.kind in PULL_KINDS else "webhook", "now": self._clock(),
+            "status": "active" if request.kind in PULL_KINDS else "send_only" if request.kind in SEND_KINDS else "webhook", "now": self._clock(),
         }  # fmt: skip
         try:
             async with self._pool.acquire() as conn:
@@ -207,7 +209,7 @@ class SourceService:
                 self._check_settings(row["kind"], settings, secret_set)
                 await self._check_urls(settings)
                 values["settings"], values["settings_keys"] = (box.seal(settings) if settings else None), sorted(settings)
-            if "status" in fields and row["status"] != "webhook":
+            if "status" in fields and row["status"] not in _UNPOLLED:
                 if request.status not in ("active", "paused"):
                     raise InvalidArgument("status must be active or paused", [FieldViolation("status", "active or paused")])
                 values["status"] = request.status

@@ -1,4 +1,5 @@
-"""Use cases of review requests: orders in (linked to open cases), invitations out, each at most once per order."""
+"""Use cases of review requests: orders in (linked to open cases), requests out through ingest, each at most
+once per order, and their outcomes recorded."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from libs.errors import FieldViolation, InvalidArgument
+from reviewguard.events.v1 import events_pb2
 from reviewguard.resolution.v1 import resolution_pb2
 from services.resolution.assignment import service as assignment
 from services.resolution.context import Context
@@ -16,8 +18,7 @@ from services.resolution.fields import decimal_field
 from services.resolution.policy.models import TenantPolicy
 from services.resolution.requests import repository
 from services.resolution.requests import service as review_requests
-from services.resolution.requests.models import Fulfilment, Order, OutgoingMessage, RequestStatus
-from services.resolution.requests.sender import ReviewRequestSender
+from services.resolution.requests.models import DEFERRED, OUTCOME_STATUS, Fulfilment, Order, RequestStatus
 
 
 def parse_orders(ctx: Context, tenant_id: str, orders: Sequence[resolution_pb2.Order]) -> list[Order]:
@@ -88,54 +89,59 @@ async def list_requests(ctx: Context, *, tenant: uuid.UUID, status: str):
         return await repository.list_requests(conn, tenant, status=status)
 
 
-async def run_due(ctx: Context, sender: ReviewRequestSender, *, now: datetime, limit: int = 200) -> int:
-    """Sends the invitations due by `now`; returns how many messages went out.
+async def run_due(ctx: Context, *, now: datetime, limit: int = 200) -> int:
+    """Hands the requests due by `now` to ingest; returns how many were handed over.
 
     A due request is skipped when its customer has an open case or left a negative review within
-    the tenant's quiet days, and blocked when its text fails the compliance check; otherwise one
-    outbox row per channel is written in the same transaction (one request per order, one row per
-    channel), and the outbox is then handed to the sender, each row once.
+    the tenant's quiet days, and blocked when its text fails the compliance check; otherwise its
+    send request is queued in resolution's outbox in the same transaction that marks it `sending`
+    (one request per order), and ingest answers with its outcome (`record_outcomes`).
     """
-    async with ctx.pool.acquire() as conn:
-        async with conn.transaction():
-            due = await repository.claim_due(conn, now=now, limit=limit)
-            policies: dict[uuid.UUID, TenantPolicy] = await ctx.policies(conn, [r["tenant_id"] for r in due]) if due else {}
-            for row in due:
-                tenant = row["tenant_id"]
-                blocker = await customers.invitation_blocker(conn, tenant, row["customer_id"], policy=policies[tenant], now=now)
-                if blocker is not None:
-                    status = RequestStatus.SKIPPED_OPEN_CASE if "open case" in blocker else RequestStatus.SKIPPED_NEGATIVE_REVIEW
-                    await repository.set_status(conn, row["id"], status=status, detail=blocker)
-                    continue
-                texts = {**ctx.toolkit.invitations, **(policies[tenant].invitation_texts or {})}
-                text = review_requests.render_invitation(
-                    language=row["language"], order_id=row["order_id"], product_name=row["product_name"], texts=texts
-                )
-                result = ctx.toolkit.checker.check(text=text, platform=row["platform"])
-                if not result.passed:
-                    detail = "; ".join(f"{v.phrase!r} breaks {v.rule_id}" for v in result.violations)
-                    await repository.set_status(conn, row["id"], status=RequestStatus.BLOCKED_COMPLIANCE, detail=detail, text=text)
-                    continue
-                for channel in row["channels"]:
-                    await repository.enqueue(
-                        conn, request_id=row["id"], tenant_id=tenant, order_id=row["order_id"], channel=channel,
-                        recipient=row["customer_id"], language=row["language"], text=text, at=now,
-                    )
-                await repository.set_status(conn, row["id"], status=RequestStatus.SENT, detail=row["status_detail"], text=text, sent_at=now)
-        return await _deliver_outbox(conn, sender, now=now, limit=limit)
-
-
-async def _deliver_outbox(conn, sender: ReviewRequestSender, *, now: datetime, limit: int) -> int:
-    sent = 0
-    async with conn.transaction():
-        for row in await repository.claim_undelivered(conn, limit=limit):
-            message = OutgoingMessage(
-                key=str(row["id"]), tenant_id=str(row["tenant_id"]), order_id=row["order_id"], channel=row["channel"],
-                recipient=row["recipient"], language=row["language"], text=row["text"],
+    queued = 0
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        due = await repository.claim_due(conn, now=now, limit=limit)
+        policies: dict[uuid.UUID, TenantPolicy] = await ctx.policies(conn, [r["tenant_id"] for r in due]) if due else {}
+        for row in due:
+            tenant = row["tenant_id"]
+            blocker = await customers.invitation_blocker(conn, tenant, row["customer_id"], policy=policies[tenant], now=now)
+            if blocker is not None:
+                status = RequestStatus.SKIPPED_OPEN_CASE if "open case" in blocker else RequestStatus.SKIPPED_NEGATIVE_REVIEW
+                await repository.set_status(conn, row["id"], status=status, detail=blocker)
+                continue
+            texts = {**ctx.toolkit.invitations, **(policies[tenant].invitation_texts or {})}
+            text = review_requests.render_invitation(
+                language=row["language"], order_id=row["order_id"], product_name=row["product_name"], texts=texts
             )
-            # NOTE: a row is marked delivered only after the sender returns; a crash in between
-            # resends it with the same key, which the sender de-duplicates.
-            await sender.send(message)
-            await repository.mark_delivered(conn, row["id"], now)
-            sent += 1
-    return sent
+            result = ctx.toolkit.checker.check(text=text, platform=row["platform"])
+            if not result.passed:
+                detail = "; ".join(f"{v.phrase!r} breaks {v.rule_id}" for v in result.violations)
+                await repository.set_status(conn, row["id"], status=RequestStatus.BLOCKED_COMPLIANCE, detail=detail, text=text)
+                continue
+            message = events_pb2.ReviewRequestSendRequested(
+                tenant_id=str(tenant), request_id=str(row["id"]), order_id=row["order_id"], platform=row["platform"],
+                marketplace=row["marketplace"], customer_id=row["customer_id"], language=row["language"], text=text,
+                channels=list(row["channels"]),
+            )
+            message.delivered_at.FromDatetime(row["delivered_at"])
+            await repository.request_send(conn, message, send_at=row["send_at"])
+            await repository.set_status(conn, row["id"], status=RequestStatus.SENDING, detail=row["status_detail"], text=text)
+            queued += 1
+    return queued
+
+
+async def record_outcomes(ctx: Context, events: Sequence[events_pb2.ReviewRequestOutcome]) -> None:
+    """Records what ingest answered for each request; a deferred one goes back on the schedule."""
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        for event in events:
+            tenant, request = uuid.UUID(event.tenant_id), uuid.UUID(event.request_id)
+            at = event.at.ToDatetime(tzinfo=timezone.utc) if event.HasField("at") else ctx.clock()
+            if event.outcome == DEFERRED and event.HasField("not_before"):
+                await repository.reschedule(
+                    conn, tenant_id=tenant, request_id=request, send_at=event.not_before.ToDatetime(tzinfo=timezone.utc), detail=event.reason
+                )
+                continue
+            status = OUTCOME_STATUS.get(event.outcome, RequestStatus.FAILED)
+            await repository.record_outcome(
+                conn, tenant_id=tenant, request_id=request, status=status, detail=event.reason or event.outcome, route=event.route,
+                platform_request_id=event.platform_request_id, at=at,
+            )

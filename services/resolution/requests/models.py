@@ -27,7 +27,15 @@ CHANNELS: dict[Tier, tuple[str, ...]] = {Tier.VIP: ("message", "email"), Tier.ST
 
 class RequestStatus(StrEnum):
     SCHEDULED = "scheduled"
+    # Handed to ingest, which sends it through the platform; its outcome comes back on the bus.
+    SENDING = "sending"
     SENT = "sent"
+    # Not sent, for good: outside Amazon's window, sent for this order already, no buyer e-mail...
+    REFUSED = "refused"
+    # The platform or the credentials failed; the reason says what to fix.
+    FAILED = "failed"
+    # No way to send it from here (no e-mail transport): the text is ready to send by hand.
+    MANUAL = "manual"
     SKIPPED_OPEN_CASE = "skipped_open_case"
     SKIPPED_NEGATIVE_REVIEW = "skipped_negative_review"
     BLOCKED_COMPLIANCE = "blocked_compliance"
@@ -61,14 +69,6 @@ class Schedule:
     holidays: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class OutgoingMessage:
-    """One invitation handed to the sender; `key` is unique per order and channel."""
-
-    key: str
-    tenant_id: str
-    order_id: str
-    channel: str
-    recipient: str
-    language: str
-    text: str
+# What ingest answered (ReviewRequestOutcome.outcome) -> the request's status; "deferred" reschedules it.
+OUTCOME_STATUS = {"sent": RequestStatus.SENT, "refused": RequestStatus.REFUSED, "failed": RequestStatus.FAILED, "manual": RequestStatus.MANUAL}
+DEFERRED = "deferred"

@@ -1,4 +1,4 @@
-"""SQL of orders, review requests and the invitation outbox."""
+"""SQL of orders, review requests, and the send requests they queue in resolution's outbox."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ from datetime import datetime
 
 import asyncpg
 
+from libs import outbox, topology
+from libs.telemetry import current_traceparent
+from reviewguard.events.v1 import events_pb2
+from services.resolution.publishing.repository import OUTBOX_CHANNEL
 from services.resolution.requests.models import Order, Schedule
 
 
@@ -37,7 +41,7 @@ async def add_request(conn: asyncpg.Connection, order: Order, plan: Schedule) ->
 async def claim_due(conn: asyncpg.Connection, *, now: datetime, limit: int) -> list[asyncpg.Record]:
     """Scheduled requests due by `now` with their order, locked for this transaction."""
     return await conn.fetch(
-        """SELECT r.*, o.product_name FROM review_requests r
+        """SELECT r.*, o.product_name, o.delivered_at FROM review_requests r
            JOIN orders o ON o.tenant_id = r.tenant_id AND o.order_id = r.order_id
            WHERE r.status = 'scheduled' AND r.send_at <= $1
            ORDER BY r.send_at LIMIT $2 FOR UPDATE OF r SKIP LOCKED""",
@@ -52,25 +56,41 @@ async def set_status(conn: asyncpg.Connection, request_id: uuid.UUID, *, status:
     )
 
 
-async def enqueue(
-    conn: asyncpg.Connection, *, request_id: uuid.UUID, tenant_id: uuid.UUID, order_id: str, channel: str, recipient: str, language: str, text: str, at: datetime
-) -> None:
-    """Puts one invitation in the outbox; the unique (tenant, order, channel) key makes a second one a no-op."""
-    await conn.execute(
-        """INSERT INTO review_request_outbox (request_id, tenant_id, order_id, channel, recipient, language, text, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id, order_id, channel) DO NOTHING""",
-        request_id, tenant_id, order_id, channel, recipient, language, text, at,
+async def request_send(conn: asyncpg.Connection, message: events_pb2.ReviewRequestSendRequested, *, send_at: datetime) -> None:
+    """Queues the request for ingest in resolution's outbox, in the caller's transaction.
+
+    NOTE: keyed by the planned time too, so a request deferred to a later day goes out again then.
+    """
+    event = outbox.Event(
+        subject=topology.REVIEW_REQUEST_SEND_REQUESTED,
+        msg_id=f"{topology.REVIEW_REQUEST_SEND_REQUESTED}:{message.request_id}:{int(send_at.timestamp())}",
+        payload=message.SerializeToString(),
+        headers=current_traceparent(),
     )
+    await outbox.add(conn, [event], channel=OUTBOX_CHANNEL)
 
 
-async def claim_undelivered(conn: asyncpg.Connection, *, limit: int) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        "SELECT * FROM review_request_outbox WHERE delivered_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED", limit
+async def record_outcome(
+    conn: asyncpg.Connection, *, tenant_id: uuid.UUID, request_id: uuid.UUID, status: str, detail: str, route: str,
+    platform_request_id: str, at: datetime,
+) -> bool:
+    """Stores what became of a request being sent; False when it is not being sent (a redelivered answer)."""
+    result = await conn.execute(
+        """UPDATE review_requests SET status = $3, status_detail = $4, route = $5, platform_request_id = $6, outcome_at = $7,
+                  sent_at = CASE WHEN $3::text = 'sent' THEN $7::timestamptz END
+           WHERE tenant_id = $1 AND id = $2 AND status = 'sending'""",
+        tenant_id, request_id, status, detail, route, platform_request_id, at,
     )
+    return result != "UPDATE 0"
 
 
-async def mark_delivered(conn: asyncpg.Connection, outbox_id: uuid.UUID, at: datetime) -> None:
-    await conn.execute("UPDATE review_request_outbox SET delivered_at = $2 WHERE id = $1", outbox_id, at)
+async def reschedule(conn: asyncpg.Connection, *, tenant_id: uuid.UUID, request_id: uuid.UUID, send_at: datetime, detail: str) -> bool:
+    """Puts a request being sent back on the schedule (the platform takes it only from `send_at`)."""
+    result = await conn.execute(
+        "UPDATE review_requests SET status = 'scheduled', send_at = $3, status_detail = $4 WHERE tenant_id = $1 AND id = $2 AND status = 'sending'",
+        tenant_id, request_id, send_at, detail,
+    )
+    return result != "UPDATE 0"
 
 
 async def list_requests(conn: asyncpg.Connection, tenant_id: uuid.UUID, *, status: str) -> list[asyncpg.Record]:

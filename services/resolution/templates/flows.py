@@ -20,6 +20,8 @@ from services.resolution.compensation import flows as compensation
 from services.resolution.compliance.models import CheckResult
 from services.resolution.compliance.service import Checker
 from services.resolution.context import Context
+from services.resolution.publishing import flows as publishing
+from services.resolution.publishing import models as publishing_models
 from services.resolution.templates import repository as replies_repository
 from services.resolution.templates import service as templates
 from services.resolution.templates.models import Outcome, Scenario, VariantStats
@@ -40,12 +42,13 @@ def require_compliant(checker: Checker, text: str, platform: str, *, field: str 
 
 async def send_reply(
     ctx: Context, *, tenant: uuid.UUID, case: uuid.UUID, text: str, scenario: str, language: str, placeholders: Mapping[str, str],
-    variant: str, actor: str,
+    variant: str, actor: str, publish: bool = False,
 ) -> asyncpg.Record:
     """Sends a reply on a case, rendered from the case's A/B variant of a template or given as text.
 
     Every reply passes the platform's compliance check first; a reply is the case's first
-    response and moves a case not yet contacted to "contacted".
+    response and moves a case not yet contacted to "contacted". With `publish` it also goes to the
+    platform (publishing.flows.start): a reply the platform cannot take (too long) is refused first.
     """
     async with ctx.pool.acquire() as conn, conn.transaction():
         row = await cases.locked(conn, tenant, case)
@@ -64,6 +67,7 @@ async def send_reply(
         elif not text.strip():
             raise InvalidArgument("give the reply text or a scenario to render", [FieldViolation("text", "required without scenario")])
         require_compliant(ctx.toolkit.checker, text, row["platform"])
+        publishing_models.require_fits(row["platform"], text)
         now = ctx.clock()
         stored = await replies_repository.add(
             conn, tenant_id=tenant, case_id=case, text=text, scenario=used_scenario, language=used_language or row["language"],
@@ -73,6 +77,9 @@ async def send_reply(
             conn, tenant_id=tenant, case_id=case, kind="reply_sent", at=now, from_status=row["status"], to_status=row["status"],
             actor=actor, detail={"reply_id": str(stored["id"]), "scenario": used_scenario, "variant": used_variant},
         )
+        if publish:
+            # NOTE: only a reply that passed the compliance check above reaches the outbox.
+            stored = await publishing.start(conn, case=row, reply=stored)
         if row["status"] in BEFORE_CONTACT:
             if row["status"] == NEW:
                 row = await assignment.assign_one(conn, row, now=now, actor="system") or row

@@ -200,3 +200,24 @@ async def test_a_source_pointing_inside_is_refused_naming_the_field(sources: Sou
     with pytest.raises(InvalidArgument) as refused:
         await sources.create(request=trustpilot(base_url))
     assert [v.field for v in refused.value.violations] == ["settings.base_url"]
+
+
+async def test_a_google_source_is_accepted_polled_and_its_bad_settings_named(sources: SourceService, ingest_pool) -> None:
+    from tests.services.ingest.connectors import test_google as gbp
+
+    google = gbp.Google()
+    async with serve(google.routes()) as base_url:
+        settings = {"account_id": gbp.ACCOUNT, "location_id": gbp.LOCATION, "client_id": gbp.CLIENT_ID, "client_secret": gbp.CLIENT_SECRET,
+                    "refresh_token": gbp.REFRESH, "page_size": 3, "base_url": base_url, "token_url": f"{base_url}/token"}  # fmt: skip
+        for broken, name in [({**settings, "account_id": ""}, "account_id"), ({**settings, "client_secret": None}, "client_secret")]:
+            with pytest.raises(InvalidArgument) as raised:
+                await sources.create(request=ingest_pb2.CreateSourceRequest(tenant_id=TENANT, kind="google", name="bad", settings_json=json.dumps(broken)))
+            assert [v.field for v in raised.value.violations] == [name] and gbp.CLIENT_SECRET not in repr(raised.value)
+        source = await sources.create(request=ingest_pb2.CreateSourceRequest(
+            tenant_id=TENANT, kind="google", name="Café on Google", backfill_days=1, poll_interval_seconds=60, settings_json=json.dumps(settings),
+        ))
+        assert source.status == "active" and gbp.CLIENT_SECRET not in str(source) and gbp.REFRESH not in str(source)
+        assert await sources.poll_due() == 1
+    # Reviews are 5 hours apart (the unrated fourth skipped): a 1-day backfill reaches the first five.
+    assert [r["external_id"] for r in await stored(ingest_pool)] == ["g000", "g001", "g002", "g004"]
+    assert len(await sources.list(tenant_id=TENANT)) == 1

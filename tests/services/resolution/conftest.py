@@ -1,9 +1,10 @@
-"""A resolution service on a fresh database and NATS, with an injected clock and a recording sender."""
+"""A resolution service on a fresh database and NATS, with an injected clock; review requests are read
+from the outbox they leave through."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -15,7 +16,6 @@ from reviewguard.alerting.v1 import alert_pb2
 from reviewguard.events.v1 import events_pb2
 from reviewguard.resolution.v1 import case_pb2
 from services.resolution import app as resolution_app
-from services.resolution.requests.models import OutgoingMessage
 from services.resolution.service import ResolutionService, Toolkit
 from services.resolution.sla import SlaPolicy
 
@@ -35,16 +35,6 @@ class Clock:
         return self.now
 
 
-@dataclass
-class RecordingSender:
-    """The test sender: keeps every message handed to it."""
-
-    messages: list[OutgoingMessage] = field(default_factory=list)
-
-    async def send(self, message: OutgoingMessage) -> None:
-        self.messages.append(message)
-
-
 @pytest.fixture(scope="session")
 def toolkit() -> Toolkit:
     return Toolkit.load()
@@ -56,11 +46,6 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def sender() -> RecordingSender:
-    return RecordingSender()
-
-
-@pytest.fixture
 async def pool(database_url: str):
     await db.migrate(database_url, schema=resolution_app.SCHEMA, directory=resolution_app.MIGRATIONS)
     pool = await db.create_pool(database_url, schema=resolution_app.SCHEMA)
@@ -69,8 +54,20 @@ async def pool(database_url: str):
 
 
 @pytest.fixture
-async def workflow(pool, bus: Bus, clock: Clock, sender: RecordingSender, toolkit: Toolkit) -> ResolutionService:
-    return ResolutionService(pool=pool, sla=SlaPolicy(), bus=bus, clock=clock, toolkit=toolkit, sender=sender)
+async def workflow(pool, bus: Bus, clock: Clock, toolkit: Toolkit) -> ResolutionService:
+    return ResolutionService(pool=pool, sla=SlaPolicy(), bus=bus, clock=clock, toolkit=toolkit)
+
+
+async def send_requests(pool) -> list[events_pb2.ReviewRequestSendRequested]:
+    """The review requests queued for ingest in resolution's outbox, oldest first."""
+    async with pool.acquire() as conn:
+        rows = await conn.fetch("SELECT payload FROM outbox WHERE subject = $1 ORDER BY id", topology.REVIEW_REQUEST_SEND_REQUESTED)
+    return [events_pb2.ReviewRequestSendRequested.FromString(r["payload"]) for r in rows]
+
+
+def delivery(message, subject: str) -> Delivery:
+    """A bus delivery of `message`, as a consumer receives it."""
+    return Delivery(message=message, subject=subject, headers={}, context=extract_context({}), deliveries=1, stream_sequence=0, raw=None)
 
 
 def fired_alert(

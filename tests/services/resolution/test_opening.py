@@ -50,8 +50,8 @@ async def test_an_alert_about_history_or_a_case_sla_opens_no_case(workflow) -> N
     assert [c.alert_id for c in cases] == [live.message.alert.id]
 
 
-async def test_case_links_use_the_configured_public_address(pool, bus, clock, sender, toolkit) -> None:
-    service = ResolutionService(pool=pool, sla=SlaPolicy(), bus=bus, clock=clock, toolkit=toolkit, sender=sender,
+async def test_case_links_use_the_configured_public_address(pool, bus, clock, toolkit) -> None:
+    service = ResolutionService(pool=pool, sla=SlaPolicy(), bus=bus, clock=clock, toolkit=toolkit,
                                 public_base_url="https://reviews.kettle.example/")
     tenant = str(uuid.uuid4())
     await service.handle_fired([fired_alert(tenant)])

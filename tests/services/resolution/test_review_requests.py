@@ -1,5 +1,5 @@
 """Review requests: scheduled after delivery by fulfilment, later around holidays, tiered, never to a buyer
-with an open case, never with incentive wording, each sent exactly once."""
+with an open case, never with incentive wording, each handed to ingest exactly once, its outcome recorded."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from libs import topology
 from libs.errors import InvalidArgument
+from reviewguard.events.v1 import events_pb2
 from reviewguard.resolution.v1 import resolution_pb2
 from services.resolution.calendar.service import load_calendar
-from tests.services.resolution.conftest import open_case
+from tests.services.resolution.conftest import delivery, open_case, send_requests
 
 TENANT = str(uuid.uuid4())
 DELIVERED = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
@@ -68,7 +70,7 @@ async def test_schedule_by_fulfilment_holidays_and_quiet_hours(workflow) -> None
     assert {v.field for v in bad.value.violations} == {"orders[0].fulfilment", "orders[0].marketplace"}
 
 
-async def test_invitations_are_localised_tiered_and_sent_exactly_once(workflow, sender) -> None:
+async def test_invitations_are_localised_tiered_and_handed_to_ingest_exactly_once(workflow, pool) -> None:
     await workflow.submit_orders(TENANT, [
         order("250-1111111-1", marketplace="JP", customer="tanaka", spend="820", product="電気ケトル"),
         order("171-2222222-2", marketplace="FR", customer="martin", product="Bouilloire"),
@@ -76,20 +78,62 @@ async def test_invitations_are_localised_tiered_and_sent_exactly_once(workflow, 
     ])
     assert await workflow.run_review_requests(now=DELIVERED + timedelta(days=2)) == 0
     # NOTE: 23 November is Labour Thanksgiving Day in Japan, so the JP invitation may wait 8 days.
-    first = await workflow.run_review_requests(now=DELIVERED + timedelta(days=10))
-    assert first == 4 == len(sender.messages)  # the VIP by message and email, the others by the order-page button
-    by_channel = {(m.recipient, m.channel): m for m in sender.messages}
-    assert set(by_channel) == {("tanaka", "message"), ("tanaka", "email"), ("martin", "order_page_button"), ("weber", "order_page_button")}
-    assert "電気ケトル" in by_channel[("tanaka", "email")].text and "レビュー" in by_channel[("tanaka", "email")].text
-    assert "avis" in by_channel[("martin", "order_page_button")].text
-    assert "Bewertung" in by_channel[("weber", "order_page_button")].text
+    assert await workflow.run_review_requests(now=DELIVERED + timedelta(days=10)) == 3
+    queued = {m.customer_id: m for m in await send_requests(pool)}
+    assert set(queued) == {"tanaka", "martin", "weber"}
+    # The VIP by message and email, the others by the order-page button.
+    assert [list(queued[c].channels) for c in ("tanaka", "martin", "weber")] == [["message", "email"], ["order_page_button"], ["order_page_button"]]
+    assert "電気ケトル" in queued["tanaka"].text and "レビュー" in queued["tanaka"].text
+    assert "avis" in queued["martin"].text and "Bewertung" in queued["weber"].text
+    assert (queued["weber"].platform, queued["weber"].order_id, queued["weber"].marketplace) == ("amazon", "302-3333333-3", "DE")
+    assert queued["weber"].delivered_at.ToDatetime(tzinfo=timezone.utc) == DELIVERED
     assert await workflow.run_review_requests(now=DELIVERED + timedelta(days=11)) == 0
-    assert len(sender.messages) == 4
-    sent = await workflow.list_review_requests(TENANT, status="sent")
-    assert {r.tier for r in sent} == {"vip", "standard"} and all(r.HasField("sent_at") for r in sent)
+    assert len(await send_requests(pool)) == 3
+    sending = await workflow.list_review_requests(TENANT, status="sending")
+    assert {r.tier for r in sending} == {"vip", "standard"} and not any(r.HasField("sent_at") for r in sending)
 
 
-async def test_no_invitation_to_a_customer_with_an_open_case_nor_with_incentive_wording(workflow, sender) -> None:
+def outcome(request_id: str, kind: str, *, route: str = "amazon_solicitations", reason: str = "", platform_id: str = "", at=None, not_before=None):
+    message = events_pb2.ReviewRequestOutcome(tenant_id=TENANT, request_id=request_id, outcome=kind, route=route, reason=reason, platform_request_id=platform_id)
+    message.at.FromDatetime(at or DELIVERED + timedelta(days=6))
+    if not_before is not None:
+        message.not_before.FromDatetime(not_before)
+    return delivery(message, topology.REVIEW_REQUEST_OUTCOME)
+
+
+async def test_each_outcome_is_recorded_once_and_a_deferred_request_goes_out_again_on_its_day(workflow, pool) -> None:
+    await workflow.submit_orders(TENANT, [order(f"302-000000{i}-7", customer=f"c{i}") for i in range(5)])
+    assert await workflow.run_review_requests(now=DELIVERED + timedelta(days=6)) == 5
+    ids = {r.order_id: r.id for r in await workflow.list_review_requests(TENANT, status="sending")}
+    reopens = DELIVERED + timedelta(days=9)
+    answers = [
+        outcome(ids["302-0000000-7"], "sent", platform_id="302-0000000-7/productReviewAndSellerFeedback"),
+        outcome(ids["302-0000001-7"], "refused", reason="Amazon offers no review request for this order (already requested, or not eligible)"),
+        outcome(ids["302-0000002-7"], "failed", reason="amazon_sp: Login with Amazon refused the refresh token"),
+        outcome(ids["302-0000003-7"], "manual", route="email", reason="ReviewGuard sends no e-mail: send the text by hand"),
+        outcome(ids["302-0000004-7"], "deferred", reason="not before day 9", not_before=reopens),
+    ]
+    await workflow.consumers.handle_review_request_outcome(answers)
+    # A redelivered answer changes nothing.
+    await workflow.consumers.handle_review_request_outcome([outcome(ids["302-0000000-7"], "failed", reason="late copy")])
+    requests = {r.order_id: r for r in await workflow.list_review_requests(TENANT, status="")}
+    sent, refused, failed, manual, deferred = (requests[f"302-000000{i}-7"] for i in range(5))
+    assert (sent.status, sent.route, sent.platform_request_id) == ("sent", "amazon_solicitations", "302-0000000-7/productReviewAndSellerFeedback")
+    assert at(sent.sent_at) == at(sent.outcome_at) == DELIVERED + timedelta(days=6)
+    assert (refused.status, failed.status, manual.status, manual.route) == ("refused", "failed", "manual", "email")
+    assert "already requested" in refused.status_detail and not refused.HasField("sent_at") and refused.HasField("outcome_at")
+    assert manual.text.startswith("Guten Tag"), "a manual request keeps its localised text, ready to send by hand"
+    assert (deferred.status, at(deferred.send_at), deferred.status_detail) == ("scheduled", reopens, "not before day 9")
+    assert [r.order_id for r in await workflow.list_review_requests(TENANT, status="refused")] == ["302-0000001-7"]
+
+    assert await workflow.run_review_requests(now=reopens - timedelta(hours=1)) == 0
+    assert await workflow.run_review_requests(now=reopens) == 1
+    assert [m.order_id for m in await send_requests(pool)][-1] == "302-0000004-7"
+    with pytest.raises(InvalidArgument):
+        await workflow.list_review_requests(TENANT, status="lost")
+
+
+async def test_no_invitation_to_a_customer_with_an_open_case_nor_with_incentive_wording(workflow, pool) -> None:
     case = await open_case(workflow, TENANT)
     await workflow.update_case(TENANT, case.id, language="", issue_type="", customer_id="weber", order_id="302-4444444-4", platform="", actor="")
     await workflow.put_policy(TENANT, json.dumps({"invitation_texts": {
@@ -106,5 +150,5 @@ async def test_no_invitation_to_a_customer_with_an_open_case_nor_with_incentive_
     assert requests["113-5555555-5"].status == "blocked_compliance"
     assert "review.incentive" in requests["113-5555555-5"].status_detail
     assert "review.request_positive" in requests["113-5555555-5"].status_detail
-    assert requests["302-6666666-6"].status == "sent"
-    assert [m.recipient for m in sender.messages] == ["schulz"]
+    assert requests["302-6666666-6"].status == "sending"
+    assert [m.customer_id for m in await send_requests(pool)] == ["schulz"]

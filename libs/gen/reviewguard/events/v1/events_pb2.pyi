@@ -121,3 +121,101 @@ class ReviewTranslated(_message.Message):
     target_language: str
     provider: str
     def __init__(self, tenant_id: _Optional[str] = ..., review_id: _Optional[str] = ..., review_version: _Optional[int] = ..., text: _Optional[str] = ..., target_language: _Optional[str] = ..., provider: _Optional[str] = ...) -> None: ...
+
+class ReplyPublishRequested(_message.Message):
+    __slots__ = ("tenant_id", "reply_id", "case_id", "review_id", "platform", "review_external_id", "text", "action", "revision", "private")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    REPLY_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_ID_FIELD_NUMBER: _ClassVar[int]
+    PLATFORM_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_EXTERNAL_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    PRIVATE_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    reply_id: str
+    case_id: str
+    review_id: str
+    platform: str
+    review_external_id: str
+    text: str
+    action: str
+    revision: int
+    private: bool
+    def __init__(self, tenant_id: _Optional[str] = ..., reply_id: _Optional[str] = ..., case_id: _Optional[str] = ..., review_id: _Optional[str] = ..., platform: _Optional[str] = ..., review_external_id: _Optional[str] = ..., text: _Optional[str] = ..., action: _Optional[str] = ..., revision: _Optional[int] = ..., private: _Optional[bool] = ...) -> None: ...
+
+class ReplyPublished(_message.Message):
+    __slots__ = ("tenant_id", "reply_id", "revision", "action", "platform_reply_id", "published_at")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    REPLY_ID_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    PLATFORM_REPLY_ID_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    reply_id: str
+    revision: int
+    action: str
+    platform_reply_id: str
+    published_at: _timestamp_pb2.Timestamp
+    def __init__(self, tenant_id: _Optional[str] = ..., reply_id: _Optional[str] = ..., revision: _Optional[int] = ..., action: _Optional[str] = ..., platform_reply_id: _Optional[str] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ReplyPublishFailed(_message.Message):
+    __slots__ = ("tenant_id", "reply_id", "revision", "action", "reason")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    REPLY_ID_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    reply_id: str
+    revision: int
+    action: str
+    reason: str
+    def __init__(self, tenant_id: _Optional[str] = ..., reply_id: _Optional[str] = ..., revision: _Optional[int] = ..., action: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ReviewRequestSendRequested(_message.Message):
+    __slots__ = ("tenant_id", "request_id", "order_id", "platform", "marketplace", "customer_id", "language", "text", "channels", "delivered_at")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    PLATFORM_FIELD_NUMBER: _ClassVar[int]
+    MARKETPLACE_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    CHANNELS_FIELD_NUMBER: _ClassVar[int]
+    DELIVERED_AT_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    request_id: str
+    order_id: str
+    platform: str
+    marketplace: str
+    customer_id: str
+    language: str
+    text: str
+    channels: _containers.RepeatedScalarFieldContainer[str]
+    delivered_at: _timestamp_pb2.Timestamp
+    def __init__(self, tenant_id: _Optional[str] = ..., request_id: _Optional[str] = ..., order_id: _Optional[str] = ..., platform: _Optional[str] = ..., marketplace: _Optional[str] = ..., customer_id: _Optional[str] = ..., language: _Optional[str] = ..., text: _Optional[str] = ..., channels: _Optional[_Iterable[str]] = ..., delivered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ReviewRequestOutcome(_message.Message):
+    __slots__ = ("tenant_id", "request_id", "outcome", "route", "reason", "platform_request_id", "at", "not_before")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    ROUTE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    PLATFORM_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    NOT_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    request_id: str
+    outcome: str
+    route: str
+    reason: str
+    platform_request_id: str
+    at: _timestamp_pb2.Timestamp
+    not_before: _timestamp_pb2.Timestamp
+    def __init__(self, tenant_id: _Optional[str] = ..., request_id: _Optional[str] = ..., outcome: _Optional[str] = ..., route: _Optional[str] = ..., reason: _Optional[str] = ..., platform_request_id: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., not_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

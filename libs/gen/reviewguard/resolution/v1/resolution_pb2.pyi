@@ -289,7 +289,7 @@ class CheckComplianceResponse(_message.Message):
     def __init__(self, passed: _Optional[bool] = ..., platform: _Optional[str] = ..., violations: _Optional[_Iterable[_Union[Violation, _Mapping]]] = ...) -> None: ...
 
 class SendReplyRequest(_message.Message):
-    __slots__ = ("tenant_id", "case_id", "text", "scenario", "language", "placeholders", "variant", "actor")
+    __slots__ = ("tenant_id", "case_id", "text", "scenario", "language", "placeholders", "variant", "actor", "publish")
     class PlaceholdersEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -305,6 +305,7 @@ class SendReplyRequest(_message.Message):
     PLACEHOLDERS_FIELD_NUMBER: _ClassVar[int]
     VARIANT_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     case_id: str
     text: str
@@ -313,10 +314,11 @@ class SendReplyRequest(_message.Message):
     placeholders: _containers.ScalarMap[str, str]
     variant: str
     actor: str
-    def __init__(self, tenant_id: _Optional[str] = ..., case_id: _Optional[str] = ..., text: _Optional[str] = ..., scenario: _Optional[str] = ..., language: _Optional[str] = ..., placeholders: _Optional[_Mapping[str, str]] = ..., variant: _Optional[str] = ..., actor: _Optional[str] = ...) -> None: ...
+    publish: bool
+    def __init__(self, tenant_id: _Optional[str] = ..., case_id: _Optional[str] = ..., text: _Optional[str] = ..., scenario: _Optional[str] = ..., language: _Optional[str] = ..., placeholders: _Optional[_Mapping[str, str]] = ..., variant: _Optional[str] = ..., actor: _Optional[str] = ..., publish: _Optional[bool] = ...) -> None: ...
 
 class Reply(_message.Message):
-    __slots__ = ("id", "case_id", "text", "scenario", "language", "variant", "actor", "sent_at", "responded", "resolved")
+    __slots__ = ("id", "case_id", "text", "scenario", "language", "variant", "actor", "sent_at", "responded", "resolved", "publish_state", "platform_reply_id", "published_at", "publish_error", "revision", "deleted")
     ID_FIELD_NUMBER: _ClassVar[int]
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
@@ -327,6 +329,12 @@ class Reply(_message.Message):
     SENT_AT_FIELD_NUMBER: _ClassVar[int]
     RESPONDED_FIELD_NUMBER: _ClassVar[int]
     RESOLVED_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_STATE_FIELD_NUMBER: _ClassVar[int]
+    PLATFORM_REPLY_ID_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_ERROR_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    DELETED_FIELD_NUMBER: _ClassVar[int]
     id: str
     case_id: str
     text: str
@@ -337,7 +345,39 @@ class Reply(_message.Message):
     sent_at: _timestamp_pb2.Timestamp
     responded: bool
     resolved: bool
-    def __init__(self, id: _Optional[str] = ..., case_id: _Optional[str] = ..., text: _Optional[str] = ..., scenario: _Optional[str] = ..., language: _Optional[str] = ..., variant: _Optional[str] = ..., actor: _Optional[str] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., responded: _Optional[bool] = ..., resolved: _Optional[bool] = ...) -> None: ...
+    publish_state: str
+    platform_reply_id: str
+    published_at: _timestamp_pb2.Timestamp
+    publish_error: str
+    revision: int
+    deleted: bool
+    def __init__(self, id: _Optional[str] = ..., case_id: _Optional[str] = ..., text: _Optional[str] = ..., scenario: _Optional[str] = ..., language: _Optional[str] = ..., variant: _Optional[str] = ..., actor: _Optional[str] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., responded: _Optional[bool] = ..., resolved: _Optional[bool] = ..., publish_state: _Optional[str] = ..., platform_reply_id: _Optional[str] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., publish_error: _Optional[str] = ..., revision: _Optional[int] = ..., deleted: _Optional[bool] = ...) -> None: ...
+
+class EditReplyRequest(_message.Message):
+    __slots__ = ("tenant_id", "case_id", "reply_id", "text", "actor")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    REPLY_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    case_id: str
+    reply_id: str
+    text: str
+    actor: str
+    def __init__(self, tenant_id: _Optional[str] = ..., case_id: _Optional[str] = ..., reply_id: _Optional[str] = ..., text: _Optional[str] = ..., actor: _Optional[str] = ...) -> None: ...
+
+class DeleteReplyRequest(_message.Message):
+    __slots__ = ("tenant_id", "case_id", "reply_id", "actor")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    REPLY_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    case_id: str
+    reply_id: str
+    actor: str
+    def __init__(self, tenant_id: _Optional[str] = ..., case_id: _Optional[str] = ..., reply_id: _Optional[str] = ..., actor: _Optional[str] = ...) -> None: ...
 
 class ListRepliesRequest(_message.Message):
     __slots__ = ("tenant_id", "case_id")
@@ -759,7 +799,7 @@ class SubmitOrdersResponse(_message.Message):
     def __init__(self, accepted: _Optional[int] = ..., duplicates: _Optional[int] = ..., scheduled: _Optional[_Iterable[_Union[ReviewRequest, _Mapping]]] = ...) -> None: ...
 
 class ReviewRequest(_message.Message):
-    __slots__ = ("id", "order_id", "customer_id", "marketplace", "language", "tier", "channels", "send_at", "status", "status_detail", "sent_at", "text")
+    __slots__ = ("id", "order_id", "customer_id", "marketplace", "language", "tier", "channels", "send_at", "status", "status_detail", "sent_at", "text", "route", "platform_request_id", "outcome_at")
     ID_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -772,6 +812,9 @@ class ReviewRequest(_message.Message):
     STATUS_DETAIL_FIELD_NUMBER: _ClassVar[int]
     SENT_AT_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
+    ROUTE_FIELD_NUMBER: _ClassVar[int]
+    PLATFORM_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_AT_FIELD_NUMBER: _ClassVar[int]
     id: str
     order_id: str
     customer_id: str
@@ -784,7 +827,10 @@ class ReviewRequest(_message.Message):
     status_detail: str
     sent_at: _timestamp_pb2.Timestamp
     text: str
-    def __init__(self, id: _Optional[str] = ..., order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., marketplace: _Optional[str] = ..., language: _Optional[str] = ..., tier: _Optional[str] = ..., channels: _Optional[_Iterable[str]] = ..., send_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[str] = ..., status_detail: _Optional[str] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., text: _Optional[str] = ...) -> None: ...
+    route: str
+    platform_request_id: str
+    outcome_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., marketplace: _Optional[str] = ..., language: _Optional[str] = ..., tier: _Optional[str] = ..., channels: _Optional[_Iterable[str]] = ..., send_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[str] = ..., status_detail: _Optional[str] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., text: _Optional[str] = ..., route: _Optional[str] = ..., platform_request_id: _Optional[str] = ..., outcome_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ListReviewRequestsRequest(_message.Message):
     __slots__ = ("tenant_id", "status")

@@ -126,6 +126,16 @@ class ResolutionServiceStub:
                 request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListRepliesRequest.SerializeToString,
                 response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListRepliesResponse.FromString,
                 _registered_method=True)
+        self.EditReply = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/EditReply',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.EditReplyRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Reply.FromString,
+                _registered_method=True)
+        self.DeleteReply = channel.unary_unary(
+                '/reviewguard.resolution.v1.ResolutionService/DeleteReply',
+                request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.DeleteReplyRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Reply.FromString,
+                _registered_method=True)
         self.GetVariantStats = channel.unary_unary(
                 '/reviewguard.resolution.v1.ResolutionService/GetVariantStats',
                 request_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.GetVariantStatsRequest.SerializeToString,
@@ -318,6 +328,20 @@ class ResolutionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def EditReply(self, request, context):
+        """Changes a reply's text (compliance-checked again); a published reply is replaced on the platform.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteReply(self, request, context):
+        """Withdraws a reply; a published one is deleted on the platform too.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetVariantStats(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -497,6 +521,16 @@ def add_ResolutionServiceServicer_to_server(servicer, server):
                     servicer.ListReplies,
                     request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListRepliesRequest.FromString,
                     response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListRepliesResponse.SerializeToString,
+            ),
+            'EditReply': grpc.unary_unary_rpc_method_handler(
+                    servicer.EditReply,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.EditReplyRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Reply.SerializeToString,
+            ),
+            'DeleteReply': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteReply,
+                    request_deserializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.DeleteReplyRequest.FromString,
+                    response_serializer=reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Reply.SerializeToString,
             ),
             'GetVariantStats': grpc.unary_unary_rpc_method_handler(
                     servicer.GetVariantStats,
@@ -1056,6 +1090,60 @@ class ResolutionService:
             '/reviewguard.resolution.v1.ResolutionService/ListReplies',
             reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListRepliesRequest.SerializeToString,
             reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.ListRepliesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EditReply(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/EditReply',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.EditReplyRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Reply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteReply(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.resolution.v1.ResolutionService/DeleteReply',
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.DeleteReplyRequest.SerializeToString,
+            reviewguard_dot_resolution_dot_v1_dot_resolution__pb2.Reply.FromString,
             options,
             channel_credentials,
             insecure,
