@@ -37,9 +37,9 @@ def _request(case: asyncpg.Record, reply: asyncpg.Record, *, action: str) -> eve
 
 
 async def start(conn: asyncpg.Connection, *, case: asyncpg.Record, reply: asyncpg.Record) -> asyncpg.Record:
-    """Marks a stored reply for publication: pending (its request queued) or manual (no reply API)."""
+    """Marks a stored reply for publication: queued (its request in the outbox) or manual (no reply API)."""
     state = models.publish_state_for(case["platform"])
-    if state == models.PENDING:
+    if state == models.QUEUED:
         if not case["review_id"] and not case["review_external_id"]:
             raise InvalidArgument(
                 "the case's review is not known yet, so there is nothing on the platform to reply to",
@@ -68,11 +68,12 @@ async def edit(ctx: Context, *, tenant: uuid.UUID, case: uuid.UUID, reply: uuid.
     async with ctx.pool.acquire() as conn, conn.transaction():
         case_row, row = await _changeable(conn, tenant, case, reply)
         replies.require_compliant(ctx.toolkit.checker, text, case_row["platform"])
-        models.require_fits(case_row["platform"], text)
-        goes_out = row["publish_state"] in (models.PENDING, models.PUBLISHED, models.FAILED)
+        goes_out = row["publish_state"] in (models.QUEUED, models.PUBLISHED, models.FAILED)
+        if goes_out:
+            models.require_fits(case_row["platform"], text)
         row = await repository.set_state(
             conn, row["id"], text=text, revision=row["revision"] + 1,
-            publish_state=models.PENDING if goes_out else row["publish_state"], publish_error="",
+            publish_state=models.QUEUED if goes_out else row["publish_state"], publish_error="",
         )
         if goes_out:
             await repository.request(conn, _request(case_row, row, action=models.PUBLISH))
@@ -88,10 +89,10 @@ async def delete(ctx: Context, *, tenant: uuid.UUID, case: uuid.UUID, reply: uui
     async with ctx.pool.acquire() as conn, conn.transaction():
         case_row, row = await _changeable(conn, tenant, case, reply)
         now = ctx.clock()
-        goes_out = row["publish_state"] in (models.PENDING, models.PUBLISHED)
+        goes_out = row["publish_state"] in (models.QUEUED, models.PUBLISHED)
         row = await repository.set_state(
             conn, row["id"], deleted_at=now, revision=row["revision"] + 1,
-            publish_state=models.PENDING if goes_out else row["publish_state"], publish_error="",
+            publish_state=models.QUEUED if goes_out else row["publish_state"], publish_error="",
         )
         if goes_out:
             await repository.request(conn, _request(case_row, row, action=models.DELETE))

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from libs.errors import FieldViolation, InvalidArgument
 
-NOT_PUBLISHED = ""
-PENDING = "pending"
+NOT_REQUESTED = "not_requested"
+QUEUED = "queued"
 PUBLISHED = "published"
 FAILED = "failed"
 MANUAL = "manual"
@@ -40,5 +40,5 @@ def require_fits(platform: str, text: str, *, field: str = "text") -> None:
 
 
 def publish_state_for(platform: str) -> str:
-    """The first state of a reply to publish: pending where ingest can send it, else manual."""
-    return PENDING if platform in REPLY_APIS else MANUAL
+    """The first state of a reply to publish: queued where ingest can send it, else manual."""
+    return QUEUED if platform in REPLY_APIS else MANUAL

@@ -67,7 +67,9 @@ async def send_reply(
         elif not text.strip():
             raise InvalidArgument("give the reply text or a scenario to render", [FieldViolation("text", "required without scenario")])
         require_compliant(ctx.toolkit.checker, text, row["platform"])
-        publishing_models.require_fits(row["platform"], text)
+        if publish:
+            # NOTE: only a reply to publish must fit the platform's limit; one kept here may be longer.
+            publishing_models.require_fits(row["platform"], text)
         now = ctx.clock()
         stored = await replies_repository.add(
             conn, tenant_id=tenant, case_id=case, text=text, scenario=used_scenario, language=used_language or row["language"],
