@@ -22,6 +22,8 @@ CASES = StreamSpec("CASES", ("cases.>",))
 # NOTE: replies to publish on a platform and their outcomes; kept longer than reviews' so a
 # publisher (ingest) that was down over a long weekend still sends every reply it was asked for.
 REPLIES = StreamSpec("REPLIES", ("replies.>",), max_age_days=14.0)
+# NOTE: what happened to a tenant's sources that a person must act on (a revoked credential).
+SOURCES = StreamSpec("SOURCES", ("sources.>",))
 DEAD_LETTERS = StreamSpec("DLQ", ("dlq.>",), max_age_days=30.0)
 # NOTE: JetStream has no dead-letter queue of its own. It announces a message that ran out of
 # deliveries on this advisory subject; keeping the advisories in a stream makes that durable, so
@@ -30,7 +32,7 @@ MAX_DELIVERIES_ADVISORIES = StreamSpec(
     "ADVISORIES_MAX_DELIVERIES", ("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.>",), max_age_days=30.0
 )
 
-ALL_STREAMS = (REVIEWS, ALERTS, CASES, REPLIES, DEAD_LETTERS, MAX_DELIVERIES_ADVISORIES)
+ALL_STREAMS = (REVIEWS, ALERTS, CASES, REPLIES, SOURCES, DEAD_LETTERS, MAX_DELIVERIES_ADVISORIES)
 
 REVIEW_INGESTED = "reviews.ingested"
 REVIEW_ANALYZED = "reviews.analyzed"
@@ -50,6 +52,7 @@ CASE_SLA_BREACHED = "cases.sla_breached"
 REPLY_PUBLISH_REQUESTED = "replies.publish_requested"
 REPLY_PUBLISHED = "replies.published"
 REPLY_PUBLISH_FAILED = "replies.publish_failed"
+SOURCE_NEEDS_ATTENTION = "sources.needs_attention"
 
 
 def dead_letter_subject(consumer: str) -> str:

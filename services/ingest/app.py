@@ -18,6 +18,7 @@ from libs.grpc_server import GrpcServer
 from libs.metrics import Metrics
 from libs.outbound import OutboundPolicy, outbound_client
 from libs.settings import Settings
+from libs.token_bucket import TokenBuckets
 from reviewguard.events.v1 import events_pb2
 from reviewguard.ingest.v1 import ingest_pb2, ingest_pb2_grpc
 from services.ingest.grpc_api import IngestServicer
@@ -88,7 +89,8 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         ),
         name="outbox-relay",
     )
-    publisher = ReplyPublisher(pool=pool, box=box, client=http)
+    # NOTE: reply calls take tokens of the credential's bucket shared by every ingest replica (libs/token_bucket.py).
+    publisher = ReplyPublisher(pool=pool, box=box, client=http, buckets=TokenBuckets(pool))
     replies_task = asyncio.create_task(_publish_replies(settings, metrics, publisher, stop), name="reply-publisher")
     scheduler_task = asyncio.create_task(sources.run_scheduler(stop, tick_seconds=settings.source_tick_seconds), name="source-scheduler")
     try:

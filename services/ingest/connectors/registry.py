@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 from libs.errors import FieldViolation, InvalidArgument, violations_of
 from services.ingest.connectors.base import Connector
 from services.ingest.connectors.ebay import EbayConfig, EbayFeedbackConnector
-from services.ingest.connectors.http import RetryPolicy
+from services.ingest.connectors.http import Limiter, RetryPolicy
 from services.ingest.connectors.judgeme import JudgeMeConfig, JudgeMeConnector
 from services.ingest.connectors.trustpilot import TrustpilotConfig, TrustpilotConnector
 
@@ -33,7 +33,11 @@ def parse_config(kind: str, settings: dict[str, Any]) -> BaseModel:
         raise InvalidArgument(f"invalid settings for a {kind} source", violations_of(error)) from None
 
 
-def build_connector(kind: str, settings: dict[str, Any], *, client: httpx.AsyncClient, retry: RetryPolicy = RetryPolicy()) -> Connector:
-    """A ready connector for one source row."""
+def build_connector(
+    kind: str, settings: dict[str, Any], *, client: httpx.AsyncClient, retry: RetryPolicy = RetryPolicy(), limiter: Limiter | None = None
+) -> Connector:
+    """A ready connector for one source row (with `limiter`, its reply calls share the credential's bucket)."""
     config = parse_config(kind, settings)
-    return KINDS[kind][1](config, client=client, retry=retry)
+    if limiter is None:
+        return KINDS[kind][1](config, client=client, retry=retry)
+    return KINDS[kind][1](config, client=client, retry=retry, limiter=limiter)
