@@ -167,6 +167,7 @@ class ReplyCreate(_Body):
         default=False,
         description="also publish it on the review's platform (`manual`, text ready to copy, where the platform has no reply API)",
     )
+    private: bool = Field(default=False, description="with publish: a private reply, emailed to the reviewer (Judge.me only)")
 
 
 class ReplyEdit(_Body):
@@ -341,6 +342,7 @@ class ReplyRead(BaseModel):
     publish_error: str | None = Field(description="why the platform refused it, when failed")
     revision: int = Field(description="rises with every edit or deletion sent to the platform")
     deleted: bool
+    private: bool
 
     @classmethod
     def from_proto(cls, r: resolution_pb2.Reply) -> "ReplyRead":
@@ -348,5 +350,5 @@ class ReplyRead(BaseModel):
             id=r.id, case_id=r.case_id, text=r.text, scenario=r.scenario, language=r.language, variant=r.variant, actor=r.actor,
             sent_at=_ts(r.sent_at), responded=r.responded, resolved=r.resolved, publish_state=r.publish_state or "not_requested",
             platform_reply_id=r.platform_reply_id or None, published_at=_ts(r.published_at), publish_error=r.publish_error or None,
-            revision=r.revision, deleted=r.deleted,
+            revision=r.revision, deleted=r.deleted, private=r.private,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -167,6 +168,11 @@ class RepliesTo(abc.ABC):
         platform before ingest was killed is checked with this before it is sent again.
         """
 
+    @abc.abstractmethod
     def rate_key(self) -> str:
         """Names the credential the platform counts requests against, without revealing it (libs/token_bucket.py)."""
-        return f"{self.platform}:{type(self).__name__}"
+
+
+def credential_digest(platform: str, secret: str) -> str:
+    """A bucket key for one credential: the platform and a digest, never the secret itself."""
+    return f"{platform}:{hashlib.sha256(secret.encode()).hexdigest()[:16]}"

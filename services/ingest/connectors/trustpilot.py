@@ -23,7 +23,6 @@ or `grant_type=refresh_token&refresh_token` at `.../refresh`; the answer carries
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import logging
 from datetime import datetime
@@ -33,7 +32,7 @@ from urllib.parse import urlencode
 from pydantic import BaseModel, Field, SecretStr
 
 from reviewguard.ingest.v1 import review_pb2
-from services.ingest.connectors.base import Cursor, Page, PlatformConnector, PublishedReply, RepliesTo, ReplyTarget
+from services.ingest.connectors.base import Cursor, Page, PlatformConnector, PublishedReply, RepliesTo, ReplyTarget, credential_digest
 from services.ingest.connectors.errors import BadResponse, CredentialsRejected, RequestRejected
 from services.ingest.connectors.http import parse_timestamp, send
 
@@ -142,7 +141,7 @@ class TrustpilotConnector(PlatformConnector, RepliesTo):
 
     def rate_key(self) -> str:
         # NOTE: Trustpilot counts calls per API key; its digest names the bucket, never the key.
-        return f"trustpilot:{hashlib.sha256(self._config.api_key.get_secret_value().encode()).hexdigest()[:16]}"
+        return credential_digest(self.platform, self._config.api_key.get_secret_value())
 
     async def fetch_page(self, cursor: Cursor | None, *, since: datetime) -> Page:
         page_number = int((cursor or {}).get("page", 1))

@@ -145,3 +145,34 @@ async def test_a_refusal_is_recorded_with_its_reason_and_an_edit_tries_again(wor
     again = await workflow.edit_reply(tenant, case.id, reply.id, text="We are sorry; a replacement ships today.", actor="lena")
     assert (again.publish_state, again.publish_error, again.revision) == ("queued", "", 2)
     assert [r.revision for r in await requests(pool)] == [1, 2]
+
+
+async def test_what_a_platform_cannot_change_is_refused_before_anything_is_queued(workflow: ResolutionService, pool) -> None:
+    tenant = str(uuid.uuid4())
+    ebay = await case_on(workflow, tenant, "ebay", external_id="2234567890123")
+    reply = await send(workflow, tenant, ebay.id, "Sorry! A replacement ships today.")
+    for change in (
+        workflow.edit_reply(tenant, ebay.id, reply.id, text="Second thoughts.", actor="lena"),
+        workflow.delete_reply(tenant, ebay.id, reply.id, actor="lena"),
+    ):
+        with pytest.raises(InvalidArgument) as refused:
+            await change
+        assert [v.field for v in refused.value.violations] == ["reply_id"] and "ebay" in refused.value.message
+    [kept] = await workflow.list_replies(tenant, ebay.id)
+    assert (kept.text, kept.revision, kept.deleted) == ("Sorry! A replacement ships today.", 1, False) and len(await requests(pool)) == 1
+
+    # Judge.me (Shopify): a private reply is queued as one; an edit replaces it, a deletion is refused.
+    shop = await case_on(workflow, tenant, "shopify", external_id="judgeme:4711")
+    private = await workflow.send_reply(tenant, shop.id, text="Could you send a photo?", scenario="", language="", placeholders={},
+                                        variant="", actor="lena", publish=True, private=True)  # fmt: skip
+    assert private.private and private.publish_state == "queued"
+    await workflow.edit_reply(tenant, shop.id, private.id, text="Could you send a photo of the crack?", actor="lena")
+    with pytest.raises(InvalidArgument):
+        await workflow.delete_reply(tenant, shop.id, private.id, actor="lena")
+    assert [(r.private, r.revision) for r in (await requests(pool))[1:]] == [(True, 1), (True, 2)]
+    # Trustpilot has no private reply: refused, naming the field.
+    trustpilot = await case_on(workflow, tenant, "trustpilot")
+    with pytest.raises(InvalidArgument) as refused:
+        await workflow.send_reply(tenant, trustpilot.id, text=REPLY, scenario="", language="", placeholders={}, variant="", actor="lena",
+                                  publish=True, private=True)  # fmt: skip
+    assert [v.field for v in refused.value.violations] == ["private"] and len(await requests(pool)) == 3
