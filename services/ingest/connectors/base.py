@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 import httpx
 
 from reviewguard.ingest.v1 import review_pb2
+from services.ingest.connectors.errors import RequestRejected
 from services.ingest.connectors.http import Limiter, RetryPolicy
 
 # An opaque, JSON-serialisable position inside one sync run; only the connector that issued it
@@ -160,17 +161,26 @@ class RepliesTo(abc.ABC):
     async def delete_reply(self, target: ReplyTarget, *, private: bool = False) -> PublishedReply:
         """Takes the reply to one review down; RequestRejected where the platform cannot."""
 
-    @abc.abstractmethod
     async def current_reply(self, target: ReplyTarget, *, private: bool = False) -> str | None:
         """The seller's reply the platform shows on the review now (None for none).
 
         NOTE: none of these platforms takes an idempotency key, so a send that may have reached the
-        platform before ingest was killed is checked with this before it is sent again.
+        platform before ingest was killed is checked with this before it is sent again. A connector
+        that cannot read a reply back keeps this default: such a send goes to a person (failed, with
+        the reason), never out a second time.
         """
+        raise RequestRejected(
+            f"{self.platform}: an earlier try of this reply may have reached the platform, which cannot be asked; "
+            "check it there, then edit the reply to send it again", source=self.platform,
+        )  # fmt: skip
 
-    @abc.abstractmethod
     def rate_key(self) -> str:
-        """Names the credential the platform counts requests against, without revealing it (libs/token_bucket.py)."""
+        """Names the credential the platform counts requests against, without revealing it (libs/token_bucket.py).
+
+        The default, one bucket per platform and tenant, is stricter than per credential; connectors
+        name their credential with `credential_digest`.
+        """
+        return f"{self.platform}:all"
 
 
 def credential_digest(platform: str, secret: str) -> str:
