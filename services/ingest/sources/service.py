@@ -27,13 +27,12 @@ from libs.errors import Conflict, DomainError, FieldViolation, InvalidArgument, 
 from libs.outbound import OutboundPolicy, OutboundRefused
 from reviewguard.ingest.v1 import ingest_pb2, review_pb2
 from services.ingest import models, webhooks
-from services.ingest.connectors import CredentialsRejected, RetryPolicy, SourceState, build_connector
+from services.ingest.connectors import RetryPolicy, SourceState, build_connector
 from services.ingest.connectors.registry import KINDS as PULL_KINDS
 from services.ingest.connectors.registry import parse_config
 from services.ingest.connectors.schedule import MAX_INTERVAL, PollPolicy, after_failure, poll_source, resume
 from services.ingest.service import IngestService
 from services.ingest.sources import repository
-from services.ingest.sources import attention
 from services.ingest.sources.attention import NEEDS_ATTENTION
 
 log = logging.getLogger(__name__)
@@ -209,7 +208,7 @@ class SourceService:
                 self._check_settings(row["kind"], settings, secret_set)
                 await self._check_urls(settings)
                 values["settings"], values["settings_keys"] = (box.seal(settings) if settings else None), sorted(settings)
-            if "status" in fields and row["status"] != "webhook" and not (row["status"] == NEEDS_ATTENTION and row["kind"] not in PULL_KINDS):
+            if "status" in fields and row["status"] != "webhook":
                 if request.status not in ("active", "paused"):
                     raise InvalidArgument("status must be active or paused", [FieldViolation("status", "active or paused")])
                 values["status"] = request.status
@@ -225,9 +224,8 @@ class SourceService:
                 # NOTE: new credentials are the usual fix for a pause or a refused credential; try them right away.
                 values["status"], values["next_poll_at"], values["last_error"] = "active", self._clock(), ""
                 values["cursor"] = resume(SourceState.from_json(json.loads(row["cursor"])), self._clock()).to_json()
-                if row["status"] == NEEDS_ATTENTION and row["kind"] not in PULL_KINDS:
-                    values["status"], values["next_poll_at"] = "webhook", None
-            if values.get("status") in ("active", "paused", "webhook"):
+            if values.get("status") in ("active", "paused"):
+                # NOTE: only pull kinds reply, so only they are ever marked needs_attention.
                 values["attention_reason"], values["attention_since"] = "", None
             try:
                 updated = await repository.update_source(conn, tenant, source_id, values)
@@ -352,21 +350,17 @@ class SourceService:
                     next_poll_at=row["next_poll_at"], paused=False, release=False,
                 )  # fmt: skip
 
-        failure: Exception | None = None
         try:
             settings = self._require_box().open(row["settings"]) if row["settings"] is not None else {}
             connector = build_connector(row["kind"], settings, client=self._client, retry=self._retry)
             state = await poll_source(connector, state, policy, sink=sink, checkpoint=checkpoint, clock=self._clock)
         except Exception as error:  # noqa: BLE001 - a bad source must not stop the others
-            failure = error
             message = error.message if isinstance(error, DomainError) else f"{type(error).__name__}: unexpected failure"
             log.warning("source %s poll failed: %s", source_id, message, exc_info=not isinstance(error, DomainError))
             state = after_failure(state, policy, self._clock(), error)
             state = replace(state, last_error=message)
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._pool.acquire() as conn:
             await repository.save_source_state(
                 conn, source_id, cursor=state.to_json(), last_error=state.last_error or "", next_poll_at=state.next_poll_at,
                 paused=state.paused_reason is not None, release=True,
             )  # fmt: skip
-            if isinstance(failure, CredentialsRejected):
-                await attention.needs_attention(conn, tenant_id=row["tenant_id"], source_id=source_id, reason=failure.message, now=self._clock())
