@@ -9,10 +9,11 @@ take is computed from the database's clock, so replicas on skewed clocks still a
 A platform's 429 with Retry-After is shared the same way (`hold_off`): every replica waits it out,
 not only the one that was told.
 
-Usage (review-request sending and reply publishing alike):
+The platforms' own limits live with their connectors (services/ingest/connectors/rates.py). Usage
+(review-request sending and reply publishing alike):
 
     buckets = TokenBuckets(pool)
-    await buckets.take(tenant_id, "trustpilot:<key digest>", RATES["trustpilot"])   # waits for a token
+    await buckets.take(tenant_id, "trustpilot:<key digest>", Rate.per(833, 300))      # waits for a token
     limiter = buckets.limiter(tenant_id, key, rate)                                  # for connectors' `send`
 """
 
@@ -40,17 +41,6 @@ class Rate:
         """`requests` per `seconds`, the whole allowance usable at once unless `burst` says less."""
         return cls(capacity=burst if burst is not None else requests, per_second=requests / seconds)
 
-
-# The platforms' documented limits (per credential):
-# - Trustpilot: 833 calls per 5 minutes (developers.trustpilot.com, "Rate limiting");
-# - Google Business Profile API: 300 queries per minute (developers.google.com/my-business/content/limits);
-# - Amazon SP-API Solicitations, createProductReviewAndSellerFeedbackSolicitation: 1 request/s,
-#   burst 5 (developer-docs.amazon.com/sp-api/docs/solicitations-api-v1-reference, "Usage plan").
-RATES: dict[str, Rate] = {
-    "trustpilot": Rate.per(833, 300),
-    "google": Rate.per(300, 60),
-    "amazon_solicitations": Rate.per(1, 1, burst=5),
-}
 
 # $1 tenant, $2 key, $3 capacity, $4 refill per second, $5 tokens wanted (all in one statement: atomic).
 _TAKE = """

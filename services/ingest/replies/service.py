@@ -24,7 +24,7 @@ from libs.crypto import SecretBox
 from libs.errors import Unavailable, require_uuid
 from libs.telemetry import current_traceparent
 from reviewguard.events.v1 import events_pb2
-from libs.token_bucket import RATES, TokenBuckets
+from libs.token_bucket import TokenBuckets
 from services.ingest.connectors import (
     ConnectorError,
     CredentialsRejected,
@@ -35,6 +35,7 @@ from services.ingest.connectors import (
     SourceUnavailable,
     build_connector,
 )
+from services.ingest.connectors.rates import RATES
 from services.ingest.replies import repository
 from services.ingest.sources import attention
 from services.ingest.sources.attention import NEEDS_ATTENTION
