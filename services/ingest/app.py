@@ -89,8 +89,9 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         ),
         name="outbox-relay",
     )
-    # NOTE: reply calls take tokens of the credential's bucket shared by every ingest replica (libs/token_bucket.py).
-    publisher = ReplyPublisher(pool=pool, box=box, client=http, buckets=TokenBuckets(pool))
+    # NOTE: reply calls take tokens of the credential's bucket shared by every ingest replica (libs/token_bucket.py);
+    # a wait longer than two minutes hands the request back to the bus (redelivered later) well inside its ack wait.
+    publisher = ReplyPublisher(pool=pool, box=box, client=http, buckets=TokenBuckets(pool, max_wait_seconds=REPLY_BUCKET_MAX_WAIT_SECONDS))
     replies_task = asyncio.create_task(_publish_replies(settings, metrics, publisher, stop), name="reply-publisher")
     scheduler_task = asyncio.create_task(sources.run_scheduler(stop, tick_seconds=settings.source_tick_seconds), name="source-scheduler")
     try:
@@ -120,6 +121,7 @@ async def _connect_bus(settings: Settings, metrics: Metrics) -> Bus:
 # retries, Retry-After waits included (RetryPolicy: 5 tries, up to 120 s each).
 REPLY_MAX_DELIVER = 60
 REPLY_ACK_WAIT_SECONDS = 900.0
+REPLY_BUCKET_MAX_WAIT_SECONDS = 120.0
 
 
 async def _publish_replies(settings: Settings, metrics: Metrics, publisher: ReplyPublisher, stop: asyncio.Event) -> None:
