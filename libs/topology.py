@@ -25,6 +25,8 @@ REPLIES = StreamSpec("REPLIES", ("replies.>",), max_age_days=14.0)
 # NOTE: review requests to send through a platform (or by e-mail) and their outcomes; kept as long as
 # replies' for the same reason: a sender (ingest) down over a weekend still sends each one.
 REVIEW_REQUESTS = StreamSpec("REVIEW_REQUESTS", ("review_requests.>",), max_age_days=14.0)
+# NOTE: what happened to a tenant's sources that a person must act on (a revoked credential).
+SOURCES = StreamSpec("SOURCES", ("sources.>",))
 DEAD_LETTERS = StreamSpec("DLQ", ("dlq.>",), max_age_days=30.0)
 # NOTE: JetStream has no dead-letter queue of its own. It announces a message that ran out of
 # deliveries on this advisory subject; keeping the advisories in a stream makes that durable, so
@@ -33,7 +35,7 @@ MAX_DELIVERIES_ADVISORIES = StreamSpec(
     "ADVISORIES_MAX_DELIVERIES", ("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.>",), max_age_days=30.0
 )
 
-ALL_STREAMS = (REVIEWS, ALERTS, CASES, REPLIES, REVIEW_REQUESTS, DEAD_LETTERS, MAX_DELIVERIES_ADVISORIES)
+ALL_STREAMS = (REVIEWS, ALERTS, CASES, REPLIES, REVIEW_REQUESTS, SOURCES, DEAD_LETTERS, MAX_DELIVERIES_ADVISORIES)
 
 REVIEW_INGESTED = "reviews.ingested"
 REVIEW_ANALYZED = "reviews.analyzed"
@@ -55,6 +57,7 @@ REPLY_PUBLISHED = "replies.published"
 REPLY_PUBLISH_FAILED = "replies.publish_failed"
 REVIEW_REQUEST_SEND_REQUESTED = "review_requests.send_requested"
 REVIEW_REQUEST_OUTCOME = "review_requests.outcome"
+SOURCE_NEEDS_ATTENTION = "sources.needs_attention"
 
 
 def dead_letter_subject(consumer: str) -> str:

@@ -61,6 +61,13 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
             handler=service.handle_sla_notice,
             durable=f"alerting-{stage.replace('.', '-')}",
         )
+    backend.consume(
+        stream=topology.SOURCES.name,
+        subject=topology.SOURCE_NEEDS_ATTENTION,
+        message_type=events_pb2.SourceNeedsAttention,
+        handler=service.handle_source_needs_attention,
+        durable="alerting-sources-attention",
+    )
     reporting.attach(backend, settings)
     dispatcher = Dispatcher(
         pool=backend.pool, box=box, http=http, clock=service.now, link_base=settings.public_url(),

@@ -5,7 +5,7 @@ once, announce them, route them to receivers.
 service's `Context`:
 
 - `policies/`: the tenant's alert policy, Alertmanager routing in and out, which rules can judge;
-- `evaluation/`: analysed reviews and case SLA notices in, alerts and incidents out;
+- `evaluation/`: analysed reviews, case SLA notices and sources needing attention in, alerts and incidents out;
 - `backlog/`: history reviews that would have alerted, and promoting them;
 - `notifications/`: receivers, silences, deliveries (the dispatcher is `delivery.py`);
 - `lifecycle.py`: a stored alert read, paged, acknowledged, resolved, linked to its case.
@@ -29,6 +29,7 @@ from services.alerting import lifecycle
 from services.alerting.backlog import service as backlog
 from services.alerting.context import Context
 from services.alerting.evaluation import service as evaluation
+from services.alerting.evaluation import sources as source_alerts
 from services.alerting.metrics import DeliveryMetrics
 from services.alerting.notifications import service as notifications
 from services.alerting.policies import service as policies
@@ -63,6 +64,7 @@ class AlertingService:
 
         self.handle_analyzed = partial(evaluation.handle_analyzed, ctx)
         self.handle_sla_notice = partial(evaluation.handle_sla_notice, ctx)
+        self.handle_source_needs_attention = partial(source_alerts.handle_source_needs_attention, ctx)
         self.evaluate_trends = partial(evaluation.evaluate_trends, ctx)
         self.evaluate_all_tenants = partial(evaluation.evaluate_all_tenants, ctx)
 

@@ -18,6 +18,7 @@ from libs.grpc_server import GrpcServer
 from libs.metrics import Metrics
 from libs.outbound import OutboundPolicy, outbound_client
 from libs.settings import Settings
+from libs.token_bucket import TokenBuckets
 from reviewguard.events.v1 import events_pb2
 from reviewguard.ingest.v1 import ingest_pb2, ingest_pb2_grpc
 from services.ingest.grpc_api import IngestServicer
@@ -89,7 +90,9 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         ),
         name="outbox-relay",
     )
-    publisher = ReplyPublisher(pool=pool, box=box, client=http)
+    # NOTE: reply calls take tokens of the credential's bucket shared by every ingest replica (libs/token_bucket.py);
+    # a wait longer than two minutes hands the request back to the bus (redelivered later) well inside its ack wait.
+    publisher = ReplyPublisher(pool=pool, box=box, client=http, buckets=TokenBuckets(pool, max_wait_seconds=REPLY_BUCKET_MAX_WAIT_SECONDS))
     requests = ReviewRequestSender(pool=pool, box=box, client=http)
     replies_task = asyncio.create_task(_send_to_platforms(settings, metrics, stop, publisher=publisher, requests=requests), name="platform-senders")
     scheduler_task = asyncio.create_task(sources.run_scheduler(stop, tick_seconds=settings.source_tick_seconds), name="source-scheduler")
@@ -120,6 +123,7 @@ async def _connect_bus(settings: Settings, metrics: Metrics) -> Bus:
 # connector's own retries, Retry-After waits included (RetryPolicy: 5 tries, up to 120 s each).
 REPLY_MAX_DELIVER = 60
 REPLY_ACK_WAIT_SECONDS = 900.0
+REPLY_BUCKET_MAX_WAIT_SECONDS = 120.0
 
 
 async def _send_to_platforms(

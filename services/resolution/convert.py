@@ -51,7 +51,7 @@ def reply(row: asyncpg.Record) -> resolution_pb2.Reply:
         id=str(row["id"]), case_id=str(row["case_id"]), text=row["text"], scenario=row["scenario"], language=row["language"],
         variant=row["variant"], actor=row["actor"], responded=row["responded"], resolved=row["resolved"],
         publish_state=row["publish_state"], platform_reply_id=row["platform_reply_id"], publish_error=row["publish_error"],
-        revision=row["revision"], deleted=row["deleted_at"] is not None,
+        revision=row["revision"], deleted=row["deleted_at"] is not None, private=row["private"],
     )
     _set(message.sent_at, row["sent_at"])
     _set(message.published_at, row["published_at"])

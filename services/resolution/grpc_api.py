@@ -94,6 +94,7 @@ class ResolutionServicer(resolution_pb2_grpc.ResolutionServiceServicer):
         return await self._service.send_reply(
             request.tenant_id, request.case_id, text=request.text, scenario=request.scenario, language=request.language,
             placeholders=dict(request.placeholders), variant=request.variant, actor=request.actor, publish=request.publish,
+            private=request.private,
         )
 
     async def EditReply(self, request: resolution_pb2.EditReplyRequest, context) -> resolution_pb2.Reply:

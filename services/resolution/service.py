@@ -177,12 +177,12 @@ class ResolutionService:
 
     async def send_reply(
         self, tenant_id: str, case_id: str, *, text: str, scenario: str, language: str, placeholders: Mapping[str, str], variant: str, actor: str,
-        publish: bool = False,
+        publish: bool = False, private: bool = False,
     ) -> resolution_pb2.Reply:
         tenant, case = _ids(tenant_id, case_id)
         stored = await replies.send_reply(
             self._ctx, tenant=tenant, case=case, text=text, scenario=scenario, language=language, placeholders=placeholders,
-            variant=variant, actor=actor, publish=publish,
+            variant=variant, actor=actor, publish=publish, private=private,
         )
         return convert.reply(await self._changed(stored))
 

@@ -163,8 +163,8 @@ def _seed(schema, run: Run) -> dict[str, str]:
     cid = {"case_id": case_id}
     call("POST", "/v1/cases/{case_id}/assign", path_parameters=cid)
     call("PATCH", "/v1/cases/{case_id}", path_parameters=cid, body={"issue_type": "damaged", "customer_id": "weber"})
-    call("POST", "/v1/cases/{case_id}/replies", path_parameters=cid, body={"scenario": "damaged", "placeholders": {
-        "buyer_name": "Frau Weber", "product_name": "Wasserkocher", "order_id": "302-1", "seller_name": "Kettle Co."}})  # fmt: skip
+    ids["reply_id"] = call("POST", "/v1/cases/{case_id}/replies", path_parameters=cid, body={"scenario": "damaged", "placeholders": {
+        "buyer_name": "Frau Weber", "product_name": "Wasserkocher", "order_id": "302-1", "seller_name": "Kettle Co."}})["id"]  # fmt: skip
     call("POST", "/v1/cases/{case_id}/compensation/recommendation", path_parameters=cid,
          body={"issue": "damaged", "order_value": "89.90", "currency": "EUR", "usd_rate": "1.08"})  # fmt: skip
     offer = call("POST", "/v1/cases/{case_id}/offers", path_parameters=cid,

@@ -84,7 +84,8 @@ async def make_tenant_a(api: httpx.AsyncClient) -> dict:
     cid = case["id"]
     patched = await api.patch(f"/v1/cases/{cid}", json={"issue_type": "damaged", "customer_id": f"cust-{MARK}"})
     assert patched.status_code == 200, patched.text
-    assert (await api.post(f"/v1/cases/{cid}/replies", json=REPLY)).status_code == 201
+    reply = await api.post(f"/v1/cases/{cid}/replies", json=REPLY)
+    assert reply.status_code == 201, reply.text
     offer = await api.post(f"/v1/cases/{cid}/offers", json=OFFER)
     assert offer.status_code == 201 and offer.json()["status"] == "pending_approval", offer.text
     assert (await api.post(f"/v1/cases/{cid}/evidence", json=EVIDENCE)).status_code == 201
@@ -104,7 +105,7 @@ async def make_tenant_a(api: httpx.AsyncClient) -> dict:
     return {
         "review_id": review_id, "review2_id": review2_id, "alert_id": alert["id"], "case_id": cid, "offer_id": offer.json()["id"],
         "import_id": imported.json()["id"], "source_id": source.json()["id"], "name": f"ops-{MARK}", "silence_id": silence.json()["id"],
-        "schedule_id": schedule.json()["id"],
+        "schedule_id": schedule.json()["id"], "reply_id": reply.json()["id"],
         "agent_id": agent.json()["id"], "team_id": team["id"], "backlog_review_id": backlog["review_id"], "kind": "trustpilot",
     }
 
@@ -124,6 +125,8 @@ PATH_OPERATIONS: dict[tuple[str, str], dict | None] = {
     ("POST", "/v1/cases/{case_id}/assign"): None,
     ("POST", "/v1/cases/{case_id}/replies"): {"text": "Wir senden Ersatz."},
     ("GET", "/v1/cases/{case_id}/replies"): None,
+    ("PATCH", "/v1/cases/{case_id}/replies/{reply_id}"): {"text": "Mallory was here."},
+    ("DELETE", "/v1/cases/{case_id}/replies/{reply_id}"): None,
     ("POST", "/v1/cases/{case_id}/compensation/recommendation"): {"issue": "damaged", "order_value": "89.90", "currency": "EUR", "usd_rate": "1.08"},
     ("POST", "/v1/cases/{case_id}/offers"): {**OFFER, "detail": "mallory"},
     ("GET", "/v1/cases/{case_id}/offers"): None,
@@ -202,7 +205,7 @@ async def snapshot(api: httpx.AsyncClient, a: dict) -> dict:
         "review": (review["rating"], review["title"], review["body"]),
         "history": len((await api.get(f"/v1/reviews/{a['review_id']}/history")).json()["versions"]),
         "offers": [(o["id"], o["status"]) for o in (await api.get(f"/v1/cases/{cid}/offers")).json()],
-        "replies": len((await api.get(f"/v1/cases/{cid}/replies")).json()),
+        "replies": [(r["text"], r["deleted"]) for r in (await api.get(f"/v1/cases/{cid}/replies")).json()],
         "evidence": len((await api.get(f"/v1/cases/{cid}/evidence")).json()),
         "intact": (await api.get(f"/v1/cases/{cid}/evidence/verify")).json()["intact"],
         "receivers": [(r["name"], r["config"].get("url")) for r in (await api.get("/v1/alert-receivers")).json()],

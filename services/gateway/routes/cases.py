@@ -34,6 +34,7 @@ from services.gateway.routes.resolution_schemas import (
     OrderFacts,
     RecommendationCreate,
     ReplyCreate,
+    ReplyEdit,
     TransitionCreate,
     as_dict,
 )
@@ -115,19 +116,42 @@ async def assign_case(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsD
     return CaseDetail.from_proto(case)
 
 
-@router.post("/{case_id}/replies", status_code=201, response_model=ReplyRead, response_model_exclude_unset=True)
-async def send_reply(case_id: uuid.UUID, body: ReplyCreate, tenant: TenantDep, backends: BackendsDep) -> dict[str, Any]:
-    """Sends a reply (text, or a template scenario in a language); 422 names the phrase and rule a non-compliant one breaks."""
+@router.post("/{case_id}/replies", status_code=201, response_model=ReplyRead)
+async def send_reply(case_id: uuid.UUID, body: ReplyCreate, tenant: TenantDep, backends: BackendsDep) -> ReplyRead:
+    """Sends a reply (text, or a template scenario in a language); 422 names the phrase and rule a non-compliant one breaks.
+
+    With `publish` the reply also goes to the review's platform once it passed the check (`queued`, then
+    `published` with the platform's id and time, or `failed`); `manual` where the platform has no reply API.
+    A reply longer than the platform takes (eBay: 80 characters) is a 422 naming `text`, and nothing is queued."""
     reply = await backends.resolution.SendReply(
         resolution_pb2.SendReplyRequest(tenant_id=str(tenant), case_id=str(case_id), **body.model_dump())
     )
-    return as_dict(reply)
+    return ReplyRead.from_proto(reply)
 
 
-@router.get("/{case_id}/replies", response_model=list[ReplyRead], response_model_exclude_unset=True)
-async def list_replies(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep) -> list[dict[str, Any]]:
+@router.get("/{case_id}/replies", response_model=list[ReplyRead])
+async def list_replies(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep) -> list[ReplyRead]:
+    """The case's replies, each with its publish state on the platform."""
     response = await backends.resolution.ListReplies(resolution_pb2.ListRepliesRequest(tenant_id=str(tenant), case_id=str(case_id)))
-    return [as_dict(r) for r in response.replies]
+    return [ReplyRead.from_proto(r) for r in response.replies]
+
+
+@router.patch("/{case_id}/replies/{reply_id}", response_model=ReplyRead)
+async def edit_reply(case_id: uuid.UUID, reply_id: uuid.UUID, body: ReplyEdit, tenant: TenantDep, backends: BackendsDep) -> ReplyRead:
+    """Changes a reply's text (compliance-checked again); one queued or on the platform is replaced there too."""
+    reply = await backends.resolution.EditReply(
+        resolution_pb2.EditReplyRequest(tenant_id=str(tenant), case_id=str(case_id), reply_id=str(reply_id), **body.model_dump())
+    )
+    return ReplyRead.from_proto(reply)
+
+
+@router.delete("/{case_id}/replies/{reply_id}", response_model=ReplyRead)
+async def delete_reply(case_id: uuid.UUID, reply_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep) -> ReplyRead:
+    """Withdraws a reply; one queued or on the platform is deleted there too (`deleted` true)."""
+    reply = await backends.resolution.DeleteReply(
+        resolution_pb2.DeleteReplyRequest(tenant_id=str(tenant), case_id=str(case_id), reply_id=str(reply_id))
+    )
+    return ReplyRead.from_proto(reply)
 
 
 @router.post("/{case_id}/compensation/recommendation", response_model=CompensationRecommendationRead, response_model_exclude_unset=True)

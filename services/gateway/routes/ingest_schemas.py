@@ -148,7 +148,7 @@ class SourceRead(BaseModel):
     competitor: bool
     backfill_days: int
     poll_interval_seconds: int
-    status: str
+    status: str = Field(description="active, paused, webhook, or needs_attention: the platform refused the credential for good (last_error says why); saving new settings makes it active again")
     last_error: str
     next_poll_at: datetime | None
     last_success_at: datetime | None

@@ -163,6 +163,16 @@ class ReplyCreate(_Body):
     placeholders: dict[str, str] = Field(default_factory=dict, examples=[{"buyer_name": "Frau Weber", "product_name": "Wasserkocher", "order_id": "302-1", "seller_name": "Kettle Co."}])
     variant: str = ""
     actor: str = ""
+    publish: bool = Field(
+        default=False,
+        description="also publish it on the review's platform (`manual`, text ready to copy, where the platform has no reply API)",
+    )
+    private: bool = Field(default=False, description="with publish: a private reply, emailed to the reviewer (Judge.me only)")
+
+
+class ReplyEdit(_Body):
+    text: str = Field(min_length=1, max_length=10_000, description="the new text, compliance-checked again; a published reply is replaced on the platform")
+    actor: str = Field(default="", max_length=200)
 
 
 class ComplianceCheck(_Body):
@@ -276,7 +286,6 @@ VariantStatsRead = proto_model(resolution_pb2.VariantStats, "VariantStatsRead")
 ReviewRequestRead = proto_model(resolution_pb2.ReviewRequest, "ReviewRequestRead")
 OrdersAccepted = proto_model(resolution_pb2.SubmitOrdersResponse, "OrdersAccepted")
 KnowledgeEntryRead = proto_model(resolution_pb2.KnowledgeEntry, "KnowledgeEntryRead")
-ReplyRead = proto_model(resolution_pb2.Reply, "ReplyRead")
 CompensationRecommendationRead = proto_model(resolution_pb2.CompensationRecommendation, "CompensationRecommendationRead")
 OfferRead = proto_model(resolution_pb2.Offer, "OfferRead")
 AppealRead = proto_model(resolution_pb2.Appeal, "AppealRead")
@@ -306,3 +315,40 @@ class KpisRead(BaseModel):
     rating_recovery_rate: float | None
     no_data: list[Literal["response_rate_24h", "resolution_rate", "median_first_response_seconds", "rating_recovery_rate"]]
     status: Literal["met", "missed", "no data"]
+
+
+PublishState = Literal["not_requested", "queued", "published", "manual", "failed"]
+
+
+class ReplyRead(BaseModel):
+    """A reply of a case and where it stands on the review's platform."""
+
+    id: str
+    case_id: str
+    text: str
+    scenario: str
+    language: str
+    variant: str
+    actor: str
+    sent_at: datetime | None
+    responded: bool
+    resolved: bool
+    publish_state: PublishState = Field(
+        description="not_requested (kept in ReviewGuard), queued (on its way to the platform), published, "
+        "manual (the platform has no reply API: copy `text` by hand) or failed (see `publish_error`)"
+    )
+    platform_reply_id: str | None = Field(description="the platform's id of the reply once published")
+    published_at: datetime | None = Field(description="when the platform took the reply (or its latest edit or deletion)")
+    publish_error: str | None = Field(description="why the platform refused it, when failed")
+    revision: int = Field(description="rises with every edit or deletion sent to the platform")
+    deleted: bool
+    private: bool
+
+    @classmethod
+    def from_proto(cls, r: resolution_pb2.Reply) -> "ReplyRead":
+        return cls(
+            id=r.id, case_id=r.case_id, text=r.text, scenario=r.scenario, language=r.language, variant=r.variant, actor=r.actor,
+            sent_at=_ts(r.sent_at), responded=r.responded, resolved=r.resolved, publish_state=r.publish_state or "not_requested",
+            platform_reply_id=r.platform_reply_id or None, published_at=_ts(r.published_at), publish_error=r.publish_error or None,
+            revision=r.revision, deleted=r.deleted, private=r.private,
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -11,7 +12,8 @@ from typing import Any, ClassVar
 import httpx
 
 from reviewguard.ingest.v1 import review_pb2
-from services.ingest.connectors.http import RetryPolicy
+from services.ingest.connectors.errors import RequestRejected
+from services.ingest.connectors.http import Limiter, RetryPolicy
 
 # An opaque, JSON-serialisable position inside one sync run; only the connector that issued it
 # reads it. Stored as-is by whoever persists source state.
@@ -63,10 +65,12 @@ class PlatformConnector(Connector):
     # NOTE: a record these errors come out of is the platform's oddity, not ours: skip it, go on.
     mapping_errors: ClassVar[tuple[type[Exception], ...]] = (KeyError, TypeError, ValueError)
 
-    def __init__(self, config: Any, *, client: httpx.AsyncClient, retry: RetryPolicy = RetryPolicy()) -> None:
+    def __init__(self, config: Any, *, client: httpx.AsyncClient, retry: RetryPolicy = RetryPolicy(), limiter: Limiter | None = None) -> None:
         self._config = config
         self._client = client
         self._retry = retry
+        # NOTE: the shared bucket of this source's credential, for the calls that count (replies); polls go without.
+        self._limiter = limiter
 
     @abc.abstractmethod
     def _to_review(self, item: Any) -> review_pb2.Review:
@@ -156,3 +160,29 @@ class RepliesTo(abc.ABC):
     @abc.abstractmethod
     async def delete_reply(self, target: ReplyTarget, *, private: bool = False) -> PublishedReply:
         """Takes the reply to one review down; RequestRejected where the platform cannot."""
+
+    async def current_reply(self, target: ReplyTarget, *, private: bool = False) -> str | None:
+        """The seller's reply the platform shows on the review now (None for none).
+
+        NOTE: none of these platforms takes an idempotency key, so a send that may have reached the
+        platform before ingest was killed is checked with this before it is sent again. A connector
+        that cannot read a reply back keeps this default: such a send goes to a person (failed, with
+        the reason), never out a second time.
+        """
+        raise RequestRejected(
+            f"{self.platform}: an earlier try of this reply may have reached the platform, which cannot be asked; "
+            "check it there, then edit the reply to send it again", source=self.platform,
+        )  # fmt: skip
+
+    def rate_key(self) -> str:
+        """Names the credential the platform counts requests against, without revealing it (libs/token_bucket.py).
+
+        The default, one bucket per platform and tenant, is stricter than per credential; connectors
+        name their credential with `credential_digest`.
+        """
+        return f"{self.platform}:all"
+
+
+def credential_digest(platform: str, secret: str) -> str:
+    """A bucket key for one credential: the platform and a digest, never the secret itself."""
+    return f"{platform}:{hashlib.sha256(secret.encode()).hexdigest()[:16]}"

@@ -13,6 +13,16 @@ Mapping: eBay feedback has no stars, so CommentType becomes a rating: Positive 5
 Negative 1; Withdrawn feedback is skipped. Feedback only exists for a purchase, so
 verified_purchase is always true. marketplace is the site's country (site 77 is DE, ...). The
 response is parsed with defusedxml: no DTDs, no external entities, no entity expansion bombs.
+
+Replies follow the Trading API reference, RespondToFeedback
+(developer.ebay.com/devzone/xml/docs/reference/ebay/RespondToFeedback.html): the same endpoint and
+headers (X-EBAY-API-CALL-NAME RespondToFeedback), a `RespondToFeedbackRequest` with `FeedbackID`,
+`ItemID`, `OrderLineItemID` (or `TransactionID`), `TargetUserID` (the buyer who left it),
+`ResponseType` Reply and `ResponseText` of at most 80 characters; the answer is a
+`RespondToFeedbackResponse` with `Ack` and `Errors`, and no id of its own (the reply is the
+feedback's: its FeedbackID names it). eBay keeps a seller's reply as first posted: it can be neither
+replaced nor withdrawn through the API. GetFeedback with a `FeedbackID` reads one entry back, its
+`FeedbackResponse` the reply it shows.
 """
 
 from __future__ import annotations
@@ -29,9 +39,9 @@ from defusedxml import DefusedXmlException
 from pydantic import BaseModel, Field, SecretStr
 
 from reviewguard.ingest.v1 import review_pb2
-from services.ingest.connectors.base import Cursor, Page, PlatformConnector
+from services.ingest.connectors.base import Cursor, Page, PlatformConnector, PublishedReply, RepliesTo, ReplyTarget, credential_digest
 from services.ingest.connectors.errors import BadResponse, CredentialsRejected, RequestRejected, SourceUnavailable
-from services.ingest.connectors.http import RetryPolicy, parse_timestamp, send
+from services.ingest.connectors.http import Limiter, RetryPolicy, parse_timestamp, send
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +61,8 @@ MARKETPLACE_BY_SITE = {
 _AUTH_ERRORS = frozenset({"931", "932", "16110", "17470", "21916984", "21917053"})
 # "Call usage limit reached" and internal errors: worth trying again later.
 _TRANSIENT_ERRORS = frozenset({"518", "10007", "21919144"})
+# RespondToFeedback's ResponseText: "Max length: 80".
+MAX_RESPONSE_CHARS = 80
 
 
 class EbayConfig(BaseModel):
@@ -65,7 +77,7 @@ class EbayConfig(BaseModel):
     base_url: str = "https://api.ebay.com"
 
 
-class EbayFeedbackConnector(PlatformConnector):
+class EbayFeedbackConnector(PlatformConnector, RepliesTo):
     """Pages a seller's received feedback newest first until a whole page is older than `since`."""
 
     platform: ClassVar[str] = "ebay"
@@ -73,8 +85,8 @@ class EbayFeedbackConnector(PlatformConnector):
     mapping_errors = (KeyError, ValueError)
     _config: EbayConfig
 
-    def __init__(self, config: EbayConfig, *, client: httpx.AsyncClient, retry: RetryPolicy = RetryPolicy()) -> None:
-        super().__init__(config, client=client, retry=retry)
+    def __init__(self, config: EbayConfig, *, client: httpx.AsyncClient, retry: RetryPolicy = RetryPolicy(), limiter: Limiter | None = None) -> None:
+        super().__init__(config, client=client, retry=retry, limiter=limiter)
         self._marketplace = config.marketplace or MARKETPLACE_BY_SITE.get(config.site_id, f"EBAY-{config.site_id}")
 
     def request_xml(self, page_number: int) -> bytes:
@@ -89,8 +101,8 @@ class EbayFeedbackConnector(PlatformConnector):
             "</GetFeedbackRequest>"
         ).encode()
 
-    async def fetch_page(self, cursor: Cursor | None, *, since: datetime) -> Page:
-        page_number = int((cursor or {}).get("page", 1))
+    async def _call(self, call: str, body: bytes, *, what: str, limited: bool = False) -> Element:
+        """One Trading API call: its response root, Ack checked."""
         config = self._config
         token = config.token.get_secret_value()
         response = await send(
@@ -100,17 +112,23 @@ class EbayFeedbackConnector(PlatformConnector):
             source=SOURCE,
             policy=self._retry,
             headers={
-                "X-EBAY-API-CALL-NAME": "GetFeedback",
+                "X-EBAY-API-CALL-NAME": call,
                 "X-EBAY-API-SITEID": str(config.site_id),
                 "X-EBAY-API-COMPATIBILITY-LEVEL": str(config.compatibility_level),
                 "X-EBAY-API-IAF-TOKEN": token,
                 "Content-Type": "text/xml; charset=utf-8",
             },
-            content=self.request_xml(page_number),
+            content=body,
             secrets=[token],
+            limiter=self._limiter if limited else None,
         )
-        root = self._parse(response.content, page_number)
-        self._check_ack(root)
+        root = self._parse(response.content, what, call=call)
+        self._check_ack(root, call=call)
+        return root
+
+    async def fetch_page(self, cursor: Cursor | None, *, since: datetime) -> Page:
+        page_number = int((cursor or {}).get("page", 1))
+        root = await self._call("GetFeedback", self.request_xml(page_number), what=f"page {page_number}")
 
         entries = root.findall(f"{_NS}FeedbackDetailArray/{_NS}FeedbackDetail")
         reviews, skipped, older = self._map(entries, since=since)
@@ -124,18 +142,59 @@ class EbayFeedbackConnector(PlatformConnector):
     def _record_id(self, item: Element) -> str:
         return _text(item, "FeedbackID") or "?"
 
+    async def publish_reply(self, target: ReplyTarget, *, text: str, private: bool = False) -> PublishedReply:
+        if private:
+            raise RequestRejected(f"{SOURCE}: eBay has no private reply to feedback", source=SOURCE)
+        if not text.strip() or len(text) > MAX_RESPONSE_CHARS:
+            # NOTE: resolution refuses these before queueing (a 422); this guards any other caller.
+            raise RequestRejected(f"{SOURCE}: a reply to feedback is 1 to {MAX_RESPONSE_CHARS} characters (has {len(text)})", source=SOURCE)
+        await self._call("RespondToFeedback", self.respond_xml(target, text), what="the reply", limited=True)
+        return PublishedReply(platform_reply_id=target.external_id)
+
+    def rate_key(self) -> str:
+        return credential_digest(self.platform, self._config.token.get_secret_value())
+
+    async def delete_reply(self, target: ReplyTarget, *, private: bool = False) -> PublishedReply:
+        raise RequestRejected(f"{SOURCE}: eBay keeps a reply to feedback; it cannot be withdrawn through the API", source=SOURCE)
+
+    async def current_reply(self, target: ReplyTarget, *, private: bool = False) -> str | None:
+        body = (
+            '<?xml version="1.0" encoding="utf-8"?>'
+            '<GetFeedbackRequest xmlns="urn:ebay:apis:eBLBaseComponents">'
+            f"<FeedbackID>{escape(target.external_id)}</FeedbackID><DetailLevel>ReturnAll</DetailLevel>"
+            "</GetFeedbackRequest>"
+        ).encode()
+        root = await self._call("GetFeedback", body, what=f"feedback {target.external_id}", limited=True)
+        entry = root.find(f"{_NS}FeedbackDetailArray/{_NS}FeedbackDetail")
+        return (_text(entry, "FeedbackResponse") or None) if entry is not None else None
+
     @staticmethod
-    def _parse(content: bytes, page_number: int) -> Element:
+    def respond_xml(target: ReplyTarget, text: str) -> bytes:
+        """The RespondToFeedback request body: the feedback, its item and order line, the buyer, the reply."""
+        # NOTE: OrderLineItemID is "<ItemID>-<TransactionID>"; a bare number is a TransactionID.
+        order = target.order_id
+        line = f"<OrderLineItemID>{escape(order)}</OrderLineItemID>" if "-" in order else (f"<TransactionID>{escape(order)}</TransactionID>" if order else "")
+        return (
+            '<?xml version="1.0" encoding="utf-8"?>'
+            '<RespondToFeedbackRequest xmlns="urn:ebay:apis:eBLBaseComponents">'
+            f"<FeedbackID>{escape(target.external_id)}</FeedbackID><ItemID>{escape(target.product_id)}</ItemID>{line}"
+            f"<TargetUserID>{escape(target.reviewer_id)}</TargetUserID><ResponseType>Reply</ResponseType>"
+            f"<ResponseText>{escape(text)}</ResponseText>"
+            "</RespondToFeedbackRequest>"
+        ).encode()
+
+    @staticmethod
+    def _parse(content: bytes, what: str, *, call: str = "GetFeedback") -> Element:
         try:
             root = safe_xml.fromstring(content, forbid_dtd=True)
         except (safe_xml.ParseError, DefusedXmlException) as error:
-            raise BadResponse(f"{SOURCE}: page {page_number} is not safe, well-formed XML ({error})", source=SOURCE) from None
-        if root.tag != f"{_NS}GetFeedbackResponse":
-            raise BadResponse(f"{SOURCE}: expected GetFeedbackResponse, got {root.tag}", source=SOURCE)
+            raise BadResponse(f"{SOURCE}: {what} is not safe, well-formed XML ({error})", source=SOURCE) from None
+        if root.tag != f"{_NS}{call}Response":
+            raise BadResponse(f"{SOURCE}: expected {call}Response, got {root.tag}", source=SOURCE)
         return root
 
     @staticmethod
-    def _check_ack(root: Element) -> None:
+    def _check_ack(root: Element, *, call: str = "GetFeedback") -> None:
         ack = _text(root, "Ack")
         if ack in ("Success", "Warning"):
             return
@@ -153,8 +212,8 @@ class EbayFeedbackConnector(PlatformConnector):
                 f"{SOURCE}: the token was rejected ({described}); renew the seller's eBay authorisation", source=SOURCE
             )
         if codes & _TRANSIENT_ERRORS:
-            raise SourceUnavailable(f"{SOURCE}: GetFeedback failed for now ({described})", source=SOURCE)
-        raise RequestRejected(f"{SOURCE}: GetFeedback answered Ack={ack or 'missing'} ({described})", source=SOURCE)
+            raise SourceUnavailable(f"{SOURCE}: {call} failed for now ({described})", source=SOURCE)
+        raise RequestRejected(f"{SOURCE}: {call} answered Ack={ack or 'missing'} ({described})", source=SOURCE)
 
     def _to_review(self, entry: Element) -> review_pb2.Review:
         comment_type = _text(entry, "CommentType")

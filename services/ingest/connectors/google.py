@@ -34,9 +34,9 @@ import httpx
 from pydantic import BaseModel, Field, SecretStr
 
 from reviewguard.ingest.v1 import review_pb2
-from services.ingest.connectors.base import Cursor, Page, PlatformConnector, PublishedReply, RepliesTo, ReplyTarget, Skipped
+from services.ingest.connectors.base import Cursor, Page, PlatformConnector, PublishedReply, RepliesTo, ReplyTarget, Skipped, credential_digest
 from services.ingest.connectors.errors import BadResponse, CredentialsRejected, RequestRejected
-from services.ingest.connectors.http import RetryPolicy, parse_timestamp, send
+from services.ingest.connectors.http import Limiter, RetryPolicy, parse_timestamp, send
 from services.ingest.connectors.pacing import Pacer
 
 log = logging.getLogger(__name__)
@@ -69,10 +69,17 @@ class GoogleConnector(PlatformConnector, RepliesTo):
     platform: ClassVar[str] = "google"
     _config: GoogleConfig
 
-    def __init__(self, config: GoogleConfig, *, client: httpx.AsyncClient, retry: RetryPolicy = RetryPolicy(), pacer: Pacer | None = None) -> None:
-        super().__init__(config, client=client, retry=retry)
+    def __init__(
+        self, config: GoogleConfig, *, client: httpx.AsyncClient, retry: RetryPolicy = RetryPolicy(),
+        limiter: Limiter | None = None, pacer: Pacer | None = None,
+    ) -> None:  # fmt: skip
+        super().__init__(config, client=client, retry=retry, limiter=limiter)
         self._pacer = pacer or Pacer(rate=RATE_PER_SECOND, burst=BURST)
         self._access_token: str | None = None
+
+    def rate_key(self) -> str:
+        # NOTE: Google counts queries per OAuth client (project); its digest names the bucket, never the secret.
+        return credential_digest(self.platform, self._config.client_id)
 
     @property
     def _location(self) -> str:
@@ -118,6 +125,7 @@ class GoogleConnector(PlatformConnector, RepliesTo):
                 return await send(
                     self._client, method, url, source=SOURCE, policy=self._retry, params=params, headers=headers,
                     content=json.dumps(body).encode() if body is not None else None, secrets=[token],
+                    limiter=self._limiter,
                 )
             except CredentialsRejected:
                 if renew:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Protocol
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, RetryError, retry_if_exception_type, stop_after_attempt
@@ -40,6 +41,14 @@ class RetryPolicy:
     backoff_initial: float = 0.5
     backoff_max: float = 30.0
     retry_after_max: float = 120.0
+
+
+class Limiter(Protocol):
+    """A shared rate limit for one credential (libs.token_bucket.Limiter)."""
+
+    async def before_request(self) -> None: ...
+
+    async def rate_limited(self, retry_after: float | None) -> None: ...
 
 
 class _Transient(Exception):
@@ -130,18 +139,23 @@ async def send(
     headers: Mapping[str, str] | None = None,
     content: bytes | None = None,
     secrets: Iterable[str] = (),
+    limiter: Limiter | None = None,
 ) -> httpx.Response:
     """Sends one request, retrying transient failures, and returns a 2xx response.
 
     Retries connection errors, timeouts, 408, 5xx and 429 (waiting the Retry-After it names).
     Raises CredentialsRejected on 401/403, RequestRejected on any other 4xx, SourceUnavailable when
     the tries run out or a Retry-After exceeds `policy.retry_after_max`. No message carries a secret.
+    With a `limiter` (libs/token_bucket.py) every try takes a token of the credential's shared bucket
+    first, and a 429 holds the bucket for every replica until its Retry-After.
     """
     guard_http_logs()
     secrets = [s for s in secrets if s]
     where = f"{method} {redact_text(redact_url(httpx.URL(url, params=params or {})), secrets)}"
 
     async def attempt() -> httpx.Response:
+        if limiter is not None:
+            await limiter.before_request()
         try:
             response = await client.request(method, url, params=params, headers=headers, content=content)
         except OutboundRefused as refused:
@@ -157,6 +171,8 @@ async def send(
         await response.aread()
         if status == 429:
             wait = parse_retry_after(response.headers.get("Retry-After"))
+            if limiter is not None:
+                await limiter.rate_limited(wait)
             if wait is not None and wait > policy.retry_after_max:
                 raise SourceUnavailable(
                     f"{source}: rate limited by the platform for {wait:.0f}s on {where}", source=source, status=status

@@ -12,7 +12,7 @@ from services.ingest.connectors.amazon_sp import AmazonSpConfig
 from services.ingest.connectors.base import Connector
 from services.ingest.connectors.ebay import EbayConfig, EbayFeedbackConnector
 from services.ingest.connectors.google import GoogleConfig, GoogleConnector
-from services.ingest.connectors.http import RetryPolicy
+from services.ingest.connectors.http import Limiter, RetryPolicy
 from services.ingest.connectors.judgeme import JudgeMeConfig, JudgeMeConnector
 from services.ingest.connectors.trustpilot import TrustpilotConfig, TrustpilotConnector
 
@@ -39,7 +39,11 @@ def parse_config(kind: str, settings: dict[str, Any]) -> BaseModel:
         raise InvalidArgument(f"invalid settings for a {kind} source", violations_of(error)) from None
 
 
-def build_connector(kind: str, settings: dict[str, Any], *, client: httpx.AsyncClient, retry: RetryPolicy = RetryPolicy()) -> Connector:
-    """A ready connector for one source row."""
+def build_connector(
+    kind: str, settings: dict[str, Any], *, client: httpx.AsyncClient, retry: RetryPolicy = RetryPolicy(), limiter: Limiter | None = None
+) -> Connector:
+    """A ready connector for one source row (with `limiter`, its reply calls share the credential's bucket)."""
     config = parse_config(kind, settings)
-    return KINDS[kind][1](config, client=client, retry=retry)
+    if limiter is None:
+        return KINDS[kind][1](config, client=client, retry=retry)
+    return KINDS[kind][1](config, client=client, retry=retry, limiter=limiter)

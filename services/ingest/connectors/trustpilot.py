@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 from pydantic import BaseModel, Field, SecretStr
 
 from reviewguard.ingest.v1 import review_pb2
-from services.ingest.connectors.base import Cursor, Page, PlatformConnector, PublishedReply, RepliesTo, ReplyTarget
+from services.ingest.connectors.base import Cursor, Page, PlatformConnector, PublishedReply, RepliesTo, ReplyTarget, credential_digest
 from services.ingest.connectors.errors import BadResponse, CredentialsRejected, RequestRejected
 from services.ingest.connectors.http import parse_timestamp, send
 
@@ -108,7 +108,10 @@ class TrustpilotConnector(PlatformConnector, RepliesTo):
             if body is not None:
                 headers["Content-Type"] = "application/json"
             try:
-                await send(self._client, method, url, source=SOURCE, policy=self._retry, headers=headers, content=body, secrets=[token])
+                await send(
+                    self._client, method, url, source=SOURCE, policy=self._retry, headers=headers, content=body, secrets=[token],
+                    limiter=self._limiter,
+                )
                 return
             except CredentialsRejected:
                 if renew:
@@ -122,6 +125,23 @@ class TrustpilotConnector(PlatformConnector, RepliesTo):
     async def delete_reply(self, target: ReplyTarget, *, private: bool = False) -> PublishedReply:
         await self._private("DELETE", f"/v1/private/reviews/{_path_id(target.external_id)}/reply", None)
         return PublishedReply(platform_reply_id=target.external_id)
+
+    async def current_reply(self, target: ReplyTarget, *, private: bool = False) -> str | None:
+        """`GET /v1/reviews/{reviewId}` (Service Reviews API, public, `apikey`): its `companyReply.text`."""
+        api_key = self._config.api_key.get_secret_value()
+        response = await send(
+            self._client, "GET", f"{self._config.base_url.rstrip('/')}/v1/reviews/{_path_id(target.external_id)}", source=SOURCE,
+            policy=self._retry, headers={"apikey": api_key, "Accept": "application/json"}, secrets=[api_key],
+        )
+        try:
+            reply = response.json().get("companyReply") or {}
+            return str(reply["text"]) if reply.get("text") is not None else None
+        except (ValueError, AttributeError, TypeError):
+            raise BadResponse(f"{SOURCE}: the review answer is not a review", source=SOURCE) from None
+
+    def rate_key(self) -> str:
+        # NOTE: Trustpilot counts calls per API key; its digest names the bucket, never the key.
+        return credential_digest(self.platform, self._config.api_key.get_secret_value())
 
     async def fetch_page(self, cursor: Cursor | None, *, since: datetime) -> Page:
         page_number = int((cursor or {}).get("page", 1))

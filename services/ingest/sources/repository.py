@@ -49,7 +49,7 @@ async def list_sources(conn: asyncpg.Connection, tenant_id: uuid.UUID) -> list[a
 
 _SOURCE_UPDATABLE = frozenset(
     {"name", "settings", "settings_keys", "webhook_secret", "competitor", "backfill_days", "poll_interval_seconds",
-     "status", "cursor", "last_error", "next_poll_at"}
+     "status", "cursor", "last_error", "next_poll_at", "attention_reason", "attention_since"}
 )  # fmt: skip
 
 

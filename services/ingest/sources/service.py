@@ -33,6 +33,7 @@ from services.ingest.connectors.registry import SEND_KINDS, parse_config
 from services.ingest.connectors.schedule import MAX_INTERVAL, PollPolicy, after_failure, poll_source, resume
 from services.ingest.service import IngestService
 from services.ingest.sources import repository
+from services.ingest.sources.attention import NEEDS_ATTENTION
 
 log = logging.getLogger(__name__)
 
@@ -221,10 +222,13 @@ class SourceService:
                 else:
                     values["next_poll_at"] = None
                 values["cursor"] = state.to_json()
-            if "settings_json" in fields and row["status"] == "paused" and "status" not in fields:
-                # NOTE: new credentials are the usual fix for a pause; try them right away.
+            if "settings_json" in fields and row["status"] in ("paused", NEEDS_ATTENTION) and "status" not in fields:
+                # NOTE: new credentials are the usual fix for a pause or a refused credential; try them right away.
                 values["status"], values["next_poll_at"], values["last_error"] = "active", self._clock(), ""
                 values["cursor"] = resume(SourceState.from_json(json.loads(row["cursor"])), self._clock()).to_json()
+            if values.get("status") in ("active", "paused"):
+                # NOTE: only pull kinds reply, so only they are ever marked needs_attention.
+                values["attention_reason"], values["attention_since"] = "", None
             try:
                 updated = await repository.update_source(conn, tenant, source_id, values)
             except asyncpg.UniqueViolationError:

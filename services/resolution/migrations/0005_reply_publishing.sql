@@ -2,8 +2,8 @@
 -- answer, and the transactional outbox (libs/outbox.py) its replies.publish_requested events leave
 -- through, written in the transaction that stores the reply, so a NATS outage loses no request.
 ALTER TABLE replies
-    -- '' (kept in ReviewGuard), pending, published, failed, manual (no reply API: copy by hand)
-    ADD COLUMN publish_state     text NOT NULL DEFAULT '',
+    -- not_requested (kept in ReviewGuard), queued, published, failed, manual (no reply API: copy by hand)
+    ADD COLUMN publish_state     text NOT NULL DEFAULT 'not_requested',
     ADD COLUMN platform_reply_id text NOT NULL DEFAULT '',
     ADD COLUMN published_at      timestamptz,
     ADD COLUMN publish_error     text NOT NULL DEFAULT '',

@@ -36,10 +36,12 @@ def _request(case: asyncpg.Record, reply: asyncpg.Record, *, action: str) -> eve
     )
 
 
-async def start(conn: asyncpg.Connection, *, case: asyncpg.Record, reply: asyncpg.Record) -> asyncpg.Record:
-    """Marks a stored reply for publication: pending (its request queued) or manual (no reply API)."""
+async def start(conn: asyncpg.Connection, *, case: asyncpg.Record, reply: asyncpg.Record, private: bool = False) -> asyncpg.Record:
+    """Marks a stored reply for publication: queued (its request in the outbox) or manual (no reply API)."""
     state = models.publish_state_for(case["platform"])
-    if state == models.PENDING:
+    if private:
+        reply = await repository.set_state(conn, reply["id"], private=True)
+    if state == models.QUEUED:
         if not case["review_id"] and not case["review_external_id"]:
             raise InvalidArgument(
                 "the case's review is not known yet, so there is nothing on the platform to reply to",
@@ -61,6 +63,15 @@ async def _changeable(conn: asyncpg.Connection, tenant: uuid.UUID, case_id: uuid
     return case, reply
 
 
+def _require_platform_can(platform: str, reply: asyncpg.Record, cannot: frozenset[str], done: str) -> None:
+    """Refuses (changing nothing) to change a reply on its way to, or on, a platform that cannot change it."""
+    if platform in cannot and reply["publish_state"] in (models.QUEUED, models.PUBLISHED):
+        raise InvalidArgument(
+            f"a reply published on {platform} cannot be {done} there through its API; change it on {platform} itself",
+            [FieldViolation("reply_id", f"published on {platform}: cannot be {done}")],
+        )
+
+
 async def edit(ctx: Context, *, tenant: uuid.UUID, case: uuid.UUID, reply: uuid.UUID, text: str, actor: str) -> asyncpg.Record:
     """Changes a reply's text, checked like a new one; a reply on the platform is replaced there too."""
     if not text.strip():
@@ -68,11 +79,13 @@ async def edit(ctx: Context, *, tenant: uuid.UUID, case: uuid.UUID, reply: uuid.
     async with ctx.pool.acquire() as conn, conn.transaction():
         case_row, row = await _changeable(conn, tenant, case, reply)
         replies.require_compliant(ctx.toolkit.checker, text, case_row["platform"])
-        models.require_fits(case_row["platform"], text)
-        goes_out = row["publish_state"] in (models.PENDING, models.PUBLISHED, models.FAILED)
+        goes_out = row["publish_state"] in (models.QUEUED, models.PUBLISHED, models.FAILED)
+        _require_platform_can(case_row["platform"], row, models.CANNOT_EDIT, "edited")
+        if goes_out:
+            models.require_fits(case_row["platform"], text, private=row["private"])
         row = await repository.set_state(
             conn, row["id"], text=text, revision=row["revision"] + 1,
-            publish_state=models.PENDING if goes_out else row["publish_state"], publish_error="",
+            publish_state=models.QUEUED if goes_out else row["publish_state"], publish_error="",
         )
         if goes_out:
             await repository.request(conn, _request(case_row, row, action=models.PUBLISH))
@@ -88,10 +101,11 @@ async def delete(ctx: Context, *, tenant: uuid.UUID, case: uuid.UUID, reply: uui
     async with ctx.pool.acquire() as conn, conn.transaction():
         case_row, row = await _changeable(conn, tenant, case, reply)
         now = ctx.clock()
-        goes_out = row["publish_state"] in (models.PENDING, models.PUBLISHED)
+        _require_platform_can(case_row["platform"], row, models.CANNOT_DELETE, "deleted")
+        goes_out = row["publish_state"] in (models.QUEUED, models.PUBLISHED)
         row = await repository.set_state(
             conn, row["id"], deleted_at=now, revision=row["revision"] + 1,
-            publish_state=models.PENDING if goes_out else row["publish_state"], publish_error="",
+            publish_state=models.QUEUED if goes_out else row["publish_state"], publish_error="",
         )
         if goes_out:
             await repository.request(conn, _request(case_row, row, action=models.DELETE))

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from libs.errors import FieldViolation, InvalidArgument
 
-NOT_PUBLISHED = ""
-PENDING = "pending"
+NOT_REQUESTED = "not_requested"
+QUEUED = "queued"
 PUBLISHED = "published"
 FAILED = "failed"
 MANUAL = "manual"
@@ -29,8 +29,18 @@ REPLY_APIS = frozenset({"ebay", "trustpilot", "shopify", "google"})
 MAX_REPLY_CHARS = {"ebay": 80, "google": 4096}
 
 
-def require_fits(platform: str, text: str, *, field: str = "text") -> None:
-    """Refuses a reply longer than the platform takes, naming the field and the limit."""
+# Platforms with a private reply (emailed to the reviewer): Judge.me's private_replies.
+PRIVATE_REPLIES = frozenset({"shopify"})
+# What a platform's API cannot do to a reply once it is there: eBay keeps a reply to feedback as first
+# posted; Judge.me's API cannot withdraw one (services/ingest/connectors/ebay.py, judgeme.py).
+CANNOT_EDIT = frozenset({"ebay"})
+CANNOT_DELETE = frozenset({"ebay", "shopify"})
+
+
+def require_fits(platform: str, text: str, *, field: str = "text", private: bool = False) -> None:
+    """Refuses a reply the platform would refuse (too long, private where it has none), naming the field."""
+    if private and platform not in PRIVATE_REPLIES:
+        raise InvalidArgument(f"{platform} has no private reply", [FieldViolation("private", f"not on {platform}")])
     limit = MAX_REPLY_CHARS.get(platform)
     if limit is not None and len(text) > limit:
         raise InvalidArgument(
@@ -40,5 +50,5 @@ def require_fits(platform: str, text: str, *, field: str = "text") -> None:
 
 
 def publish_state_for(platform: str) -> str:
-    """The first state of a reply to publish: pending where ingest can send it, else manual."""
-    return PENDING if platform in REPLY_APIS else MANUAL
+    """The first state of a reply to publish: queued where ingest can send it, else manual."""
+    return QUEUED if platform in REPLY_APIS else MANUAL

@@ -42,7 +42,7 @@ def require_compliant(checker: Checker, text: str, platform: str, *, field: str 
 
 async def send_reply(
     ctx: Context, *, tenant: uuid.UUID, case: uuid.UUID, text: str, scenario: str, language: str, placeholders: Mapping[str, str],
-    variant: str, actor: str, publish: bool = False,
+    variant: str, actor: str, publish: bool = False, private: bool = False,
 ) -> asyncpg.Record:
     """Sends a reply on a case, rendered from the case's A/B variant of a template or given as text.
 
@@ -67,7 +67,11 @@ async def send_reply(
         elif not text.strip():
             raise InvalidArgument("give the reply text or a scenario to render", [FieldViolation("text", "required without scenario")])
         require_compliant(ctx.toolkit.checker, text, row["platform"])
-        publishing_models.require_fits(row["platform"], text)
+        if publish:
+            # NOTE: only a reply to publish must fit the platform's limit; one kept here may be longer.
+            publishing_models.require_fits(row["platform"], text, private=private)
+        elif private:
+            raise InvalidArgument("a private reply is one to publish", [FieldViolation("private", "needs publish true")])
         now = ctx.clock()
         stored = await replies_repository.add(
             conn, tenant_id=tenant, case_id=case, text=text, scenario=used_scenario, language=used_language or row["language"],
@@ -79,7 +83,7 @@ async def send_reply(
         )
         if publish:
             # NOTE: only a reply that passed the compliance check above reaches the outbox.
-            stored = await publishing.start(conn, case=row, reply=stored)
+            stored = await publishing.start(conn, case=row, reply=stored, private=private)
         if row["status"] in BEFORE_CONTACT:
             if row["status"] == NEW:
                 row = await assignment.assign_one(conn, row, now=now, actor="system") or row

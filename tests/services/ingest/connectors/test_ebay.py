@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from services.ingest.connectors import BadResponse, CredentialsRejected, SourceUnavailable, sync
+from services.ingest.connectors import BadResponse, CredentialsRejected, ReplyTarget, RequestRejected, SourceUnavailable, sync
 from services.ingest.connectors.ebay import EbayConfig, EbayFeedbackConnector
 from tests.services.ingest.connectors.conftest import FAST_RETRY, Script, secret_in_logs, serve
 
@@ -156,3 +156,81 @@ async def test_xml_with_entities_is_refused(client) -> None:
     async with serve(platform(script)) as base_url:
         with pytest.raises(BadResponse, match="not safe, well-formed XML"):
             await connector(base_url, client).fetch_page(None, since=NOW - timedelta(days=1))
+
+
+# --- RespondToFeedback -------------------------------------------------------------------------------
+
+
+def ack_xml(call: str, body: str = "", *, code: str = "", message: str = "") -> str:
+    errors = (
+        f"<Errors><ShortMessage>{message}</ShortMessage><ErrorCode>{code}</ErrorCode><SeverityCode>Error</SeverityCode></Errors>"
+        if code else ""
+    )  # fmt: skip
+    return f'<?xml version="1.0" encoding="UTF-8"?><{call}Response xmlns="{NS}"><Ack>{"Failure" if code else "Success"}</Ack>{errors}{body}</{call}Response>'
+
+
+def replying_platform(responses: dict[str, str], script: Script) -> list[Route]:
+    """RespondToFeedback and GetFeedback by FeedbackID, over one feedback entry (entry_xml(0) without its reply)."""
+
+    async def api(request: Request) -> Response:
+        body = await request.body()
+        script.seen.append(request)
+        script.bodies.append(body)
+        fault = script.next_fault(1)
+        if fault is not None:
+            return fault
+        call = request.headers.get("X-EBAY-API-CALL-NAME")
+        if request.headers.get("X-EBAY-API-IAF-TOKEN") != TOKEN:
+            return Response(ack_xml(call, code="931", message="Auth token is invalid."), media_type="text/xml")
+        xml = safe_xml.fromstring(body)
+        field = lambda name: (xml.find(f"{{{NS}}}{name}").text if xml.find(f"{{{NS}}}{name}") is not None else None)  # noqa: E731
+        if call == "GetFeedback":
+            reply = responses.get(field("FeedbackID"))
+            detail = f"<FeedbackDetail><FeedbackID>{field('FeedbackID')}</FeedbackID>" + (
+                f"<FeedbackResponse>{escape(reply)}</FeedbackResponse>" if reply else "") + "</FeedbackDetail>"
+            return Response(ack_xml(call, f"<FeedbackDetailArray>{detail}</FeedbackDetailArray>"), media_type="text/xml")
+        assert call == "RespondToFeedback" and xml.tag == f"{{{NS}}}RespondToFeedbackRequest"
+        if (field("ItemID"), field("OrderLineItemID"), field("TargetUserID"), field("ResponseType")) != (
+            "11023456780", "11023456780-2700000", "kaeufer_berlin", "Reply"
+        ):
+            return Response(ack_xml(call, code="55", message="Invalid feedback."), media_type="text/xml")
+        if len(field("ResponseText") or "") > 80:
+            return Response(ack_xml(call, code="1001", message="ResponseText is too long."), media_type="text/xml")
+        if field("FeedbackID") in responses:
+            return Response(ack_xml(call, code="21917", message="You have already replied to this feedback."), media_type="text/xml")
+        responses[field("FeedbackID")] = field("ResponseText")
+        return Response(ack_xml(call), media_type="text/xml")
+
+    return [Route("/ws/api.dll", api, methods=["POST"])]
+
+
+TARGET = ReplyTarget(external_id="1900000000", product_id="11023456780", reviewer_id="kaeufer_berlin", order_id="11023456780-2700000")
+
+
+async def test_a_reply_to_feedback_is_sent_once_read_back_and_never_replaced_or_withdrawn(client) -> None:
+    responses: dict[str, str] = {}
+    script = Script()
+    script.fail(1, Response(status_code=503))
+    async with serve(replying_platform(responses, script)) as base_url:
+        ebay = connector(base_url, client)
+        assert await ebay.current_reply(TARGET) is None
+        answer = await ebay.publish_reply(TARGET, text="Sorry! A replacement ships today & tracking follows.")
+        assert answer.platform_reply_id == "1900000000"
+        assert responses == {"1900000000": "Sorry! A replacement ships today & tracking follows."}
+        assert script.seen[-1].headers["X-EBAY-API-CALL-NAME"] == "RespondToFeedback"
+        assert await ebay.current_reply(TARGET) == "Sorry! A replacement ships today & tracking follows."
+        with pytest.raises(RequestRejected, match="already replied"):
+            await ebay.publish_reply(TARGET, text="Second thoughts.")
+        sent = len(script.seen)
+        with pytest.raises(RequestRejected, match="cannot be withdrawn"):
+            await ebay.delete_reply(TARGET)
+        with pytest.raises(RequestRejected, match="1 to 80 characters"):
+            await ebay.publish_reply(TARGET, text="x" * 81)
+        assert len(script.seen) == sent  # refused here, nothing sent
+    assert responses["1900000000"] == "Sorry! A replacement ships today & tracking follows."
+
+
+async def test_a_revoked_token_on_a_reply_is_a_credentials_error(client) -> None:
+    async with serve(replying_platform({}, Script())) as base_url:
+        with pytest.raises(CredentialsRejected, match="931"):
+            await connector(base_url, client, token="v^1.1#REVOKED").publish_reply(TARGET, text="Thanks!")

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from services.ingest.connectors import CredentialsRejected, sync
+from services.ingest.connectors import CredentialsRejected, ReplyTarget, RequestRejected, sync
 from services.ingest.connectors.judgeme import JudgeMeConfig, JudgeMeConnector
 from tests.services.ingest.connectors.conftest import FAST_RETRY, Script, secret_in_logs, serve
 
@@ -120,3 +120,76 @@ async def test_unauthorised_token_is_a_clear_error_that_never_shows_the_token(cl
     assert "judgeme: the platform rejected the credentials (HTTP 401)" in message
     assert "api_token=***" in message and wrong not in message
     assert secret_in_logs(caplog, wrong) == []
+
+
+# --- Replies (write_replies, write_private_replies) --------------------------------------------------
+
+
+def replying_platform(shown: dict[int, str], emails: list[dict], script: Script) -> list[Route]:
+    """Judge.me's public and private replies and a review read back, for review 4711 only."""
+
+    def authorised(request: Request) -> bool:
+        return request.query_params.get("api_token") == TOKEN and request.query_params.get("shop_domain") == SHOP
+
+    async def replies(request: Request) -> Response:
+        script.seen.append(request)
+        if (fault := script.next_fault(1)) is not None:
+            return fault
+        if not authorised(request):
+            return JSONResponse({"error": "invalid token"}, status_code=401)
+        body = await request.json()
+        if body.get("review_id") != 4711:
+            return JSONResponse({"error": "review not found"}, status_code=404)
+        if request.url.path.endswith("/private_replies"):
+            emails.append(body["private_reply"])
+        else:
+            shown[4711] = body["reply"]["content"]
+        return JSONResponse({"review": {"id": 4711}}, status_code=201)
+
+    async def review(request: Request) -> Response:
+        if not authorised(request):
+            return JSONResponse({"error": "invalid token"}, status_code=401)
+        return JSONResponse({"review": {"id": 4711, "rating": 1, "reply": shown.get(4711)}})
+
+    return [
+        Route("/api/v1/replies", replies, methods=["POST"]),
+        Route("/api/v1/private_replies", replies, methods=["POST"]),
+        Route("/api/v1/reviews/{review}", review, methods=["GET"]),
+    ]
+
+
+TARGET = ReplyTarget(external_id="judgeme:4711", product_id="7712345", reviewer_id="881")
+
+
+async def test_a_public_reply_is_shown_replaced_and_read_back_through_a_429(client, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    shown: dict[int, str] = {}
+    script = Script()
+    script.fail(1, Response(status_code=429, headers={"Retry-After": "1"}))
+    async with serve(replying_platform(shown, [], script)) as base_url:
+        judgeme = connector(base_url, client)
+        assert await judgeme.current_reply(TARGET) is None
+        assert (await judgeme.publish_reply(TARGET, text="Sorry! A new kettle is on its way.")).platform_reply_id == "judgeme:4711"
+        await judgeme.publish_reply(TARGET, text="Your refund was sent today.")
+        assert shown == {4711: "Your refund was sent today."} and len(script.seen) == 3
+        assert await judgeme.current_reply(TARGET) == "Your refund was sent today."
+        with pytest.raises(RequestRejected, match="cannot withdraw"):
+            await judgeme.delete_reply(TARGET)
+        with pytest.raises(RequestRejected, match="not a Judge.me review id"):
+            await judgeme.publish_reply(ReplyTarget(external_id="judgeme:../webhooks"), text="x")
+    assert secret_in_logs(caplog, TOKEN) == []
+
+
+async def test_a_private_reply_is_emailed_never_shown_and_never_guessed_at(client) -> None:
+    shown: dict[int, str] = {}
+    emails: list[dict] = []
+    async with serve(replying_platform(shown, emails, Script())) as base_url:
+        judgeme = connector(base_url, client)
+        await judgeme.publish_reply(TARGET, text="Could you send us a photo of the crack?", private=True)
+        assert emails == [{"email_subject": "About your review", "email_body": "Could you send us a photo of the crack?"}] and shown == {}
+        # An email cannot be read back: a retry after a crash goes to a person instead of a second email.
+        with pytest.raises(RequestRejected, match="may have been emailed"):
+            await judgeme.current_reply(TARGET, private=True)
+        with pytest.raises(CredentialsRejected):
+            await connector(base_url, client, token="jm_revoked").publish_reply(TARGET, text="Hello", private=True)
+    assert len(emails) == 1

@@ -219,3 +219,19 @@ class ReviewRequestOutcome(_message.Message):
     at: _timestamp_pb2.Timestamp
     not_before: _timestamp_pb2.Timestamp
     def __init__(self, tenant_id: _Optional[str] = ..., request_id: _Optional[str] = ..., outcome: _Optional[str] = ..., route: _Optional[str] = ..., reason: _Optional[str] = ..., platform_request_id: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., not_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SourceNeedsAttention(_message.Message):
+    __slots__ = ("tenant_id", "source_id", "kind", "name", "reason", "at")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    source_id: str
+    kind: str
+    name: str
+    reason: str
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, tenant_id: _Optional[str] = ..., source_id: _Optional[str] = ..., kind: _Optional[str] = ..., name: _Optional[str] = ..., reason: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

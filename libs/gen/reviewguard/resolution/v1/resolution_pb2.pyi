@@ -289,7 +289,7 @@ class CheckComplianceResponse(_message.Message):
     def __init__(self, passed: _Optional[bool] = ..., platform: _Optional[str] = ..., violations: _Optional[_Iterable[_Union[Violation, _Mapping]]] = ...) -> None: ...
 
 class SendReplyRequest(_message.Message):
-    __slots__ = ("tenant_id", "case_id", "text", "scenario", "language", "placeholders", "variant", "actor", "publish")
+    __slots__ = ("tenant_id", "case_id", "text", "scenario", "language", "placeholders", "variant", "actor", "publish", "private")
     class PlaceholdersEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -306,6 +306,7 @@ class SendReplyRequest(_message.Message):
     VARIANT_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     PUBLISH_FIELD_NUMBER: _ClassVar[int]
+    PRIVATE_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     case_id: str
     text: str
@@ -315,10 +316,11 @@ class SendReplyRequest(_message.Message):
     variant: str
     actor: str
     publish: bool
-    def __init__(self, tenant_id: _Optional[str] = ..., case_id: _Optional[str] = ..., text: _Optional[str] = ..., scenario: _Optional[str] = ..., language: _Optional[str] = ..., placeholders: _Optional[_Mapping[str, str]] = ..., variant: _Optional[str] = ..., actor: _Optional[str] = ..., publish: _Optional[bool] = ...) -> None: ...
+    private: bool
+    def __init__(self, tenant_id: _Optional[str] = ..., case_id: _Optional[str] = ..., text: _Optional[str] = ..., scenario: _Optional[str] = ..., language: _Optional[str] = ..., placeholders: _Optional[_Mapping[str, str]] = ..., variant: _Optional[str] = ..., actor: _Optional[str] = ..., publish: _Optional[bool] = ..., private: _Optional[bool] = ...) -> None: ...
 
 class Reply(_message.Message):
-    __slots__ = ("id", "case_id", "text", "scenario", "language", "variant", "actor", "sent_at", "responded", "resolved", "publish_state", "platform_reply_id", "published_at", "publish_error", "revision", "deleted")
+    __slots__ = ("id", "case_id", "text", "scenario", "language", "variant", "actor", "sent_at", "responded", "resolved", "publish_state", "platform_reply_id", "published_at", "publish_error", "revision", "deleted", "private")
     ID_FIELD_NUMBER: _ClassVar[int]
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
@@ -335,6 +337,7 @@ class Reply(_message.Message):
     PUBLISH_ERROR_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
     DELETED_FIELD_NUMBER: _ClassVar[int]
+    PRIVATE_FIELD_NUMBER: _ClassVar[int]
     id: str
     case_id: str
     text: str
@@ -351,7 +354,8 @@ class Reply(_message.Message):
     publish_error: str
     revision: int
     deleted: bool
-    def __init__(self, id: _Optional[str] = ..., case_id: _Optional[str] = ..., text: _Optional[str] = ..., scenario: _Optional[str] = ..., language: _Optional[str] = ..., variant: _Optional[str] = ..., actor: _Optional[str] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., responded: _Optional[bool] = ..., resolved: _Optional[bool] = ..., publish_state: _Optional[str] = ..., platform_reply_id: _Optional[str] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., publish_error: _Optional[str] = ..., revision: _Optional[int] = ..., deleted: _Optional[bool] = ...) -> None: ...
+    private: bool
+    def __init__(self, id: _Optional[str] = ..., case_id: _Optional[str] = ..., text: _Optional[str] = ..., scenario: _Optional[str] = ..., language: _Optional[str] = ..., variant: _Optional[str] = ..., actor: _Optional[str] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., responded: _Optional[bool] = ..., resolved: _Optional[bool] = ..., publish_state: _Optional[str] = ..., platform_reply_id: _Optional[str] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., publish_error: _Optional[str] = ..., revision: _Optional[int] = ..., deleted: _Optional[bool] = ..., private: _Optional[bool] = ...) -> None: ...
 
 class EditReplyRequest(_message.Message):
     __slots__ = ("tenant_id", "case_id", "reply_id", "text", "actor")
