@@ -121,9 +121,9 @@ def create_app(settings: Settings, *, on_identity: sso_routes.OnIdentity | None 
         channels = {name: open_peer_channel(settings, name) for name in ("ingest", "nlp", "alerting", "resolution")}
         app.state.pool = pool
         app.state.nats_probe = health.NatsProbe(settings.nats_url)
-        app.state.api_keys = ApiKeys(pool=pool, hasher=hasher, ttl=settings.api_key_cache_seconds)
+        app.state.api_keys = ApiKeys(pool=pool, hasher=hasher, ttl=settings.gateway.api_key_cache_seconds)
         app.state.sso = sso_routes.build(settings, on_identity)
-        app.state.rate_limits = RateLimits(per_key=settings.rate_limit_per_key, daily_quota=settings.daily_quota_per_tenant)
+        app.state.rate_limits = RateLimits(per_key=settings.gateway.rate_limit_per_key, daily_quota=settings.gateway.daily_quota_per_tenant)
         app.state.backends = Backends(
             ingest=ingest_pb2_grpc.IngestServiceStub(channels["ingest"]),
             nlp=nlp_pb2_grpc.NlpServiceStub(channels["nlp"]),

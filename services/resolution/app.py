@@ -25,11 +25,8 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         settings, stop, name="resolution", schema=SCHEMA, migrations=MIGRATIONS, port=settings.resolution_port,
         grpc_service=resolution_pb2.DESCRIPTOR.services_by_name["ResolutionService"].full_name,
     )
-    sla = SlaPolicy(
-        high_hours=settings.sla_high_hours,
-        normal_hours=settings.sla_normal_hours,
-        first_response_hours=settings.sla_first_response_hours,
-    )
+    own = settings.resolution
+    sla = SlaPolicy(high_hours=own.sla_high_hours, normal_hours=own.sla_normal_hours, first_response_hours=own.sla_first_response_hours)
     service = ResolutionService(
         pool=backend.pool, sla=sla, bus=backend.bus, toolkit=Toolkit.load(), sender=LogSender(),
         public_base_url=settings.public_url(),
@@ -59,5 +56,5 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         handler=service.consumers.handle_reviews_ingested,
         durable="resolution-reviews",
     )
-    backend.background(service.run_scheduled(stop=stop, interval=settings.resolution_tick_seconds))
+    backend.background(service.run_scheduled(stop=stop, interval=own.resolution_tick_seconds))
     await backend.run()
