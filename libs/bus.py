@@ -29,6 +29,7 @@ from tenacity import AsyncRetrying, retry_if_exception, retry_if_exception_type,
 
 from libs import topology
 from libs.errors import InvalidArgument, is_dependency_outage
+from libs.loops import run_every
 from libs.metrics import Metrics
 from libs.telemetry import extract_context, inject_headers
 from reviewguard.events.v1 import events_pb2
@@ -615,15 +616,8 @@ class Bus:
 
     async def report_metrics(self, stop: asyncio.Event, interval_seconds: float) -> None:
         """Samples `sample_metrics` every interval until `stop`; a failed sample is skipped, not fatal."""
-        while not stop.is_set():
-            try:
-                await self.sample_metrics()
-            except Exception as error:  # noqa: BLE001 - NATS away or a leader being elected: next round
-                log.debug("consumer metrics not sampled", extra={"fields": {"error": type(error).__name__}})
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
-            except TimeoutError:
-                pass
+        # NOTE: NATS away or a leader being elected fails a sample; the next round takes one again.
+        await run_every(self.sample_metrics, interval_seconds=interval_seconds, stop=stop, name="consumer metrics sample")
 
     async def close(self) -> None:
         """Drains subscriptions and pending publishes, then closes (at once when the server is gone)."""

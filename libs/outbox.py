@@ -36,6 +36,7 @@ import asyncpg
 from opentelemetry import trace
 
 from libs.bus import Bus
+from libs.loops import run_every
 from libs.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -162,26 +163,19 @@ class OutboxRelay:
         listener = await self._pool.acquire()
         try:
             await listener.add_listener(self._channel, self._on_notify)
-            failures = 0
-            while not stop.is_set():
-                try:
-                    await self._sample_backlog()
-                    published = await self.publish_pending()
-                    failures = 0
-                except Exception:  # noqa: BLE001 - the bus or database is away; rows stay queued
-                    failures += 1
-                    log.warning("outbox publish failed; will retry", exc_info=failures == 1)
-                    await asyncio.sleep(min(5.0, 0.2 * 2**failures))
-                    continue
-                if published < self._batch:
-                    self._wake.clear()
-                    try:
-                        await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
-                    except TimeoutError:
-                        pass
+            # NOTE: a full batch means more is waiting: publish again at once. A failed round (the
+            # bus or database away) leaves its rows queued for the next.
+            await run_every(
+                self._round, interval_seconds=self._poll, stop=stop, name=f"outbox relay {self._channel}",
+                more=lambda published: published >= self._batch, wake=self._wake,
+            )
         finally:
             await listener.remove_listener(self._channel, self._on_notify)
             await self._pool.release(listener)
+
+    async def _round(self) -> int:
+        await self._sample_backlog()
+        return await self.publish_pending()
 
     def _on_notify(self, *_args) -> None:
         self._wake.set()

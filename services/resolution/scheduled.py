@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from datetime import datetime
 
+from libs.loops import run_every
 from services.resolution.assignment import flows as assignment
 from services.resolution.cases import scheduled as cases
 from services.resolution.context import Context
 from services.resolution.relay import CaseEventRelay
 from services.resolution.requests import flows as review_requests
 from services.resolution.requests.sender import ReviewRequestSender
-
-log = logging.getLogger(__name__)
 
 
 async def tick(ctx: Context, *, relay: CaseEventRelay, sender: ReviewRequestSender, now: datetime | None = None) -> None:
@@ -28,12 +26,4 @@ async def tick(ctx: Context, *, relay: CaseEventRelay, sender: ReviewRequestSend
 
 async def run(ctx: Context, *, relay: CaseEventRelay, sender: ReviewRequestSender, stop: asyncio.Event, interval: float) -> None:
     """Runs `tick` every `interval` seconds until `stop`; a failed round is logged and retried."""
-    while not stop.is_set():
-        try:
-            await tick(ctx, relay=relay, sender=sender)
-        except Exception:  # noqa: BLE001 - the next round retries; a dead loop would stop SLAs
-            log.exception("scheduled resolution round failed")
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=interval)
-        except asyncio.TimeoutError:
-            pass
+    await run_every(lambda: tick(ctx, relay=relay, sender=sender), interval_seconds=interval, stop=stop, name="scheduled resolution round")
