@@ -178,8 +178,10 @@ def violations_of(error, *, prefix: str = "", default: str = "") -> list[FieldVi
     ]
 
 
-def require_uuid(value: str, *, field: str) -> uuid.UUID:
-    """A UUID from a request field, or InvalidArgument naming the field."""
+def require_uuid(value: str | uuid.UUID, *, field: str) -> uuid.UUID:
+    """A UUID from a request field (one already parsed passes through), or InvalidArgument naming the field."""
+    if isinstance(value, uuid.UUID):
+        return value
     try:
         return uuid.UUID(value)
     except (ValueError, AttributeError, TypeError):

@@ -180,9 +180,9 @@ class SourceService:
         if unknown:
             raise InvalidArgument(f"cannot update {unknown}", [FieldViolation("fields", f"only {', '.join(_UPDATABLE)}")])
         async with self._pool.acquire() as conn, conn.transaction():
-            row = await repository.get_source(conn, tenant, source_id)
-            if row is None:
-                raise NotFound(f"source {request.source_id} not found")
+            row = await get_for_tenant(
+                conn, repository.get_source, tenant_id=tenant, item_id=source_id, field="source_id", missing=f"source {request.source_id} not found"
+            )
             fields = set(request.fields)
             values: dict[str, Any] = {}
             box = self._require_box() if fields & {"settings_json", "webhook_secret"} else self._box
