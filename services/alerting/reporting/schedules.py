@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from libs import paging
 from libs.crypto import SecretBox
-from libs.errors import DomainError, FieldViolation, InvalidArgument, NotFound, Unavailable
+from libs.errors import DomainError, FieldViolation, InvalidArgument, NotFound, Unavailable, violations_of
 from libs.loops import run_every
 from reviewguard.reporting.v1 import reporting_pb2
 from services.alerting.notifications import repository as receivers_repository
@@ -127,7 +127,7 @@ class ReportSchedules:
         try:
             return EmailConfig.model_validate({**self._box.open(stored["config"]), "name": receiver, "to": recipients})
         except ValidationError as error:
-            fields = [".".join(str(p) for p in e["loc"]) for e in error.errors(include_input=False)]
+            fields = [v.field for v in violations_of(error)]
             field = next((f.replace("to", "recipients", 1) for f in fields if f.startswith("to")), "receiver")
             raise _refuse(field, "an email address such as ops@example.com") from None
 

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from libs import topology
 from libs.bus import Bus
 from libs.crypto import SecretBox
+from libs.errors import violations_of
 from libs.loops import run_every
 from reviewguard.events.v1 import events_pb2
 from services.nlp import repository
@@ -142,7 +143,8 @@ class TranslationWorker:
             try:
                 settings = TranslationSettings.model_validate(self._box.open(sealed))
             except ValidationError as error:
-                raise ValueError(str(error)) from None
+                # NOTE: fields and problems only: pydantic's own text quotes the input, API key included.
+                raise ValueError("; ".join(f"{v.field}: {v.description}" for v in violations_of(error, default="settings"))) from None
             translator = build_translator(settings, http=self._http)
         self._translators[tenant] = (sealed, translator)
         return translator
