@@ -53,6 +53,24 @@ def servers_of(url: str | Sequence[str]) -> list[str]:
     return servers
 
 
+async def _fetch(sub, batch: int) -> list[Msg] | None:
+    """A pull consumer's next batch: [] when none came within a second; None, after a short pause,
+    while the connection or the consumer's leader is away (the caller simply fetches again)."""
+    try:
+        return await sub.fetch(batch, timeout=1.0)
+    except (NatsTimeoutError, asyncio.TimeoutError):
+        return []
+    except (nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError):
+        pass
+    except APIError as error:
+        # NOTE: the consumer's leader is being elected (a node died, or the R3 consumer was just
+        # made): wait for the new one.
+        if not unavailable_for_now(error):
+            raise
+    await asyncio.sleep(0.5)
+    return None
+
+
 def unavailable_for_now(error: BaseException) -> bool:
     """Whether a failed JetStream request is worth retrying: the cluster is between leaders or the
     client between servers, rather than the request being wrong."""
@@ -316,21 +334,11 @@ class Bus:
             while not stop.is_set():
                 if yields_to is not None and not await yields_to.wait_idle(stop):
                     break
-                try:
-                    msgs = await sub.fetch(batch, timeout=1.0)
-                except (NatsTimeoutError, asyncio.TimeoutError):
-                    if live_lane is not None:
+                msgs = await _fetch(sub, batch)
+                if not msgs:
+                    # NOTE: only a fetch that found nothing says the lane is idle, not a bus away.
+                    if msgs is not None and live_lane is not None:
                         live_lane.mark_idle()
-                    continue
-                except (nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError):
-                    await asyncio.sleep(0.5)
-                    continue
-                except APIError as error:
-                    # NOTE: the consumer's leader is being elected (a node died, or the R3
-                    # consumer was just made): wait for the new one.
-                    if not unavailable_for_now(error):
-                        raise
-                    await asyncio.sleep(0.5)
                     continue
                 if live_lane is not None:
                     live_lane.mark_busy()
@@ -545,19 +553,8 @@ class Bus:
         )
         try:
             while not stop.is_set():
-                try:
-                    msgs = await sub.fetch(16, timeout=1.0)
-                except (NatsTimeoutError, asyncio.TimeoutError):
-                    continue
-                except (nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError):
-                    await asyncio.sleep(0.5)
-                    continue
-                except APIError as error:
-                    # NOTE: the consumer's leader is being elected (a node died, or the R3
-                    # consumer was just made): wait for the new one.
-                    if not unavailable_for_now(error):
-                        raise
-                    await asyncio.sleep(0.5)
+                msgs = await _fetch(sub, 16)
+                if not msgs:
                     continue
                 for msg in msgs:
                     try:
