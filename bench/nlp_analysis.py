@@ -171,7 +171,7 @@ def language_scope(data: Path = DATA, per_language: int = 1500) -> dict | None:
         for row in rng.sample(rows, per_language):
             texts.append(row["text"])
             gold.append(lang)
-    universe = LanguageDetector(Settings().nlp_languages.split(","))
+    universe = LanguageDetector(Settings().nlp.nlp_languages.split(","))
     tenant = ScopedDetectors(universe).get(scope(["DE", "FR", "ES"], [], universe.codes))
     chunks = batches(texts)
     figures = {}
@@ -190,7 +190,7 @@ def language_scope(data: Path = DATA, per_language: int = 1500) -> dict | None:
 
 def main() -> None:
     load_before = os.getloadavg()[0]
-    analyzer = build_analyzer(Settings(nlp_languages=LANGUAGES))
+    analyzer = build_analyzer(Settings(nlp_languages=LANGUAGES).nlp)
     texts, stars, source = corpus(TOTAL)
     chunks = batches(texts)
     analyzer.analyze(chunks[0])  # warm-up

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reviews", type=int, default=TOTAL)
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    analyzer = build_analyzer(Settings(nlp_languages=LANGUAGES))
+    analyzer = build_analyzer(Settings(nlp_languages=LANGUAGES).nlp)
     texts, _, source = corpus(args.reviews)
     chunks = batches(texts)
     # NOTE: one warm-up pass so lazy imports and first-call costs (tables, sessions) do not count.

@@ -29,6 +29,7 @@ from tenacity import AsyncRetrying, retry_if_exception, retry_if_exception_type,
 
 from libs import topology
 from libs.errors import InvalidArgument, is_dependency_outage
+from libs.loops import run_every
 from libs.metrics import Metrics
 from libs.telemetry import extract_context, inject_headers
 from reviewguard.events.v1 import events_pb2
@@ -50,6 +51,24 @@ def servers_of(url: str | Sequence[str]) -> list[str]:
     if not servers:
         raise ValueError("no NATS server given (NATS_URL is empty)")
     return servers
+
+
+async def _fetch(sub, batch: int) -> list[Msg] | None:
+    """A pull consumer's next batch: [] when none came within a second; None, after a short pause,
+    while the connection or the consumer's leader is away (the caller simply fetches again)."""
+    try:
+        return await sub.fetch(batch, timeout=1.0)
+    except (NatsTimeoutError, asyncio.TimeoutError):
+        return []
+    except (nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError):
+        pass
+    except APIError as error:
+        # NOTE: the consumer's leader is being elected (a node died, or the R3 consumer was just
+        # made): wait for the new one.
+        if not unavailable_for_now(error):
+            raise
+    await asyncio.sleep(0.5)
+    return None
 
 
 def unavailable_for_now(error: BaseException) -> bool:
@@ -315,21 +334,11 @@ class Bus:
             while not stop.is_set():
                 if yields_to is not None and not await yields_to.wait_idle(stop):
                     break
-                try:
-                    msgs = await sub.fetch(batch, timeout=1.0)
-                except (NatsTimeoutError, asyncio.TimeoutError):
-                    if live_lane is not None:
+                msgs = await _fetch(sub, batch)
+                if not msgs:
+                    # NOTE: only a fetch that found nothing says the lane is idle, not a bus away.
+                    if msgs is not None and live_lane is not None:
                         live_lane.mark_idle()
-                    continue
-                except (nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError):
-                    await asyncio.sleep(0.5)
-                    continue
-                except APIError as error:
-                    # NOTE: the consumer's leader is being elected (a node died, or the R3
-                    # consumer was just made): wait for the new one.
-                    if not unavailable_for_now(error):
-                        raise
-                    await asyncio.sleep(0.5)
                     continue
                 if live_lane is not None:
                     live_lane.mark_busy()
@@ -544,19 +553,8 @@ class Bus:
         )
         try:
             while not stop.is_set():
-                try:
-                    msgs = await sub.fetch(16, timeout=1.0)
-                except (NatsTimeoutError, asyncio.TimeoutError):
-                    continue
-                except (nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError):
-                    await asyncio.sleep(0.5)
-                    continue
-                except APIError as error:
-                    # NOTE: the consumer's leader is being elected (a node died, or the R3
-                    # consumer was just made): wait for the new one.
-                    if not unavailable_for_now(error):
-                        raise
-                    await asyncio.sleep(0.5)
+                msgs = await _fetch(sub, 16)
+                if not msgs:
                     continue
                 for msg in msgs:
                     try:
@@ -615,15 +613,8 @@ class Bus:
 
     async def report_metrics(self, stop: asyncio.Event, interval_seconds: float) -> None:
         """Samples `sample_metrics` every interval until `stop`; a failed sample is skipped, not fatal."""
-        while not stop.is_set():
-            try:
-                await self.sample_metrics()
-            except Exception as error:  # noqa: BLE001 - NATS away or a leader being elected: next round
-                log.debug("consumer metrics not sampled", extra={"fields": {"error": type(error).__name__}})
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
-            except TimeoutError:
-                pass
+        # NOTE: NATS away or a leader being elected fails a sample; the next round takes one again.
+        await run_every(self.sample_metrics, interval_seconds=interval_seconds, stop=stop, name="consumer metrics sample")
 
     async def close(self) -> None:
         """Drains subscriptions and pending publishes, then closes (at once when the server is gone)."""

@@ -94,11 +94,11 @@ class TracedConnection(asyncpg.Connection):
 
 
 async def get_for_tenant(
-    pool: asyncpg.Pool,
+    source: asyncpg.Pool | asyncpg.Connection,
     fetch: Callable[[asyncpg.Connection, uuid.UUID, uuid.UUID], Awaitable[asyncpg.Record | None]],
     *,
-    tenant_id: str,
-    item_id: str,
+    tenant_id: str | uuid.UUID,
+    item_id: str | uuid.UUID,
     field: str,
     missing: str,
 ) -> asyncpg.Record:
@@ -106,11 +106,18 @@ async def get_for_tenant(
 
     Both ids are checked (InvalidArgument naming `tenant_id` or `field`); another tenant's row is as
     unknown as a made-up id, so a tenant can never learn that someone else's id exists.
+
+    `source` is a pool (a connection is taken for the one read) or a connection, typically one
+    inside a transaction: the read then sees that transaction's writes and any lock `fetch` takes
+    (`SELECT ... FOR UPDATE`) is held until it ends.
     """
     tenant = require_uuid(tenant_id, field="tenant_id")
     item = require_uuid(item_id, field=field)
-    async with pool.acquire() as conn:
-        row = await fetch(conn, tenant, item)
+    if isinstance(source, asyncpg.Pool):
+        async with source.acquire() as conn:
+            row = await fetch(conn, tenant, item)
+    else:
+        row = await fetch(source, tenant, item)
     if row is None:
         raise NotFound(missing)
     return row

@@ -167,10 +167,21 @@ def domain_to_http(error: DomainError) -> tuple[int, dict, dict[str, str]]:
     return error.http_status, body, answer.headers() if answer is not None and answer.status == error.http_status else {}
 
 
-def violations_of(error, *, prefix: str = "", default: str = "") -> list[FieldViolation]:
+# NOTE: the first part of a request error's location says where the field was (FastAPI); the rest names it.
+_REQUEST_PARTS = ("body", "query", "path", "header", "cookie")
+
+
+def violations_of(error, *, prefix: str = "", default: str = "", request: bool = False) -> list[FieldViolation]:
     """The FieldViolations of a pydantic ValidationError, each named by its dotted path under `prefix`
     (`default` where the error is the whole value's). Only field and problem: pydantic's messages can
-    quote the input, which may hold a secret, so the input is never included."""
+    quote the input, which may hold a secret, so the input is never included.
+
+    `request=True` reads a FastAPI RequestValidationError the way the gateway has always named a
+    request's fields: without the location part, list items by index (`reviews[0].rating`), and
+    `body` for the body as a whole.
+    """
+    if request:
+        return [FieldViolation(_request_path(e["loc"]) or default or "body", e["msg"]) for e in error.errors()]
     head = [prefix] if prefix else []
     return [
         FieldViolation(".".join(str(p) for p in head + list(e["loc"])) or default, e["msg"])
@@ -178,8 +189,19 @@ def violations_of(error, *, prefix: str = "", default: str = "") -> list[FieldVi
     ]
 
 
-def require_uuid(value: str, *, field: str) -> uuid.UUID:
-    """A UUID from a request field, or InvalidArgument naming the field."""
+def _request_path(location: tuple) -> str:
+    """("body", "reviews", 0, "rating") -> "reviews[0].rating"."""
+    path = ""
+    # NOTE: only the first part says where the field is; a later "body" is a field (a review's body).
+    for part in location[1:] if location and location[0] in _REQUEST_PARTS else location:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def require_uuid(value: str | uuid.UUID, *, field: str) -> uuid.UUID:
+    """A UUID from a request field (one already parsed passes through), or InvalidArgument naming the field."""
+    if isinstance(value, uuid.UUID):
+        return value
     try:
         return uuid.UUID(value)
     except (ValueError, AttributeError, TypeError):

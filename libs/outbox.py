@@ -6,6 +6,20 @@ until a publish succeeds. A crash between publish and delete publishes a row twi
 Nats-Msg-Id de-duplication drops the copy. Each service keeps its own `outbox` table in its own
 schema (same columns everywhere, see ingest's and alerting's migrations) and its own NOTIFY
 channel; the mechanism is this one module.
+
+Two modes:
+- unordered (the default): a batch is published side by side and relays on several replicas
+  claim disjoint batches (`FOR UPDATE SKIP LOCKED`); fastest, for events whose consumers do not
+  depend on their order (ingest's reviews, alerting's alerts).
+- ordered: one relay at a time publishes (a transaction-scoped advisory lock per channel, taken
+  before the claim, so a second replica waits and then sees only what the first left), rows
+  strictly by id, and a row's failure stops the rows after it with the same key. Rows of one key
+  therefore reach the bus in id order, each once; keys go out side by side. The writer must give
+  rows of one key ids in commit order, e.g. by locking the key's row before it writes (resolution
+  locks the case). Without a key, rows go out one after another.
+
+The rows are read through a `Store`: `OutboxTable` is the `outbox` table above; a service whose
+audit trail is its outbox (resolution's `case_events`) supplies its own and keeps this relay.
 """
 
 from __future__ import annotations
@@ -14,13 +28,15 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import asyncpg
 from opentelemetry import trace
 
 from libs.bus import Bus
+from libs.loops import run_every
 from libs.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -49,11 +65,11 @@ async def add(conn: asyncpg.Connection, events: Sequence[Event], *, channel: str
     await conn.execute("SELECT pg_notify($1, '')", channel)
 
 
-async def claim(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
-    """Locks the oldest pending entries for this transaction; other relays skip them."""
-    return await conn.fetch(
-        "SELECT id, subject, msg_id, payload, headers FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED", limit
-    )
+async def claim(conn: asyncpg.Connection, limit: int, *, skip_locked: bool = True) -> list[asyncpg.Record]:
+    """Locks the oldest pending entries for this transaction; other relays skip them, unless
+    `skip_locked` is false (ordered mode: a skipped row would let a later one overtake it)."""
+    lock = "FOR UPDATE SKIP LOCKED" if skip_locked else "FOR UPDATE"
+    return await conn.fetch(f"SELECT id, subject, msg_id, payload, headers FROM outbox ORDER BY id LIMIT $1 {lock}", limit)
 
 
 async def delete(conn: asyncpg.Connection, ids: Sequence[int]) -> None:
@@ -68,19 +84,73 @@ async def backlog(conn: asyncpg.Connection) -> int:
     return await conn.fetchval("SELECT count(*) FROM outbox")
 
 
+@dataclass(frozen=True)
+class Pending:
+    """One claimed row: what to publish, and its ordering key (ordered mode keeps one key's rows in order)."""
+
+    id: object
+    subject: str
+    msg_id: str
+    payload: bytes
+    headers: dict[str, str]
+    key: Hashable = None
+
+
+class Store(Protocol):
+    """Where a relay reads its rows from; every call runs in the relay's transaction."""
+
+    async def claim(self, conn: asyncpg.Connection, limit: int, *, ordered: bool) -> list[Pending]:
+        """The oldest pending rows, by id, locked for this transaction."""
+
+    async def done(self, conn: asyncpg.Connection, ids: Sequence[object]) -> None:
+        """Rows JetStream has: never published again."""
+
+    async def failed(self, conn: asyncpg.Connection, ids: Sequence[object]) -> None:
+        """Rows whose publish failed: they stay pending."""
+
+    async def backlog(self, conn: asyncpg.Connection) -> int:
+        """How many rows wait."""
+
+
+class OutboxTable:
+    """The `outbox` table of the service's schema (ingest's, alerting's)."""
+
+    async def claim(self, conn: asyncpg.Connection, limit: int, *, ordered: bool) -> list[Pending]:
+        rows = await claim(conn, limit, skip_locked=not ordered)
+        # NOTE: a batch's rows mostly share one trace context (an import writes thousands per
+        # transaction): each distinct header set is decoded once.
+        headers = {h: json.loads(h) for h in {r["headers"] for r in rows}}
+        return [Pending(r["id"], r["subject"], r["msg_id"], r["payload"], headers[r["headers"]]) for r in rows]
+
+    async def done(self, conn: asyncpg.Connection, ids: Sequence[object]) -> None:
+        await delete(conn, ids)
+
+    async def failed(self, conn: asyncpg.Connection, ids: Sequence[object]) -> None:
+        await count_attempts(conn, ids)
+
+    async def backlog(self, conn: asyncpg.Connection) -> int:
+        return await backlog(conn)
+
+
 class OutboxRelay:
     """Publishes a service's outbox until stopped; wakes on NOTIFY from a committing transaction,
-    or every poll interval (a NOTIFY lost while the relay was reconnecting)."""
+    or every poll interval (a NOTIFY lost while the relay was reconnecting).
+
+    `ordered` publishes one key's rows in id order, one relay holder per channel at a time (see
+    the module docstring); `store` reads rows from elsewhere than the `outbox` table.
+    """
 
     def __init__(
         self, *, pool: asyncpg.Pool, bus: Bus, channel: str, batch: int, poll_seconds: float,
-        metrics: Metrics | None = None, sample_seconds: float = 10.0,
+        metrics: Metrics | None = None, sample_seconds: float = 10.0, ordered: bool = False, store: Store | None = None,
     ) -> None:
         self._pool = pool
         self._bus = bus
         self._channel = channel
         self._batch = batch
         self._poll = poll_seconds
+        self._ordered = ordered
+        self._store: Store = store or OutboxTable()
         self._wake = asyncio.Event()
         self._backlog = self._published = None
         if metrics is not None:
@@ -93,26 +163,19 @@ class OutboxRelay:
         listener = await self._pool.acquire()
         try:
             await listener.add_listener(self._channel, self._on_notify)
-            failures = 0
-            while not stop.is_set():
-                try:
-                    await self._sample_backlog()
-                    published = await self.publish_pending()
-                    failures = 0
-                except Exception:  # noqa: BLE001 - the bus or database is away; rows stay queued
-                    failures += 1
-                    log.warning("outbox publish failed; will retry", exc_info=failures == 1)
-                    await asyncio.sleep(min(5.0, 0.2 * 2**failures))
-                    continue
-                if published < self._batch:
-                    self._wake.clear()
-                    try:
-                        await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
-                    except TimeoutError:
-                        pass
+            # NOTE: a full batch means more is waiting: publish again at once. A failed round (the
+            # bus or database away) leaves its rows queued for the next.
+            await run_every(
+                self._round, interval_seconds=self._poll, stop=stop, name=f"outbox relay {self._channel}",
+                more=lambda published: published >= self._batch, wake=self._wake,
+            )
         finally:
             await listener.remove_listener(self._channel, self._on_notify)
             await self._pool.release(listener)
+
+    async def _round(self) -> int:
+        await self._sample_backlog()
+        return await self.publish_pending()
 
     def _on_notify(self, *_args) -> None:
         self._wake.set()
@@ -127,12 +190,17 @@ class OutboxRelay:
             return
         self._sampled_at = time.monotonic()
         async with self._pool.acquire() as conn:
-            self._backlog.labels(self._channel).set(await backlog(conn))
+            self._backlog.labels(self._channel).set(await self._store.backlog(conn))
 
-    async def publish_pending(self) -> int:
-        """Publishes one batch of queued events; returns how many were published."""
+    async def publish_pending(self, *, limit: int | None = None) -> int:
+        """Publishes one batch of queued events (`limit` rows, default the relay's batch); returns
+        how many were published, or raises once the ones that went out are recorded."""
         async with self._pool.acquire() as conn, conn.transaction():
-            rows = await claim(conn, self._batch)
+            if self._ordered:
+                # NOTE: held to the commit, so the next holder claims only after this batch's rows
+                # are marked: no replica overtakes another's rows or publishes them again.
+                await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"outbox:{self._channel}")
+            rows = await self._store.claim(conn, limit or self._batch, ordered=self._ordered)
             if not rows:
                 return 0
             # NOTE: a span only for a batch that has rows: an idle relay's polls are no trace. Each
@@ -140,25 +208,48 @@ class OutboxRelay:
             with tracer.start_as_current_span("outbox.relay", kind=trace.SpanKind.PRODUCER) as span:
                 span.set_attribute("outbox.channel", self._channel)
                 span.set_attribute("outbox.rows", len(rows))
-                # NOTE: a batch's rows mostly share one trace context (an import writes thousands per
-                # transaction): each distinct header set is decoded once.
-                headers = {h: json.loads(h) for h in {r["headers"] for r in rows}}
-                outcomes = await asyncio.gather(
-                    *(self._bus.publish_bytes(r["subject"], r["payload"], msg_id=r["msg_id"], headers=headers[r["headers"]]) for r in rows),
-                    return_exceptions=True,
-                )
-                done = [r["id"] for r, o in zip(rows, outcomes) if not isinstance(o, BaseException)]
-                failed = [r["id"] for r, o in zip(rows, outcomes) if isinstance(o, BaseException)]
-                await delete(conn, done)
+                span.set_attribute("outbox.ordered", self._ordered)
+                outcomes = await (self._publish_in_order(rows) if self._ordered else self._publish_side_by_side(rows))
+                done = [r.id for r, o in zip(rows, outcomes) if o is None]
+                failed = [r.id for r, o in zip(rows, outcomes) if isinstance(o, BaseException)]
+                await self._store.done(conn, done)
                 if failed:
-                    await count_attempts(conn, failed)
+                    await self._store.failed(conn, failed)
                 span.set_attribute("outbox.failed", len(failed))
         if self._published is not None:
             self._published.labels(self._channel).inc(len(done))
-        if failed:
+        if len(done) < len(rows):
             first = next(o for o in outcomes if isinstance(o, BaseException))
-            raise RuntimeError(f"{len(failed)} of {len(rows)} outbox events not published") from first
+            raise RuntimeError(f"{len(rows) - len(done)} of {len(rows)} outbox events not published") from first
         return len(done)
+
+    async def _publish(self, row: Pending) -> None:
+        await self._bus.publish_bytes(row.subject, row.payload, msg_id=row.msg_id, headers=row.headers)
+
+    async def _publish_side_by_side(self, rows: list[Pending]) -> list[BaseException | None]:
+        """Every row at once; each one's outcome (None: published)."""
+        outcomes = await asyncio.gather(*(self._publish(r) for r in rows), return_exceptions=True)
+        return [o if isinstance(o, BaseException) else None for o in outcomes]
+
+    async def _publish_in_order(self, rows: list[Pending]) -> list[BaseException | None | bool]:
+        """Each key's rows one after another, keys side by side; after a failure the key's later
+        rows are not tried (False) and stay pending behind it."""
+        outcomes: list[BaseException | None | bool] = [False] * len(rows)
+        by_key: dict[Hashable, list[int]] = {}
+        for i, row in enumerate(rows):
+            by_key.setdefault(row.key, []).append(i)
+
+        async def chain(indexes: list[int]) -> None:
+            for i in indexes:
+                try:
+                    await self._publish(rows[i])
+                except Exception as error:  # noqa: BLE001 - recorded; the rows wait for the next round
+                    outcomes[i] = error
+                    return
+                outcomes[i] = None
+
+        await asyncio.gather(*(chain(indexes) for indexes in by_key.values()))
+        return outcomes
 
 
 async def relay_when_bus_ready(

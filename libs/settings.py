@@ -1,12 +1,33 @@
-"""The one settings object, read from environment variables once at start and passed down."""
+"""The one settings object, read from environment variables once at start and passed down.
+
+Shape: shared connection and infrastructure knobs (database, bus, outbox, gRPC, TLS, ports,
+logging, tracing) are fields of `Settings` itself; each service's own knobs are a section model on
+it (`settings.ingest`, `settings.nlp`, `settings.alerting`, `settings.resolution`,
+`settings.gateway`), and a service's wiring root hands its section down.
+
+Why nested sections on one object rather than a settings subclass per service: the launcher, the
+CLI and the end-to-end tests build one object and start every service from it (a subclass each
+would mean one build per service, or one class that inherits all of them and is flat again); and a
+section says in the type whose knob a field is, so a service cannot come to depend on another's.
+
+Environment variable names do not change with the sections: every field, top-level or in a
+section, is read from `REVIEWGUARD_<FIELD>` (the two connection strings from `DATABASE_URL` and
+`NATS_URL` as well). For that, a section field keeps its flat name (`settings.ingest.max_title_chars`
+is `REVIEWGUARD_MAX_TITLE_CHARS`), `_SectionEnv` reads the sections' variables, and one router
+(`Settings._into_sections`) puts flat names into their section, for variables and keyword
+arguments alike: `Settings(max_title_chars=10)` and `Settings(ingest={"max_title_chars": 10})` are
+the same. An unknown name inside a section is an error (`extra="forbid"`).
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 
 # NOTE: the services whose every piece of state is in PostgreSQL or JetStream; the gateway binds
@@ -17,14 +38,140 @@ GRPC_HEADROOM_BYTES = 1024 * 1024
 REPLICA_METRICS_PORT_STEP = 100
 
 
+class Section(BaseModel):
+    """One service's knobs; a field keeps its flat name, which is its variable's (`REVIEWGUARD_<FIELD>`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IngestSettings(Section):
+    # Validation limits (characters), and reviews per request (the gateway's batch routes too).
+    max_title_chars: int = 500
+    max_body_chars: int = 20_000
+    max_reviews_per_request: int = 500
+    # File imports, webhooks and the source scheduler.
+    max_import_bytes: int = 1024 * 1024 * 1024
+    import_spool_dir: Path | None = None
+    webhook_tolerance_seconds: float = 300.0
+    webhook_replay_retention_days: float = 7.0
+    source_tick_seconds: float = 5.0
+    # A review posted this many days before it is captured is history: counted, never paged on.
+    ingest_history_age_days: float = 14.0
+
+
+class NlpSettings(Section):
+    # Languages the detector chooses among (ISO 639-1). Fewer is faster and more accurate.
+    nlp_languages: str = "en,de,fr,es,it,ja,zh,pt,nl,pl,sv,tr,ko,ar"
+    # The shipped star model unless a path is given: a ReviewGuard model.onnx, or the directory of a
+    # Hugging Face-style ONNX sequence-classification export with its tokenizer.json.
+    nlp_star_model: str = ""
+    # How often the NLP service looks for tenants' newly promoted models.
+    nlp_model_refresh_seconds: float = 30.0
+    # How often the translation worker looks for due retries (new work wakes it at once).
+    nlp_translation_poll_seconds: float = 15.0
+
+
+class AlertingSettings(Section):
+    # How often the alerting service judges trends without waiting for a review.
+    trend_interval_seconds: float = 300.0
+    # How often the alerting dispatcher flushes groups, escalates and delivers.
+    dispatch_interval_seconds: float = 0.25
+    # Report schedules (issue 14): how often each alerting replica looks for report mails due.
+    report_schedule_tick_seconds: float = Field(60.0, gt=0)
+
+
+class ResolutionSettings(Section):
+    # Default SLA hours by severity (a tenant's policy overrides them).
+    sla_high_hours: float = 6.0
+    sla_normal_hours: float = 12.0
+    sla_first_response_hours: float = 24.0
+    # How often the scheduled loop checks SLAs, reassigns away owners, sends review requests and
+    # relays case events.
+    resolution_tick_seconds: float = 30.0
+
+
+class GatewaySettings(Section):
+    # How long the gateway remembers a verified (or unknown) API key: a revoked key stops working
+    # within this time, and a flood of requests does not look every key up in the database.
+    api_key_cache_seconds: float = Field(5.0, ge=0, le=300)
+    # Per API key, in the `limits` package's notation, ";"-separated: a burst and a sustained rate
+    # ("" turns them off). Counted per gateway process.
+    rate_limit_per_key: str = "100/second;3000/minute"
+    # Requests per tenant per UTC day through one gateway process (0 turns the quota off).
+    daily_quota_per_tenant: int = Field(1_000_000, ge=0)
+    # OIDC single sign-on (services/gateway/sso/): how long a provider's discovery document and
+    # JWKS are reused before they are fetched again, and how long a person has between the start
+    # of a sign-in and the provider's redirect back (the signed state cookie's lifetime).
+    sso_discovery_ttl_seconds: float = Field(300.0, ge=0)
+    sso_state_max_age_seconds: int = Field(600, gt=0)
+    sso_http_timeout_seconds: float = Field(10.0, gt=0)
+
+
+# NOTE: the sections by attribute name; `Settings` has one field of each, and a flat name belongs
+# to exactly one section (checked below), so routing a flat name is never ambiguous.
+SECTIONS: dict[str, type[Section]] = {
+    "ingest": IngestSettings,
+    "nlp": NlpSettings,
+    "alerting": AlertingSettings,
+    "resolution": ResolutionSettings,
+    "gateway": GatewaySettings,
+}
+_SECTION_OF: dict[str, str] = {name: section for section, model in SECTIONS.items() for name in model.model_fields}
+assert len(_SECTION_OF) == sum(len(m.model_fields) for m in SECTIONS.values()), "a field name in two sections"
+
+
+class _SectionEnv(PydanticBaseSettingsSource):
+    """Reads the sections' fields from their flat variables (`REVIEWGUARD_<FIELD>`, any case, as
+    pydantic-settings reads the top-level ones); `Settings._into_sections` nests them."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover - unused
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        prefix = self.settings_cls.model_config.get("env_prefix", "").lower()
+        env = {key.lower(): value for key, value in os.environ.items()}
+        return {name: env[f"{prefix}{name}"] for name in _SECTION_OF if f"{prefix}{name}" in env}
+
+
 class Settings(BaseSettings):
-    """Every knob of every service; each service reads the part it needs.
+    """Every knob of every service: shared infrastructure at the top, each service's own in its section.
 
     Variables are prefixed `REVIEWGUARD_` except the two connection strings, which keep the
     names every tool uses (`DATABASE_URL`, `NATS_URL`).
     """
 
     model_config = SettingsConfigDict(env_prefix="REVIEWGUARD_", extra="ignore", frozen=True)
+
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    nlp: NlpSettings = Field(default_factory=NlpSettings)
+    alerting: AlertingSettings = Field(default_factory=AlertingSettings)
+    resolution: ResolutionSettings = Field(default_factory=ResolutionSettings)
+    gateway: GatewaySettings = Field(default_factory=GatewaySettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource, env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource, file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # NOTE: first wins: keyword arguments, then the top-level variables, then the sections' ones.
+        return init_settings, env_settings, _SectionEnv(settings_cls), dotenv_settings, file_secret_settings
+
+    @model_validator(mode="before")
+    @classmethod
+    def _into_sections(cls, data: Any) -> Any:
+        """Moves flat names (`max_title_chars`) into their section; what a section is given by name wins."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for section in SECTIONS:
+            flat = {name: data.pop(name) for name in list(data) if _SECTION_OF.get(name) == section}
+            if not flat:
+                continue
+            given = data.get(section) or {}
+            if isinstance(given, BaseModel):
+                given = given.model_dump(exclude_unset=True)
+            data[section] = {**flat, **given}
+        return data
 
     # NOTE: SecretStr keeps passwords in a DSN out of logs and reprs.
     database_url: SecretStr | None = Field(
@@ -86,8 +233,7 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 1.0
     outbox_batch: int = 200
 
-    # Gateway request limits.
-    max_reviews_per_request: int = 500
+    # Gateway request limits (the reviews per request: `ingest.max_reviews_per_request`).
     max_request_bytes: int = 8 * 1024 * 1024
     # Largest gRPC message a channel or server sends or receives; raised to the HTTP body limit
     # plus headroom when that is larger (grpc_message_limit), so any body the gateway accepts fits.
@@ -141,28 +287,6 @@ class Settings(BaseSettings):
         pepper = self.grpc_client_pepper or self.api_key_pepper
         return pepper.get_secret_value() if pepper is not None else None
 
-    # Ingest validation limits (characters).
-    max_title_chars: int = 500
-    max_body_chars: int = 20_000
-
-    # Languages the detector chooses among (ISO 639-1). Fewer is faster and more accurate.
-    nlp_languages: str = "en,de,fr,es,it,ja,zh,pt,nl,pl,sv,tr,ko,ar"
-    # The shipped star model unless a path is given: a ReviewGuard model.onnx, or the directory of a
-    # Hugging Face-style ONNX sequence-classification export with its tokenizer.json.
-    nlp_star_model: str = ""
-    # How often the NLP service looks for tenants' newly promoted models.
-    nlp_model_refresh_seconds: float = 30.0
-    # How often the translation worker looks for due retries (new work wakes it at once).
-    nlp_translation_poll_seconds: float = 15.0
-
-    # How often the alerting service judges trends without waiting for a review.
-    trend_interval_seconds: float = 300.0
-
-    # Default SLA hours by severity (tenant policy overrides come with the resolution issue).
-    sla_high_hours: float = 6.0
-    sla_normal_hours: float = 12.0
-    sla_first_response_hours: float = 24.0
-
     # Fernet keys (comma-separated; the first encrypts) for credentials stored in the database.
     # `reviewguard run` makes one in the data folder when none is set.
     secret_keys: SecretStr | None = None
@@ -170,20 +294,10 @@ class Settings(BaseSettings):
     # test guessed keys offline. `reviewguard run` and `reviewguard tenant create` make one in the
     # data folder when none is set; on Kubernetes it comes from a Secret.
     api_key_pepper: SecretStr | None = None
-    # How long the gateway remembers a verified (or unknown) API key: a revoked key stops working
-    # within this time, and a flood of requests does not look every key up in the database.
-    api_key_cache_seconds: float = Field(5.0, ge=0, le=300)
-    # Per API key, in the `limits` package's notation, ";"-separated: a burst and a sustained rate
-    # ("" turns them off). Counted per gateway process.
-    rate_limit_per_key: str = "100/second;3000/minute"
-    # Requests per tenant per UTC day through one gateway process (0 turns the quota off).
-    daily_quota_per_tenant: int = Field(1_000_000, ge=0)
     # Base URL people open from a notification's link.
     # NOTE: empty means the gateway this process would dial (host and gateway_port), so a laptop run
     # on another port still links right; behind a proxy or ingress, set the address people open.
     public_base_url: str = ""
-    # How often the alerting dispatcher flushes groups, escalates and delivers.
-    dispatch_interval_seconds: float = 0.25
 
     # Outbound HTTP (receiver webhooks, pull sources, translation endpoints; libs/outbound.py):
     # destinations whose resolved address is loopback, private, link-local (cloud metadata
@@ -271,28 +385,5 @@ class Settings(BaseSettings):
         """The Prometheus port of a backend service (0: none)."""
         return getattr(self, f"{service}_metrics_port", 0)
 
-    # Resolution: how often the scheduled loop checks SLAs, reassigns away owners, sends review
-    # requests and relays case events.
-    resolution_tick_seconds: float = 30.0
-
-    # Ingest (issue 3): Prometheus metrics port of the ingest service (0 turns it off), file
-    # imports, webhooks and the source scheduler.
+    # Prometheus metrics port of the ingest service (0 turns it off).
     ingest_metrics_port: int = 9101
-    max_import_bytes: int = 1024 * 1024 * 1024
-    import_spool_dir: Path | None = None
-    webhook_tolerance_seconds: float = 300.0
-    webhook_replay_retention_days: float = 7.0
-    source_tick_seconds: float = 5.0
-    # A review posted this many days before it is captured is history: counted, never paged on.
-    ingest_history_age_days: float = 14.0
-
-    # --- added by h/reports ---
-    # Report schedules (issue 14): how often each alerting replica looks for report mails due.
-    report_schedule_tick_seconds: float = Field(60.0, gt=0)
-    # --- added by h/oidc ---
-    # OIDC single sign-on (services/gateway/sso/): how long a provider's discovery document and
-    # JWKS are reused before they are fetched again, and how long a person has between the start
-    # of a sign-in and the provider's redirect back (the signed state cookie's lifetime).
-    sso_discovery_ttl_seconds: float = Field(300.0, ge=0)
-    sso_state_max_age_seconds: int = Field(600, gt=0)
-    sso_http_timeout_seconds: float = Field(10.0, gt=0)

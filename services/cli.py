@@ -88,7 +88,7 @@ def _tenant(settings: Settings, args: argparse.Namespace) -> int:
         if not asyncio.run(revoke_api_key(settings.database_dsn(), key, pepper=pepper)):
             print("no such active API key", file=sys.stderr)
             return 1
-        print(f"revoked {key[:8]}… (the gateway refuses it within {settings.api_key_cache_seconds:g} s)")
+        print(f"revoked {key[:8]}… (the gateway refuses it within {settings.gateway.api_key_cache_seconds:g} s)")
         return 0
     tenant_id, key = asyncio.run(provision_tenant(settings.database_dsn(), args.name, args.api_key, pepper=pepper))
     print(f"tenant {args.name} ({tenant_id})\napi key: {key}")

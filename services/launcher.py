@@ -138,9 +138,9 @@ class LocalSystem:
                 "REVIEWGUARD_API_KEY_PEPPER": self.api_key_pepper(),
                 # NOTE: every backend demands it and every internal channel sends it (libs/grpc_auth.py).
                 "REVIEWGUARD_GRPC_SERVICE_TOKEN": self.grpc_service_token(),
-                "REVIEWGUARD_API_KEY_CACHE_SECONDS": str(s.api_key_cache_seconds),
-                "REVIEWGUARD_RATE_LIMIT_PER_KEY": s.rate_limit_per_key,
-                "REVIEWGUARD_DAILY_QUOTA_PER_TENANT": str(s.daily_quota_per_tenant),
+                "REVIEWGUARD_API_KEY_CACHE_SECONDS": str(s.gateway.api_key_cache_seconds),
+                "REVIEWGUARD_RATE_LIMIT_PER_KEY": s.gateway.rate_limit_per_key,
+                "REVIEWGUARD_DAILY_QUOTA_PER_TENANT": str(s.gateway.daily_quota_per_tenant),
                 "REVIEWGUARD_OUTBOUND_ALLOW_HOSTS": ",".join(s.outbound_allow_hosts),
                 "REVIEWGUARD_BUS_STREAM_REPLICAS": str(s.bus_stream_replicas),
                 "REVIEWGUARD_BUS_PUBLISH_RETRY_SECONDS": str(s.bus_publish_retry_seconds),

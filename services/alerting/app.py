@@ -74,6 +74,6 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         policy_for=service.policy, metrics=metrics,
     )
     backend.relay_outbox(repository.OUTBOX_CHANNEL)
-    backend.background(run_trend_schedule(service, interval_seconds=settings.trend_interval_seconds, stop=stop))
-    backend.background(dispatcher.run(stop, settings.dispatch_interval_seconds))
+    backend.background(run_trend_schedule(service, interval_seconds=settings.alerting.trend_interval_seconds, stop=stop))
+    backend.background(dispatcher.run(stop, settings.alerting.dispatch_interval_seconds))
     await backend.run()

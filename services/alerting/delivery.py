@@ -19,6 +19,7 @@ import httpx
 from pydantic import ValidationError
 
 from libs.crypto import SecretBox
+from libs.loops import run_every
 from reviewguard.alerting.v1 import alert_pb2
 from services.alerting import repository, routing
 from services.alerting.metrics import DeliveryMetrics
@@ -155,20 +156,12 @@ class Dispatcher:
         self._sleep = sleep
 
     async def run(self, stop: asyncio.Event, interval_seconds: float) -> None:
-        while not stop.is_set():
-            busy = False
-            try:
-                counts = await self.run_once()
-                # NOTE: a full round means more is waiting: go again at once instead of sleeping.
-                busy = counts["flushed"] >= GROUPS_PER_ROUND or counts["attempted"] >= DELIVERIES_PER_ROUND
-            except Exception:  # noqa: BLE001 - the next tick tries again; nothing is lost
-                log.exception("dispatch round failed")
-            if busy:
-                continue
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
-            except TimeoutError:
-                pass
+        # NOTE: a full round means more is waiting: go again at once instead of sleeping. A failed
+        # round loses nothing: its groups and deliveries wait in PostgreSQL for the next.
+        await run_every(
+            self.run_once, interval_seconds=interval_seconds, stop=stop, name="dispatch round",
+            more=lambda counts: counts["flushed"] >= GROUPS_PER_ROUND or counts["attempted"] >= DELIVERIES_PER_ROUND,
+        )
 
     async def run_once(self) -> dict[str, int]:
         """One round: flush groups, escalate, deliver. Returns counts (for tests and logs)."""

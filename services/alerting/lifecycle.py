@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from libs import db, paging
 from libs.bus import Delivery
-from libs.errors import FieldViolation, InvalidArgument, NotFound, require_uuid, require_uuids
+from libs.errors import FieldViolation, InvalidArgument, require_uuid, require_uuids
 from reviewguard.alerting.v1 import alert_pb2
 from reviewguard.events.v1 import events_pb2
 from services.alerting import repository
@@ -36,9 +36,7 @@ async def _set_status(ctx: Context, tenant_id: str, alert_id: str, actor: str, s
     if len(actor) > 200:
         raise InvalidArgument("actor is too long", [FieldViolation("actor", "at most 200 characters")])
     async with ctx.pool.acquire() as conn, conn.transaction():
-        current = await repository.get(conn, tenant, alert)
-        if current is None:
-            raise NotFound(f"alert {alert_id} not found")
+        current = await db.get_for_tenant(conn, repository.get, tenant_id=tenant, item_id=alert, field="alert_id", missing=f"alert {alert_id} not found")
         if current["status"] == alert_pb2.ALERT_STATUS_RESOLVED and status == alert_pb2.ALERT_STATUS_ACKNOWLEDGED:
             return repository.to_proto(current)  # NOTE: acknowledging a resolved alert changes nothing
         row = await repository.set_status(conn, tenant, alert, status=status, actor=actor, at=ctx.clock())

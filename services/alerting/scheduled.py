@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 
+from libs.loops import run_every
 from services.alerting.service import AlertingService
-
-log = logging.getLogger(__name__)
 
 
 async def run_trend_schedule(service: AlertingService, *, interval_seconds: float, stop: asyncio.Event) -> None:
     """Judges every active tenant's trends every `interval_seconds` until `stop`."""
-    while not stop.is_set():
-        try:
-            await service.evaluate_all_tenants()
-        except Exception:  # noqa: BLE001 - the next round tries again
-            log.exception("scheduled trend evaluation failed")
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
-        except TimeoutError:
-            pass
+    await run_every(service.evaluate_all_tenants, interval_seconds=interval_seconds, stop=stop, name="scheduled trend evaluation")

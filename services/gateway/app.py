@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from libs import db
-from libs.errors import DomainError, domain_to_http, grpc_to_http
+from libs.errors import DomainError, InvalidArgument, domain_to_http, grpc_to_http, violations_of
 from libs.grpc_client import open_peer_channel
 from libs.metrics import AsgiMetrics, Metrics
 from libs.settings import Settings
@@ -93,15 +93,6 @@ class _TooLarge(HTTPException):
         super().__init__(status_code=413, detail=_too_large(limit))
 
 
-def _field_path(location: tuple) -> str:
-    """("body", "reviews", 0, "rating") -> "reviews[0].rating"."""
-    path = ""
-    # NOTE: only the first part says where the field is; a later "body" is a field (a review's body).
-    for part in location[1:] if location and location[0] in ("body", "query", "path", "header") else location:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "body"
-
-
 def create_app(settings: Settings, *, on_identity: sso_routes.OnIdentity | None = None) -> FastAPI:
     """The gateway app; its lifespan opens the pool and channels and closes them in reverse.
 
@@ -121,9 +112,9 @@ def create_app(settings: Settings, *, on_identity: sso_routes.OnIdentity | None 
         channels = {name: open_peer_channel(settings, name) for name in ("ingest", "nlp", "alerting", "resolution")}
         app.state.pool = pool
         app.state.nats_probe = health.NatsProbe(settings.nats_url)
-        app.state.api_keys = ApiKeys(pool=pool, hasher=hasher, ttl=settings.api_key_cache_seconds)
+        app.state.api_keys = ApiKeys(pool=pool, hasher=hasher, ttl=settings.gateway.api_key_cache_seconds)
         app.state.sso = sso_routes.build(settings, on_identity)
-        app.state.rate_limits = RateLimits(per_key=settings.rate_limit_per_key, daily_quota=settings.daily_quota_per_tenant)
+        app.state.rate_limits = RateLimits(per_key=settings.gateway.rate_limit_per_key, daily_quota=settings.gateway.daily_quota_per_tenant)
         app.state.backends = Backends(
             ingest=ingest_pb2_grpc.IngestServiceStub(channels["ingest"]),
             nlp=nlp_pb2_grpc.NlpServiceStub(channels["nlp"]),
@@ -203,10 +194,13 @@ def create_app(settings: Settings, *, on_identity: sso_routes.OnIdentity | None 
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field_path(e["loc"]), "message": e["msg"]} for e in error.errors()]
+        # NOTE: the same FieldViolations and body as every other 422 (libs.errors); only a body
+        # that is not JSON at all is a 400.
+        violations = violations_of(error, request=True)
         broken_json = any(e["type"] == "json_invalid" for e in error.errors())
-        detail = "request body is not valid JSON" if broken_json else f"{len(errors)} invalid field(s); nothing was stored"
-        return JSONResponse({"detail": detail, "errors": errors}, status_code=400 if broken_json else 422)
+        detail = "request body is not valid JSON" if broken_json else f"{len(violations)} invalid field(s); nothing was stored"
+        code, body, headers = domain_to_http(InvalidArgument(detail, violations))
+        return JSONResponse(body, status_code=400 if broken_json else code, headers=headers)
 
     @app.exception_handler(DomainError)
     async def _domain_error(request: Request, error: DomainError) -> JSONResponse:

@@ -44,12 +44,13 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     pool = await db.create_pool(dsn, schema=SCHEMA, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
     metrics = Metrics("ingest")
     metrics.serve(host=settings.host, port=settings.ingest_metrics_port)
+    own = settings.ingest
     service = IngestService(
         pool=pool,
-        limits=Limits(max_title_chars=settings.max_title_chars, max_body_chars=settings.max_body_chars),
-        max_batch=settings.max_reviews_per_request,
+        limits=Limits(max_title_chars=own.max_title_chars, max_body_chars=own.max_body_chars),
+        max_batch=own.max_reviews_per_request,
         metrics=IngestMetrics(metrics.registry),
-        history_age=timedelta(days=settings.ingest_history_age_days),
+        history_age=timedelta(days=own.ingest_history_age_days),
     )
     keys = settings.secret_key_list()
     # NOTE: without keys the service still ingests; only sources (sealed credentials) are refused.
@@ -63,11 +64,11 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         box=box,
         client=http,
         outbound=outbound,
-        webhook_tolerance=timedelta(seconds=settings.webhook_tolerance_seconds),
-        webhook_retention=timedelta(days=settings.webhook_replay_retention_days),
+        webhook_tolerance=timedelta(seconds=own.webhook_tolerance_seconds),
+        webhook_retention=timedelta(days=own.webhook_replay_retention_days),
     )
     imports = ImportService(
-        pool=pool, ingest=service, max_bytes=settings.max_import_bytes, spool_dir=settings.import_spool_dir,
+        pool=pool, ingest=service, max_bytes=own.max_import_bytes, spool_dir=own.import_spool_dir,
     )  # fmt: skip
     await imports.fail_stale()
     server = GrpcServer.for_service(
@@ -95,7 +96,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     publisher = ReplyPublisher(pool=pool, box=box, client=http, buckets=TokenBuckets(pool, max_wait_seconds=REPLY_BUCKET_MAX_WAIT_SECONDS))
     requests = ReviewRequestSender(pool=pool, box=box, client=http)
     replies_task = asyncio.create_task(_send_to_platforms(settings, metrics, stop, publisher=publisher, requests=requests), name="platform-senders")
-    scheduler_task = asyncio.create_task(sources.run_scheduler(stop, tick_seconds=settings.source_tick_seconds), name="source-scheduler")
+    scheduler_task = asyncio.create_task(sources.run_scheduler(stop, tick_seconds=own.source_tick_seconds), name="source-scheduler")
     try:
         await stop.wait()
     finally:

@@ -11,7 +11,7 @@ import asyncpg
 
 from libs import outbox, paging, topology
 from libs.db import get_for_tenant
-from libs.errors import FieldViolation, InvalidArgument, NotFound, require_uuid
+from libs.errors import FieldViolation, InvalidArgument, require_uuid
 from libs.telemetry import current_traceparent
 from reviewguard.events.v1 import events_pb2
 from reviewguard.ingest.v1 import ingest_pb2, review_pb2
@@ -255,10 +255,10 @@ class IngestService:
         tenant = require_uuid(tenant_id, field="tenant_id")
         review = require_uuid(review_id, field="review_id")
         async with self._pool.acquire() as conn:
-            current = await reviews_repository.get_review(conn, tenant, review)
-            archived = await history_repository.review_history(conn, tenant, review) if current is not None else []
-        if current is None:
-            raise NotFound(f"review {review_id} not found")
+            current = await get_for_tenant(
+                conn, reviews_repository.get_review, tenant_id=tenant, item_id=review, field="review_id", missing=f"review {review_id} not found"
+            )
+            archived = await history_repository.review_history(conn, tenant, review)
         versions: list[ingest_pb2.ReviewVersion] = []
         changed: list[str] = []
         for row in [*archived, current]:

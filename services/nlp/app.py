@@ -12,7 +12,7 @@ from libs import topology
 from libs.backend import Backend
 from libs.crypto import SecretBox
 from libs.outbound import OutboundPolicy, outbound_client
-from libs.settings import Settings
+from libs.settings import NlpSettings, Settings
 from reviewguard.events.v1 import events_pb2
 from reviewguard.nlp.v1 import nlp_pb2, nlp_pb2_grpc
 from services.nlp.analyzer import Analyzer
@@ -31,11 +31,11 @@ SCHEMA = "nlp"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def build_analyzer(settings: Settings) -> Analyzer:
+def build_analyzer(own: NlpSettings) -> Analyzer:
     """Loads the models; slow (seconds), so it runs in the executor at start."""
-    model_path = Path(settings.nlp_star_model) if settings.nlp_star_model else DEFAULT_MODEL_PATH
+    model_path = Path(own.nlp_star_model) if own.nlp_star_model else DEFAULT_MODEL_PATH
     return Analyzer(
-        detector=LanguageDetector(settings.nlp_languages.split(",")),
+        detector=LanguageDetector(own.nlp_languages.split(",")),
         lexicon=RiskLexicon.load(),
         aspects=AspectTagger.load(),
         # NOTE: a directory with tokenizer.json is a Hugging Face ONNX export (bring your own model).
@@ -46,7 +46,7 @@ def build_analyzer(settings: Settings) -> Analyzer:
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     # NOTE: CPU work (models, tokenising) runs here, never on the event loop.
     executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="nlp-cpu")
-    analyzer = await asyncio.get_running_loop().run_in_executor(executor, build_analyzer, settings)
+    analyzer = await asyncio.get_running_loop().run_in_executor(executor, build_analyzer, settings.nlp)
     backend = await Backend.open(
         settings, stop, name="nlp", schema=SCHEMA, migrations=MIGRATIONS, port=settings.nlp_port,
         grpc_service=nlp_pb2.DESCRIPTOR.services_by_name["NlpService"].full_name,
@@ -73,6 +73,6 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         message_type=events_pb2.ReviewIngested,
         handler=service.handle_ingested,
     )
-    backend.background(models.run(backend.pool, executor, interval_seconds=settings.nlp_model_refresh_seconds, stop=stop))
-    backend.background(translations.run(stop, poll_seconds=settings.nlp_translation_poll_seconds))
+    backend.background(models.run(backend.pool, executor, interval_seconds=settings.nlp.nlp_model_refresh_seconds, stop=stop))
+    backend.background(translations.run(stop, poll_seconds=settings.nlp.nlp_translation_poll_seconds))
     await backend.run()

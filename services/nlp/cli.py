@@ -23,8 +23,8 @@ def _predict(args: argparse.Namespace, settings: Settings) -> int:
     # NOTE: the whole input is validated before anything is written, so a bad line leaves no output.
     rows = [obj for _, obj in iter_jsonl(args.input)]
     if args.model:
-        settings = settings.model_copy(update={"nlp_star_model": str(args.model)})
-    analyzer = build_analyzer(settings)
+        settings = settings.model_copy(update={"nlp": settings.nlp.model_copy(update={"nlp_star_model": str(args.model)})})
+    analyzer = build_analyzer(settings.nlp)
     index = DuplicateIndex()
     args.output.parent.mkdir(parents=True, exist_ok=True)
     with open(args.output, "w", encoding="utf-8") as out:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import asyncpg
 
+from libs.loops import run_every
 from services.nlp import repository
 from services.nlp.stars.calibration import NegativeCalibration
 from services.nlp.stars.loading import StarPredictor
@@ -49,16 +50,11 @@ class ModelRegistry:
         return changed
 
     async def run(self, pool: asyncpg.Pool, executor: Executor, *, interval_seconds: float, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                async with pool.acquire() as conn:
-                    await self.refresh(conn, executor)
-            except Exception:  # noqa: BLE001 - the next round tries again
-                log.exception("model refresh failed")
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
-            except TimeoutError:
-                pass
+        async def refresh() -> None:
+            async with pool.acquire() as conn:
+                await self.refresh(conn, executor)
+
+        await run_every(refresh, interval_seconds=interval_seconds, stop=stop, name="model refresh")
 
 
 def load_model_bytes(data: bytes, calibration: NegativeCalibration | None = None) -> StarModel:

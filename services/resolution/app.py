@@ -25,11 +25,8 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         settings, stop, name="resolution", schema=SCHEMA, migrations=MIGRATIONS, port=settings.resolution_port,
         grpc_service=resolution_pb2.DESCRIPTOR.services_by_name["ResolutionService"].full_name,
     )
-    sla = SlaPolicy(
-        high_hours=settings.sla_high_hours,
-        normal_hours=settings.sla_normal_hours,
-        first_response_hours=settings.sla_first_response_hours,
-    )
+    own = settings.resolution
+    sla = SlaPolicy(high_hours=own.sla_high_hours, normal_hours=own.sla_normal_hours, first_response_hours=own.sla_first_response_hours)
     service = ResolutionService(
         pool=backend.pool, sla=sla, bus=backend.bus, toolkit=Toolkit.load(),
         public_base_url=settings.public_url(),
@@ -74,5 +71,5 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         stream=topology.REVIEW_REQUESTS.name, subject=topology.REVIEW_REQUEST_OUTCOME, message_type=events_pb2.ReviewRequestOutcome,
         handler=service.consumers.handle_review_request_outcome, durable="resolution-review-request-outcomes",
     )
-    backend.background(service.run_scheduled(stop=stop, interval=settings.resolution_tick_seconds))
+    backend.background(service.run_scheduled(stop=stop, interval=own.resolution_tick_seconds))
     await backend.run()

@@ -177,11 +177,18 @@ async def list_events(conn: asyncpg.Connection, tenant_id: uuid.UUID, case_id: u
     return await conn.fetch("SELECT * FROM case_events WHERE tenant_id = $1 AND case_id = $2 ORDER BY seq", tenant_id, case_id)
 
 
-async def claim_unpublished(conn: asyncpg.Connection, *, limit: int) -> list[asyncpg.Record]:
-    """Unpublished events with their case, oldest first, locked so two relays never share one."""
-    return await conn.fetch(
-        "SELECT * FROM case_events WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED", limit
-    )
+async def claim_unpublished(conn: asyncpg.Connection, *, limit: int, skip_locked: bool = False) -> list[asyncpg.Record]:
+    """Unpublished events, oldest first, locked for this transaction.
+
+    NOTE: not SKIP LOCKED by default: the effects relay also locks these rows, and a row skipped
+    here would let a later event of its case go out before it.
+    """
+    lock = "FOR UPDATE SKIP LOCKED" if skip_locked else "FOR UPDATE"
+    return await conn.fetch(f"SELECT * FROM case_events WHERE published_at IS NULL ORDER BY seq LIMIT $1 {lock}", limit)
+
+
+async def count_unpublished(conn: asyncpg.Connection) -> int:
+    return await conn.fetchval("SELECT count(*) FROM case_events WHERE published_at IS NULL")
 
 
 async def claim_effects_pending(conn: asyncpg.Connection, *, limit: int) -> list[asyncpg.Record]:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from datetime import datetime
 
+from libs.loops import run_every
 from services.resolution.assignment import flows as assignment
 from services.resolution.cases import scheduled as cases
 from services.resolution.context import Context
 from services.resolution.relay import CaseEventRelay
 from services.resolution.requests import flows as review_requests
-
-log = logging.getLogger(__name__)
 
 
 async def tick(ctx: Context, *, relay: CaseEventRelay, now: datetime | None = None) -> None:
@@ -27,12 +25,4 @@ async def tick(ctx: Context, *, relay: CaseEventRelay, now: datetime | None = No
 
 async def run(ctx: Context, *, relay: CaseEventRelay, stop: asyncio.Event, interval: float) -> None:
     """Runs `tick` every `interval` seconds until `stop`; a failed round is logged and retried."""
-    while not stop.is_set():
-        try:
-            await tick(ctx, relay=relay)
-        except Exception:  # noqa: BLE001 - the next round retries; a dead loop would stop SLAs
-            log.exception("scheduled resolution round failed")
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=interval)
-        except asyncio.TimeoutError:
-            pass
+    await run_every(lambda: tick(ctx, relay=relay), interval_seconds=interval, stop=stop, name="scheduled resolution round")

@@ -24,7 +24,8 @@ from pydantic import ValidationError
 
 from libs import paging
 from libs.crypto import SecretBox
-from libs.errors import DomainError, FieldViolation, InvalidArgument, NotFound, Unavailable
+from libs.errors import DomainError, FieldViolation, InvalidArgument, NotFound, Unavailable, violations_of
+from libs.loops import run_every
 from reviewguard.reporting.v1 import reporting_pb2
 from services.alerting.notifications import repository as receivers_repository
 from services.alerting.receivers.base import DeliveryError, PermanentError
@@ -126,7 +127,7 @@ class ReportSchedules:
         try:
             return EmailConfig.model_validate({**self._box.open(stored["config"]), "name": receiver, "to": recipients})
         except ValidationError as error:
-            fields = [".".join(str(p) for p in e["loc"]) for e in error.errors(include_input=False)]
+            fields = [v.field for v in violations_of(error)]
             field = next((f.replace("to", "recipients", 1) for f in fields if f.startswith("to")), "receiver")
             raise _refuse(field, "an email address such as ops@example.com") from None
 
@@ -242,15 +243,8 @@ class ReportSchedules:
 
     async def run(self, stop: asyncio.Event, interval_seconds: float) -> None:
         """Ticks every `interval_seconds` until `stop`."""
-        while not stop.is_set():
-            try:
-                await self.tick()
-            except Exception:  # noqa: BLE001 - the next tick tries again; runs stay claimed or pending
-                log.exception("report schedule tick failed")
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
-            except TimeoutError:
-                pass
+        # NOTE: a failed tick loses nothing: its runs stay claimed (their lease runs out) or pending.
+        await run_every(self.tick, interval_seconds=interval_seconds, stop=stop, name="report schedule tick")
 
 
 def report_mail(run, files: list[reporting_pb2.ReportFile]) -> EmailMessage:

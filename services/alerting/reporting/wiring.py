@@ -36,7 +36,7 @@ def attach(backend: Backend, settings: Settings) -> ReportingService:
     keys = settings.secret_key_list()
     servicer = ReportingServicer(service, box=SecretBox(keys) if keys else None)
     reporting_pb2_grpc.add_ReportingServicer_to_server(servicer, backend.grpc.server)
-    backend.background(servicer.schedules.run(backend.stop, settings.report_schedule_tick_seconds))
+    backend.background(servicer.schedules.run(backend.stop, settings.alerting.report_schedule_tick_seconds))
     # NOTE: durables of its own, so the read model keeps its own position in the streams and a
     # replay of it (a new durable) never re-fires an alert.
     backend.consume_lanes(

@@ -63,11 +63,11 @@ def build(settings: Settings, on_identity: OnIdentity | None = None) -> SingleSi
     return SingleSignOn(
         box=SecretBox(keys),
         client=OidcClient(OutboundPolicy.from_settings(settings), redirect_uri=public_url + CALLBACK_PATH,
-                          ttl=settings.sso_discovery_ttl_seconds, timeout=settings.sso_http_timeout_seconds),
+                          ttl=settings.gateway.sso_discovery_ttl_seconds, timeout=settings.gateway.sso_http_timeout_seconds),
         # NOTE: itsdangerous signs with the last key and accepts any, so the first Fernet key signs
         # and rotating REVIEWGUARD_SECRET_KEYS does not break sign-ins under way.
         states=URLSafeTimedSerializer(list(reversed(keys)), salt="reviewguard.sso.state"),
-        on_identity=on_identity or identity_not_wired, max_age=settings.sso_state_max_age_seconds,
+        on_identity=on_identity or identity_not_wired, max_age=settings.gateway.sso_state_max_age_seconds,
         public_url=public_url,
     )  # fmt: skip
 

@@ -24,6 +24,7 @@ import httpx
 from libs.crypto import SecretBox
 from libs.db import get_for_tenant
 from libs.errors import Conflict, DomainError, FieldViolation, InvalidArgument, NotFound, Unavailable, require_uuid
+from libs.loops import run_every
 from libs.outbound import OutboundPolicy, OutboundRefused
 from reviewguard.ingest.v1 import ingest_pb2, review_pb2
 from services.ingest import models, webhooks
@@ -182,9 +183,9 @@ class SourceService:
         if unknown:
             raise InvalidArgument(f"cannot update {unknown}", [FieldViolation("fields", f"only {', '.join(_UPDATABLE)}")])
         async with self._pool.acquire() as conn, conn.transaction():
-            row = await repository.get_source(conn, tenant, source_id)
-            if row is None:
-                raise NotFound(f"source {request.source_id} not found")
+            row = await get_for_tenant(
+                conn, repository.get_source, tenant_id=tenant, item_id=source_id, field="source_id", missing=f"source {request.source_id} not found"
+            )
             fields = set(request.fields)
             values: dict[str, Any] = {}
             box = self._require_box() if fields & {"settings_json", "webhook_secret"} else self._box
@@ -311,16 +312,11 @@ class SourceService:
 
     async def run_scheduler(self, stop: asyncio.Event, *, tick_seconds: float) -> None:
         """Polls due sources every tick until `stop`; a failing tick is logged and retried."""
-        while not stop.is_set():
-            try:
-                await self.poll_due()
-                await self.prune_webhooks()
-            except Exception:  # noqa: BLE001 - the database may be away; try again next tick
-                log.warning("source scheduler tick failed", exc_info=True)
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=tick_seconds)
-            except TimeoutError:
-                pass
+        async def tick() -> None:
+            await self.poll_due()
+            await self.prune_webhooks()
+
+        await run_every(tick, interval_seconds=tick_seconds, stop=stop, name="source scheduler tick")
 
     async def _poll(self, row: asyncpg.Record) -> None:
         source_id, tenant = row["id"], str(row["tenant_id"])

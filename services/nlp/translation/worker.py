@@ -21,6 +21,8 @@ from pydantic import ValidationError
 from libs import topology
 from libs.bus import Bus
 from libs.crypto import SecretBox
+from libs.errors import violations_of
+from libs.loops import run_every
 from reviewguard.events.v1 import events_pb2
 from services.nlp import repository
 from services.nlp.translation.base import Translator
@@ -57,17 +59,8 @@ class TranslationWorker:
 
     async def run(self, stop: asyncio.Event, *, poll_seconds: float) -> None:
         """Works until `stop`; woken by new work, else looks for due retries every `poll_seconds`."""
-        while not stop.is_set():
-            try:
-                while await self.translate_due():
-                    pass
-            except Exception:  # noqa: BLE001 - the next round tries again; leased rows come back
-                log.exception("translation round failed")
-            self.wake.clear()
-            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
-            await asyncio.wait(waiters, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waiters:
-                waiter.cancel()
+        # NOTE: a round that took rows goes again at once; a failed one loses nothing (leased rows come back).
+        await run_every(self.translate_due, interval_seconds=poll_seconds, stop=stop, name="translation round", more=bool, wake=self.wake)
 
     async def translate_due(self) -> int:
         """One round: translates what is due (up to CLAIM_LIMIT); returns how many rows it took."""
@@ -150,7 +143,8 @@ class TranslationWorker:
             try:
                 settings = TranslationSettings.model_validate(self._box.open(sealed))
             except ValidationError as error:
-                raise ValueError(str(error)) from None
+                # NOTE: fields and problems only: pydantic's own text quotes the input, API key included.
+                raise ValueError("; ".join(f"{v.field}: {v.description}" for v in violations_of(error, default="settings"))) from None
             translator = build_translator(settings, http=self._http)
         self._translators[tenant] = (sealed, translator)
         return translator

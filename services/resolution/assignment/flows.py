@@ -12,6 +12,7 @@ from datetime import datetime, time
 
 import asyncpg
 
+from libs.db import get_for_tenant
 from libs.errors import FieldViolation, InvalidArgument, NotFound
 from reviewguard.resolution.v1 import resolution_pb2
 from services.resolution import repository
@@ -90,9 +91,7 @@ async def assign_one(
 async def assign(ctx: Context, *, tenant: uuid.UUID, case: uuid.UUID) -> asyncpg.Record:
     """Assigns (or reassigns) an open case to its best owner now."""
     async with ctx.pool.acquire() as conn, conn.transaction():
-        row = await repository.lock(conn, tenant, case)
-        if row is None:
-            raise NotFound(f"case {case} not found")
+        row = await get_for_tenant(conn, repository.lock, tenant_id=tenant, item_id=case, field="case_id", missing=f"case {case} not found")
         if row["status"] in FINAL:
             raise InvalidArgument(f"case is {status_name(row['status'])}; it is not assigned any more")
         assigned = await assign_one(conn, row, now=ctx.clock(), actor="api")

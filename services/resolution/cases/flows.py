@@ -15,7 +15,8 @@ from datetime import datetime, timezone
 import asyncpg
 
 from libs import paging, topology
-from libs.errors import FieldViolation, InvalidArgument, NotFound
+from libs.db import get_for_tenant
+from libs.errors import FieldViolation, InvalidArgument
 from reviewguard.alerting.v1 import alert_pb2
 from services.resolution import repository
 from services.resolution.assignment import flows as assignment
@@ -40,18 +41,12 @@ CASE_SLA_RULE = "case_sla"
 
 async def locked(conn: asyncpg.Connection, tenant: uuid.UUID, case: uuid.UUID) -> asyncpg.Record:
     """The tenant's case, locked for the transaction; NotFound for another tenant's case or a made-up id."""
-    row = await repository.lock(conn, tenant, case)
-    if row is None:
-        raise NotFound(f"case {case} not found")
-    return row
+    return await get_for_tenant(conn, repository.lock, tenant_id=tenant, item_id=case, field="case_id", missing=f"case {case} not found")
 
 
 async def require(conn: asyncpg.Connection, tenant: uuid.UUID, case: uuid.UUID) -> asyncpg.Record:
     """The tenant's case; NotFound for another tenant's case (as unknown as a made-up id)."""
-    row = await repository.get(conn, tenant, case)
-    if row is None:
-        raise NotFound(f"case {case} not found")
-    return row
+    return await get_for_tenant(conn, repository.get, tenant_id=tenant, item_id=case, field="case_id", missing=f"case {case} not found")
 
 
 def due_times(policy: TenantPolicy, severity: int, opened_at: datetime, marketplace: str) -> tuple[datetime, datetime]:

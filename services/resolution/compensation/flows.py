@@ -11,7 +11,8 @@ from decimal import Decimal
 
 import asyncpg
 
-from libs.errors import FieldViolation, InvalidArgument, NotFound
+from libs.db import get_for_tenant
+from libs.errors import FieldViolation, InvalidArgument
 from reviewguard.resolution.v1 import resolution_pb2
 from services.resolution import repository
 from services.resolution.cases import flows as cases
@@ -158,14 +159,10 @@ async def _send(ctx: Context, conn: asyncpg.Connection, row: asyncpg.Record, off
 
 
 async def _locked_offer(conn: asyncpg.Connection, tenant: uuid.UUID, case: uuid.UUID, offer_id: str) -> asyncpg.Record:
-    try:
-        offer_uuid = uuid.UUID(offer_id)
-    except ValueError:
-        raise InvalidArgument("offer_id must be a UUID", [FieldViolation("offer_id", "not a UUID")]) from None
-    offer = await offers_repository.lock(conn, tenant, case, offer_uuid)
-    if offer is None:
-        raise NotFound(f"offer {offer_id} not found on case {case}")
-    return offer
+    return await get_for_tenant(
+        conn, lambda c, t, offer: offers_repository.lock(c, t, case, offer), tenant_id=tenant, item_id=offer_id, field="offer_id",
+        missing=f"offer {offer_id} not found on case {case}",
+    )
 
 
 async def approve_offer(ctx: Context, *, tenant: uuid.UUID, case: uuid.UUID, offer_id: str, approver: str) -> asyncpg.Record:

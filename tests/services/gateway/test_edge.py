@@ -93,6 +93,22 @@ async def test_json_types_are_not_coerced(gateway: Gateway) -> None:
     assert await gateway.stored() == 1
 
 
+async def test_a_request_error_and_a_domain_error_answer_in_one_shape(gateway: Gateway) -> None:
+    """FastAPI's request validation and the gateway's own checks both end in libs.errors' one mapper."""
+    typed = await gateway.client.post("/v1/reviews", json={"reviews": [review(rating="5", title=5)]})
+    checked = await gateway.client.get("/v1/rating-changes", params={"page_token": "a\x00b"})
+    for answer in (typed, checked):
+        assert answer.status_code == 422, answer.text
+        assert set(answer.json()) == {"detail", "errors"} and all(set(e) == {"field", "message"} for e in answer.json()["errors"])
+    assert typed.json()["detail"] == "2 invalid field(s); nothing was stored"
+    assert set(fields(typed)) == {"reviews[0].rating", "reviews[0].title"}
+    # NOTE: a body that is no JSON at all is a 400, still in the same shape, naming where it broke.
+    broken = await gateway.client.post("/v1/reviews", content=b'{"reviews": [', headers={"Content-Type": "application/json"})
+    assert broken.status_code == 400, broken.text
+    assert broken.json()["detail"] == "request body is not valid JSON" and broken.json()["errors"], broken.text
+    assert await gateway.stored() == 0
+
+
 async def test_query_and_path_parameters_with_nul_are_refused_naming_them(gateway: Gateway) -> None:
     # NOTE: PostgreSQL refuses NUL in text; reaching it, this was a 502 from the backend.
     query = await gateway.client.get("/v1/rating-changes", params={"page_token": "a\x00b"})

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from libs.settings import Settings
+from libs.settings import NlpSettings
 from services.nlp.analyzer import Analyzer
 from services.nlp.app import build_analyzer
 
 
 @pytest.fixture(scope="session")
 def analyzer() -> Analyzer:
-    return build_analyzer(Settings(nlp_languages="en,de,fr,es,it,ja,zh"))
+    return build_analyzer(NlpSettings(nlp_languages="en,de,fr,es,it,ja,zh"))

@@ -355,10 +355,10 @@ def test_thread_safe(served):
 
 def test_the_service_serves_an_export_named_by_configuration(bert):
     """REVIEWGUARD_NLP_STAR_MODEL=DIR: the NLP service's analyser runs the operator's own model."""
-    from libs.settings import Settings
+    from libs.settings import NlpSettings
     from services.nlp.app import build_analyzer
 
-    analyzer = build_analyzer(Settings(nlp_star_model=str(bert.directory), nlp_languages="en,de"))
+    analyzer = build_analyzer(NlpSettings(nlp_star_model=str(bert.directory), nlp_languages="en,de"))
     assert isinstance(analyzer.default_model, HuggingFaceStarModel)
     texts = ["The kettle leaks after two days.", "Der Wasserkocher ist super."]
     results = analyzer.analyze(texts)

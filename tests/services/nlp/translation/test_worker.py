@@ -113,6 +113,22 @@ async def test_provider_outage_postpones_and_a_later_round_translates(parts, pro
     assert done.translation.status == "done" and done.translation.error == ""
 
 
+async def test_stored_settings_that_no_longer_validate_are_recorded_without_the_key(parts, providers: FakeProviders) -> None:
+    service, worker, pool = parts
+    tenant = str(uuid.uuid4())
+    await service.put_translation_settings(tenant, libre(providers.url))
+    item = review_of(tenant, "de", "de")
+    await service.handle_ingested([item])
+    # NOTE: settings sealed by an older version (a provider since removed), key and all.
+    stale = {"enabled": True, "target": "en", "provider": {"provider": "babelfish", "api_key": LIBRE_KEY}}
+    async with pool.acquire() as conn:
+        await repository.put_translation_settings(conn, uuid.UUID(tenant), service._box.seal(stale))  # noqa: SLF001 - the service's keys
+    await worker.translate_due()
+    translation = (await service.get(tenant, item.message.review.id)).translation
+    assert "settings cannot be read" in translation.error and "provider" in translation.error, translation.error
+    assert LIBRE_KEY not in translation.error
+
+
 async def test_a_refused_key_fails_until_the_tenant_fixes_it(parts, providers: FakeProviders) -> None:
     service, worker, _ = parts
     tenant = str(uuid.uuid4())
