@@ -116,12 +116,12 @@ async def _committed_event_ids(pool, case_id: str) -> list[str]:
 
 
 async def test_moves_committed_while_nats_is_down_are_published_in_commit_order_once_it_is_back(
-    pool, clock, sender, toolkit, nats_server: EmbeddedNats
+    pool, clock, toolkit, nats_server: EmbeddedNats
 ) -> None:
     bus = await Bus.connect(nats_server.url, name="replica", duplicate_window_seconds=60, publish_retry_seconds=0, metrics=Metrics("replica"))
     try:
         await bus.ensure_streams()
-        workflow = ResolutionService(pool=pool, sla=SlaPolicy(), bus=bus, clock=clock, toolkit=toolkit, sender=sender)
+        workflow = ResolutionService(pool=pool, sla=SlaPolicy(), bus=bus, clock=clock, toolkit=toolkit)
         case = await open_case(workflow, TENANT)
 
         nats_server.kill()
@@ -144,9 +144,9 @@ async def test_moves_committed_while_nats_is_down_are_published_in_commit_order_
         await bus.close()
 
 
-async def test_two_replicas_relaying_at_once_keep_each_cases_order_without_doubles(pool, clock, sender, toolkit, nats_server, bus) -> None:
-    opener = ResolutionService(pool=pool, sla=SlaPolicy(), bus=bus, clock=clock, toolkit=toolkit, sender=sender)
-    offline = ResolutionService(pool=pool, sla=SlaPolicy(), bus=None, clock=clock, toolkit=toolkit, sender=sender)
+async def test_two_replicas_relaying_at_once_keep_each_cases_order_without_doubles(pool, clock, toolkit, nats_server, bus) -> None:
+    opener = ResolutionService(pool=pool, sla=SlaPolicy(), bus=bus, clock=clock, toolkit=toolkit)
+    offline = ResolutionService(pool=pool, sla=SlaPolicy(), bus=None, clock=clock, toolkit=toolkit)
     opened = [await open_case(opener, TENANT) for _ in range(4)]
     # NOTE: the moves interleave across cases, so each relay batch holds several cases' events.
     for to_status in MOVES:
