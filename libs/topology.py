@@ -19,6 +19,7 @@ class StreamSpec:
 REVIEWS = StreamSpec("REVIEWS", ("reviews.>",))
 ALERTS = StreamSpec("ALERTS", ("alerts.>",))
 CASES = StreamSpec("CASES", ("cases.>",))
+ORDERS = StreamSpec("ORDERS", ("orders.>",))
 DEAD_LETTERS = StreamSpec("DLQ", ("dlq.>",), max_age_days=30.0)
 # NOTE: JetStream has no dead-letter queue of its own. It announces a message that ran out of
 # deliveries on this advisory subject; keeping the advisories in a stream makes that durable, so
@@ -27,7 +28,7 @@ MAX_DELIVERIES_ADVISORIES = StreamSpec(
     "ADVISORIES_MAX_DELIVERIES", ("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.>",), max_age_days=30.0
 )
 
-ALL_STREAMS = (REVIEWS, ALERTS, CASES, DEAD_LETTERS, MAX_DELIVERIES_ADVISORIES)
+ALL_STREAMS = (REVIEWS, ALERTS, CASES, ORDERS, DEAD_LETTERS, MAX_DELIVERIES_ADVISORIES)
 
 REVIEW_INGESTED = "reviews.ingested"
 REVIEW_ANALYZED = "reviews.analyzed"
@@ -44,6 +45,7 @@ CASE_OPENED = "cases.opened"
 CASE_UPDATED = "cases.updated"
 CASE_SLA_WARNING = "cases.sla_warning"
 CASE_SLA_BREACHED = "cases.sla_breached"
+ORDER_SUBMITTED = "orders.submitted"
 
 
 def dead_letter_subject(consumer: str) -> str:

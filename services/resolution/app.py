@@ -11,6 +11,7 @@ from libs.settings import Settings
 from reviewguard.events.v1 import events_pb2
 from reviewguard.resolution.v1 import resolution_pb2, resolution_pb2_grpc
 from services.resolution.grpc_api import ResolutionServicer
+from services.resolution.requests import announcements
 from services.resolution.requests.sender import LogSender
 from services.resolution.context import Toolkit
 from services.resolution.service import ResolutionService
@@ -59,5 +60,6 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         handler=service.consumers.handle_reviews_ingested,
         durable="resolution-reviews",
     )
+    backend.relay_outbox(announcements.OUTBOX_CHANNEL)
     backend.background(service.run_scheduled(stop=stop, interval=settings.resolution_tick_seconds))
     await backend.run()

@@ -5,6 +5,7 @@ from reviewguard.alerting.v1 import alert_pb2 as _alert_pb2
 from reviewguard.ingest.v1 import review_pb2 as _review_pb2
 from reviewguard.nlp.v1 import analysis_pb2 as _analysis_pb2
 from reviewguard.resolution.v1 import case_pb2 as _case_pb2
+from reviewguard.resolution.v1 import resolution_pb2 as _resolution_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -121,3 +122,11 @@ class ReviewTranslated(_message.Message):
     target_language: str
     provider: str
     def __init__(self, tenant_id: _Optional[str] = ..., review_id: _Optional[str] = ..., review_version: _Optional[int] = ..., text: _Optional[str] = ..., target_language: _Optional[str] = ..., provider: _Optional[str] = ...) -> None: ...
+
+class OrderSubmitted(_message.Message):
+    __slots__ = ("tenant_id", "order")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    order: _resolution_pb2.Order
+    def __init__(self, tenant_id: _Optional[str] = ..., order: _Optional[_Union[_resolution_pb2.Order, _Mapping]] = ...) -> None: ...
