@@ -41,7 +41,8 @@ def bigrams(text: str) -> list[str]:
 
 
 # Columns a report may group by, and the SQL column each one is (never caller text in SQL).
-DIMENSIONS = ("marketplace", "platform", "product_line", "store_id", "product_id")
+# NOTE: carrier is the review's order's (orders.submitted), "" while no order names one.
+DIMENSIONS = ("marketplace", "platform", "product_line", "store_id", "product_id", "carrier")
 HEATMAP_DIMENSIONS = (*DIMENSIONS, "aspect")
 GRAINS = ("hour", "day", "week", "month")
 # NOTE: an hourly report over more than this many hours would answer a table no one reads.

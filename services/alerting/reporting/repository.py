@@ -12,7 +12,7 @@ from services.alerting.reporting.models import DIMENSIONS, SORTS, Window, edges,
 _INBOX_COLUMNS = (
     "review_id", "tenant_id", "version", "platform", "marketplace", "store_id", "product_id", "product_line", "language",
     "rating", "title", "body", "translation", "sentiment", "negative_score", "aspects", "risk_categories", "malicious",
-    "competitor", "counted", "posted_at", "search_text", "search_grams", "first_rating",
+    "competitor", "counted", "posted_at", "search_text", "search_grams", "first_rating", "order_id", "carrier",
 )
 
 
@@ -22,6 +22,39 @@ async def lock_stored(conn: asyncpg.Connection, review_ids: list[uuid.UUID]) -> 
         "SELECT * FROM inbox_reviews WHERE review_id = ANY($1::uuid[]) ORDER BY review_id FOR UPDATE", review_ids
     )
     return {r["review_id"]: r for r in rows}
+
+
+async def lock_orders(conn: asyncpg.Connection, tenant_order_ids: list[tuple[uuid.UUID, str]]) -> None:
+    """Serialises a review's row and its order's carrier until the transaction ends.
+
+    NOTE: a review and its order arrive on different streams; without this, each transaction could
+    miss the other's uncommitted row and the review keep carrier ''. Taken in sorted order (no deadlock).
+    """
+    for tenant_id, order_id in sorted(set(tenant_order_ids)):
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 14))", f"{tenant_id}/{order_id}")
+
+
+async def carriers(conn: asyncpg.Connection, tenant_order_ids: list[tuple[uuid.UUID, str]]) -> dict[tuple[uuid.UUID, str], str]:
+    rows = await conn.fetch(
+        """SELECT o.tenant_id, o.order_id, o.carrier FROM inbox_orders o
+           JOIN unnest($1::uuid[], $2::text[]) AS k(tenant_id, order_id) ON k.tenant_id = o.tenant_id AND k.order_id = o.order_id""",
+        [t for t, _ in tenant_order_ids], [o for _, o in tenant_order_ids],
+    )
+    return {(r["tenant_id"], r["order_id"]): r["carrier"] for r in rows}
+
+
+async def keep_order(conn: asyncpg.Connection, tenant_id: uuid.UUID, order_id: str, carrier: str) -> None:
+    await conn.execute(
+        """INSERT INTO inbox_orders (tenant_id, order_id, carrier) VALUES ($1, $2, $3)
+           ON CONFLICT (tenant_id, order_id) DO UPDATE SET carrier = excluded.carrier""",
+        tenant_id, order_id, carrier,
+    )
+
+
+async def lock_reviews_of_order(conn: asyncpg.Connection, tenant_id: uuid.UUID, order_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM inbox_reviews WHERE tenant_id = $1 AND order_id = $2 ORDER BY review_id FOR UPDATE", tenant_id, order_id
+    )
 
 
 async def upsert_reviews(conn: asyncpg.Connection, rows: list[dict]) -> None:

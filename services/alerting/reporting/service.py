@@ -54,7 +54,7 @@ def _row_from_event(message: events_pb2.ReviewAnalyzed, translated: dict) -> dic
         "malicious": analysis.malicious, "competitor": review.competitor,
         # NOTE: a syndicated copy is listed, but its original already counts in the reports.
         "counted": not review.syndicated_from,
-        "posted_at": review.posted_at.ToDatetime(tzinfo=timezone.utc),
+        "posted_at": review.posted_at.ToDatetime(tzinfo=timezone.utc), "order_id": review.order_id, "carrier": "",
         **_searchable(review.title, review.body, translation),
     }
 
@@ -103,6 +103,11 @@ class ReportingService:
             # NOTE: a translation announced before its review reached the read model waits there.
             translated = await repository.stored_translations(conn, [uuid.UUID(m.review.id) for m in events])
             rows = [_row_from_event(m, translated) for m in events]
+            ordered = [(r["tenant_id"], r["order_id"]) for r in rows if r["order_id"]]
+            await repository.lock_orders(conn, ordered)
+            known = await repository.carriers(conn, ordered)
+            for row in rows:
+                row["carrier"] = known.get((row["tenant_id"], row["order_id"]), "")
             current = dict(await repository.lock_stored(conn, sorted({r["review_id"] for r in rows})))
             deltas: dict = {}
             latest: dict[uuid.UUID, dict] = {}
@@ -117,6 +122,26 @@ class ReportingService:
                 latest[row["review_id"]] = row
             await repository.add_to_rollups(conn, deltas)
             await repository.upsert_reviews(conn, list(latest.values()))
+
+    async def handle_order_submitted(self, batch: Sequence[Delivery[events_pb2.OrderSubmitted]]) -> None:
+        """Keeps each order's carrier and moves the rollup share of the reviews already stored for it."""
+        async with self._pool.acquire() as conn:
+            for delivery in batch:
+                event = delivery.message
+                if not event.tenant_id or not event.order.order_id:
+                    continue
+                tenant, order_id, carrier = uuid.UUID(event.tenant_id), event.order.order_id, event.order.carrier
+                async with conn.transaction():
+                    await repository.lock_orders(conn, [(tenant, order_id)])
+                    await repository.keep_order(conn, tenant, order_id, carrier)
+                    moved, deltas = [], {}
+                    for stored in await repository.lock_reviews_of_order(conn, tenant, order_id):
+                        if stored["carrier"] != carrier:
+                            _add_share(deltas, stored, -1)
+                            moved.append({**dict(stored), "carrier": carrier})
+                            _add_share(deltas, moved[-1], +1)
+                    await repository.add_to_rollups(conn, deltas)
+                    await repository.upsert_reviews(conn, moved)
 
     async def handle_translated(self, batch: Sequence[Delivery[events_pb2.ReviewTranslated]]) -> None:
         """Makes each translation searchable; kept aside for a review whose row is still to come."""

@@ -12,8 +12,8 @@ from fastapi.responses import Response
 from libs.errors import FieldViolation, InvalidArgument
 from reviewguard.reporting.v1 import reporting_pb2
 
-Dimension = Literal["marketplace", "platform", "product_line", "store_id", "product_id"]
-HeatmapDimension = Literal["marketplace", "platform", "product_line", "store_id", "product_id", "aspect"]
+Dimension = Literal["marketplace", "platform", "product_line", "store_id", "product_id", "carrier"]
+HeatmapDimension = Literal["marketplace", "platform", "product_line", "store_id", "product_id", "carrier", "aspect"]
 Grain = Literal["hour", "day", "week", "month"]
 Format = Literal["json", "csv", "xlsx", "pdf"]
 _FILE = {"schema": {"type": "string", "format": "binary"}}
