@@ -148,12 +148,39 @@ def utc(value: datetime) -> datetime:
     return value.astimezone(timezone.utc)
 
 
-def periods(w: Window, *, by_period: bool = True) -> list[tuple[datetime, datetime, datetime]]:
-    """(local start, UTC start, UTC end) of each day, ISO week or month of the window in its zone,
-    clipped to the window; one period for the whole window when not `by_period`."""
-    if not by_period:
-        return [(w.starts_at.astimezone(zoneinfo.ZoneInfo(w.zone)).replace(tzinfo=None), w.starts_at, w.ends_at)]
+# NOTE: every zone's offset is a whole number of quarter hours (Kolkata +5:30, Kathmandu +5:45),
+# so a bound on a quarter hour is enough for any zone's day, week or month.
+BOUND_STEP = timedelta(minutes=15)
+
+
+def whole_hour_zone(w: Window) -> bool:
+    """True when every local hour of the window is a UTC hour (the hourly rollups answer it whole)."""
     zone = zoneinfo.ZoneInfo(w.zone)
+    at, step = w.starts_at, timedelta(days=1)
+    # NOTE: offsets change at most a few times a year; sampling daily plus both ends finds any
+    # fractional one (zones never had a sub-day fractional spell).
+    while at <= w.ends_at + step:
+        if (at.astimezone(zone).utcoffset() or timedelta()) % timedelta(hours=1):
+            return False
+        at += step
+    return True
+
+
+def periods(w: Window, *, by_period: bool = True) -> list[tuple[datetime, datetime, datetime]]:
+    """(label, UTC start, UTC end) of each day, ISO week or month of the window in its zone, clipped
+    to the window (label: the naive local start), or of each local hour (label: its aware UTC start);
+    one period for the whole window when not `by_period`."""
+    zone = zoneinfo.ZoneInfo(w.zone)
+    if not by_period:
+        return [(w.starts_at.astimezone(zone).replace(tzinfo=None), w.starts_at, w.ends_at)]
+    if w.grain == "hour":
+        # NOTE: local hours, stepped in UTC so the repeated hour of a fall-back is two periods.
+        first = w.starts_at.astimezone(zone).replace(minute=0, second=0, microsecond=0).astimezone(timezone.utc)
+        out, at = [], first
+        while at < w.ends_at:
+            out.append((at, max(at, w.starts_at), min(at + timedelta(hours=1), w.ends_at)))
+            at += timedelta(hours=1)
+        return out
     day = w.starts_at.astimezone(zone).date()
     day = day - timedelta(days=day.weekday()) if w.grain == "week" else (day.replace(day=1) if w.grain == "month" else day)
     out = []
@@ -171,12 +198,26 @@ def periods(w: Window, *, by_period: bool = True) -> list[tuple[datetime, dateti
         day = following
 
 
+def _hour_floor(at: datetime) -> datetime:
+    return at.replace(minute=0, second=0, microsecond=0)
 
-def edges(spans: list[tuple[datetime, datetime, datetime]]) -> tuple[list[datetime], list]:
-    """The UTC hours and the whole UTC days that make up the spans: a day counts whole when it lies
-    inside one span; the spans' other hours are listed one by one."""
-    hours, days = [], []
+
+def edges(spans: list[tuple[datetime, datetime, datetime]]) -> tuple[list[datetime], list, list[tuple[datetime, datetime]]]:
+    """The UTC hours, the whole UTC days and the raw ranges that make up the spans: a day counts
+    whole when it lies inside one span; the spans' other whole hours are listed one by one, and
+    the part of an hour a span starts or ends inside (a +5:30 zone's midnight) is a raw range."""
+    hours, days, raw = [], [], []
     for _, lo, hi in spans:
+        lo_hour = _hour_floor(lo) + (timedelta(hours=1) if lo != _hour_floor(lo) else timedelta())
+        hi_hour = _hour_floor(hi)
+        if lo_hour >= hi_hour:
+            raw.append((lo, hi))
+            continue
+        if lo < lo_hour:
+            raw.append((lo, lo_hour))
+        if hi_hour < hi:
+            raw.append((hi_hour, hi))
+        lo, hi = lo_hour, hi_hour
         first_day = (lo + timedelta(hours=23)).replace(hour=0)
         last_day = max(first_day, hi.replace(hour=0))
         at = lo
@@ -191,4 +232,4 @@ def edges(spans: list[tuple[datetime, datetime, datetime]]) -> tuple[list[dateti
         while at < hi:
             hours.append(at)
             at += timedelta(hours=1)
-    return hours, days
+    return hours, days, raw

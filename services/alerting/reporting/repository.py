@@ -7,7 +7,7 @@ from datetime import datetime
 
 import asyncpg
 
-from services.alerting.reporting.models import DIMENSIONS, SORTS, Window, edges, periods
+from services.alerting.reporting.models import DIMENSIONS, SORTS, Window, edges, periods, whole_hour_zone
 
 _INBOX_COLUMNS = (
     "review_id", "tenant_id", "version", "platform", "marketplace", "store_id", "product_id", "product_line", "language",
@@ -174,6 +174,21 @@ async def search(conn: asyncpg.Connection, tenant_id: uuid.UUID, f: dict, *, sor
     )
 
 
+def _raw_part(dimension: str, *, by_aspect: bool, split_competitor: bool, value_param: str | None, starts: str, ranges: tuple[str, str]) -> str:
+    """The review rows of the raw ranges, shaped as a rollup's rows (see `summed`)."""
+    value = "''::text" if dimension == "all" else f"r.{dimension}"
+    columns = [f"{value} AS k0", *(["a.aspect AS k1"] if by_aspect else []), *(["r.competitor::text AS kc"] if split_competitor else [])]
+    where = "r.tenant_id = $1 AND r.counted" + ("" if split_competitor else " AND NOT r.competitor")
+    if value_param:
+        where += f" AND {value} = {value_param}"
+    return f"""SELECT width_bucket(r.posted_at, {starts}) AS idx, {", ".join(columns)}, 1::bigint AS reviews,
+                      r.rating::bigint AS rating_sum, (r.sentiment = 'negative')::int::bigint AS negative
+               FROM unnest({ranges[0]}::timestamptz[], {ranges[1]}::timestamptz[]) AS g(lo, hi)
+               JOIN inbox_reviews r ON r.tenant_id = $1 AND r.posted_at >= g.lo AND r.posted_at < g.hi
+               {"CROSS JOIN LATERAL unnest(r.aspects) AS a(aspect)" if by_aspect else ""}
+               WHERE {where}"""
+
+
 async def summed(
     conn: asyncpg.Connection, tenant_id: uuid.UUID, w: Window, dimension: str, *, by_aspect: bool = False,
     split_competitor: bool = False, by_period: bool = True, value: str | None = None,
@@ -188,12 +203,15 @@ async def summed(
     names = [k.rsplit(" ", 1)[1] for k in keys]
     params: list = [tenant_id, dimension]
     where = "t.tenant_id = $1 AND t.dimension = $2" + ("" if split_competitor else " AND NOT t.competitor")
+    value_param = None
     if value is not None:
         params.append(value)
-        where += f" AND t.value = ${len(params)}"
+        value_param = f"${len(params)}"
+        where += f" AND t.value = {value_param}"
     hourly, daily = ("report_aspect_hourly", "report_aspect_daily") if by_aspect else ("report_hourly", "report_daily")
     columns = ", ".join(f"t.{k}" for k in keys)
-    if by_period and w.grain == "hour":
+    whole_hours = w.starts_at == _hour(w.starts_at) and w.ends_at == _hour(w.ends_at)
+    if by_period and w.grain == "hour" and whole_hours and whole_hour_zone(w):
         # NOTE: hours stay UTC hours (shown later in the zone's offset), so the repeated local hour
         # of a DST fall-back is two rows, not one.
         params += [w.starts_at, w.ends_at]
@@ -206,12 +224,21 @@ async def summed(
             *params,
         )
     spans = periods(w, by_period=by_period)
-    edge_hours, whole_days = edges(spans)
+    edge_hours, whole_days, raw = edges(spans)
     params += [[lo for _, lo, _ in spans], edge_hours, whole_days]
     n = len(params)
     starts = f"${n - 2}::timestamptz[]"
     # NOTE: a day, week or month of the zone is whole UTC days (daily rollups) plus the hours at its
-    # edges (hourly ones), both looked up by key; width_bucket numbers each row's period.
+    # edges (hourly ones), both looked up by key; width_bucket numbers each row's period. In a zone
+    # whose midnight falls inside a UTC hour (Asia/Kolkata), that hour's part is read from the review
+    # rows, through the (tenant, posted_at) index: at most two part hours per period.
+    raw_part = ""
+    if raw:
+        params += [[lo for lo, _ in raw], [hi for _, hi in raw]]
+        raw_part = "UNION ALL " + _raw_part(
+            dimension, by_aspect=by_aspect, split_competitor=split_competitor, value_param=value_param, starts=starts,
+            ranges=(f"${n + 1}", f"${n + 2}"),
+        )
     rows = await conn.fetch(
         f"""SELECT x.idx, {", ".join(f"x.{k}" for k in names)}, sum(x.reviews)::bigint AS reviews,
                    sum(x.rating_sum)::bigint AS rating_sum, sum(x.negative)::bigint AS negative
@@ -222,11 +249,16 @@ async def summed(
                 SELECT width_bucket(t.day::timestamp AT TIME ZONE 'UTC', {starts}) AS idx, {columns}, t.reviews,
                        t.rating_sum, t.negative
                 FROM {daily} t WHERE {where} AND t.day = ANY(${n}::date[])
+                {raw_part}
             ) x GROUP BY 1, {", ".join(f"x.{k}" for k in names)} ORDER BY 1, {", ".join(f"x.{k}" for k in names)}""",
         *params,
     )
     return [{"period": spans[r["idx"] - 1][0] if by_period else None, **{k: r[k] for k in (*names, "reviews", "rating_sum", "negative")}}
             for r in rows]
+
+
+def _hour(at: datetime) -> datetime:
+    return at.replace(minute=0, second=0, microsecond=0)
 
 
 def _window_params(tenant_id: uuid.UUID, w: Window) -> list:
@@ -236,8 +268,14 @@ def _window_params(tenant_id: uuid.UUID, w: Window) -> list:
 async def alerts_by_period(conn: asyncpg.Connection, tenant_id: uuid.UUID, w: Window, dimension: str) -> list[asyncpg.Record]:
     """Alerts fired per (period, value of `dimension`); only dimensions alerts carry."""
     assert dimension in ("marketplace", "platform", "product_id")
-    period = "date_trunc('hour', fired_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'" if w.grain == "hour" else "date_trunc($4, fired_at AT TIME ZONE $5)"
-    params = _window_params(tenant_id, w)[: 3 if w.grain == "hour" else 5]
+    params = _window_params(tenant_id, w)
+    if w.grain != "hour":
+        period = "date_trunc($4, fired_at AT TIME ZONE $5)"
+    elif whole_hour_zone(w):
+        period, params = "date_trunc('hour', fired_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'", params[:3]
+    else:
+        # NOTE: the UTC start of the local hour (a +5:30 zone's hours start at half past), as `periods` labels them.
+        period, params = "date_trunc('hour', fired_at AT TIME ZONE $4) AT TIME ZONE $4", [*params[:3], w.zone]
     return await conn.fetch(
         f"""SELECT {period} AS period, {dimension} AS k0, count(*)::int AS alerts FROM alerts
             WHERE tenant_id = $1 AND fired_at >= $2 AND fired_at < $3 GROUP BY 1, 2""",

@@ -166,9 +166,6 @@ class ReportSchedules:
         now = self._clock()
         first = next_send(now, s.grain, zone, send_time.replace(second=0, microsecond=0), day)
         starts, ends = reported_period(first, s.grain, zone)
-        if starts.minute or ends.minute:
-            # NOTE: the rollups are UTC hours; a zone whose midnight falls inside one is not supported yet.
-            raise _refuse("time_zone", "a zone whose midnight is a whole UTC hour")
         async with self._pool.acquire() as conn:
             await self._email_config(conn, tenant, s.receiver, list(s.recipients))
         try:
