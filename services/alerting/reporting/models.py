@@ -8,8 +8,9 @@ import hmac
 import json
 import unicodedata
 import zoneinfo
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
 
 from libs.errors import FieldViolation, InvalidArgument
 
@@ -139,6 +140,25 @@ class PageTokens:
         return sort_value, row_id
 
 
+def period_labels(w: Window) -> Callable[[datetime], str]:
+    """A period's start as ReportCell.period writes it, ISO 8601 with the zone's offset: an hourly
+    period is a UTC instant shown in the zone, the others the zone's naive calendar starts.
+
+    NOTE: memoised: a report has few periods and many cells (400 products × 52 weeks).
+    """
+    zone = zoneinfo.ZoneInfo(w.zone)
+    hourly = w.grain == "hour"
+    seen: dict[datetime, str] = {}
+
+    def label(period: datetime) -> str:
+        text = seen.get(period)
+        if text is None:
+            text = seen[period] = (period.astimezone(zone) if hourly else period.replace(tzinfo=zone)).isoformat()
+        return text
+
+    return label
+
+
 def timestamp(message, field: str) -> datetime | None:
     """A protobuf Timestamp field as an aware UTC datetime; None when unset."""
     return getattr(message, field).ToDatetime(tzinfo=timezone.utc) if message.HasField(field) else None
@@ -233,3 +253,57 @@ def edges(spans: list[tuple[datetime, datetime, datetime]]) -> tuple[list[dateti
             hours.append(at)
             at += timedelta(hours=1)
     return hours, days, raw
+
+
+WEEK = timedelta(days=7)
+
+
+def _nearest_monday(at: datetime) -> datetime:
+    """The UTC Monday midnight nearest to `at` (the weekly rollups' week starts)."""
+    day = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    monday = day - timedelta(days=day.weekday())
+    return monday if at - monday <= monday + WEEK - at else monday + WEEK
+
+
+@dataclass
+class Pieces:
+    """What the spans are summed from, each piece with its span's number (1-based) and a sign."""
+
+    hours: list[tuple[datetime, int, int]] = field(default_factory=list)
+    days: list[tuple[date, int, int]] = field(default_factory=list)
+    weeks: list[tuple[date, int, int]] = field(default_factory=list)
+    raw: list[tuple[datetime, datetime, int, int]] = field(default_factory=list)
+
+    def add(self, lo: datetime, hi: datetime, idx: int, sign: int) -> None:
+        """Adds [lo, hi) with `sign`, or takes [hi, lo) away when hi < lo."""
+        if lo > hi:
+            lo, hi, sign = hi, lo, -sign
+        if lo == hi:
+            return
+        hours, days, raw = edges([(None, lo, hi)])
+        self.hours += [(h, idx, sign) for h in hours]
+        self.days += [(d, idx, sign) for d in days]
+        self.raw += [(a, b, idx, sign) for a, b in raw]
+
+
+def pieces(spans: list[tuple[datetime, datetime, datetime]]) -> Pieces:
+    """The rollup rows (and raw ranges) each span sums: a span of a week or more is the UTC weeks
+    between the Mondays nearest its ends (weekly rollups), plus or minus the days and hours between
+    those Mondays and its ends; a shorter one is days, hours and raw ranges (`edges`).
+
+    NOTE: sums are additive, so taking away the hours a UTC week has beyond a Berlin week is as
+    exact as adding them up, and a year of a product's weeks is 52 rows where its days are 365.
+    """
+    out = Pieces()
+    for idx, (_, lo, hi) in enumerate(spans, start=1):
+        first, last = _nearest_monday(lo), _nearest_monday(hi)
+        if last - first < WEEK:
+            out.add(lo, hi, idx, 1)
+            continue
+        out.add(lo, first, idx, 1)
+        week = first
+        while week < last:
+            out.weeks.append((week.date(), idx, 1))
+            week += WEEK
+        out.add(last, hi, idx, 1)
+    return out

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import asyncpg
 
-from services.alerting.reporting.models import DIMENSIONS, SORTS, Window, edges, periods, whole_hour_zone
+from services.alerting.reporting.models import DIMENSIONS, SORTS, Window, periods, pieces, whole_hour_zone
 
 _INBOX_COLUMNS = (
     "review_id", "tenant_id", "version", "platform", "marketplace", "store_id", "product_id", "product_line", "language",
@@ -75,6 +75,8 @@ ROLLUP_KEYS = {
     "report_aspect_hourly": ("tenant_id", "dimension", "hour", "value", "competitor", "aspect"),
     "report_daily": ("tenant_id", "dimension", "day", "value", "competitor"),
     "report_aspect_daily": ("tenant_id", "dimension", "day", "value", "competitor", "aspect"),
+    "report_weekly": ("tenant_id", "dimension", "week", "value", "competitor"),
+    "report_aspect_weekly": ("tenant_id", "dimension", "week", "value", "competitor", "aspect"),
 }
 
 
@@ -174,16 +176,18 @@ async def search(conn: asyncpg.Connection, tenant_id: uuid.UUID, f: dict, *, sor
     )
 
 
-def _raw_part(dimension: str, *, by_aspect: bool, split_competitor: bool, value_param: str | None, starts: str, ranges: tuple[str, str]) -> str:
-    """The review rows of the raw ranges, shaped as a rollup's rows (see `summed`)."""
+def _raw_part(dimension: str, *, by_aspect: bool, split_competitor: bool, value_param: str | None, ranges: str) -> str:
+    """The review rows of the raw ranges, shaped as a rollup piece's rows (see `summed`)."""
     value = "''::text" if dimension == "all" else f"r.{dimension}"
     columns = [f"{value} AS k0", *(["a.aspect AS k1"] if by_aspect else []), *(["r.competitor::text AS kc"] if split_competitor else [])]
-    where = "r.tenant_id = $1 AND r.counted" + ("" if split_competitor else " AND NOT r.competitor")
+    # NOTE: $2 (the dimension, chosen above in Python) is named so that its type is known when a
+    # report (a Kolkata hour) reads only raw ranges.
+    where = "$2::text <> '' AND r.counted" + ("" if split_competitor else " AND NOT r.competitor")
     if value_param:
         where += f" AND {value} = {value_param}"
-    return f"""SELECT width_bucket(r.posted_at, {starts}) AS idx, {", ".join(columns)}, 1::bigint AS reviews,
-                      r.rating::bigint AS rating_sum, (r.sentiment = 'negative')::int::bigint AS negative
-               FROM unnest({ranges[0]}::timestamptz[], {ranges[1]}::timestamptz[]) AS g(lo, hi)
+    return f"""SELECT g.idx, {", ".join(columns)}, g.sign::bigint AS reviews, g.sign * r.rating::bigint AS rating_sum,
+                      g.sign * (r.sentiment = 'negative')::int::bigint AS negative
+               FROM unnest({ranges}) AS g(lo, hi, idx, sign)
                JOIN inbox_reviews r ON r.tenant_id = $1 AND r.posted_at >= g.lo AND r.posted_at < g.hi
                {"CROSS JOIN LATERAL unnest(r.aspects) AS a(aspect)" if by_aspect else ""}
                WHERE {where}"""
@@ -208,7 +212,7 @@ async def summed(
         params.append(value)
         value_param = f"${len(params)}"
         where += f" AND t.value = {value_param}"
-    hourly, daily = ("report_aspect_hourly", "report_aspect_daily") if by_aspect else ("report_hourly", "report_daily")
+    prefix = "report_aspect_" if by_aspect else "report_"
     columns = ", ".join(f"t.{k}" for k in keys)
     whole_hours = w.starts_at == _hour(w.starts_at) and w.ends_at == _hour(w.ends_at)
     if by_period and w.grain == "hour" and whole_hours and whole_hour_zone(w):
@@ -219,42 +223,54 @@ async def summed(
         return await conn.fetch(
             f"""SELECT t.hour AS period, {columns}, sum(t.reviews)::bigint AS reviews, sum(t.rating_sum)::bigint AS rating_sum,
                        sum(t.negative)::bigint AS negative
-                FROM {hourly} t WHERE {where} AND t.hour >= ${n - 1} AND t.hour < ${n}
+                FROM {prefix}hourly t WHERE {where} AND t.hour >= ${n - 1} AND t.hour < ${n}
                 GROUP BY 1, {", ".join(names)} ORDER BY 1, {", ".join(names)}""",
             *params,
         )
     spans = periods(w, by_period=by_period)
-    edge_hours, whole_days, raw = edges(spans)
-    params += [[lo for _, lo, _ in spans], edge_hours, whole_days]
-    n = len(params)
-    starts = f"${n - 2}::timestamptz[]"
-    # NOTE: a day, week or month of the zone is whole UTC days (daily rollups) plus the hours at its
-    # edges (hourly ones), both looked up by key; width_bucket numbers each row's period. In a zone
-    # whose midnight falls inside a UTC hour (Asia/Kolkata), that hour's part is read from the review
-    # rows, through the (tenant, posted_at) index: at most two part hours per period.
-    raw_part = ""
-    if raw:
-        params += [[lo for lo, _ in raw], [hi for _, hi in raw]]
-        raw_part = "UNION ALL " + _raw_part(
-            dimension, by_aspect=by_aspect, split_competitor=split_competitor, value_param=value_param, starts=starts,
-            ranges=(f"${n + 1}", f"${n + 2}"),
-        )
-    rows = await conn.fetch(
-        f"""SELECT x.idx, {", ".join(f"x.{k}" for k in names)}, sum(x.reviews)::bigint AS reviews,
+    parts = pieces(spans)
+    # NOTE: the period labels (naive local starts; UTC instants for hours) are picked in SQL by the
+    # span number, so the rows come back as they are, with no per-row reshaping in Python.
+    period = "NULL::timestamp"
+    if by_period:
+        params.append([label for label, _, _ in spans])
+        period = f"(${len(params)}::{'timestamptz' if w.grain == 'hour' else 'timestamp'}[])[x.idx]"
+
+    def unnested(rows: list[tuple], types: tuple[str, ...]) -> str:
+        columns_of = list(zip(*rows))
+        names_of = []
+        for values, kind in zip(columns_of, types):
+            params.append(list(values))
+            names_of.append(f"${len(params)}::{kind}[]")
+        return ", ".join(names_of)
+
+    # NOTE: each piece is looked up by key through its rollup's primary key, and carries its span's
+    # number and sign; a week, day or hour taken away (the edge of a zone's week inside a UTC week)
+    # counts negatively. In a zone whose midnight falls inside a UTC hour (Asia/Kolkata), that
+    # hour's part is read from the review rows through the (tenant, posted_at) index.
+    selects = []
+    for table, rows, kind in (("hourly", parts.hours, "timestamptz"), ("daily", parts.days, "date"), ("weekly", parts.weeks, "date")):
+        if rows:
+            key = {"hourly": "hour", "daily": "day", "weekly": "week"}[table]
+            selects.append(
+                f"""SELECT g.idx, {columns}, g.sign * t.reviews AS reviews, g.sign * t.rating_sum AS rating_sum,
+                           g.sign * t.negative AS negative
+                    FROM unnest({unnested(rows, (kind, "int", "int"))}) AS g(at, idx, sign)
+                    JOIN {prefix}{table} t ON t.{key} = g.at AND {where}"""
+            )
+    if parts.raw:
+        ranges = unnested(parts.raw, ("timestamptz", "timestamptz", "int", "int"))
+        selects.append(_raw_part(dimension, by_aspect=by_aspect, split_competitor=split_competitor, value_param=value_param, ranges=ranges))
+    if not selects:
+        return []
+    grouped = ", ".join(f"x.{k}" for k in names)
+    return await conn.fetch(
+        f"""SELECT {period} AS period, {grouped}, sum(x.reviews)::bigint AS reviews,
                    sum(x.rating_sum)::bigint AS rating_sum, sum(x.negative)::bigint AS negative
-            FROM (
-                SELECT width_bucket(t.hour, {starts}) AS idx, {columns}, t.reviews, t.rating_sum, t.negative
-                FROM {hourly} t WHERE {where} AND t.hour = ANY(${n - 1}::timestamptz[])
-                UNION ALL
-                SELECT width_bucket(t.day::timestamp AT TIME ZONE 'UTC', {starts}) AS idx, {columns}, t.reviews,
-                       t.rating_sum, t.negative
-                FROM {daily} t WHERE {where} AND t.day = ANY(${n}::date[])
-                {raw_part}
-            ) x GROUP BY 1, {", ".join(f"x.{k}" for k in names)} ORDER BY 1, {", ".join(f"x.{k}" for k in names)}""",
+            FROM ({" UNION ALL ".join(selects)}) x
+            GROUP BY x.idx, {grouped} HAVING sum(x.reviews) > 0 ORDER BY x.idx, {grouped}""",
         *params,
     )
-    return [{"period": spans[r["idx"] - 1][0] if by_period else None, **{k: r[k] for k in (*names, "reviews", "rating_sum", "negative")}}
-            for r in rows]
 
 
 def _hour(at: datetime) -> datetime:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-import zoneinfo
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 
@@ -15,7 +14,7 @@ from reviewguard.events.v1 import events_pb2
 from reviewguard.reporting.v1 import reporting_pb2
 from reviewguard.resolution.v1 import case_pb2
 from services.alerting.reporting import departments, repository
-from services.alerting.reporting.models import DIMENSIONS, PageTokens, Window, bigrams, normalise, sentiment, timestamp
+from services.alerting.reporting.models import DIMENSIONS, PageTokens, Window, bigrams, normalise, period_labels, sentiment, timestamp
 from services.alerting.reporting.pdf import PdfWriter
 
 log = logging.getLogger(__name__)
@@ -67,7 +66,8 @@ def _add_share(deltas: dict[str, dict], row, sign: int) -> None:
     share = (sign, sign * row["rating"], sign * (row["sentiment"] == "negative"))
     for dimension in ROLLUP_DIMENSIONS:
         value = row[dimension] if dimension != "all" else ""
-        for table, at in (("report_hourly", hour), ("report_daily", hour.date())):
+        day = hour.date()
+        for table, at in (("report_hourly", hour), ("report_daily", day), ("report_weekly", day - timedelta(days=day.weekday()))):
             key = (row["tenant_id"], dimension, at, value, row["competitor"])
             for target, k in ((table, key), *((table.replace("report_", "report_aspect_"), (*key, a)) for a in row["aspects"])):
                 totals = deltas.setdefault(target, {}).setdefault(k, [0, 0, 0])
@@ -211,14 +211,14 @@ class ReportingService:
             alerts = {}
             if group_by in ALERT_DIMENSIONS:
                 alerts = {(r["period"], r["k0"]): r["alerts"] for r in await repository.alerts_by_period(conn, tenant_id, w, group_by)}
-        cells = []
+        table, label = reporting_pb2.ReportTable(keys=[group_by]), period_labels(w)
         for r in rows:
-            cell = _cell(r, w, (r["k0"],))
+            cell = _cell(table, r, label(r["period"]), (r["k0"],))
             if baseline.get(r["k0"]) is not None:
                 cell.baseline_mean_rating = baseline[r["k0"]]
-            cell.alerts = alerts.get((r["period"], r["k0"]), 0)
-            cells.append(cell)
-        return reporting_pb2.ReportTable(keys=[group_by], cells=cells)
+            if alerts:
+                cell.alerts = alerts.get((r["period"], r["k0"]), 0)
+        return table
 
     async def aspects(self, tenant_id: uuid.UUID, w: Window, rows_by: str, cols_by: str) -> reporting_pb2.ReportTable:
         """A dimension × aspect heat map (either way round)."""
@@ -226,7 +226,10 @@ class ReportingService:
         async with self._pool.acquire() as conn:
             rows = await repository.summed(conn, tenant_id, w, dimension, by_aspect=True)
         order = (lambda r: (r["k1"], r["k0"])) if rows_by == "aspect" else (lambda r: (r["k0"], r["k1"]))
-        return reporting_pb2.ReportTable(keys=[rows_by, cols_by], cells=[_cell(r, w, order(r)) for r in rows])
+        table, label = reporting_pb2.ReportTable(keys=[rows_by, cols_by]), period_labels(w)
+        for r in rows:
+            _cell(table, r, label(r["period"]), order(r))
+        return table
 
     async def competitors(self, tenant_id: uuid.UUID, w: Window, group_by: str, top: int = 3) -> reporting_pb2.ReportTable:
         dimension = group_by or "all"
@@ -237,13 +240,12 @@ class ReportingService:
         for r in complaints:
             if r["negative"]:
                 ranked.setdefault((r["period"], r["kc"], r["k0"]), []).append((-r["negative"], r["k1"]))
-        cells = []
+        table, label = reporting_pb2.ReportTable(keys=["listing", *([group_by] if group_by else [])]), period_labels(w)
         for r in sorted(rows, key=lambda r: (r["period"], r["kc"], r["k0"])):
             listing = "competitor" if r["kc"] == "true" else "own"
-            cell = _cell(r, w, (listing, r["k0"]) if group_by else (listing,))
+            cell = _cell(table, r, label(r["period"]), (listing, r["k0"]) if group_by else (listing,))
             cell.top_aspects.extend(a for _, a in sorted(ranked.get((r["period"], r["kc"], r["k0"]), []))[:top])
-            cells.append(cell)
-        return reporting_pb2.ReportTable(keys=["listing", *([group_by] if group_by else [])], cells=cells)
+        return table
 
     async def drilldown(self, tenant_id: uuid.UUID, w: Window, dimension: str, value: str, limit: int) -> reporting_pb2.DrilldownResponse:
         async with self._pool.acquire() as conn:
@@ -266,17 +268,15 @@ def _count(row) -> reporting_pb2.Count:
     return reporting_pb2.Count(value=row["k0"], reviews=row["reviews"], negative=row["negative"])
 
 
-def _cell(row, w: Window, key: tuple) -> reporting_pb2.ReportCell:
-    zone = zoneinfo.ZoneInfo(w.zone)
-    period: datetime = row["period"]
-    # NOTE: hourly periods are UTC hours; the others are the zone's local calendar starts.
-    start = period.astimezone(zone) if w.grain == "hour" else period.replace(tzinfo=zone)
-    cell = reporting_pb2.ReportCell(
-        period=start.isoformat(), key=[str(k) for k in key], reviews=row["reviews"], negative=row["negative"],
-        negative_share=row["negative"] / row["reviews"] if row["reviews"] else 0.0,
+def _cell(table: reporting_pb2.ReportTable, row, label: str, key: tuple) -> reporting_pb2.ReportCell:
+    """Adds the row's cell to the table (in place: a copy per cell would double a 20k-cell report's cost)."""
+    reviews = row["reviews"]
+    cell = table.cells.add(
+        period=label, key=[str(k) for k in key], reviews=reviews, negative=row["negative"],
+        negative_share=row["negative"] / reviews if reviews else 0.0,
     )
-    if row["reviews"]:
-        cell.mean_rating = row["rating_sum"] / row["reviews"]
+    if reviews:
+        cell.mean_rating = row["rating_sum"] / reviews
     return cell
 
 
