@@ -258,6 +258,11 @@ def edges(spans: list[tuple[datetime, datetime, datetime]]) -> tuple[list[dateti
 WEEK = timedelta(days=7)
 
 
+def _nearest_midnight(at: datetime) -> datetime:
+    day = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    return day if at - day <= day + timedelta(days=1) - at else day + timedelta(days=1)
+
+
 def _nearest_monday(at: datetime) -> datetime:
     """The UTC Monday midnight nearest to `at` (the weekly rollups' week starts)."""
     day = at.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -275,7 +280,24 @@ class Pieces:
     raw: list[tuple[datetime, datetime, int, int]] = field(default_factory=list)
 
     def add(self, lo: datetime, hi: datetime, idx: int, sign: int) -> None:
-        """Adds [lo, hi) with `sign`, or takes [hi, lo) away when hi < lo."""
+        """Adds [lo, hi) with `sign`, or takes [hi, lo) away when hi < lo: the UTC days between the
+        midnights nearest its ends, plus or minus the hours between those and its ends (a Berlin
+        day is one daily row and four hourly ones, not 24 hourly ones)."""
+        if lo > hi:
+            lo, hi, sign = hi, lo, -sign
+        first, last = _nearest_midnight(lo), _nearest_midnight(hi)
+        if last <= first:
+            self._hours(lo, hi, idx, sign)
+            return
+        day = first
+        while day < last:
+            self.days.append((day.date(), idx, sign))
+            day += timedelta(days=1)
+        self._hours(lo, first, idx, sign)
+        self._hours(last, hi, idx, sign)
+
+    def _hours(self, lo: datetime, hi: datetime, idx: int, sign: int) -> None:
+        """[lo, hi) (less than a day) as UTC hours and raw ranges; taken away when hi < lo."""
         if lo > hi:
             lo, hi, sign = hi, lo, -sign
         if lo == hi:
@@ -289,7 +311,8 @@ class Pieces:
 def pieces(spans: list[tuple[datetime, datetime, datetime]]) -> Pieces:
     """The rollup rows (and raw ranges) each span sums: a span of a week or more is the UTC weeks
     between the Mondays nearest its ends (weekly rollups), plus or minus the days and hours between
-    those Mondays and its ends; a shorter one is days, hours and raw ranges (`edges`).
+    those Mondays and its ends; a shorter one is days and hours the same way (`Pieces.add`), and
+    raw ranges for the part hours of a +5:30 zone.
 
     NOTE: sums are additive, so taking away the hours a UTC week has beyond a Berlin week is as
     exact as adding them up, and a year of a product's weeks is 52 rows where its days are 365.
