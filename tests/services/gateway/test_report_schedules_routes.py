@@ -48,10 +48,13 @@ async def test_create_list_and_delete_a_schedule_within_the_tenant(apis):
     assert (await mine.get("/v1/report-schedules")).json()["items"] == []
 
 
-async def test_a_half_hour_zone_is_scheduled_not_refused(apis):
+async def test_a_half_hour_zone_is_scheduled_not_refused_and_the_tenants_zone_is_the_default(apis):
     mine, _ = apis
-    created = await mine.post("/v1/report-schedules", json={**BODY, "grain": "week", "day": 7, "time_zone": "Asia/Kolkata"})
+    assert (await mine.put("/v1/report-settings", json={"time_zone": "Asia/Kolkata"})).status_code == 200
+    body = {k: v for k, v in BODY.items() if k != "time_zone"}
+    created = await mine.post("/v1/report-schedules", json={**body, "grain": "week", "day": 7})
     assert created.status_code == 201, created.text
+    assert created.json()["time_zone"] == "Asia/Kolkata"
     # NOTE: Sunday 09:30 in Kolkata (UTC+5:30) is 04:00 UTC.
     assert created.json()["next_send_at"].endswith("04:00:00Z")
 
