@@ -57,6 +57,15 @@ def require_dimension(value: str, *, field: str, allowed: tuple[str, ...] = DIME
     return value
 
 
+def checked_zone(zone: str) -> str:
+    """The zone, refused by name (time_zone) when it is not an IANA zone."""
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InvalidArgument(f"unknown time zone {zone!r}", [FieldViolation("time_zone", "an IANA zone")]) from None
+    return zone
+
+
 @dataclass(frozen=True)
 class Window:
     """[starts_at, ends_at) bucketed by `grain` in `zone`."""
@@ -83,12 +92,7 @@ class Window:
             )
         if ends_at - starts_at > MAX_SPAN:
             raise InvalidArgument("a report spans at most 5 years", [FieldViolation("to", "range over 5 years")])
-        zone = zone or "UTC"
-        try:
-            zoneinfo.ZoneInfo(zone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise InvalidArgument(f"unknown time zone {zone!r}", [FieldViolation("time_zone", "an IANA zone")]) from None
-        return cls(starts_at, ends_at, grain, zone)
+        return cls(starts_at, ends_at, grain, checked_zone(zone or "UTC"))
 
 
 SORTS = {

@@ -9,21 +9,13 @@ database as the rollups answers it without a call to another service per report.
 from __future__ import annotations
 
 import uuid
-import zoneinfo
 
 import asyncpg
 
 from libs.errors import FieldViolation, InvalidArgument
+from services.alerting.reporting.models import checked_zone
 
 DEFAULT_ZONE = "UTC"
-
-
-def checked_zone(zone: str) -> str:
-    try:
-        zoneinfo.ZoneInfo(zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise InvalidArgument(f"unknown time zone {zone!r}", [FieldViolation("time_zone", "an IANA zone")]) from None
-    return zone
 
 
 async def time_zone(pool: asyncpg.Pool, tenant_id: uuid.UUID) -> str:
