@@ -27,6 +27,7 @@ REPLIES = StreamSpec("REPLIES", ("replies.>",), max_age_days=14.0)
 REVIEW_REQUESTS = StreamSpec("REVIEW_REQUESTS", ("review_requests.>",), max_age_days=14.0)
 # NOTE: what happened to a tenant's sources that a person must act on (a revoked credential).
 SOURCES = StreamSpec("SOURCES", ("sources.>",))
+ORDERS = StreamSpec("ORDERS", ("orders.>",))
 DEAD_LETTERS = StreamSpec("DLQ", ("dlq.>",), max_age_days=30.0)
 # NOTE: JetStream has no dead-letter queue of its own. It announces a message that ran out of
 # deliveries on this advisory subject; keeping the advisories in a stream makes that durable, so
@@ -35,7 +36,7 @@ MAX_DELIVERIES_ADVISORIES = StreamSpec(
     "ADVISORIES_MAX_DELIVERIES", ("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.>",), max_age_days=30.0
 )
 
-ALL_STREAMS = (REVIEWS, ALERTS, CASES, REPLIES, REVIEW_REQUESTS, SOURCES, DEAD_LETTERS, MAX_DELIVERIES_ADVISORIES)
+ALL_STREAMS = (REVIEWS, ALERTS, CASES, ORDERS, REPLIES, REVIEW_REQUESTS, SOURCES, DEAD_LETTERS, MAX_DELIVERIES_ADVISORIES)
 
 REVIEW_INGESTED = "reviews.ingested"
 REVIEW_ANALYZED = "reviews.analyzed"
@@ -58,6 +59,7 @@ REPLY_PUBLISH_FAILED = "replies.publish_failed"
 REVIEW_REQUEST_SEND_REQUESTED = "review_requests.send_requested"
 REVIEW_REQUEST_OUTCOME = "review_requests.outcome"
 SOURCE_NEEDS_ATTENTION = "sources.needs_attention"
+ORDER_SUBMITTED = "orders.submitted"
 
 
 def dead_letter_subject(consumer: str) -> str:

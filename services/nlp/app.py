@@ -25,7 +25,7 @@ from services.nlp.model_registry import ModelRegistry
 from services.nlp.service import NlpService
 from services.nlp.stars.loading import load_star_model
 from services.nlp.stars.model import DEFAULT_MODEL_PATH
-from services.nlp.translation.worker import TranslationWorker
+from services.nlp.translation.worker import OUTBOX_CHANNEL, TranslationWorker
 
 SCHEMA = "nlp"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -60,7 +60,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     outbound = OutboundPolicy.from_settings(settings)
     http = outbound_client(outbound)
     backend.on_close_async(http.aclose)
-    translations = TranslationWorker(pool=backend.pool, box=box, http=http, bus=backend.bus)
+    translations = TranslationWorker(pool=backend.pool, box=box, http=http)
     service = NlpService(
         pool=backend.pool, analyzer=analyzer, executor=executor, bus=backend.bus, models=models, box=box,
         on_translations_queued=translations.wake.set, outbound=outbound, metrics=NlpMetrics(backend.metrics),
@@ -74,5 +74,6 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         handler=service.handle_ingested,
     )
     backend.background(models.run(backend.pool, executor, interval_seconds=settings.nlp.nlp_model_refresh_seconds, stop=stop))
+    backend.relay_outbox(OUTBOX_CHANNEL)
     backend.background(translations.run(stop, poll_seconds=settings.nlp.nlp_translation_poll_seconds))
     await backend.run()

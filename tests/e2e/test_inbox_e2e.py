@@ -19,7 +19,7 @@ def reviews_of(tenant: str) -> list[dict]:
     return [
         {"platform": "amazon", "marketplace": MARKETPLACE_OF[lang], "external_id": f"{tenant}-{lang}-{stars}",
          "product_id": f"B0{lang.upper()}KETTLE", "product_line": "kettles", "rating": stars, "title": title,
-         "body": body if stars == 1 else f"{title}. {body}", "posted_at": recent(hours=3)}
+         "body": body if stars == 1 else f"{title}. {body}", "posted_at": recent(hours=3), "order_id": f"{tenant}-{lang}-{stars}"}
         for lang, (title, body) in REVIEW_TEXTS.items() for stars in (1, 5)
     ]
 
@@ -80,6 +80,24 @@ async def test_each_tenant_searches_filters_and_reports_on_its_own_multilingual_
         assert {c["key"]["marketplace"]: c["mean_rating"] for c in report["cells"]} == {MARKETPLACE_OF[lang]: 3.0 for lang in REVIEW_TEXTS}
         csv = await acme.get("/v1/reports/ratings", params={**window, "format": "csv"})
         assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+
+        # Orders posted after their reviews: each review's carrier reaches the reports (orders.submitted).
+        orders = [{"order_id": r["order_id"], "platform": "amazon", "marketplace": "DE", "fulfilment": "merchant",
+                   "customer_id": f"c-{i}", "value": "20.00", "currency": "EUR", "delivered_at": recent(hours=30),
+                   "carrier": "DHL" if r["rating"] == 1 else "UPS"} for i, r in enumerate(reviews_of("acme"))]
+        assert (await acme.post("/v1/orders", json={"orders": orders})).status_code == 202
+
+        async def by_carrier():
+            cells = (await acme.get("/v1/reports/ratings", params={**window, "group_by": "carrier"})).json()["cells"]
+            counts = {c["key"]["carrier"]: c["reviews"] for c in cells}
+            return counts if counts == {"DHL": 6, "UPS": 6} else None
+
+        await eventually(by_carrier, timeout=60)
+        # The tenant's stored zone counts a report that names none; Kolkata's +5:30 included.
+        assert (await acme.put("/v1/report-settings", json={"time_zone": "Asia/Kolkata"})).status_code == 200
+        local = (await acme.get("/v1/reports/ratings", params={**window, "group_by": "marketplace"})).json()
+        assert local["time_zone"] == "Asia/Kolkata" and all(c["period"].endswith("+05:30") for c in local["cells"])
+        assert sum(c["reviews"] for c in local["cells"]) == 12
     finally:
         for api in clients.values():
             await api.aclose()

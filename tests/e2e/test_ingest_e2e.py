@@ -136,7 +136,7 @@ async def test_webhooks_edits_history_rating_changes_and_capture_lag(system: Loc
 
         history = (await api.get(f"/v1/reviews/{review_id}/history")).json()
         assert [(v["version"], v["rating"], v["changed_fields"]) for v in history["versions"]] == [(1, 1, []), (2, 4, ["rating"])]
-        ups = (await api.get("/v1/rating-changes", params={"direction": "up"})).json()["changes"]
+        ups = (await api.get("/v1/rating-changes", params={"direction": "up"})).json()["items"]
         assert [(c["review_id"], c["old_rating"], c["new_rating"]) for c in ups] == [(review_id, 1, 4)]
         lag = (await api.get("/v1/ingest/lag", params={"window_seconds": 3600})).json()["stats"]
         [webhook] = [s for s in lag if s["channel"] == "webhook"]
@@ -190,7 +190,7 @@ async def test_onboarding_a_history_pages_no_one_and_the_team_turns_chosen_ones_
         async def whole_backlog() -> list[dict] | None:
             items, token = [], ""
             while True:
-                page = (await api.get("/v1/backlog", params={"page_size": 500, "page_token": token})).json()
+                page = (await api.get("/v1/backlog", params={"page_size": 500, **({"page_token": token} if token else {})})).json()
                 items += page["items"]
                 token = page["next_page_token"]
                 if not token:

@@ -215,7 +215,7 @@ async def snapshot(api: httpx.AsyncClient, a: dict) -> dict:
         "import": (await api.get(f"/v1/imports/{a['import_id']}")).json()["status"],
         "agents": [(g["id"], g["name"], g["away"], g["team_id"]) for g in (await api.get("/v1/agents")).json()],
         "backlog": a["backlog_review_id"] in {i["review_id"] for i in (await api.get("/v1/backlog", params={"page_size": 500})).json()["items"]},
-        "rating_changes": (await api.get("/v1/rating-changes", params={"review_id": a["review2_id"]})).json()["changes"],
+        "rating_changes": (await api.get("/v1/rating-changes", params={"review_id": a["review2_id"]})).json()["items"],
     }
 
 

@@ -11,7 +11,6 @@ import bisect
 import json
 import statistics
 import uuid
-import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -21,7 +20,7 @@ import asyncpg
 
 from reviewguard.reporting.v1 import reporting_pb2
 from services.alerting.reporting import departments_repository as storage
-from services.alerting.reporting.models import Window, periods, timestamp
+from services.alerting.reporting.models import Window, period_labels, periods, timestamp
 from services.alerting.reporting.repository import summed
 
 # NOTE: aspect names of the NLP service's taxonomy (services/nlp/aspects/models.py).
@@ -55,12 +54,6 @@ async def keep_offer_facts(conn: asyncpg.Connection, tenant_id: uuid.UUID, case,
     )
 
 
-def period_label(period: datetime, w: Window) -> str:
-    """A period's start in the report's zone, ISO 8601 with its offset (as ReportCell.period)."""
-    zone = zoneinfo.ZoneInfo(w.zone)
-    return (period.astimezone(zone) if w.grain == "hour" else period.replace(tzinfo=zone)).isoformat()
-
-
 class DepartmentReports:
     def __init__(self, *, pool: asyncpg.Pool, clock: Callable[[], datetime]) -> None:
         self._pool = pool
@@ -83,9 +76,10 @@ class DepartmentReports:
             quotes = await storage.quotes(conn, tenant_id, w.starts_at, w.ends_at, pairs, QUOTES_PER_DEFECT)
         earlier = {(r["k0"], r["k1"]): r["negative"] for r in previous}
         trend: dict[tuple, list] = defaultdict(list)
+        period_label = period_labels(w)
         for r in trend_rows:
             if r["negative"]:
-                trend[(r["k0"], r["k1"])].append(reporting_pb2.PeriodCount(period=period_label(r["period"], w), complaints=r["negative"]))
+                trend[(r["k0"], r["k1"])].append(reporting_pb2.PeriodCount(period=period_label(r["period"]), complaints=r["negative"]))
         quoted: dict[tuple, list] = defaultdict(list)
         for q in quotes:
             quoted[(q["product_id"], q["aspect"])].append(reporting_pb2.Quote(
@@ -112,11 +106,12 @@ class DepartmentReports:
             aspects = await summed(conn, tenant_id, w, group_by, by_aspect=True)
         complaints = {(r["period"], r["k0"], r["k1"]): r["negative"] for r in aspects if r["k1"] in (DELAY_ASPECT, DAMAGE_ASPECT)}
         answer = reporting_pb2.LogisticsReportResponse(group_by=group_by)
+        period_label = period_labels(w)
         for r in totals:
             delay = complaints.get((r["period"], r["k0"], DELAY_ASPECT), 0)
             damage = complaints.get((r["period"], r["k0"], DAMAGE_ASPECT), 0)
             answer.rows.add(
-                period=period_label(r["period"], w), value=r["k0"], reviews=r["reviews"], delay_complaints=delay,
+                period=period_label(r["period"]), value=r["k0"], reviews=r["reviews"], delay_complaints=delay,
                 delay_rate=delay / r["reviews"] if r["reviews"] else 0.0, damage_complaints=damage,
                 damage_rate=damage / r["reviews"] if r["reviews"] else 0.0,
             )
@@ -134,8 +129,9 @@ class DepartmentReports:
             buckets[bisect.bisect_right(starts, c["opened_at"]) - 1].append(c)
         now = self._clock()
         answer = reporting_pb2.ServiceReportResponse()
+        period_label = period_labels(w)
         for index in sorted(buckets):
-            answer.rows.append(_service_row(period_label(spans[index][0], w), buckets[index], now))
+            answer.rows.append(_service_row(period_label(spans[index][0]), buckets[index], now))
         return answer
 
 

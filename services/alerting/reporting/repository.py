@@ -7,12 +7,12 @@ from datetime import datetime
 
 import asyncpg
 
-from services.alerting.reporting.models import DIMENSIONS, SORTS, Window, edges, periods
+from services.alerting.reporting.models import DIMENSIONS, SORTS, Window, periods, pieces, whole_hour_zone
 
 _INBOX_COLUMNS = (
     "review_id", "tenant_id", "version", "platform", "marketplace", "store_id", "product_id", "product_line", "language",
     "rating", "title", "body", "translation", "sentiment", "negative_score", "aspects", "risk_categories", "malicious",
-    "competitor", "counted", "posted_at", "search_text", "search_grams", "first_rating",
+    "competitor", "counted", "posted_at", "search_text", "search_grams", "first_rating", "order_id", "carrier",
 )
 
 
@@ -22,6 +22,39 @@ async def lock_stored(conn: asyncpg.Connection, review_ids: list[uuid.UUID]) -> 
         "SELECT * FROM inbox_reviews WHERE review_id = ANY($1::uuid[]) ORDER BY review_id FOR UPDATE", review_ids
     )
     return {r["review_id"]: r for r in rows}
+
+
+async def lock_orders(conn: asyncpg.Connection, tenant_order_ids: list[tuple[uuid.UUID, str]]) -> None:
+    """Serialises a review's row and its order's carrier until the transaction ends.
+
+    NOTE: a review and its order arrive on different streams; without this, each transaction could
+    miss the other's uncommitted row and the review keep carrier ''. Taken in sorted order (no deadlock).
+    """
+    for tenant_id, order_id in sorted(set(tenant_order_ids)):
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 14))", f"{tenant_id}/{order_id}")
+
+
+async def carriers(conn: asyncpg.Connection, tenant_order_ids: list[tuple[uuid.UUID, str]]) -> dict[tuple[uuid.UUID, str], str]:
+    rows = await conn.fetch(
+        """SELECT o.tenant_id, o.order_id, o.carrier FROM inbox_orders o
+           JOIN unnest($1::uuid[], $2::text[]) AS k(tenant_id, order_id) ON k.tenant_id = o.tenant_id AND k.order_id = o.order_id""",
+        [t for t, _ in tenant_order_ids], [o for _, o in tenant_order_ids],
+    )
+    return {(r["tenant_id"], r["order_id"]): r["carrier"] for r in rows}
+
+
+async def keep_order(conn: asyncpg.Connection, tenant_id: uuid.UUID, order_id: str, carrier: str) -> None:
+    await conn.execute(
+        """INSERT INTO inbox_orders (tenant_id, order_id, carrier) VALUES ($1, $2, $3)
+           ON CONFLICT (tenant_id, order_id) DO UPDATE SET carrier = excluded.carrier""",
+        tenant_id, order_id, carrier,
+    )
+
+
+async def lock_reviews_of_order(conn: asyncpg.Connection, tenant_id: uuid.UUID, order_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM inbox_reviews WHERE tenant_id = $1 AND order_id = $2 ORDER BY review_id FOR UPDATE", tenant_id, order_id
+    )
 
 
 async def upsert_reviews(conn: asyncpg.Connection, rows: list[dict]) -> None:
@@ -42,6 +75,8 @@ ROLLUP_KEYS = {
     "report_aspect_hourly": ("tenant_id", "dimension", "hour", "value", "competitor", "aspect"),
     "report_daily": ("tenant_id", "dimension", "day", "value", "competitor"),
     "report_aspect_daily": ("tenant_id", "dimension", "day", "value", "competitor", "aspect"),
+    "report_weekly": ("tenant_id", "dimension", "week", "value", "competitor"),
+    "report_aspect_weekly": ("tenant_id", "dimension", "week", "value", "competitor", "aspect"),
 }
 
 
@@ -141,6 +176,23 @@ async def search(conn: asyncpg.Connection, tenant_id: uuid.UUID, f: dict, *, sor
     )
 
 
+def _raw_part(dimension: str, *, by_aspect: bool, split_competitor: bool, value_param: str | None, ranges: str) -> str:
+    """The review rows of the raw ranges, shaped as a rollup piece's rows (see `summed`)."""
+    value = "''::text" if dimension == "all" else f"r.{dimension}"
+    columns = [f"{value} AS k0", *(["a.aspect AS k1"] if by_aspect else []), *(["r.competitor::text AS kc"] if split_competitor else [])]
+    # NOTE: $2 (the dimension, chosen above in Python) is named so that its type is known when a
+    # report (a Kolkata hour) reads only raw ranges.
+    where = "$2::text <> '' AND r.counted" + ("" if split_competitor else " AND NOT r.competitor")
+    if value_param:
+        where += f" AND {value} = {value_param}"
+    return f"""SELECT g.idx, {", ".join(columns)}, g.sign AS reviews, g.sign * r.rating AS rating_sum,
+                      g.sign * (r.sentiment = 'negative')::int AS negative
+               FROM unnest({ranges}) AS g(lo, hi, idx, sign)
+               JOIN inbox_reviews r ON r.tenant_id = $1 AND r.posted_at >= g.lo AND r.posted_at < g.hi
+               {"CROSS JOIN LATERAL unnest(r.aspects) AS a(aspect)" if by_aspect else ""}
+               WHERE {where}"""
+
+
 async def summed(
     conn: asyncpg.Connection, tenant_id: uuid.UUID, w: Window, dimension: str, *, by_aspect: bool = False,
     split_competitor: bool = False, by_period: bool = True, value: str | None = None,
@@ -155,12 +207,15 @@ async def summed(
     names = [k.rsplit(" ", 1)[1] for k in keys]
     params: list = [tenant_id, dimension]
     where = "t.tenant_id = $1 AND t.dimension = $2" + ("" if split_competitor else " AND NOT t.competitor")
+    value_param = None
     if value is not None:
         params.append(value)
-        where += f" AND t.value = ${len(params)}"
-    hourly, daily = ("report_aspect_hourly", "report_aspect_daily") if by_aspect else ("report_hourly", "report_daily")
+        value_param = f"${len(params)}"
+        where += f" AND t.value = {value_param}"
+    prefix = "report_aspect_" if by_aspect else "report_"
     columns = ", ".join(f"t.{k}" for k in keys)
-    if by_period and w.grain == "hour":
+    whole_hours = w.starts_at == _hour(w.starts_at) and w.ends_at == _hour(w.ends_at)
+    if by_period and w.grain == "hour" and whole_hours and whole_hour_zone(w):
         # NOTE: hours stay UTC hours (shown later in the zone's offset), so the repeated local hour
         # of a DST fall-back is two rows, not one.
         params += [w.starts_at, w.ends_at]
@@ -168,32 +223,60 @@ async def summed(
         return await conn.fetch(
             f"""SELECT t.hour AS period, {columns}, sum(t.reviews)::bigint AS reviews, sum(t.rating_sum)::bigint AS rating_sum,
                        sum(t.negative)::bigint AS negative
-                FROM {hourly} t WHERE {where} AND t.hour >= ${n - 1} AND t.hour < ${n}
+                FROM {prefix}hourly t WHERE {where} AND t.hour >= ${n - 1} AND t.hour < ${n}
                 GROUP BY 1, {", ".join(names)} ORDER BY 1, {", ".join(names)}""",
             *params,
         )
     spans = periods(w, by_period=by_period)
-    edge_hours, whole_days = edges(spans)
-    params += [[lo for _, lo, _ in spans], edge_hours, whole_days]
-    n = len(params)
-    starts = f"${n - 2}::timestamptz[]"
-    # NOTE: a day, week or month of the zone is whole UTC days (daily rollups) plus the hours at its
-    # edges (hourly ones), both looked up by key; width_bucket numbers each row's period.
-    rows = await conn.fetch(
-        f"""SELECT x.idx, {", ".join(f"x.{k}" for k in names)}, sum(x.reviews)::bigint AS reviews,
+    parts = pieces(spans)
+    # NOTE: the period labels (naive local starts; UTC instants for hours) are picked in SQL by the
+    # span number, so the rows come back as they are, with no per-row reshaping in Python.
+    period = "NULL::timestamp"
+    if by_period:
+        params.append([label for label, _, _ in spans])
+        period = f"(${len(params)}::{'timestamptz' if w.grain == 'hour' else 'timestamp'}[])[x.idx]"
+
+    def unnested(rows: list[tuple], types: tuple[str, ...]) -> str:
+        columns_of = list(zip(*rows))
+        names_of = []
+        for values, kind in zip(columns_of, types):
+            params.append(list(values))
+            names_of.append(f"${len(params)}::{kind}[]")
+        return ", ".join(names_of)
+
+    # NOTE: a piece's figures fit an int (one rollup row), and sum(int) is a bigint where sum(bigint)
+    # would be a numeric, several times slower to add up over a year of a product's weeks.
+    # NOTE: each piece is looked up by key through its rollup's primary key, and carries its span's
+    # number and sign; a week, day or hour taken away (the edge of a zone's week inside a UTC week)
+    # counts negatively. In a zone whose midnight falls inside a UTC hour (Asia/Kolkata), that
+    # hour's part is read from the review rows through the (tenant, posted_at) index.
+    selects = []
+    for table, rows, kind in (("hourly", parts.hours, "timestamptz"), ("daily", parts.days, "date"), ("weekly", parts.weeks, "date")):
+        if rows:
+            key = {"hourly": "hour", "daily": "day", "weekly": "week"}[table]
+            selects.append(
+                f"""SELECT g.idx, {columns}, (g.sign * t.reviews)::int AS reviews, (g.sign * t.rating_sum)::int AS rating_sum,
+                           (g.sign * t.negative)::int AS negative
+                    FROM unnest({unnested(rows, (kind, "int", "int"))}) AS g(at, idx, sign)
+                    JOIN {prefix}{table} t ON t.{key} = g.at AND {where}"""
+            )
+    if parts.raw:
+        ranges = unnested(parts.raw, ("timestamptz", "timestamptz", "int", "int"))
+        selects.append(_raw_part(dimension, by_aspect=by_aspect, split_competitor=split_competitor, value_param=value_param, ranges=ranges))
+    if not selects:
+        return []
+    grouped = ", ".join(f"x.{k}" for k in names)
+    return await conn.fetch(
+        f"""SELECT {period} AS period, {grouped}, sum(x.reviews)::bigint AS reviews,
                    sum(x.rating_sum)::bigint AS rating_sum, sum(x.negative)::bigint AS negative
-            FROM (
-                SELECT width_bucket(t.hour, {starts}) AS idx, {columns}, t.reviews, t.rating_sum, t.negative
-                FROM {hourly} t WHERE {where} AND t.hour = ANY(${n - 1}::timestamptz[])
-                UNION ALL
-                SELECT width_bucket(t.day::timestamp AT TIME ZONE 'UTC', {starts}) AS idx, {columns}, t.reviews,
-                       t.rating_sum, t.negative
-                FROM {daily} t WHERE {where} AND t.day = ANY(${n}::date[])
-            ) x GROUP BY 1, {", ".join(f"x.{k}" for k in names)} ORDER BY 1, {", ".join(f"x.{k}" for k in names)}""",
+            FROM ({" UNION ALL ".join(selects)}) x
+            GROUP BY x.idx, {grouped} HAVING sum(x.reviews) > 0 ORDER BY x.idx, {grouped}""",
         *params,
     )
-    return [{"period": spans[r["idx"] - 1][0] if by_period else None, **{k: r[k] for k in (*names, "reviews", "rating_sum", "negative")}}
-            for r in rows]
+
+
+def _hour(at: datetime) -> datetime:
+    return at.replace(minute=0, second=0, microsecond=0)
 
 
 def _window_params(tenant_id: uuid.UUID, w: Window) -> list:
@@ -203,8 +286,14 @@ def _window_params(tenant_id: uuid.UUID, w: Window) -> list:
 async def alerts_by_period(conn: asyncpg.Connection, tenant_id: uuid.UUID, w: Window, dimension: str) -> list[asyncpg.Record]:
     """Alerts fired per (period, value of `dimension`); only dimensions alerts carry."""
     assert dimension in ("marketplace", "platform", "product_id")
-    period = "date_trunc('hour', fired_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'" if w.grain == "hour" else "date_trunc($4, fired_at AT TIME ZONE $5)"
-    params = _window_params(tenant_id, w)[: 3 if w.grain == "hour" else 5]
+    params = _window_params(tenant_id, w)
+    if w.grain != "hour":
+        period = "date_trunc($4, fired_at AT TIME ZONE $5)"
+    elif whole_hour_zone(w):
+        period, params = "date_trunc('hour', fired_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'", params[:3]
+    else:
+        # NOTE: the UTC start of the local hour (a +5:30 zone's hours start at half past), as `periods` labels them.
+        period, params = "date_trunc('hour', fired_at AT TIME ZONE $4) AT TIME ZONE $4", [*params[:3], w.zone]
     return await conn.fetch(
         f"""SELECT {period} AS period, {dimension} AS k0, count(*)::int AS alerts FROM alerts
             WHERE tenant_id = $1 AND fired_at >= $2 AND fired_at < $3 GROUP BY 1, 2""",

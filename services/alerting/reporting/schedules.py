@@ -30,7 +30,7 @@ from reviewguard.reporting.v1 import reporting_pb2
 from services.alerting.notifications import repository as receivers_repository
 from services.alerting.receivers.base import DeliveryError, PermanentError
 from services.alerting.receivers.smtp import EmailConfig, EmailReceiver
-from services.alerting.reporting import exports
+from services.alerting.reporting import exports, report_settings
 from services.alerting.reporting import schedules_repository as storage
 
 log = logging.getLogger(__name__)
@@ -163,13 +163,10 @@ class ReportSchedules:
             raise _refuse("day", "1 (Monday) to 7" if s.grain == "week" else "1 to 28")
         if not 1 <= len(s.recipients) <= MAX_RECIPIENTS:
             raise _refuse("recipients", f"1 to {MAX_RECIPIENTS} addresses")
-        zone = s.time_zone or "UTC"
+        zone = s.time_zone or await report_settings.time_zone(self._pool, tenant)
         now = self._clock()
         first = next_send(now, s.grain, zone, send_time.replace(second=0, microsecond=0), day)
         starts, ends = reported_period(first, s.grain, zone)
-        if starts.minute or ends.minute:
-            # NOTE: the rollups are UTC hours; a zone whose midnight falls inside one is not supported yet.
-            raise _refuse("time_zone", "a zone whose midnight is a whole UTC hour")
         async with self._pool.acquire() as conn:
             await self._email_config(conn, tenant, s.receiver, list(s.recipients))
         try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-import zoneinfo
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 
@@ -15,7 +14,7 @@ from reviewguard.events.v1 import events_pb2
 from reviewguard.reporting.v1 import reporting_pb2
 from reviewguard.resolution.v1 import case_pb2
 from services.alerting.reporting import departments, repository
-from services.alerting.reporting.models import DIMENSIONS, PageTokens, Window, bigrams, normalise, sentiment, timestamp
+from services.alerting.reporting.models import DIMENSIONS, PageTokens, Window, bigrams, normalise, period_labels, sentiment, timestamp
 from services.alerting.reporting.pdf import PdfWriter
 
 log = logging.getLogger(__name__)
@@ -54,7 +53,7 @@ def _row_from_event(message: events_pb2.ReviewAnalyzed, translated: dict) -> dic
         "malicious": analysis.malicious, "competitor": review.competitor,
         # NOTE: a syndicated copy is listed, but its original already counts in the reports.
         "counted": not review.syndicated_from,
-        "posted_at": review.posted_at.ToDatetime(tzinfo=timezone.utc),
+        "posted_at": review.posted_at.ToDatetime(tzinfo=timezone.utc), "order_id": review.order_id, "carrier": "",
         **_searchable(review.title, review.body, translation),
     }
 
@@ -67,7 +66,8 @@ def _add_share(deltas: dict[str, dict], row, sign: int) -> None:
     share = (sign, sign * row["rating"], sign * (row["sentiment"] == "negative"))
     for dimension in ROLLUP_DIMENSIONS:
         value = row[dimension] if dimension != "all" else ""
-        for table, at in (("report_hourly", hour), ("report_daily", hour.date())):
+        day = hour.date()
+        for table, at in (("report_hourly", hour), ("report_daily", day), ("report_weekly", day - timedelta(days=day.weekday()))):
             key = (row["tenant_id"], dimension, at, value, row["competitor"])
             for target, k in ((table, key), *((table.replace("report_", "report_aspect_"), (*key, a)) for a in row["aspects"])):
                 totals = deltas.setdefault(target, {}).setdefault(k, [0, 0, 0])
@@ -103,6 +103,11 @@ class ReportingService:
             # NOTE: a translation announced before its review reached the read model waits there.
             translated = await repository.stored_translations(conn, [uuid.UUID(m.review.id) for m in events])
             rows = [_row_from_event(m, translated) for m in events]
+            ordered = [(r["tenant_id"], r["order_id"]) for r in rows if r["order_id"]]
+            await repository.lock_orders(conn, ordered)
+            known = await repository.carriers(conn, ordered)
+            for row in rows:
+                row["carrier"] = known.get((row["tenant_id"], row["order_id"]), "")
             current = dict(await repository.lock_stored(conn, sorted({r["review_id"] for r in rows})))
             deltas: dict = {}
             latest: dict[uuid.UUID, dict] = {}
@@ -117,6 +122,26 @@ class ReportingService:
                 latest[row["review_id"]] = row
             await repository.add_to_rollups(conn, deltas)
             await repository.upsert_reviews(conn, list(latest.values()))
+
+    async def handle_order_submitted(self, batch: Sequence[Delivery[events_pb2.OrderSubmitted]]) -> None:
+        """Keeps each order's carrier and moves the rollup share of the reviews already stored for it."""
+        async with self._pool.acquire() as conn:
+            for delivery in batch:
+                event = delivery.message
+                if not event.tenant_id or not event.order.order_id:
+                    continue
+                tenant, order_id, carrier = uuid.UUID(event.tenant_id), event.order.order_id, event.order.carrier
+                async with conn.transaction():
+                    await repository.lock_orders(conn, [(tenant, order_id)])
+                    await repository.keep_order(conn, tenant, order_id, carrier)
+                    moved, deltas = [], {}
+                    for stored in await repository.lock_reviews_of_order(conn, tenant, order_id):
+                        if stored["carrier"] != carrier:
+                            _add_share(deltas, stored, -1)
+                            moved.append({**dict(stored), "carrier": carrier})
+                            _add_share(deltas, moved[-1], +1)
+                    await repository.add_to_rollups(conn, deltas)
+                    await repository.upsert_reviews(conn, moved)
 
     async def handle_translated(self, batch: Sequence[Delivery[events_pb2.ReviewTranslated]]) -> None:
         """Makes each translation searchable; kept aside for a review whose row is still to come."""
@@ -186,14 +211,14 @@ class ReportingService:
             alerts = {}
             if group_by in ALERT_DIMENSIONS:
                 alerts = {(r["period"], r["k0"]): r["alerts"] for r in await repository.alerts_by_period(conn, tenant_id, w, group_by)}
-        cells = []
+        table, label = reporting_pb2.ReportTable(keys=[group_by]), period_labels(w)
         for r in rows:
-            cell = _cell(r, w, (r["k0"],))
+            cell = _cell(table, r, label(r["period"]), (r["k0"],))
             if baseline.get(r["k0"]) is not None:
                 cell.baseline_mean_rating = baseline[r["k0"]]
-            cell.alerts = alerts.get((r["period"], r["k0"]), 0)
-            cells.append(cell)
-        return reporting_pb2.ReportTable(keys=[group_by], cells=cells)
+            if alerts:
+                cell.alerts = alerts.get((r["period"], r["k0"]), 0)
+        return table
 
     async def aspects(self, tenant_id: uuid.UUID, w: Window, rows_by: str, cols_by: str) -> reporting_pb2.ReportTable:
         """A dimension × aspect heat map (either way round)."""
@@ -201,7 +226,10 @@ class ReportingService:
         async with self._pool.acquire() as conn:
             rows = await repository.summed(conn, tenant_id, w, dimension, by_aspect=True)
         order = (lambda r: (r["k1"], r["k0"])) if rows_by == "aspect" else (lambda r: (r["k0"], r["k1"]))
-        return reporting_pb2.ReportTable(keys=[rows_by, cols_by], cells=[_cell(r, w, order(r)) for r in rows])
+        table, label = reporting_pb2.ReportTable(keys=[rows_by, cols_by]), period_labels(w)
+        for r in rows:
+            _cell(table, r, label(r["period"]), order(r))
+        return table
 
     async def competitors(self, tenant_id: uuid.UUID, w: Window, group_by: str, top: int = 3) -> reporting_pb2.ReportTable:
         dimension = group_by or "all"
@@ -212,13 +240,12 @@ class ReportingService:
         for r in complaints:
             if r["negative"]:
                 ranked.setdefault((r["period"], r["kc"], r["k0"]), []).append((-r["negative"], r["k1"]))
-        cells = []
+        table, label = reporting_pb2.ReportTable(keys=["listing", *([group_by] if group_by else [])]), period_labels(w)
         for r in sorted(rows, key=lambda r: (r["period"], r["kc"], r["k0"])):
             listing = "competitor" if r["kc"] == "true" else "own"
-            cell = _cell(r, w, (listing, r["k0"]) if group_by else (listing,))
+            cell = _cell(table, r, label(r["period"]), (listing, r["k0"]) if group_by else (listing,))
             cell.top_aspects.extend(a for _, a in sorted(ranked.get((r["period"], r["kc"], r["k0"]), []))[:top])
-            cells.append(cell)
-        return reporting_pb2.ReportTable(keys=["listing", *([group_by] if group_by else [])], cells=cells)
+        return table
 
     async def drilldown(self, tenant_id: uuid.UUID, w: Window, dimension: str, value: str, limit: int) -> reporting_pb2.DrilldownResponse:
         async with self._pool.acquire() as conn:
@@ -241,17 +268,15 @@ def _count(row) -> reporting_pb2.Count:
     return reporting_pb2.Count(value=row["k0"], reviews=row["reviews"], negative=row["negative"])
 
 
-def _cell(row, w: Window, key: tuple) -> reporting_pb2.ReportCell:
-    zone = zoneinfo.ZoneInfo(w.zone)
-    period: datetime = row["period"]
-    # NOTE: hourly periods are UTC hours; the others are the zone's local calendar starts.
-    start = period.astimezone(zone) if w.grain == "hour" else period.replace(tzinfo=zone)
-    cell = reporting_pb2.ReportCell(
-        period=start.isoformat(), key=[str(k) for k in key], reviews=row["reviews"], negative=row["negative"],
-        negative_share=row["negative"] / row["reviews"] if row["reviews"] else 0.0,
+def _cell(table: reporting_pb2.ReportTable, row, label: str, key: tuple) -> reporting_pb2.ReportCell:
+    """Adds the row's cell to the table (in place: a copy per cell would double a 20k-cell report's cost)."""
+    reviews = row["reviews"]
+    cell = table.cells.add(
+        period=label, key=[str(k) for k in key], reviews=reviews, negative=row["negative"],
+        negative_share=row["negative"] / reviews if reviews else 0.0,
     )
-    if row["reviews"]:
-        cell.mean_rating = row["rating_sum"] / row["reviews"]
+    if reviews:
+        cell.mean_rating = row["rating_sum"] / reviews
     return cell
 
 

@@ -47,6 +47,10 @@ def attach(backend: Backend, settings: Settings) -> ReportingService:
         stream=topology.REVIEWS.name, subject=topology.REVIEW_TRANSLATED, message_type=events_pb2.ReviewTranslated,
         handler=service.handle_translated, durable=f"{DURABLE}-translated",
     )
+    backend.consume(
+        stream=topology.ORDERS.name, subject=topology.ORDER_SUBMITTED, message_type=events_pb2.OrderSubmitted,
+        handler=service.handle_order_submitted, durable=f"{DURABLE}-orders",
+    )
     for subject, message_type in ((topology.CASE_OPENED, events_pb2.CaseOpened), (topology.CASE_UPDATED, events_pb2.CaseUpdated)):
         backend.consume(
             stream=topology.CASES.name, subject=subject, message_type=message_type, handler=service.handle_case_event,

@@ -200,7 +200,7 @@ class BacklogItemRead(BaseModel):
 
 class BacklogPage(BaseModel):
     items: list[BacklogItemRead]
-    next_page_token: str = Field(description="empty on the last page")
+    next_page_token: str | None = Field(description="null on the last page")
 
 
 class BacklogPromotion(BaseModel):
@@ -235,7 +235,7 @@ async def list_backlog(
             )  # fmt: skip
             for i in page.items
         ],
-        next_page_token=page.next_page_token,
+        next_page_token=page.next_page_token or None,
     )
 
 

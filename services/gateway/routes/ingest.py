@@ -63,7 +63,7 @@ async def rating_changes(
         )  # fmt: skip
         for c in response.changes
     ]
-    return RatingChangePage(changes=changes, next_page_token=response.next_page_token)
+    return RatingChangePage(items=changes, next_page_token=response.next_page_token or None)
 
 
 @router.post("/v1/imports", status_code=status.HTTP_202_ACCEPTED, response_model=ImportJobRead)

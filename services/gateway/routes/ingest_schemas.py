@@ -55,8 +55,8 @@ class RatingChangeRead(BaseModel):
 
 
 class RatingChangePage(BaseModel):
-    changes: list[RatingChangeRead]
-    next_page_token: str
+    items: list[RatingChangeRead]
+    next_page_token: str | None = Field(description="null on the last page")
 
 
 class ImportErrorRead(BaseModel):

@@ -96,16 +96,18 @@ class ServiceReportRead(BaseModel):
 
 @router.get("/product", response_model=ProductReportRead, responses=FILES)
 async def product_report(
-    tenant: TenantDep, backends: BackendsDep, from_: From, to: To, grain: DepartmentGrain = "week", time_zone: TimeZone = "UTC",
+    tenant: TenantDep, backends: BackendsDep, from_: From, to: To, grain: DepartmentGrain = "week", time_zone: TimeZone = "",
     limit: Annotated[int, Query(ge=1, le=100, description="SKUs, most complaints first")] = 10, format: Format = "json",
 ):
     """For the factory: the SKUs with the most complaints, each with its top 3 defects, their trend
     per period, the count in the window before, and the most negative quotes."""
-    request = reporting_pb2.DepartmentReportRequest(tenant_id=str(tenant), window=window(from_, to, grain, time_zone), limit=limit)
+    request = reporting_pb2.DepartmentReportRequest(
+        tenant_id=str(tenant), window=await window(backends, tenant, from_, to, grain, time_zone), limit=limit
+    )
     if format != "json":
         return await report_file(backends, format, product=request)
     answer = await backends.reporting.ProductReport(request)
-    return ProductReportRead(grain=grain, time_zone=time_zone, products=[
+    return ProductReportRead(grain=grain, time_zone=request.window.time_zone, products=[
         ProductDefectsRead(
             product_id=p.product_id, reviews=p.reviews, negative=p.negative, mean_rating=_opt(p, "mean_rating"),
             defects=[
@@ -125,14 +127,16 @@ async def product_report(
 @router.get("/logistics", response_model=LogisticsReportRead, responses=FILES)
 async def logistics_report(
     tenant: TenantDep, backends: BackendsDep, from_: From, to: To, group_by: Dimension = "marketplace", grain: DepartmentGrain = "week",
-    time_zone: TimeZone = "UTC", format: Format = "json",
+    time_zone: TimeZone = "", format: Format = "json",
 ):
     """For logistics: delay and damage complaints over reviews, per period and `group_by` value."""
-    request = reporting_pb2.DepartmentReportRequest(tenant_id=str(tenant), window=window(from_, to, grain, time_zone), group_by=group_by)
+    request = reporting_pb2.DepartmentReportRequest(
+        tenant_id=str(tenant), window=await window(backends, tenant, from_, to, grain, time_zone), group_by=group_by
+    )
     if format != "json":
         return await report_file(backends, format, logistics=request)
     answer = await backends.reporting.LogisticsReport(request)
-    return LogisticsReportRead(grain=grain, time_zone=time_zone, group_by=answer.group_by, rows=[
+    return LogisticsReportRead(grain=grain, time_zone=request.window.time_zone, group_by=answer.group_by, rows=[
         LogisticsRowRead(period=r.period, value=r.value, reviews=r.reviews, delay_complaints=r.delay_complaints, delay_rate=r.delay_rate,
                          damage_complaints=r.damage_complaints, damage_rate=r.damage_rate)
         for r in answer.rows
@@ -141,16 +145,18 @@ async def logistics_report(
 
 @router.get("/service", response_model=ServiceReportRead, responses=FILES)
 async def service_report(
-    tenant: TenantDep, backends: BackendsDep, from_: From, to: To, grain: DepartmentGrain = "week", time_zone: TimeZone = "UTC",
+    tenant: TenantDep, backends: BackendsDep, from_: From, to: To, grain: DepartmentGrain = "week", time_zone: TimeZone = "",
     format: Format = "json",
 ):
     """For the CS lead: per period of opening, the cases' first-response times, 24 h response rate,
     SLA met, compensation accepted and how their reviews' ratings moved."""
-    request = reporting_pb2.DepartmentReportRequest(tenant_id=str(tenant), window=window(from_, to, grain, time_zone))
+    request = reporting_pb2.DepartmentReportRequest(
+        tenant_id=str(tenant), window=await window(backends, tenant, from_, to, grain, time_zone)
+    )
     if format != "json":
         return await report_file(backends, format, service=request)
     answer = await backends.reporting.ServiceReport(request)
-    return ServiceReportRead(grain=grain, time_zone=time_zone, rows=[
+    return ServiceReportRead(grain=grain, time_zone=request.window.time_zone, rows=[
         ServiceRowRead(
             period=r.period, cases=r.cases, responded=r.responded, mean_response_hours=_opt(r, "mean_response_hours"),
             median_response_hours=_opt(r, "median_response_hours"), response_rate_24h=r.response_rate_24h,

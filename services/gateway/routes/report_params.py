@@ -12,8 +12,8 @@ from fastapi.responses import Response
 from libs.errors import FieldViolation, InvalidArgument
 from reviewguard.reporting.v1 import reporting_pb2
 
-Dimension = Literal["marketplace", "platform", "product_line", "store_id", "product_id"]
-HeatmapDimension = Literal["marketplace", "platform", "product_line", "store_id", "product_id", "aspect"]
+Dimension = Literal["marketplace", "platform", "product_line", "store_id", "product_id", "carrier"]
+HeatmapDimension = Literal["marketplace", "platform", "product_line", "store_id", "product_id", "carrier", "aspect"]
 Grain = Literal["hour", "day", "week", "month"]
 Format = Literal["json", "csv", "xlsx", "pdf"]
 _FILE = {"schema": {"type": "string", "format": "binary"}}
@@ -26,7 +26,9 @@ FILES = {
 
 From = Annotated[str, Query(alias="from", description="a date (midnight in time_zone) or a date-time; inclusive")]
 To = Annotated[str, Query(description="a date or a date-time; exclusive")]
-TimeZone = Annotated[str, Query(description="IANA zone the periods are counted in, e.g. Europe/Berlin")]
+TimeZone = Annotated[str, Query(
+    description="IANA zone the periods are counted in, e.g. Europe/Berlin or Asia/Kolkata; the tenant's (PUT /v1/report-settings) when left out",
+)]
 
 
 def _instant(text: str, zone_name: str, field: str) -> datetime:
@@ -42,7 +44,11 @@ def _instant(text: str, zone_name: str, field: str) -> datetime:
         raise InvalidArgument(f"{field} must be a date or an ISO 8601 date-time", [FieldViolation(field, "YYYY-MM-DD or ISO 8601")]) from None
 
 
-def window(starts: str, ends: str, grain: str, zone: str) -> reporting_pb2.ReportWindow:
+async def window(backends, tenant, starts: str, ends: str, grain: str, zone: str) -> reporting_pb2.ReportWindow:
+    """The report window; with no zone named, in the tenant's stored one (dates are its midnights)."""
+    if not zone:
+        settings = await backends.reporting.GetReportSettings(reporting_pb2.GetReportSettingsRequest(tenant_id=str(tenant)))
+        zone = settings.time_zone
     w = reporting_pb2.ReportWindow(grain=grain, time_zone=zone)
     w.starts_at.FromDatetime(_instant(starts, zone, "from"))
     w.ends_at.FromDatetime(_instant(ends, zone, "to"))

@@ -29,7 +29,7 @@ class ReportScheduleCreate(RequestModel):
     formats: list[Attachment] = Field(default_factory=lambda: ["pdf"], min_length=1, max_length=3)
     receiver: str = Field(min_length=1, max_length=100, description="the name of one of the tenant's email receivers")
     recipients: list[str] = Field(min_length=1, max_length=50)
-    time_zone: str = Field("UTC", description="IANA zone of the send time and of the periods")
+    time_zone: str = Field("", description="IANA zone of the send time and of the periods; the tenant's report time zone when left out")
     send_time: str = Field("08:00", pattern=r"^\d{2}:\d{2}$", description="local time, HH:MM")
     day: int = Field(1, ge=1, le=28, description="weekly: 1 (Monday) to 7; monthly: the day of the month, 1 to 28")
 

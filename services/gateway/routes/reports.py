@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from reviewguard.reporting.v1 import reporting_pb2
 from services.gateway.dependencies import BackendsDep, TenantDep
-from services.gateway.routes import report_departments, report_schedules
+from services.gateway.routes import report_departments, report_schedules, report_settings
 from services.gateway.routes.inbox import InboxReviewRead
 from services.gateway.routes.report_params import (
     FILES, Dimension, Format, From, Grain, HeatmapDimension, TimeZone, To, report_file, window,
@@ -72,52 +72,57 @@ def _answer(table: reporting_pb2.ReportTable, grain: str, zone: str) -> ReportRe
 @reports_router.get("/ratings", response_model=ReportRead, responses=FILES)
 async def ratings_report(
     tenant: TenantDep, backends: BackendsDep, from_: From, to: To, group_by: Dimension = "marketplace", grain: Grain = "day",
-    time_zone: TimeZone = "UTC", format: Format = "json",
+    time_zone: TimeZone = "", format: Format = "json",
 ):
     """Review count, mean rating and negative share per `group_by` value and period, with the
     28-day baseline before `from` and the alerts fired. Own listings only."""
-    request = reporting_pb2.RatingsReportRequest(tenant_id=str(tenant), window=window(from_, to, grain, time_zone), group_by=group_by)
+    request = reporting_pb2.RatingsReportRequest(
+        tenant_id=str(tenant), window=await window(backends, tenant, from_, to, grain, time_zone), group_by=group_by
+    )
     if format != "json":
         return await report_file(backends, format, ratings=request)
-    return _answer(await backends.reporting.RatingsReport(request), grain, time_zone)
+    return _answer(await backends.reporting.RatingsReport(request), grain, request.window.time_zone)
 
 
 @reports_router.get("/aspects", response_model=ReportRead, responses=FILES)
 async def aspects_report(
     tenant: TenantDep, backends: BackendsDep, from_: From, to: To, rows: HeatmapDimension = "product_id",
-    cols: HeatmapDimension = "aspect", grain: Grain = "week", time_zone: TimeZone = "UTC", format: Format = "json",
+    cols: HeatmapDimension = "aspect", grain: Grain = "week", time_zone: TimeZone = "", format: Format = "json",
 ):
     """A heat map: reviews and negative share per (rows value, cols value, period); one of rows and
     cols is `aspect` (e.g. rows=product_id&cols=aspect), the other a dimension."""
-    request = reporting_pb2.AspectsReportRequest(tenant_id=str(tenant), window=window(from_, to, grain, time_zone), rows=rows, cols=cols)
+    request = reporting_pb2.AspectsReportRequest(
+        tenant_id=str(tenant), window=await window(backends, tenant, from_, to, grain, time_zone), rows=rows, cols=cols
+    )
     if format != "json":
         return await report_file(backends, format, aspects=request)
-    return _answer(await backends.reporting.AspectsReport(request), grain, time_zone)
+    return _answer(await backends.reporting.AspectsReport(request), grain, request.window.time_zone)
 
 
 @reports_router.get("/competitors", response_model=ReportRead, responses=FILES)
 async def competitors_report(
     tenant: TenantDep, backends: BackendsDep, from_: From, to: To, group_by: Dimension | None = None, grain: Grain = "week",
-    time_zone: TimeZone = "UTC", format: Format = "json",
+    time_zone: TimeZone = "", format: Format = "json",
 ):
     """Own against competitor listings per period: rating, negative share, top complaint aspects."""
     request = reporting_pb2.CompetitorsReportRequest(
-        tenant_id=str(tenant), window=window(from_, to, grain, time_zone), group_by=group_by or ""
+        tenant_id=str(tenant), window=await window(backends, tenant, from_, to, grain, time_zone), group_by=group_by or ""
     )
     if format != "json":
         return await report_file(backends, format, competitors=request)
-    return _answer(await backends.reporting.CompetitorsReport(request), grain, time_zone)
+    return _answer(await backends.reporting.CompetitorsReport(request), grain, request.window.time_zone)
 
 
 @reports_router.get("/drilldown", response_model=DrilldownRead, responses=FILES)
 async def drilldown(
     tenant: TenantDep, backends: BackendsDep, dimension: Dimension, value: str, from_: From, to: To,
-    time_zone: TimeZone = "UTC", limit: Annotated[int, Query(ge=1, le=100)] = 5, format: Format = "json",
+    time_zone: TimeZone = "", limit: Annotated[int, Query(ge=1, le=100)] = 5, format: Format = "json",
 ):
     """From one (dimension, value, period) of a report to its top aspects, top products and the
     most negative example reviews."""
     request = reporting_pb2.DrilldownRequest(
-        tenant_id=str(tenant), dimension=dimension, value=value, window=window(from_, to, "day", time_zone), limit=limit
+        tenant_id=str(tenant), dimension=dimension, value=value, limit=limit,
+        window=await window(backends, tenant, from_, to, "day", time_zone),
     )
     if format != "json":
         return await report_file(backends, format, drilldown=request)
@@ -135,3 +140,4 @@ reports_router.include_router(report_departments.router)
 router = APIRouter()
 router.include_router(reports_router)
 router.include_router(report_schedules.router)
+router.include_router(report_settings.router)

@@ -270,6 +270,7 @@ class OrderCreate(_Body):
     currency: str = Field(default="USD")
     annual_spend_usd: str = Field(default="0", description="above 500 is a VIP customer")
     delivered_at: IsoDatetime
+    carrier: str = Field(default="", max_length=64, examples=["DHL"], description="the parcel carrier; the reports' carrier dimension")
 
 
 class OrderBatch(_Body):

@@ -18,11 +18,11 @@ import asyncpg
 import httpx
 from pydantic import ValidationError
 
-from libs import topology
-from libs.bus import Bus
+from libs import outbox, topology
 from libs.crypto import SecretBox
 from libs.errors import violations_of
 from libs.loops import run_every
+from libs.telemetry import current_traceparent
 from reviewguard.events.v1 import events_pb2
 from services.nlp import repository
 from services.nlp.translation.base import Translator
@@ -41,6 +41,24 @@ LEASE_SECONDS = 300.0
 MAX_ATTEMPTS = 40
 BACKOFF_SECONDS = 30.0
 MAX_BACKOFF_SECONDS = 3600.0
+# NOTE: the outbox itself (add, claim, relay) is libs/outbox.py; this is nlp's NOTIFY channel.
+OUTBOX_CHANNEL = "nlp_outbox"
+
+
+def _announcements(tenant: uuid.UUID, target: str, rows: Sequence[asyncpg.Record], translations) -> list[outbox.Event]:
+    """reviews.translated for the inbox's search, one per review version (its id de-duplicates a re-publish)."""
+    headers = current_traceparent()
+    return [
+        outbox.Event(
+            topology.REVIEW_TRANSLATED, f"translated:{row['review_id']}:v{row['review_version']}",
+            events_pb2.ReviewTranslated(
+                tenant_id=str(tenant), review_id=str(row["review_id"]), review_version=row["review_version"], text=t.text,
+                target_language=target, provider=t.provider,
+            ).SerializeToString(),
+            headers,
+        )
+        for row, t in zip(rows, translations)
+    ]
 
 
 def backoff(attempts: int) -> float:
@@ -48,9 +66,8 @@ def backoff(attempts: int) -> float:
 
 
 class TranslationWorker:
-    def __init__(self, *, pool: asyncpg.Pool, box: SecretBox | None, http: httpx.AsyncClient, bus: Bus | None = None) -> None:
+    def __init__(self, *, pool: asyncpg.Pool, box: SecretBox | None, http: httpx.AsyncClient) -> None:
         self._pool = pool
-        self._bus = bus
         self._box = box
         self._http = http
         self.wake = asyncio.Event()
@@ -99,29 +116,15 @@ class TranslationWorker:
         except TranslationError as error:
             await self._record(ids, str(error), None)
             return
-        async with self._pool.acquire() as conn:
+        async with self._pool.acquire() as conn, conn.transaction():
             await repository.finish_translations(
                 conn,
                 [(row["review_id"], row["review_version"], t.text, t.provider) for row, t in zip(rows, translations)],
             )
+            # NOTE: announced in the same transaction (libs/outbox.py): a bus that is away when the
+            # text is stored delays the inbox's copy, never loses it.
+            await outbox.add(conn, _announcements(tenant, target, rows, translations), channel=OUTBOX_CHANNEL)
         log.info("translated %d review(s)", len(rows), extra={"fields": {"tenant": str(tenant), "source": source}})
-        await self._announce(tenant, target, rows, translations)
-
-    async def _announce(self, tenant: uuid.UUID, target: str, rows: Sequence[asyncpg.Record], translations) -> None:
-        """Publishes reviews.translated for the inbox's search (best effort: the text is stored already)."""
-        if self._bus is None:
-            return
-        try:
-            for row, t in zip(rows, translations):
-                event = events_pb2.ReviewTranslated(
-                    tenant_id=str(tenant), review_id=str(row["review_id"]), review_version=row["review_version"],
-                    text=t.text, target_language=target, provider=t.provider,
-                )
-                await self._bus.publish(
-                    topology.REVIEW_TRANSLATED, event, msg_id=f"translated:{row['review_id']}:v{row['review_version']}"
-                )
-        except Exception as error:  # noqa: BLE001 - the translation is stored; only the inbox's copy waits
-            log.warning("reviews.translated not published", extra={"fields": {"error": type(error).__name__}})
 
     async def _record(self, review_ids: list[uuid.UUID], error: str, delay: float | None) -> None:
         log.warning("translation %s: %s", "postponed" if delay is not None else "failed", error,

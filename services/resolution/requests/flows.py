@@ -18,7 +18,8 @@ from services.resolution.fields import decimal_field
 from services.resolution.policy.models import TenantPolicy
 from services.resolution.requests import repository
 from services.resolution.requests import service as review_requests
-from services.resolution.requests.models import DEFERRED, OUTCOME_STATUS, Fulfilment, Order, RequestStatus
+from services.resolution.requests import announcements
+from services.resolution.requests.models import DEFERRED, MAX_CARRIER_LENGTH, OUTCOME_STATUS, Fulfilment, Order, RequestStatus
 
 
 def parse_orders(ctx: Context, tenant_id: str, orders: Sequence[resolution_pb2.Order]) -> list[Order]:
@@ -41,6 +42,8 @@ def parse_orders(ctx: Context, tenant_id: str, orders: Sequence[resolution_pb2.O
             market = ""
         if o.fulfilment not in ("platform", "merchant"):
             violations.append(FieldViolation(f"{where}.fulfilment", "platform or merchant"))
+        if len(o.carrier.strip()) > MAX_CARRIER_LENGTH:
+            violations.append(FieldViolation(f"{where}.carrier", f"at most {MAX_CARRIER_LENGTH} characters"))
         if not o.HasField("delivered_at"):
             violations.append(FieldViolation(f"{where}.delivered_at", "required"))
         try:
@@ -56,7 +59,7 @@ def parse_orders(ctx: Context, tenant_id: str, orders: Sequence[resolution_pb2.O
             tenant_id=tenant_id, order_id=o.order_id, platform=o.platform.lower(), marketplace=market,
             fulfilment=Fulfilment(o.fulfilment), customer_id=o.customer_id, language=language.split("-")[0].lower(),
             product_name=o.product_name or o.order_id, value=value, currency=(o.currency or "USD").upper(),
-            annual_spend_usd=spend, delivered_at=o.delivered_at.ToDatetime(tzinfo=timezone.utc),
+            annual_spend_usd=spend, delivered_at=o.delivered_at.ToDatetime(tzinfo=timezone.utc), carrier=o.carrier.strip(),
         ))
     if violations:
         raise InvalidArgument(f"{len(violations)} invalid field(s); nothing was stored", violations)
@@ -64,8 +67,9 @@ def parse_orders(ctx: Context, tenant_id: str, orders: Sequence[resolution_pb2.O
 
 
 async def submit_orders(ctx: Context, tenant_id: str, orders: Sequence[resolution_pb2.Order]):
-    """Stores delivered orders (all or nothing), schedules one review request per new order, and links
-    each new order to the open cases that name it (directly or through their review)."""
+    """Stores delivered orders (all or nothing), schedules one review request per new order, links
+    each new order to the open cases that name it (directly or through their review), and announces
+    each new order (orders.submitted, through the outbox) for the reports' carrier dimension."""
     parsed = parse_orders(ctx, tenant_id, orders)
     scheduled = []
     duplicates = 0
@@ -75,9 +79,10 @@ async def submit_orders(ctx: Context, tenant_id: str, orders: Sequence[resolutio
             if not await repository.add_order(conn, order):
                 duplicates += 1
                 continue
-            added.append(order.order_id)
+            added.append(order)
             scheduled.append(await repository.add_request(conn, order, review_requests.schedule(order)))
-        await customers.link_orders(ctx, conn, uuid.UUID(tenant_id), added)
+        await customers.link_orders(ctx, conn, uuid.UUID(tenant_id), [o.order_id for o in added])
+        await announcements.orders_submitted(conn, added)
     return len(parsed), duplicates, scheduled
 
 

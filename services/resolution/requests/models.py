@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 VIP_ANNUAL_SPEND_USD = Decimal("500")
+MAX_CARRIER_LENGTH = 64
 
 
 class Fulfilment(StrEnum):
@@ -55,6 +56,7 @@ class Order:
     currency: str
     annual_spend_usd: Decimal
     delivered_at: datetime
+    carrier: str = ""
 
 
 @dataclass(frozen=True)

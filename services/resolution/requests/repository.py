@@ -19,10 +19,11 @@ async def add_order(conn: asyncpg.Connection, order: Order) -> bool:
     return bool(
         await conn.fetchval(
             """INSERT INTO orders (tenant_id, order_id, platform, marketplace, fulfilment, customer_id, language, product_name,
-                                   value, currency, annual_spend_usd, delivered_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING RETURNING true""",
+                                   value, currency, annual_spend_usd, delivered_at, carrier)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING RETURNING true""",
             uuid.UUID(order.tenant_id), order.order_id, order.platform, order.marketplace, str(order.fulfilment), order.customer_id,
             order.language, order.product_name, order.value, order.currency, order.annual_spend_usd, order.delivered_at,
+            order.carrier,
         )
     )
 

@@ -48,12 +48,23 @@ async def test_create_list_and_delete_a_schedule_within_the_tenant(apis):
     assert (await mine.get("/v1/report-schedules")).json()["items"] == []
 
 
+async def test_a_half_hour_zone_is_scheduled_not_refused_and_the_tenants_zone_is_the_default(apis):
+    mine, _ = apis
+    assert (await mine.put("/v1/report-settings", json={"time_zone": "Asia/Kolkata"})).status_code == 200
+    body = {k: v for k, v in BODY.items() if k != "time_zone"}
+    created = await mine.post("/v1/report-schedules", json={**body, "grain": "week", "day": 7})
+    assert created.status_code == 201, created.text
+    assert created.json()["time_zone"] == "Asia/Kolkata"
+    # NOTE: Sunday 09:30 in Kolkata (UTC+5:30) is 04:00 UTC.
+    assert created.json()["next_send_at"].endswith("04:00:00Z")
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
         ({"kind": "weather"}, "kind"), ({"grain": "day"}, "grain"), ({"receiver": "nobody"}, "receiver"),
         ({"recipients": []}, "recipients"), ({"params": {"group_by": "colour"}, "kind": "logistics"}, "params.group_by"),
-        ({"send_time": "9h"}, "send_time"), ({"day": 7, "grain": "week", "time_zone": "Asia/Kolkata"}, "time_zone"),
+        ({"send_time": "9h"}, "send_time"), ({"time_zone": "Asia/Atlantis"}, "time_zone"),
     ],
 )
 async def test_bad_schedules_are_422_naming_the_field(apis, change, field):

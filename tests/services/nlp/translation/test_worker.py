@@ -3,6 +3,7 @@ tenant's provider (a local server speaking its API), originals kept, failures re
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -14,12 +15,14 @@ from libs import db, topology
 from libs.bus import Bus
 from libs.crypto import SecretBox
 from libs.errors import InvalidArgument
+from libs.outbox import OutboxRelay
 from libs.outbound import OutboundPolicy, outbound_client
 from reviewguard.events.v1 import events_pb2
 from services.nlp import repository
 from services.nlp.app import MIGRATIONS, SCHEMA
 from services.nlp.service import NlpService
-from services.nlp.translation.worker import TranslationWorker
+from services.nlp.translation.worker import OUTBOX_CHANNEL, TranslationWorker
+from tests.helpers import eventually
 from tests.services.nlp.test_service import delivery
 from tests.services.nlp.translation.fakes import DEEPL_KEY, LIBRE_KEY, FakeProviders, fake_translation
 
@@ -33,7 +36,7 @@ async def parts(database_url: str, bus: Bus, analyzer):
     # NOTE: the fake providers listen on 127.0.0.1, allow-listed by host.
     outbound = OutboundPolicy(["127.0.0.1"])
     async with outbound_client(outbound) as http:
-        worker = TranslationWorker(pool=pool, box=box, http=http, bus=bus)
+        worker = TranslationWorker(pool=pool, box=box, http=http)
         service = NlpService(
             pool=pool, analyzer=analyzer, executor=executor, bus=bus, box=box, on_translations_queued=worker.wake.set,
             outbound=outbound,
@@ -64,7 +67,7 @@ def libre(url: str, **retry) -> str:
 
 
 async def test_a_tenant_with_translation_gets_its_foreign_reviews_translated_originals_kept(parts, providers: FakeProviders, bus: Bus) -> None:
-    service, worker, _ = parts
+    service, worker, pool = parts
     tenant, other = str(uuid.uuid4()), str(uuid.uuid4())
     view = json.loads((await service.put_translation_settings(tenant, libre(providers.url))).settings_json)
     assert view["enabled"] and view["provider"]["api_key_set"] and LIBRE_KEY not in json.dumps(view)
@@ -85,7 +88,8 @@ async def test_a_tenant_with_translation_gets_its_foreign_reviews_translated_ori
     sent = {s.body["q"]: s.body for s in providers.seen}
     assert sent[original]["source"] == "de" and sent[original]["api_key"] == LIBRE_KEY
     assert not (await service.get(tenant, batch[1].message.review.id)).HasField("translation")
-    # Each done translation is announced for the inbox's search.
+    # Each done translation is announced for the inbox's search, through the outbox.
+    assert await OutboxRelay(pool=pool, bus=bus, channel=OUTBOX_CHANNEL, batch=100, poll_seconds=1).publish_pending() == 2
     announced = await translated_events(bus)
     assert {(e.review_id, e.text) for e in announced} >= {(batch[0].message.review.id, german.translation.text)}
     assert {e.tenant_id for e in announced} == {tenant}
@@ -254,3 +258,40 @@ async def test_a_provider_url_pointing_inside_is_refused_naming_the_field(parts,
     with pytest.raises(InvalidArgument) as refused:
         await service.put_translation_settings(str(uuid.uuid4()), libre(base_url))
     assert [v.field for v in refused.value.violations] == ["provider.base_url"]
+
+
+async def test_a_translation_stored_while_nats_is_down_is_announced_once_when_it_is_back(
+    parts, providers: FakeProviders, nats_server
+) -> None:
+    """reviews.translated is written with the translation (the outbox), so the inbox's search gets it."""
+    service, worker, pool = parts
+    tenant = str(uuid.uuid4())
+    await service.put_translation_settings(tenant, libre(providers.url))
+    batch = [review_of(tenant, "de", "de"), review_of(tenant, "ja", "ja")]
+    await service.handle_ingested(batch)
+
+    nats_server.kill()
+    assert await worker.translate_due() == 2
+    german = await service.get(tenant, batch[0].message.review.id)
+    assert german.translation.status == "done"
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM outbox") == 2, "the events wait beside the translations"
+
+    nats_server.start()
+    bus = await Bus.connect(nats_server.url, name="relay", duplicate_window_seconds=60)
+    try:
+        await bus.ensure_streams()
+        relay = OutboxRelay(pool=pool, bus=bus, channel=OUTBOX_CHANNEL, batch=100, poll_seconds=0.1)
+        stop = asyncio.Event()
+        task = asyncio.create_task(relay.run(stop))
+        async with pool.acquire() as conn:
+            await eventually(lambda: conn.fetchval("SELECT count(*) = 0 FROM outbox"), timeout=30)
+        stop.set()
+        await task
+        # NOTE: a second relay round (another replica, a restart) finds nothing left to send.
+        assert await relay.publish_pending() == 0
+        announced = await translated_events(bus)
+        assert sorted(e.review_id for e in announced) == sorted(m.message.review.id for m in batch), "each exactly once"
+        assert {e.text for e in announced if e.review_id == batch[0].message.review.id} == {german.translation.text}
+    finally:
+        await bus.close()

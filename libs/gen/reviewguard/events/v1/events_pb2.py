@@ -27,9 +27,10 @@ from reviewguard.alerting.v1 import alert_pb2 as reviewguard_dot_alerting_dot_v1
 from reviewguard.ingest.v1 import review_pb2 as reviewguard_dot_ingest_dot_v1_dot_review__pb2
 from reviewguard.nlp.v1 import analysis_pb2 as reviewguard_dot_nlp_dot_v1_dot_analysis__pb2
 from reviewguard.resolution.v1 import case_pb2 as reviewguard_dot_resolution_dot_v1_dot_case__pb2
+from reviewguard.resolution.v1 import resolution_pb2 as reviewguard_dot_resolution_dot_v1_dot_resolution__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"reviewguard/events/v1/events.proto\x12\x15reviewguard.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#reviewguard/alerting/v1/alert.proto\x1a\"reviewguard/ingest/v1/review.proto\x1a!reviewguard/nlp/v1/analysis.proto\x1a$reviewguard/resolution/v1/case.proto\"?\n\x0eReviewIngested\x12-\n\x06review\x18\x01 \x01(\x0b\x32\x1d.reviewguard.ingest.v1.Review\"o\n\x0eReviewAnalyzed\x12-\n\x06review\x18\x01 \x01(\x0b\x32\x1d.reviewguard.ingest.v1.Review\x12.\n\x08\x61nalysis\x18\x02 \x01(\x0b\x32\x1c.reviewguard.nlp.v1.Analysis\";\n\nAlertFired\x12-\n\x05\x61lert\x18\x01 \x01(\x0b\x32\x1e.reviewguard.alerting.v1.Alert\";\n\nCaseOpened\x12-\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x1f.reviewguard.resolution.v1.Case\"\xfb\x01\n\nDeadLetter\x12\x0e\n\x06stream\x18\x01 \x01(\t\x12\x17\n\x0fstream_sequence\x18\x02 \x01(\x04\x12\x10\n\x08\x63onsumer\x18\x03 \x01(\t\x12\x0f\n\x07subject\x18\x04 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x05 \x01(\x0c\x12?\n\x07headers\x18\x06 \x03(\x0b\x32..reviewguard.events.v1.DeadLetter.HeadersEntry\x12\x0e\n\x06reason\x18\x07 \x01(\t\x12\x12\n\ndeliveries\x18\x08 \x01(\r\x1a.\n\x0cHeadersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"q\n\x0b\x43\x61seUpdated\x12-\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x1f.reviewguard.resolution.v1.Case\x12\x33\n\x05\x65vent\x18\x02 \x01(\x0b\x32$.reviewguard.resolution.v1.CaseEvent\"v\n\rCaseSlaNotice\x12-\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x1f.reviewguard.resolution.v1.Case\x12\x0b\n\x03sla\x18\x02 \x01(\t\x12\r\n\x05stage\x18\x03 \x01(\t\x12\x1a\n\x12noticed_at_unix_ms\x18\x04 \x01(\x03\"\xf0\x01\n\rReviewUpdated\x12-\n\x06review\x18\x01 \x01(\x0b\x32\x1d.reviewguard.ingest.v1.Review\x12\x18\n\x10previous_version\x18\x02 \x01(\x05\x12\x16\n\x0e\x63hanged_fields\x18\x03 \x03(\t\x12\x12\n\nold_rating\x18\x04 \x01(\x05\x12\x12\n\nnew_rating\x18\x05 \x01(\x05\x12\x12\n\nold_status\x18\x06 \x01(\t\x12\x12\n\nnew_status\x18\x07 \x01(\t\x12.\n\nchanged_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x89\x01\n\x10ReviewTranslated\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\treview_id\x18\x02 \x01(\t\x12\x16\n\x0ereview_version\x18\x03 \x01(\x05\x12\x0c\n\x04text\x18\x04 \x01(\t\x12\x17\n\x0ftarget_language\x18\x05 \x01(\t\x12\x10\n\x08provider\x18\x06 \x01(\t\"\xcf\x01\n\x15ReplyPublishRequested\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08reply_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x03 \x01(\t\x12\x11\n\treview_id\x18\x04 \x01(\t\x12\x10\n\x08platform\x18\x05 \x01(\t\x12\x1a\n\x12review_external_id\x18\x06 \x01(\t\x12\x0c\n\x04text\x18\x07 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x08 \x01(\t\x12\x10\n\x08revision\x18\t \x01(\x05\x12\x0f\n\x07private\x18\n \x01(\x08\"\xa4\x01\n\x0eReplyPublished\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08reply_id\x18\x02 \x01(\t\x12\x10\n\x08revision\x18\x03 \x01(\x05\x12\x0e\n\x06\x61\x63tion\x18\x04 \x01(\t\x12\x19\n\x11platform_reply_id\x18\x05 \x01(\t\x12\x30\n\x0cpublished_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"k\n\x12ReplyPublishFailed\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08reply_id\x18\x02 \x01(\t\x12\x10\n\x08revision\x18\x03 \x01(\x05\x12\x0e\n\x06\x61\x63tion\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\"\xf5\x01\n\x1aReviewRequestSendRequested\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x10\n\x08order_id\x18\x03 \x01(\t\x12\x10\n\x08platform\x18\x04 \x01(\t\x12\x13\n\x0bmarketplace\x18\x05 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x06 \x01(\t\x12\x10\n\x08language\x18\x07 \x01(\t\x12\x0c\n\x04text\x18\x08 \x01(\t\x12\x10\n\x08\x63hannels\x18\t \x03(\t\x12\x30\n\x0c\x64\x65livered_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xe2\x01\n\x14ReviewRequestOutcome\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x0f\n\x07outcome\x18\x03 \x01(\t\x12\r\n\x05route\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x1b\n\x13platform_request_id\x18\x06 \x01(\t\x12&\n\x02\x61t\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nnot_before\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x90\x01\n\x14SourceNeedsAttention\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\tsource_id\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12&\n\x02\x61t\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestampb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"reviewguard/events/v1/events.proto\x12\x15reviewguard.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#reviewguard/alerting/v1/alert.proto\x1a\"reviewguard/ingest/v1/review.proto\x1a!reviewguard/nlp/v1/analysis.proto\x1a$reviewguard/resolution/v1/case.proto\x1a*reviewguard/resolution/v1/resolution.proto\"?\n\x0eReviewIngested\x12-\n\x06review\x18\x01 \x01(\x0b\x32\x1d.reviewguard.ingest.v1.Review\"o\n\x0eReviewAnalyzed\x12-\n\x06review\x18\x01 \x01(\x0b\x32\x1d.reviewguard.ingest.v1.Review\x12.\n\x08\x61nalysis\x18\x02 \x01(\x0b\x32\x1c.reviewguard.nlp.v1.Analysis\";\n\nAlertFired\x12-\n\x05\x61lert\x18\x01 \x01(\x0b\x32\x1e.reviewguard.alerting.v1.Alert\";\n\nCaseOpened\x12-\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x1f.reviewguard.resolution.v1.Case\"\xfb\x01\n\nDeadLetter\x12\x0e\n\x06stream\x18\x01 \x01(\t\x12\x17\n\x0fstream_sequence\x18\x02 \x01(\x04\x12\x10\n\x08\x63onsumer\x18\x03 \x01(\t\x12\x0f\n\x07subject\x18\x04 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x05 \x01(\x0c\x12?\n\x07headers\x18\x06 \x03(\x0b\x32..reviewguard.events.v1.DeadLetter.HeadersEntry\x12\x0e\n\x06reason\x18\x07 \x01(\t\x12\x12\n\ndeliveries\x18\x08 \x01(\r\x1a.\n\x0cHeadersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"q\n\x0b\x43\x61seUpdated\x12-\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x1f.reviewguard.resolution.v1.Case\x12\x33\n\x05\x65vent\x18\x02 \x01(\x0b\x32$.reviewguard.resolution.v1.CaseEvent\"v\n\rCaseSlaNotice\x12-\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x1f.reviewguard.resolution.v1.Case\x12\x0b\n\x03sla\x18\x02 \x01(\t\x12\r\n\x05stage\x18\x03 \x01(\t\x12\x1a\n\x12noticed_at_unix_ms\x18\x04 \x01(\x03\"\xf0\x01\n\rReviewUpdated\x12-\n\x06review\x18\x01 \x01(\x0b\x32\x1d.reviewguard.ingest.v1.Review\x12\x18\n\x10previous_version\x18\x02 \x01(\x05\x12\x16\n\x0e\x63hanged_fields\x18\x03 \x03(\t\x12\x12\n\nold_rating\x18\x04 \x01(\x05\x12\x12\n\nnew_rating\x18\x05 \x01(\x05\x12\x12\n\nold_status\x18\x06 \x01(\t\x12\x12\n\nnew_status\x18\x07 \x01(\t\x12.\n\nchanged_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x89\x01\n\x10ReviewTranslated\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\treview_id\x18\x02 \x01(\t\x12\x16\n\x0ereview_version\x18\x03 \x01(\x05\x12\x0c\n\x04text\x18\x04 \x01(\t\x12\x17\n\x0ftarget_language\x18\x05 \x01(\t\x12\x10\n\x08provider\x18\x06 \x01(\t\"\xcf\x01\n\x15ReplyPublishRequested\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08reply_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x03 \x01(\t\x12\x11\n\treview_id\x18\x04 \x01(\t\x12\x10\n\x08platform\x18\x05 \x01(\t\x12\x1a\n\x12review_external_id\x18\x06 \x01(\t\x12\x0c\n\x04text\x18\x07 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x08 \x01(\t\x12\x10\n\x08revision\x18\t \x01(\x05\x12\x0f\n\x07private\x18\n \x01(\x08\"\xa4\x01\n\x0eReplyPublished\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08reply_id\x18\x02 \x01(\t\x12\x10\n\x08revision\x18\x03 \x01(\x05\x12\x0e\n\x06\x61\x63tion\x18\x04 \x01(\t\x12\x19\n\x11platform_reply_id\x18\x05 \x01(\t\x12\x30\n\x0cpublished_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"k\n\x12ReplyPublishFailed\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08reply_id\x18\x02 \x01(\t\x12\x10\n\x08revision\x18\x03 \x01(\x05\x12\x0e\n\x06\x61\x63tion\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\"\xf5\x01\n\x1aReviewRequestSendRequested\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x10\n\x08order_id\x18\x03 \x01(\t\x12\x10\n\x08platform\x18\x04 \x01(\t\x12\x13\n\x0bmarketplace\x18\x05 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x06 \x01(\t\x12\x10\n\x08language\x18\x07 \x01(\t\x12\x0c\n\x04text\x18\x08 \x01(\t\x12\x10\n\x08\x63hannels\x18\t \x03(\t\x12\x30\n\x0c\x64\x65livered_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xe2\x01\n\x14ReviewRequestOutcome\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x0f\n\x07outcome\x18\x03 \x01(\t\x12\r\n\x05route\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x1b\n\x13platform_request_id\x18\x06 \x01(\t\x12&\n\x02\x61t\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nnot_before\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x90\x01\n\x14SourceNeedsAttention\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\tsource_id\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12&\n\x02\x61t\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"T\n\x0eOrderSubmitted\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12/\n\x05order\x18\x02 \x01(\x0b\x32 .reviewguard.resolution.v1.Orderb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,36 +39,38 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_DEADLETTER_HEADERSENTRY']._loaded_options = None
   _globals['_DEADLETTER_HEADERSENTRY']._serialized_options = b'8\001'
-  _globals['_REVIEWINGESTED']._serialized_start=240
-  _globals['_REVIEWINGESTED']._serialized_end=303
-  _globals['_REVIEWANALYZED']._serialized_start=305
-  _globals['_REVIEWANALYZED']._serialized_end=416
-  _globals['_ALERTFIRED']._serialized_start=418
-  _globals['_ALERTFIRED']._serialized_end=477
-  _globals['_CASEOPENED']._serialized_start=479
-  _globals['_CASEOPENED']._serialized_end=538
-  _globals['_DEADLETTER']._serialized_start=541
-  _globals['_DEADLETTER']._serialized_end=792
-  _globals['_DEADLETTER_HEADERSENTRY']._serialized_start=746
-  _globals['_DEADLETTER_HEADERSENTRY']._serialized_end=792
-  _globals['_CASEUPDATED']._serialized_start=794
-  _globals['_CASEUPDATED']._serialized_end=907
-  _globals['_CASESLANOTICE']._serialized_start=909
-  _globals['_CASESLANOTICE']._serialized_end=1027
-  _globals['_REVIEWUPDATED']._serialized_start=1030
-  _globals['_REVIEWUPDATED']._serialized_end=1270
-  _globals['_REVIEWTRANSLATED']._serialized_start=1273
-  _globals['_REVIEWTRANSLATED']._serialized_end=1410
-  _globals['_REPLYPUBLISHREQUESTED']._serialized_start=1413
-  _globals['_REPLYPUBLISHREQUESTED']._serialized_end=1620
-  _globals['_REPLYPUBLISHED']._serialized_start=1623
-  _globals['_REPLYPUBLISHED']._serialized_end=1787
-  _globals['_REPLYPUBLISHFAILED']._serialized_start=1789
-  _globals['_REPLYPUBLISHFAILED']._serialized_end=1896
-  _globals['_REVIEWREQUESTSENDREQUESTED']._serialized_start=1899
-  _globals['_REVIEWREQUESTSENDREQUESTED']._serialized_end=2144
-  _globals['_REVIEWREQUESTOUTCOME']._serialized_start=2147
-  _globals['_REVIEWREQUESTOUTCOME']._serialized_end=2373
-  _globals['_SOURCENEEDSATTENTION']._serialized_start=2376
-  _globals['_SOURCENEEDSATTENTION']._serialized_end=2520
+  _globals['_REVIEWINGESTED']._serialized_start=284
+  _globals['_REVIEWINGESTED']._serialized_end=347
+  _globals['_REVIEWANALYZED']._serialized_start=349
+  _globals['_REVIEWANALYZED']._serialized_end=460
+  _globals['_ALERTFIRED']._serialized_start=462
+  _globals['_ALERTFIRED']._serialized_end=521
+  _globals['_CASEOPENED']._serialized_start=523
+  _globals['_CASEOPENED']._serialized_end=582
+  _globals['_DEADLETTER']._serialized_start=585
+  _globals['_DEADLETTER']._serialized_end=836
+  _globals['_DEADLETTER_HEADERSENTRY']._serialized_start=790
+  _globals['_DEADLETTER_HEADERSENTRY']._serialized_end=836
+  _globals['_CASEUPDATED']._serialized_start=838
+  _globals['_CASEUPDATED']._serialized_end=951
+  _globals['_CASESLANOTICE']._serialized_start=953
+  _globals['_CASESLANOTICE']._serialized_end=1071
+  _globals['_REVIEWUPDATED']._serialized_start=1074
+  _globals['_REVIEWUPDATED']._serialized_end=1314
+  _globals['_REVIEWTRANSLATED']._serialized_start=1317
+  _globals['_REVIEWTRANSLATED']._serialized_end=1454
+  _globals['_REPLYPUBLISHREQUESTED']._serialized_start=1457
+  _globals['_REPLYPUBLISHREQUESTED']._serialized_end=1664
+  _globals['_REPLYPUBLISHED']._serialized_start=1667
+  _globals['_REPLYPUBLISHED']._serialized_end=1831
+  _globals['_REPLYPUBLISHFAILED']._serialized_start=1833
+  _globals['_REPLYPUBLISHFAILED']._serialized_end=1940
+  _globals['_REVIEWREQUESTSENDREQUESTED']._serialized_start=1943
+  _globals['_REVIEWREQUESTSENDREQUESTED']._serialized_end=2188
+  _globals['_REVIEWREQUESTOUTCOME']._serialized_start=2191
+  _globals['_REVIEWREQUESTOUTCOME']._serialized_end=2417
+  _globals['_SOURCENEEDSATTENTION']._serialized_start=2420
+  _globals['_SOURCENEEDSATTENTION']._serialized_end=2564
+  _globals['_ORDERSUBMITTED']._serialized_start=2566
+  _globals['_ORDERSUBMITTED']._serialized_end=2650
 # @@protoc_insertion_point(module_scope)

@@ -5,6 +5,7 @@ from reviewguard.alerting.v1 import alert_pb2 as _alert_pb2
 from reviewguard.ingest.v1 import review_pb2 as _review_pb2
 from reviewguard.nlp.v1 import analysis_pb2 as _analysis_pb2
 from reviewguard.resolution.v1 import case_pb2 as _case_pb2
+from reviewguard.resolution.v1 import resolution_pb2 as _resolution_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -235,3 +236,11 @@ class SourceNeedsAttention(_message.Message):
     reason: str
     at: _timestamp_pb2.Timestamp
     def __init__(self, tenant_id: _Optional[str] = ..., source_id: _Optional[str] = ..., kind: _Optional[str] = ..., name: _Optional[str] = ..., reason: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class OrderSubmitted(_message.Message):
+    __slots__ = ("tenant_id", "order")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    order: _resolution_pb2.Order
+    def __init__(self, tenant_id: _Optional[str] = ..., order: _Optional[_Union[_resolution_pb2.Order, _Mapping]] = ...) -> None: ...

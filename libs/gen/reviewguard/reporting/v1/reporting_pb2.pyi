@@ -440,3 +440,17 @@ class DeleteReportScheduleRequest(_message.Message):
 class DeleteReportScheduleResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class GetReportSettingsRequest(_message.Message):
+    __slots__ = ("tenant_id",)
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    def __init__(self, tenant_id: _Optional[str] = ...) -> None: ...
+
+class ReportSettings(_message.Message):
+    __slots__ = ("tenant_id", "time_zone")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    time_zone: str
+    def __init__(self, tenant_id: _Optional[str] = ..., time_zone: _Optional[str] = ...) -> None: ...

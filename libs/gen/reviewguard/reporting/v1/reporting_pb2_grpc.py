@@ -96,6 +96,16 @@ class ReportingStub:
                 request_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DeleteReportScheduleRequest.SerializeToString,
                 response_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DeleteReportScheduleResponse.FromString,
                 _registered_method=True)
+        self.GetReportSettings = channel.unary_unary(
+                '/reviewguard.reporting.v1.Reporting/GetReportSettings',
+                request_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.GetReportSettingsRequest.SerializeToString,
+                response_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportSettings.FromString,
+                _registered_method=True)
+        self.PutReportSettings = channel.unary_unary(
+                '/reviewguard.reporting.v1.Reporting/PutReportSettings',
+                request_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportSettings.SerializeToString,
+                response_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportSettings.FromString,
+                _registered_method=True)
 
 
 class ReportingServicer:
@@ -185,6 +195,19 @@ class ReportingServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetReportSettings(self, request, context):
+        """The tenant's report settings: the time zone a report is counted in when its request names none.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutReportSettings(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReportingServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -247,6 +270,16 @@ def add_ReportingServicer_to_server(servicer, server):
                     servicer.DeleteReportSchedule,
                     request_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DeleteReportScheduleRequest.FromString,
                     response_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DeleteReportScheduleResponse.SerializeToString,
+            ),
+            'GetReportSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetReportSettings,
+                    request_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.GetReportSettingsRequest.FromString,
+                    response_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportSettings.SerializeToString,
+            ),
+            'PutReportSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutReportSettings,
+                    request_deserializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportSettings.FromString,
+                    response_serializer=reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportSettings.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -575,6 +608,60 @@ class Reporting:
             '/reviewguard.reporting.v1.Reporting/DeleteReportSchedule',
             reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DeleteReportScheduleRequest.SerializeToString,
             reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.DeleteReportScheduleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetReportSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.reporting.v1.Reporting/GetReportSettings',
+            reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.GetReportSettingsRequest.SerializeToString,
+            reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportSettings.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutReportSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reviewguard.reporting.v1.Reporting/PutReportSettings',
+            reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportSettings.SerializeToString,
+            reviewguard_dot_reporting_dot_v1_dot_reporting__pb2.ReportSettings.FromString,
             options,
             channel_credentials,
             insecure,

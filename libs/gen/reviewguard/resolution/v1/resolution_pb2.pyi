@@ -759,7 +759,7 @@ class EvidenceVerification(_message.Message):
     def __init__(self, intact: _Optional[bool] = ..., length: _Optional[int] = ..., head: _Optional[str] = ..., broken_at: _Optional[int] = ..., reason: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class Order(_message.Message):
-    __slots__ = ("order_id", "platform", "marketplace", "fulfilment", "customer_id", "language", "product_name", "value", "currency", "annual_spend_usd", "delivered_at")
+    __slots__ = ("order_id", "platform", "marketplace", "fulfilment", "customer_id", "language", "product_name", "value", "currency", "annual_spend_usd", "delivered_at", "carrier")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     PLATFORM_FIELD_NUMBER: _ClassVar[int]
     MARKETPLACE_FIELD_NUMBER: _ClassVar[int]
@@ -771,6 +771,7 @@ class Order(_message.Message):
     CURRENCY_FIELD_NUMBER: _ClassVar[int]
     ANNUAL_SPEND_USD_FIELD_NUMBER: _ClassVar[int]
     DELIVERED_AT_FIELD_NUMBER: _ClassVar[int]
+    CARRIER_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     platform: str
     marketplace: str
@@ -782,7 +783,8 @@ class Order(_message.Message):
     currency: str
     annual_spend_usd: str
     delivered_at: _timestamp_pb2.Timestamp
-    def __init__(self, order_id: _Optional[str] = ..., platform: _Optional[str] = ..., marketplace: _Optional[str] = ..., fulfilment: _Optional[str] = ..., customer_id: _Optional[str] = ..., language: _Optional[str] = ..., product_name: _Optional[str] = ..., value: _Optional[str] = ..., currency: _Optional[str] = ..., annual_spend_usd: _Optional[str] = ..., delivered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    carrier: str
+    def __init__(self, order_id: _Optional[str] = ..., platform: _Optional[str] = ..., marketplace: _Optional[str] = ..., fulfilment: _Optional[str] = ..., customer_id: _Optional[str] = ..., language: _Optional[str] = ..., product_name: _Optional[str] = ..., value: _Optional[str] = ..., currency: _Optional[str] = ..., annual_spend_usd: _Optional[str] = ..., delivered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., carrier: _Optional[str] = ...) -> None: ...
 
 class SubmitOrdersRequest(_message.Message):
     __slots__ = ("tenant_id", "orders")
