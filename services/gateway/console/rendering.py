@@ -62,9 +62,11 @@ class Formats:
     def locale(self) -> Locale:
         return Locale.parse(LOCALES[self.language])
 
-    def datetime(self, value: datetime | None) -> str:
-        if value is None:
+    def datetime(self, value: datetime | str | None) -> str:
+        if not value:
             return "—"
+        if isinstance(value, str):  # NOTE: the proto-shaped answers (replies, offers) carry ISO 8601 text
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         return dates.format_datetime(value if value.tzinfo else value.replace(tzinfo=timezone.utc), "medium", tzinfo=self.zone, locale=self.locale)
 
     def number(self, value: float | int | None, digits: int = 0) -> str:

@@ -1,0 +1,185 @@
+"""The console in a real browser (Playwright driving the system's Chromium) over the whole system:
+a manager sees a new 1★ review arrive, answers its case (forbidden wording blocked), resolves it and
+sees the dashboard move; an agent of team DE is refused a US case; both sign out."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from argon2 import PasswordHasher
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from libs import db
+from services.gateway.people import accounts, repository
+from services.gateway.tenants import SCHEMA
+from tests.helpers import eventually, recent
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]  # fmt: skip
+PASSWORD = "console-password-0001"
+# NOTE: the README's screenshots are (re)made by running this module with
+# REVIEWGUARD_SCREENSHOT_DIR=docs/screenshots; otherwise they go to the test's temporary folder.
+SCREENSHOTS = os.environ.get("REVIEWGUARD_SCREENSHOT_DIR")
+WAIT_MS = 90_000  # an upper bound on waiting for the pipeline on a loaded machine, not a speed check
+
+
+@pytest.fixture(scope="module")
+async def people(system, api_keys, base_url) -> dict[str, str]:
+    """Teams DE and US at the resolution service; a manager and an agent of team DE in the console."""
+    async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {api_keys['acme']}"}, timeout=20) as api:
+        for name, markets in (("DE", ["DE"]), ("US", ["US"])):
+            put = await api.put("/v1/teams", json={"name": name, "markets": markets, "timezone": "UTC", "work_start": "00:00",
+                                                   "work_end": "23:59", "work_days": [0, 1, 2, 3, 4, 5, 6]})  # fmt: skip
+            assert put.status_code == 200, put.text
+    pool = await db.create_pool(system.dsn, schema=SCHEMA)
+    try:
+        async with pool.acquire() as conn:
+            tenant = await repository.tenant_named(conn, "acme")
+        passwords = accounts.Passwords(PasswordHasher())
+        for email, role, team in (("lead@acme.example", "manager", None), ("anna@acme.example", "agent", "DE")):
+            await accounts.create_user(pool, passwords, granter_role="owner", tenant_id=tenant, email=email, role=role, team=team,
+                                       password=PASSWORD, time_zone="Europe/Berlin")  # fmt: skip
+    finally:
+        await pool.close()
+    return {"manager": "lead@acme.example", "agent": "anna@acme.example"}
+
+
+@pytest.fixture
+async def browser():
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        await chromium.close()
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    folder = Path(SCREENSHOTS) if SCREENSHOTS else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+async def sign_in(browser: Browser, base_url: str, email: str, **context) -> Page:
+    page = await (await browser.new_context(base_url=base_url, locale="en-US", **context)).new_page()
+    await page.goto("/login")
+    await page.fill("input[name=tenant]", "acme")
+    await page.fill("input[name=email]", email)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("#sign-in")
+    await expect(page).to_have_url(f"{base_url}/inbox")
+    return page
+
+
+async def post_review(base_url: str, key: str, **review) -> str:
+    async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {key}"}, timeout=20) as api:
+        posted = await api.post("/v1/reviews", json={"reviews": [{"platform": "amazon", "product_id": "B0KETTLE01", "rating": 1,
+                                                                  "external_id": f"R-{uuid.uuid4().hex[:10]}", "posted_at": recent(), **review}]})
+        assert posted.status_code == 202, posted.text
+        return posted.json()["ids"][0]
+
+
+async def case_of(base_url: str, key: str, review_id: str) -> str:
+    async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {key}"}, timeout=20) as api:
+        async def opened():
+            return (await api.get("/v1/cases", params={"review_id": review_id})).json()["cases"]
+
+        (case,) = await eventually(opened, timeout=90, interval=0.5)
+        return case["id"]
+
+
+async def counter(page: Page, selector: str) -> int:
+    return int(await page.get_attribute(selector, "data-value"))
+
+
+@pytest.mark.timeout(600)
+async def test_a_manager_answers_a_new_one_star_review_in_the_browser(browser, system, api_keys, base_url, people, shots) -> None:
+    page = await sign_in(browser, base_url, people["manager"])
+    await page.goto("/dashboard")
+    resolved_before = await counter(page, "#count-resolved")
+    await page.goto("/inbox")
+
+    title = f"Kaputt angekommen {uuid.uuid4().hex[:6]}"
+    await post_review(base_url, api_keys["acme"], marketplace="DE", title=title,
+                      body="Der Wasserkocher kam mit einem Riss im Gehäuse an. Totaler Betrug, ich will mein Geld zurück!")  # fmt: skip
+    # No reload: the inbox polls, and the new review shows up in the open page.
+    row = page.locator("#inbox-rows tr", has_text=title)
+    await expect(row).to_be_visible(timeout=WAIT_MS)
+    await expect(row.locator(".stars")).to_have_text("★☆☆☆☆")
+    await expect(row.locator("a.case-link")).to_be_visible(timeout=WAIT_MS)
+    await page.screenshot(path=shots / "inbox.png", full_page=True)
+
+    await row.locator("a.case-link").click()
+    await expect(page.locator("#case-status")).to_be_visible()
+    composer = page.locator("#reply-text")
+    await composer.fill("Wir erstatten alles, wenn Sie die Bewertung löschen.")
+    blocked = page.locator("#compliance-blocked")
+    await expect(blocked).to_be_visible()
+    await expect(blocked).to_contain_text("review.remove_or_change")
+    await expect(blocked).to_contain_text("Bewertung löschen")
+    await expect(page.locator("#send-reply")).to_be_disabled()
+    await page.screenshot(path=shots / "case-blocked.png", full_page=True)
+
+    reply = "Es tut uns sehr leid, dass Ihr Wasserkocher beschädigt angekommen ist. Wir senden Ihnen sofort Ersatz."
+    await composer.fill(reply)
+    await expect(page.locator("#compliance-ok")).to_be_visible()
+    await expect(page.locator("#send-reply")).to_be_enabled()
+    await page.click("#send-reply")
+    await expect(page.locator("#replies")).to_contain_text("Es tut uns sehr leid")
+    await expect(page.locator("#case-status")).to_have_attribute("data-status", "contacted")
+
+    await page.select_option("#resolve-form select[name=reason]", "customer_satisfied")
+    await page.click("#resolve")
+    await expect(page.locator("#case-status")).to_have_attribute("data-status", "resolved")
+    await page.screenshot(path=shots / "case-resolved.png", full_page=True)
+
+    await page.goto("/dashboard")
+    assert await counter(page, "#count-resolved") == resolved_before + 1
+    await page.screenshot(path=shots / "dashboard.png", full_page=True)
+
+    await page.click("#logout")
+    await expect(page).to_have_url(f"{base_url}/login")
+    await page.goto("/inbox")
+    await expect(page).to_have_url(f"{base_url}/login?next=%2Finbox")
+
+
+@pytest.mark.timeout(600)
+async def test_an_agent_of_team_de_cannot_open_a_us_case(browser, system, api_keys, base_url, people, shots) -> None:
+    us_review = await post_review(base_url, api_keys["acme"], marketplace="US", title="Stopped working",
+                                  body="The kettle leaked from the base after a week. Total scam, I want my money back!")  # fmt: skip
+    de_review = await post_review(base_url, api_keys["acme"], marketplace="DE", title="Deckel kaputt",
+                                  body="Der Deckel ist nach einer Woche abgebrochen. Totaler Betrug!")  # fmt: skip
+    us_case, de_case = await case_of(base_url, api_keys["acme"], us_review), await case_of(base_url, api_keys["acme"], de_review)
+
+    page = await sign_in(browser, base_url, people["agent"])
+    refused = await page.goto(f"/cases/{us_case}")
+    assert refused.status == 403
+    await expect(page.locator("#error-page h1")).to_have_text("You may not see this")
+    await page.screenshot(path=shots / "forbidden.png")
+    opened = await page.goto(f"/cases/{de_case}")
+    assert opened.status == 200
+    await expect(page.locator("#case-status")).to_be_visible()
+    await page.goto("/cases")
+    await expect(page.locator("a.case-link[href='/cases/%s']" % de_case)).to_be_visible()
+    await expect(page.locator("a.case-link[href='/cases/%s']" % us_case)).to_have_count(0)
+
+    await page.click("#logout")
+    await expect(page).to_have_url(f"{base_url}/login")
+
+
+@pytest.mark.timeout(600)
+async def test_the_console_is_usable_on_a_phone_and_in_chinese(browser, system, base_url, people, shots) -> None:
+    page = await sign_in(browser, base_url, people["manager"], viewport={"width": 390, "height": 844}, is_mobile=True)
+    # The switch: the interface in Simplified Chinese, dates in the user's zone (Europe/Berlin).
+    await page.click("header form[action='/language'] button")
+    await expect(page.locator("h1")).to_have_text("收件箱")
+    nav = page.locator("header nav")
+    await expect(nav).to_contain_text("工单")
+    # One column: nothing wider than the phone's screen.
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390 + 1
+    await page.screenshot(path=shots / "inbox-phone-zh.png", full_page=True)
