@@ -31,11 +31,13 @@ WAIT_MS = 90_000  # an upper bound on waiting for the pipeline on a loaded machi
 @pytest.fixture(scope="module")
 async def people(system, api_keys, base_url) -> dict[str, str]:
     """Teams DE and US at the resolution service; a manager and an agent of team DE in the console."""
+    teams = {}
     async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {api_keys['acme']}"}, timeout=20) as api:
         for name, markets in (("DE", ["DE"]), ("US", ["US"])):
             put = await api.put("/v1/teams", json={"name": name, "markets": markets, "timezone": "UTC", "work_start": "00:00",
                                                    "work_end": "23:59", "work_days": [0, 1, 2, 3, 4, 5, 6]})  # fmt: skip
             assert put.status_code == 200, put.text
+            teams[name] = put.json()["id"]
     pool = await db.create_pool(system.dsn, schema=SCHEMA)
     try:
         async with pool.acquire() as conn:
@@ -46,7 +48,7 @@ async def people(system, api_keys, base_url) -> dict[str, str]:
                                        password=PASSWORD, time_zone="Europe/Berlin")  # fmt: skip
     finally:
         await pool.close()
-    return {"manager": "lead@acme.example", "agent": "anna@acme.example"}
+    return {"manager": "lead@acme.example", "agent": "anna@acme.example", "team_de": teams["DE"]}
 
 
 @pytest.fixture
@@ -183,3 +185,52 @@ async def test_the_console_is_usable_on_a_phone_and_in_chinese(browser, system, 
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390 + 1
     await page.screenshot(path=shots / "inbox-phone-zh.png", full_page=True)
+
+
+@pytest.mark.timeout(600)
+async def test_an_agent_assigns_from_the_inbox_reads_the_review_works_its_alert_and_exports(
+    browser, system, api_keys, base_url, people, shots
+) -> None:  # fmt: skip
+    title = f"Griff abgebrochen {uuid.uuid4().hex[:6]}"
+    review_id = await post_review(base_url, api_keys["acme"], marketplace="DE", title=title,
+                                  body="Der Griff ist am zweiten Tag abgebrochen, gefährlich heiß! Totaler Betrug.")  # fmt: skip
+    case_id = await case_of(base_url, api_keys["acme"], review_id)
+    # The agent "anna" (the console user's name) joins team DE at the resolution service only now,
+    # so the case is still unassigned when the inbox's bulk assign hands it to her.
+    async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {api_keys['acme']}"}, timeout=20) as api:
+        put = await api.put("/v1/agents", json={"name": "anna", "team_id": people["team_de"], "languages": ["de", "en"]})
+        assert put.status_code == 200, put.text
+
+    page = await sign_in(browser, base_url, people["agent"])
+    await page.goto("/inbox?marketplace=DE")
+    row = page.locator("#inbox-rows tr", has_text=title)
+    await expect(row).to_be_visible(timeout=WAIT_MS)
+    await row.locator(f"input[name=case_id][value='{case_id}']").check()
+    await page.click("#bulk-assign")
+    await page.goto("/cases?view=mine")
+    mine = page.locator(f"a.case-link[href='/cases/{case_id}']")
+    await expect(mine).to_be_visible()
+    await expect(page.locator("tr", has=mine)).to_contain_text("anna")
+
+    await page.goto("/inbox?marketplace=DE")
+    await page.locator("#inbox-rows tr", has_text=title).locator("a.review-link").click()
+    await expect(page.locator("#original")).to_contain_text("Der Griff ist am zweiten Tag abgebrochen")
+    await expect(page.locator("#analysis")).to_contain_text("fraud")
+    await expect(page.locator(f"a.case-link[href='/cases/{case_id}']")).to_be_visible()
+    await page.screenshot(path=shots / "review.png", full_page=True)
+
+    await page.goto("/alerts")
+    alert = page.locator("tr[data-alert]", has=page.locator(f"a[href='/reviews/{review_id}']"))
+    await expect(alert.locator(".alert-status")).to_have_text("firing")
+    await alert.locator("button.acknowledge").click()
+    await expect(alert.locator(".alert-status")).to_have_text("acknowledged")
+    await page.screenshot(path=shots / "alerts.png", full_page=True)
+    await alert.locator("button.resolve").click()
+    await expect(alert.locator(".alert-status")).to_have_text("resolved")
+
+    await page.goto("/dashboard")
+    async with page.expect_download() as download:
+        await page.click("#export-csv")
+    csv = await download.value
+    assert csv.suggested_filename.endswith(".csv")
+    assert "DE" in Path(await csv.path()).read_text(encoding="utf-8-sig")
