@@ -56,8 +56,12 @@ class InboxQuery:
         malicious: bool | None = None, has_case: bool | None = None, q: Annotated[str, Query(max_length=200)] = "",
         sort: Sort = "-posted_at", page_token: str = "",
     ) -> None:  # fmt: skip
+        def many(values: list[str]) -> list[str]:
+            # NOTE: the page's one text box takes "DE, FR"; the API's repeated parameter, each value.
+            return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
         self.values = {
-            "platform": [p for p in platform if p], "marketplace": [m for m in marketplace if m], "language": [x for x in language if x],
+            "platform": many(platform), "marketplace": many(marketplace), "language": many(language),
             "rating_gte": rating_gte, "rating_lte": rating_lte, "sentiment": sentiment, "aspect": aspect, "risk": risk,
             "malicious": malicious, "has_case": has_case, "q": q, "sort": sort, "page_token": page_token,
         }  # fmt: skip
