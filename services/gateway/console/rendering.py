@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import zoneinfo
 from dataclasses import dataclass
@@ -58,7 +59,7 @@ class Formats:
     language: str
     zone: zoneinfo.ZoneInfo
 
-    @property
+    @functools.cached_property
     def locale(self) -> Locale:
         return Locale.parse(LOCALES[self.language])
 
