@@ -15,6 +15,8 @@ async def test_signing_in_sets_an_http_only_cookie_and_signing_out_ends_the_sess
         # A viewer reads reviews and reports, not cases: the page says so (and carries the session's CSRF token).
         page = await browser.get("/cases")
         assert page.status_code == 403 and "You may not see this" in page.text
+        # A page with the session's token is never cached nor framed by another site.
+        assert page.headers["cache-control"] == "no-store" and "frame-ancestors 'none'" in page.headers["content-security-policy"]
         token = session_csrf(page.text)
         session = browser.cookies[COOKIE]
 
