@@ -169,6 +169,12 @@ async def test_an_agent_of_team_de_cannot_open_a_us_case(browser, system, api_ke
     await expect(page.locator("a.case-link[href='/cases/%s']" % de_case)).to_be_visible()
     await expect(page.locator("a.case-link[href='/cases/%s']" % us_case)).to_have_count(0)
 
+    # The inbox shows the agent its team's markets only; the US review's page is refused too.
+    await page.goto("/inbox")
+    await expect(page.locator(f"#inbox-rows tr[data-review='{de_review}']")).to_be_visible(timeout=WAIT_MS)
+    await expect(page.locator(f"#inbox-rows tr[data-review='{us_review}']")).to_have_count(0)
+    assert (await page.goto(f"/reviews/{us_review}")).status == 403
+
     await page.click("#logout")
     await expect(page).to_have_url(f"{base_url}/login")
 

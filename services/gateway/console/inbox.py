@@ -32,6 +32,12 @@ async def _filtered(
     q: str, sort: str, page_token: str,
 ):  # fmt: skip
     viewer.require("GET", "/v1/reviews")
+    markets = viewer.team_markets(await teams_of(viewer, backends))
+    if markets is not None:
+        # NOTE: an agent's inbox is its team's markets, as its cases are (the review page refuses the others).
+        marketplace = [m for m in marketplace if m.upper() in markets] if marketplace else sorted(markets)
+        if not marketplace:
+            return inbox_routes.InboxPage(items=[], next_page_token=None)
     page = await inbox_routes.search_reviews(
         tenant=viewer.tenant, backends=backends, platform=platform, marketplace=marketplace, store_id=[], product_id=[],
         product_line=[], language=language, rating_gte=rating_gte, rating_lte=rating_lte, sentiment=sentiment, aspect=aspect,

@@ -46,3 +46,28 @@ async def test_bad_filter_values_are_refused_naming_the_field(console) -> None:
         assert page.status_code == 422 and "rating_gte" in page.text
         page = await browser.get("/cases?view=everything")
         assert page.status_code == 422 and "view" in page.text
+
+
+def _viewer(role: str, team: str | None):
+    from services.gateway.console.access import Viewer
+    from services.gateway.console.rendering import Formats, zone_named
+    from services.gateway.people.sessions import SignedIn
+
+    signed_in = SignedIn(session_digest=b"d", csrf_token="t", user_id=uuid.uuid4(), tenant_id=uuid.uuid4(), email="a@acme.example",
+                         role=role, team=team, locale="en", time_zone="UTC")  # fmt: skip
+    return Viewer(signed_in=signed_in, formats=Formats(language="en", zone=zone_named("UTC")))
+
+
+def test_an_agents_cases_are_its_teams_markets_and_a_manager_sees_every_market() -> None:
+    from services.gateway.console.access import Forbidden
+
+    teams = [{"id": "t1", "name": "DE", "markets": ["DE", "AT"]}, {"id": "t2", "name": "US", "markets": ["US"]}]
+    agent = _viewer("agent", "DE")
+    assert agent.team_markets(teams) == {"DE", "AT"}
+    agent.require_market(teams, "at")
+    with pytest.raises(Forbidden, match="does not handle the US market"):
+        agent.require_market(teams, "US")
+    # By id as well as by name; a team that is gone scopes to nothing rather than to everything.
+    assert _viewer("agent", "t2").team_markets(teams) == {"US"}
+    assert _viewer("agent", "gone").team_markets(teams) == frozenset()
+    assert _viewer("manager", "DE").team_markets(teams) is None and _viewer("agent", None).team_markets(teams) is None
