@@ -16,7 +16,8 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 from libs import db
 from services.gateway.people import accounts, repository
 from services.gateway.tenants import SCHEMA
-from tests.helpers import eventually, recent
+from tests.helpers import eventually, local_server, recent
+from tests.services.nlp.translation.fakes import LIBRE_KEY, FakeProviders, fake_translation
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -240,3 +241,50 @@ async def test_an_agent_assigns_from_the_inbox_reads_the_review_works_its_alert_
     csv = await download.value
     assert csv.suggested_filename.endswith(".csv")
     assert "DE" in Path(await csv.path()).read_text(encoding="utf-8-sig")
+
+
+@pytest.mark.timeout(600)
+async def test_a_viewer_reads_the_translation_beside_the_original(browser, system, api_keys, base_url, shots) -> None:
+    """Tenant globex translates into English (a local server speaking LibreTranslate's protocol); its viewer toggles."""
+    pool = await db.create_pool(system.dsn, schema=SCHEMA)
+    try:
+        async with pool.acquire() as conn:
+            tenant = await repository.tenant_named(conn, "globex")
+        await accounts.create_user(pool, accounts.Passwords(PasswordHasher()), granter_role="owner", tenant_id=tenant,
+                                   email="yan@globex.example", role="viewer", team=None, password=PASSWORD, locale="en")  # fmt: skip
+    finally:
+        await pool.close()
+    fake = FakeProviders()
+    async with local_server(fake.app()) as provider_url, httpx.AsyncClient(
+        base_url=base_url, headers={"Authorization": f"Bearer {api_keys['globex']}"}, timeout=20
+    ) as api:  # fmt: skip
+        put = await api.put("/v1/translation-settings", json={"enabled": True, "target": "en", "provider": {
+            "provider": "libretranslate", "base_url": provider_url, "api_key": LIBRE_KEY}})  # fmt: skip
+        assert put.status_code == 200, put.text
+        title, body = "Deckel undicht", "Der Deckel schließt nicht mehr und das Wasser tropft überall hin."
+        review_id = await post_review(base_url, api_keys["globex"], marketplace="DE", title=title, body=body)
+
+        context = await browser.new_context(base_url=base_url, locale="en-US")
+        page = await context.new_page()
+        await page.goto("/login")
+        await page.fill("input[name=tenant]", "globex")
+        await page.fill("input[name=email]", "yan@globex.example")
+        await page.fill("input[name=password]", PASSWORD)
+        await page.click("#sign-in")
+        row = page.locator(f"#inbox-rows tr[data-review='{review_id}']")
+        translation = row.locator(".translation")
+        # The row comes, and later (on a poll) its translation, hidden until asked for.
+        await expect(translation).to_have_count(1, timeout=WAIT_MS)
+        await expect(translation).to_be_hidden()
+        await expect(row.locator(".original")).to_contain_text("Der Deckel schließt nicht mehr")
+        await page.click("[data-toggle-translation]")
+        await expect(translation).to_be_visible()
+        await expect(translation).to_contain_text(fake_translation(f"{title}\n{body}", "en")[:30])
+        await expect(row.locator(".original")).to_be_hidden()
+
+        await row.locator("a.review-link").click()
+        await expect(page.locator("#original")).to_have_text(body)
+        await expect(page.locator("#translation")).to_contain_text("Der Deckel schließt nicht mehr")
+        # A viewer reads reviews, not the desk: no case or alert on its review page.
+        await expect(page.locator("a.case-link")).to_have_count(0)
+        await context.close()
