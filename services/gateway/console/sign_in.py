@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.gateway.console.access import (
-    LOGIN_CSRF_COOKIE, Viewer, acting_viewer, current_viewer, login_token_matches, new_login_token,
+    LOGIN_CSRF_COOKIE, Viewer, acting_viewer, login_token_matches, new_login_token,
 )
 from services.gateway.console.errors import ConsoleRoute
 from services.gateway.console.rendering import LOCALE_COOKIE, LOCALES
