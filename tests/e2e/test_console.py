@@ -166,6 +166,10 @@ async def test_an_agent_of_team_de_cannot_open_a_us_case(browser, system, api_ke
     opened = await page.goto(f"/cases/{de_case}")
     assert opened.status == 200
     await expect(page.locator("#case-status")).to_be_visible()
+    async with page.expect_download() as download:
+        await page.click("#evidence-pack")
+    assert (await download.value).suggested_filename.endswith(".zip")
+    assert (await page.request.get(f"/cases/{us_case}/evidence-pack")).status == 403
     await page.goto("/cases")
     await expect(page.locator("a.case-link[href='/cases/%s']" % de_case)).to_be_visible()
     await expect(page.locator("a.case-link[href='/cases/%s']" % us_case)).to_have_count(0)

@@ -160,3 +160,12 @@ async def assign(case_id: uuid.UUID, viewer: ActingDep, backends: BackendsDep) -
     await _acting_on(viewer, backends, case_id, "/v1/cases/{case_id}/assign")
     await case_routes.assign_case(case_id=case_id, tenant=viewer.tenant, backends=backends)
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+@router.get("/cases/{case_id}/evidence-pack")
+async def evidence_pack(case_id: uuid.UUID, viewer: ViewerDep, backends: BackendsDep) -> Response:
+    """The case's evidence pack (ZIP), as the API's route writes it."""
+    viewer.require("GET", "/v1/cases/{case_id}/evidence/pack")
+    case = await case_routes.get_case(case_id=case_id, tenant=viewer.tenant, backends=backends)
+    viewer.require_market(await teams_of(viewer, backends), case.marketplace)
+    return await case_routes.evidence_pack(case_id=case_id, tenant=viewer.tenant, backends=backends)

@@ -10,9 +10,10 @@ from services.gateway.console.errors import FRAGMENT_HEADER
 from tests.services.gateway.console.conftest import session_csrf
 
 CASE, ALERT = uuid.uuid4(), uuid.uuid4()
-PAGES = ["/inbox", "/inbox/rows", f"/reviews/{uuid.uuid4()}", "/cases", f"/cases/{CASE}", "/alerts", "/dashboard", "/dashboard/export?format=csv"]
+PAGES = ["/inbox", "/inbox/rows", f"/reviews/{uuid.uuid4()}", "/cases", f"/cases/{CASE}", "/alerts", "/dashboard", "/dashboard/export?format=csv",
+         f"/cases/{CASE}/evidence-pack"]
 # The desk's actions: a viewer reads reviews and reports only (services/gateway/people/permissions.py).
-VIEWER_REFUSED_GET = ["/cases", f"/cases/{CASE}", "/alerts"]
+VIEWER_REFUSED_GET = ["/cases", f"/cases/{CASE}", "/alerts", f"/cases/{CASE}/evidence-pack"]
 VIEWER_REFUSED_POST = [f"/cases/{CASE}/reply", f"/cases/{CASE}/transition", f"/cases/{CASE}/assign", f"/cases/{CASE}/compliance",
                        f"/alerts/{ALERT}/acknowledge", f"/alerts/{ALERT}/resolve", "/inbox/assign"]  # fmt: skip
 
