@@ -135,6 +135,23 @@ async def test_a_manager_answers_a_new_one_star_review_in_the_browser(browser, s
     await expect(page.locator("#replies")).to_contain_text("Es tut uns sehr leid")
     await expect(page.locator("#case-status")).to_have_attribute("data-status", "contacted")
 
+    # The compensation ladder's recommendation, with the cap it is held to; without a linked order a cash
+    # offer is held to the no-order ceiling, and the page says so instead of recording it.
+    await page.select_option("#recommend-form select[name=issue]", "damaged")
+    await page.fill("#recommend-form input[name=order_value]", "89.90")
+    await page.fill("#recommend-form input[name=currency]", "EUR")
+    await page.fill("#recommend-form input[name=usd_rate]", "1.08")
+    await page.click("#recommend")
+    recommendation = page.locator("#recommendation")
+    await expect(recommendation).to_contain_text("cap")
+    await expect(recommendation).to_contain_text("reship_with_discount")
+    chosen = (await recommendation.locator("strong").text_content()).strip()
+    assert chosen in {"reship_with_discount", "full_refund"}
+    await page.screenshot(path=shots / "case-compensation.png", full_page=True)
+    await recommendation.locator("tr", has_text="full_refund").locator("button").click()
+    await expect(page.locator("#case-error")).to_contain_text("order value of this case is unknown")
+    await expect(page.locator("#offers .offer")).to_have_count(0)
+
     await page.select_option("#resolve-form select[name=reason]", "customer_satisfied")
     await page.click("#resolve")
     await expect(page.locator("#case-status")).to_have_attribute("data-status", "resolved")

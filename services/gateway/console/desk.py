@@ -18,7 +18,9 @@ from services.gateway.routes import alerts as alert_routes
 from services.gateway.routes import cases as case_routes
 from services.gateway.routes import resolution as resolution_routes
 from services.gateway.routes import reviews as review_routes
-from services.gateway.routes.resolution_schemas import REASON_BY_NAME, ComplianceCheck, ReplyCreate, TransitionCreate
+from services.gateway.routes.resolution_schemas import (
+    REASON_BY_NAME, ComplianceCheck, OfferCreate, RecommendationCreate, ReplyCreate, TransitionCreate,
+)
 from services.gateway.schemas import CASE_STATUS_BY_NAME
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -27,6 +29,7 @@ ViewerDep = Annotated[Viewer, Depends(current_viewer)]
 ActingDep = Annotated[Viewer, Depends(acting_viewer)]
 SCENARIOS = ("damaged", "delay", "quality", "wrong_item", "service", "description_mismatch")
 REPLY_LANGUAGES = ("en", "de", "fr", "es", "it", "ja", "zh")
+ISSUES = ("damaged", "quality", "wrong_item", "minor")
 _OPEN = {"new", "assigned", "contacted", "awaiting_customer", "compensation_offered", "appealed", "appeal_rejected", "escalated"}
 
 
@@ -56,12 +59,13 @@ async def desk(
 
 
 async def _case_page(request: Request, viewer: Viewer, backends: Backends, case_id: uuid.UUID, *, status_code: int = 200,
-                     error: str = "", draft: str = "") -> Response:  # fmt: skip
+                     error: str = "", draft: str = "", recommendation: dict | None = None, asked: dict | None = None) -> Response:  # fmt: skip
     viewer.require("GET", "/v1/cases/{case_id}")
     case = await case_routes.get_case(case_id=case_id, tenant=viewer.tenant, backends=backends)
     viewer.require_market(await teams_of(viewer, backends), case.marketplace)
     events = await case_routes.case_events(case_id=case_id, tenant=viewer.tenant, backends=backends)
     replies = await case_routes.list_replies(case_id=case_id, tenant=viewer.tenant, backends=backends)
+    offers = await case_routes.list_offers(case_id=case_id, tenant=viewer.tenant, backends=backends)
     review = None
     if case.review_id:
         review = await review_routes.get_review(review_id=uuid.UUID(case.review_id), tenant=viewer.tenant, backends=backends)
@@ -73,7 +77,8 @@ async def _case_page(request: Request, viewer: Viewer, backends: Backends, case_
         request, "case.html", status_code=status_code, formats=viewer.formats, viewer=viewer, case=case, events=events, replies=replies,
         review=review, alert=alert, due=due if case.resolved_at is None else None, error=error, draft=draft,
         statuses=list(CASE_STATUS_BY_NAME), reasons=list(REASON_BY_NAME), scenarios=SCENARIOS, reply_languages=REPLY_LANGUAGES,
-        may_act=viewer.may("POST", "/v1/cases/{case_id}/replies"),
+        may_act=viewer.may("POST", "/v1/cases/{case_id}/replies"), offers=offers, recommendation=recommendation, asked=asked or {},
+        issues=ISSUES,
     )  # fmt: skip
 
 
@@ -169,3 +174,41 @@ async def evidence_pack(case_id: uuid.UUID, viewer: ViewerDep, backends: Backend
     case = await case_routes.get_case(case_id=case_id, tenant=viewer.tenant, backends=backends)
     viewer.require_market(await teams_of(viewer, backends), case.marketplace)
     return await case_routes.evidence_pack(case_id=case_id, tenant=viewer.tenant, backends=backends)
+
+
+@router.post("/cases/{case_id}/compensation")
+async def recommend(
+    request: Request, case_id: uuid.UUID, viewer: ActingDep, backends: BackendsDep, issue: Annotated[str, Form(max_length=20)],
+    order_value: Annotated[str, Form(max_length=20)] = "", currency: Annotated[str, Form(max_length=3)] = "",
+    usd_rate: Annotated[str, Form(max_length=20)] = "",
+) -> Response:  # fmt: skip
+    """The compensation ladder's recommendation, with each candidate's total and the cap it is held to."""
+    await _acting_on(viewer, backends, case_id, "/v1/cases/{case_id}/compensation/recommendation")
+    asked = {"issue": issue, "order_value": order_value, "currency": currency.upper(), "usd_rate": usd_rate}
+    try:
+        body = RecommendationCreate(**asked)
+        recommendation = await case_routes.recommend_compensation(case_id=case_id, body=body, tenant=viewer.tenant, backends=backends)
+    except (grpc.aio.AioRpcError, DomainError) as error:
+        if (refused := _refusal(error)) is None:
+            raise
+        return await _case_page(request, viewer, backends, case_id, status_code=refused[0], error=refused[1], asked=asked)
+    except ValueError as error:  # pydantic: an issue that is not one of ISSUES
+        return await _case_page(request, viewer, backends, case_id, status_code=422, error=f"issue: {error}", asked=asked)
+    return await _case_page(request, viewer, backends, case_id, recommendation=recommendation, asked=asked)
+
+
+@router.post("/cases/{case_id}/offers")
+async def offer(
+    request: Request, case_id: uuid.UUID, viewer: ActingDep, backends: BackendsDep, option: Annotated[str, Form(max_length=50)],
+    cost: Annotated[str, Form(max_length=20)], currency: Annotated[str, Form(max_length=3)], usd_rate: Annotated[str, Form(max_length=20)] = "",
+) -> Response:  # fmt: skip
+    """Records the chosen offer; the resolution service refuses one over the cap (422, naming it)."""
+    await _acting_on(viewer, backends, case_id, "/v1/cases/{case_id}/offers")
+    try:
+        body = OfferCreate(option=option, cost=cost, currency=currency, usd_rate=usd_rate, actor=viewer.signed_in.email)
+        await case_routes.record_offer(case_id=case_id, body=body, tenant=viewer.tenant, backends=backends)
+    except (grpc.aio.AioRpcError, DomainError) as error:
+        if (refused := _refusal(error)) is None:
+            raise
+        return await _case_page(request, viewer, backends, case_id, status_code=refused[0], error=refused[1])
+    return RedirectResponse(f"/cases/{case_id}#offers", status_code=303)
