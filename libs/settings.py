@@ -105,6 +105,15 @@ class GatewaySettings(Section):
     sso_discovery_ttl_seconds: float = Field(300.0, ge=0)
     sso_state_max_age_seconds: int = Field(600, gt=0)
     sso_http_timeout_seconds: float = Field(10.0, gt=0)
+    # Console sessions (services/gateway/people/sessions.py): signed out after this long without a
+    # request, or this long after sign-in whatever happens; sign-ins refused for the window after
+    # this many failures for one account or address.
+    session_idle_seconds: float = Field(30 * 60.0, gt=0)
+    session_lifetime_seconds: float = Field(12 * 3600.0, gt=0)
+    login_max_failures: int = Field(10, ge=1)
+    login_failure_window_seconds: float = Field(15 * 60.0, gt=0)
+    # How often the console's inbox asks for new reviews (services/gateway/console/).
+    console_poll_seconds: float = Field(3.0, gt=0)
 
 
 # NOTE: the sections by attribute name; `Settings` has one field of each, and a flat name belongs

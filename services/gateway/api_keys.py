@@ -14,6 +14,8 @@ import time
 import uuid
 from collections.abc import Callable
 
+from dataclasses import dataclass
+
 import asyncpg
 from cachetools import TTLCache
 
@@ -49,6 +51,15 @@ class KeyHasher(TokenHasher):
         return hashlib.sha256(api_key.encode()).digest()
 
 
+@dataclass(frozen=True)
+class KeyGrant:
+    """What a valid key may do: act for `tenant_id` within `scopes` (read, write, admin)."""
+
+    tenant_id: uuid.UUID
+    prefix: str
+    scopes: frozenset[str]
+
+
 class ApiKeys:
     """The tenant an API key acts for, remembered `ttl` seconds (unknown keys too, so a flood of
     bad keys does not become a flood of queries); a revoked key stops working within `ttl`."""
@@ -56,16 +67,17 @@ class ApiKeys:
     def __init__(self, *, pool: asyncpg.Pool, hasher: KeyHasher, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
         self._pool = pool
         self._hasher = hasher
-        self._cache: TTLCache[bytes, uuid.UUID | None] = TTLCache(maxsize=100_000, ttl=ttl, timer=clock)
+        self._cache: TTLCache[bytes, KeyGrant | None] = TTLCache(maxsize=100_000, ttl=ttl, timer=clock)
 
-    async def verify(self, api_key: str, *, timeout: float | None = None) -> tuple[bytes, uuid.UUID | None]:
-        """(the key's digest, which names it to rate limits without the key; its tenant or None)."""
+    async def verify(self, api_key: str, *, timeout: float | None = None) -> tuple[bytes, KeyGrant | None]:
+        """(the key's digest, which names it to rate limits without the key; its grant or None)."""
         digest = self._hasher.digest(api_key)
         try:
             return digest, self._cache[digest]
         except KeyError:
             pass
         async with self._pool.acquire(timeout=timeout) as conn:
-            tenant = await repository.tenant_for_key(conn, digest, self._hasher.legacy_digest(api_key), timeout=timeout)
-        self._cache[digest] = tenant
-        return digest, tenant
+            row = await repository.grant_for_key(conn, digest, self._hasher.legacy_digest(api_key), timeout=timeout)
+        grant = None if row is None else KeyGrant(row["tenant_id"], row["key_prefix"], frozenset(row["scopes"]))
+        self._cache[digest] = grant
+        return digest, grant

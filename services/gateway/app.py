@@ -27,6 +27,7 @@ from reviewguard.nlp.v1 import nlp_pb2_grpc
 from reviewguard.reporting.v1 import reporting_pb2_grpc
 from reviewguard.resolution.v1 import resolution_pb2_grpc
 from services.gateway.api_keys import ApiKeys, KeyHasher
+from services.gateway.console import site as console
 from services.gateway.dependencies import Backends
 from services.gateway.edge import refuse_unsafe_parameters
 from services.gateway.rate_limits import RateLimits
@@ -114,6 +115,7 @@ def create_app(settings: Settings, *, on_identity: sso_routes.OnIdentity | None 
         app.state.nats_probe = health.NatsProbe(settings.nats_url)
         app.state.api_keys = ApiKeys(pool=pool, hasher=hasher, ttl=settings.gateway.api_key_cache_seconds)
         app.state.sso = sso_routes.build(settings, on_identity)
+        app.state.sessions = console.sessions_for(pool, settings)
         app.state.rate_limits = RateLimits(per_key=settings.gateway.rate_limit_per_key, daily_quota=settings.gateway.daily_quota_per_tenant)
         app.state.backends = Backends(
             ingest=ingest_pb2_grpc.IngestServiceStub(channels["ingest"]),
@@ -164,6 +166,7 @@ def create_app(settings: Settings, *, on_identity: sso_routes.OnIdentity | None 
     app.include_router(reports.router)
     app.include_router(sso_routes.router)
     app.include_router(sso_routes.browser)
+    console.mount(app, settings)
 
     # Errors map once per transport: gRPC status -> HTTP by libs.errors.grpc_to_http (its one
     # table), DomainError -> HTTP by domain_to_http; anything else is a 500 that shows no internals.

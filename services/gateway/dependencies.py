@@ -71,16 +71,16 @@ async def get_tenant(
             headers={"WWW-Authenticate": "Bearer"},
         )
     try:
-        digest, tenant = await request.app.state.api_keys.verify(credentials.credentials, timeout=_DB_TIMEOUT_SECONDS)
+        digest, grant = await request.app.state.api_keys.verify(credentials.credentials, timeout=_DB_TIMEOUT_SECONDS)
     except _DB_DOWN as error:
         log.warning("API key store unreachable", extra={"fields": {"error": type(error).__name__}})
         raise Unavailable("the API key store is unavailable; retry later") from None
-    if tenant is None:
+    if grant is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
-    refused = await request.app.state.rate_limits.check(digest, tenant)
+    refused = await request.app.state.rate_limits.check(digest, grant.tenant_id)
     if refused is not None:
         raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, refused.reason, headers={"Retry-After": str(refused.retry_after)})
-    return tenant
+    return grant.tenant_id
 
 
 BackendsDep = Annotated[Backends, Depends(get_backends)]

@@ -15,9 +15,11 @@ SCHEMA = "gateway"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-async def provision_tenant(dsn: str, name: str, api_key: str | None = None, *, pepper: str) -> tuple[uuid.UUID, str]:
-    """Creates the tenant if needed and registers `api_key` (or a new one) hashed under `pepper`,
-    the gateway's; returns (id, key)."""
+async def provision_tenant(
+    dsn: str, name: str, api_key: str | None = None, *, pepper: str, scopes: tuple[str, ...] = ("read", "write", "admin")
+) -> tuple[uuid.UUID, str]:
+    """Creates the tenant if needed and registers `api_key` (or a new one) with `scopes`, hashed
+    under `pepper`, the gateway's; returns (id, key)."""
     await db.migrate(dsn, schema=SCHEMA, directory=MIGRATIONS)
     key = api_key or new_api_key()
     hasher = KeyHasher(pepper)
@@ -25,7 +27,7 @@ async def provision_tenant(dsn: str, name: str, api_key: str | None = None, *, p
     try:
         async with conn.transaction():
             tenant_id = await repository.ensure_tenant(conn, name)
-            await repository.add_api_key(conn, tenant_id, hasher.digest(key), hasher.legacy_digest(key), key[:8])
+            await repository.add_api_key(conn, tenant_id, hasher.digest(key), hasher.legacy_digest(key), key[:8], scopes)
     finally:
         await conn.close()
     return tenant_id, key
