@@ -23,7 +23,9 @@ from services.ingest.imports.mapping import TRUE_WORDS, ColumnMapping
 _PY_WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
 # mapping._URL_SPLIT on ASCII text (its \s includes \x1c-\x1f there too).
 _URL_SPLIT = "[\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f ,;|]+"
-_ISO = r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ]([0-9]{2}):([0-9]{2}):([0-9]{2}))?(Z|([+-])([0-9]{2}):([0-9]{2}))?$"
+# ISO 8601 as Python's fromisoformat reads it: a date, optionally a time to the second, optionally Z
+# or an offset. NOTE: matched without captures (PostgreSQL's fast path); the parts are cut by position.
+_ISO = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})?)?$"
 # Fields whose mapping the SQL path does not handle (hashing, derived ids): such imports stay in Python.
 _PYTHON_ONLY = ("external_id_from", "hashed")
 _TEXT_LIMIT = 200
@@ -119,17 +121,25 @@ class ChunkMapper:
             else f"CASE WHEN {v['reply']} IS NOT NULL THEN 'replied' ELSE 'none' END"
         )  # fmt: skip
         # NOTE: each CASE guards the casts after it: a value that fails a check never reaches one.
+        # Each step is MATERIALIZED: inlined, every later reference would recompute the regexp
+        # match and date arithmetic before it (hundreds of evaluations per row). The INSERT runs to
+        # completion although nothing reads it (PostgreSQL runs every data-modifying WITH once).
         return f"""
-WITH raw AS (
+WITH raw AS MATERIALIZED (
     SELECT ord, {", ".join(f"{expr} AS v_{f}" for f, expr in v.items())}
     FROM pg_temp.{self._table.name} WHERE ord > $1 AND ord <= $2
-), parsed AS (
-    SELECT raw.*, substring(v_rating FROM '^([0-9]{{1,30}}(?:[.,][0-9]{{1,30}})?)') AS num, regexp_match(v_posted_at, '{_ISO}') AS d,
+), parsed AS MATERIALIZED (
+    SELECT raw.*, CASE WHEN v_rating ~ '^[0-9]{{1,30}}([.,][0-9]{{1,30}})?$' THEN v_rating END AS num,
+           CASE WHEN v_posted_at ~ '{_ISO}' THEN ARRAY[
+               substr(v_posted_at, 1, 4), substr(v_posted_at, 6, 2), substr(v_posted_at, 9, 2), NULLIF(substr(v_posted_at, 12, 2), ''),
+               NULLIF(substr(v_posted_at, 15, 2), ''), NULLIF(substr(v_posted_at, 18, 2), ''), NULLIF(substr(v_posted_at, 20), ''),
+               NULLIF(substr(v_posted_at, 20, 1), ''), NULLIF(substr(v_posted_at, 21, 2), ''), NULLIF(substr(v_posted_at, 24, 2), '')]
+           END AS d,
            CASE WHEN v_media_urls IS NULL THEN ARRAY[]::text[]
-                WHEN v_media_urls ~ '^[\\x01-\\x7f]*$' THEN array_remove(regexp_split_to_array(v_media_urls, {url_split}), '')
+                WHEN v_media_urls !~ '[^\\x01-\\x7f]' THEN array_remove(regexp_split_to_array(v_media_urls, {url_split}), '')
            END AS media
     FROM raw
-), dated AS (
+), dated AS MATERIALIZED (
     SELECT parsed.*,
            CASE WHEN d IS NOT NULL AND d[1]::int >= 1 AND d[2]::int BETWEEN 1 AND 12 AND d[3]::int >= 1
                  AND d[3]::int <= extract(day FROM make_date(d[1]::int, d[2]::int, 1) + interval '1 month - 1 day')
@@ -138,7 +148,7 @@ WITH raw AS (
                 THEN make_timestamp(d[1]::int, d[2]::int, d[3]::int, coalesce(d[4]::int, 0), coalesce(d[5]::int, 0), coalesce(d[6]::int, 0))
            END AS local
     FROM parsed
-), timed AS (
+), timed AS MATERIALIZED (
     SELECT dated.*,
            CASE WHEN local IS NULL THEN NULL
                 WHEN d[7] = 'Z' THEN local AT TIME ZONE 'UTC'
@@ -147,7 +157,7 @@ WITH raw AS (
                 ELSE local AT TIME ZONE {zone}
            END AS posted
     FROM dated
-), checked AS (
+), checked AS MATERIALIZED (
     SELECT timed.*, (
         v_platform ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{{0,39}}$' AND v_marketplace ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{{0,39}}$'
         AND v_product_id IS NOT NULL AND char_length(v_product_id) <= {models.MAX_ID_CHARS}
@@ -165,7 +175,7 @@ WITH raw AS (
         AND (v_verified_purchase IS NULL OR v_verified_purchase ~ '^[\\x01-\\x7f]*$' OR lower(v_verified_purchase) = ANY({words}))
         AND media IS NOT NULL AND cardinality(media) <= {models.MAX_MEDIA}
         AND NOT EXISTS (SELECT 1 FROM unnest(media) u WHERE char_length(u) > {models.MAX_URL_CHARS} OR u !~ '^https?://')
-    ) AS ok
+    ) IS TRUE AS ok
     FROM timed
 ), staged AS (
     INSERT INTO pg_temp.review_staging (ord, id, {", ".join(_STAGED)})
@@ -178,10 +188,9 @@ WITH raw AS (
            coalesce(lower(v_verified_purchase) = ANY({words}), false), to_jsonb(media), {reply}, $6, 'published', '', 'import', NULL,
            NOT $7 OR posted < $8
     FROM checked WHERE ok
-    RETURNING ord
 )
-SELECT ord, {", ".join(f"c{i}" for i in range(len(self._table.header)))}
-FROM pg_temp.{self._table.name} WHERE ord > $1 AND ord <= $2 AND ord NOT IN (SELECT ord FROM staged) ORDER BY ord
+SELECT ord, {", ".join(f"c{i}" for i in range(len(self._table.header)))} FROM pg_temp.{self._table.name}
+WHERE ord IN (SELECT ord FROM checked WHERE NOT ok) ORDER BY ord
 """
 
     async def run(
@@ -189,6 +198,9 @@ FROM pg_temp.{self._table.name} WHERE ord > $1 AND ord <= $2 AND ord NOT IN (SEL
     ) -> list[asyncpg.Record]:
         """Stages the good rows of ords (first, last]; returns the others raw (ord, c0..cN) for Python."""
         earliest, latest = models.EARLIEST, now + models.MAX_CLOCK_SKEW
+        # NOTE: the steps of a 10,000-row chunk hold ~10 MiB each; under the default work_mem each
+        # spilled to a temporary file.
+        await conn.execute("SET LOCAL work_mem = '256MB'")
         return await conn.fetch(
             self.sql, first, last, earliest, latest, _PY_WHITESPACE, competitor, live, oldest_live, *self._params
         )
