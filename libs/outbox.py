@@ -76,11 +76,8 @@ def _history_like(suffix: str) -> str:
     return f"'%{suffix}'"
 
 
-async def claim_live_first(
-    conn: asyncpg.Connection, limit: int, history_suffix: str, history_limit: int | None = None
-) -> list[asyncpg.Record]:
-    """Like `claim`, but rows whose subject ends in `history_suffix` only when fewer live rows wait;
-    up to `history_limit` of them (default `limit`) when no live row waits at all.
+async def claim_live_first(conn: asyncpg.Connection, limit: int, history_suffix: str) -> list[asyncpg.Record]:
+    """Like `claim`, but rows whose subject ends in `history_suffix` only when fewer live rows wait.
 
     NOTE: an import queues its events by the ten thousand; claimed in id order, a tenant's fresh
     review would wait until the relay had published all of them. The pattern is written into the
@@ -91,11 +88,10 @@ async def claim_live_first(
         f"SELECT id, subject, msg_id, payload, headers FROM outbox WHERE subject NOT LIKE {like} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
         limit,
     )
-    wanted = limit - len(rows) if rows else (history_limit or limit)
-    if wanted > 0:
+    if len(rows) < limit:
         rows += await conn.fetch(
             f"SELECT id, subject, msg_id, payload, headers FROM outbox WHERE subject LIKE {like} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
-            wanted,
+            limit - len(rows),
         )
     return rows
 
@@ -119,10 +115,8 @@ class OutboxRelay:
     def __init__(
         self, *, pool: asyncpg.Pool, bus: Bus, channel: str, batch: int, poll_seconds: float,
         metrics: Metrics | None = None, sample_seconds: float = 10.0, history_suffix: str | None = None,
-        history_batch: int | None = None,
     ) -> None:
         self._pool = pool
-        self._history_batch = history_batch
         # Subjects ending in this (topology.HISTORY_SUFFIX) are published only when no live row waits.
         self._history_suffix = history_suffix
         if history_suffix is not None:
@@ -182,7 +176,7 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """Publishes one batch of queued events; returns how many were published."""
         async with self._pool.acquire() as conn, conn.transaction():
-            rows = await (claim(conn, self._batch) if self._history_suffix is None else claim_live_first(conn, self._batch, self._history_suffix, self._history_batch))
+            rows = await (claim(conn, self._batch) if self._history_suffix is None else claim_live_first(conn, self._batch, self._history_suffix))
             if not rows:
                 return 0
             # NOTE: a span only for a batch that has rows: an idle relay's polls are no trace. Each
@@ -213,7 +207,7 @@ class OutboxRelay:
 
 async def relay_when_bus_ready(
     *, pool: asyncpg.Pool, connect, channel: str, batch: int, poll_seconds: float, stop: asyncio.Event,
-    metrics: Metrics | None = None, sample_seconds: float = 10.0, history_suffix: str | None = None, history_batch: int | None = None,
+    metrics: Metrics | None = None, sample_seconds: float = 10.0, history_suffix: str | None = None,
 ) -> None:
     """Connects to the bus (waiting as long as it takes, via `connect`) and relays until `stop`:
     a service accepts writes as soon as its database is up; the outbox holds their events."""
@@ -228,7 +222,7 @@ async def relay_when_bus_ready(
                 await asyncio.sleep(1.0)
         await OutboxRelay(
             pool=pool, bus=bus, channel=channel, batch=batch, poll_seconds=poll_seconds, metrics=metrics, sample_seconds=sample_seconds,
-            history_suffix=history_suffix, history_batch=history_batch,
+            history_suffix=history_suffix,
         ).run(stop)
     finally:
         await bus.close()

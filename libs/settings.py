@@ -296,8 +296,3 @@ class Settings(BaseSettings):
     sso_discovery_ttl_seconds: float = Field(300.0, ge=0)
     sso_state_max_age_seconds: int = Field(600, gt=0)
     sso_http_timeout_seconds: float = Field(10.0, gt=0)
-    # --- added by h/import ---
-    # Outbox rows a relay publishes per batch from the history lane (imports, backfills) when no
-    # live row waits: a larger batch than outbox_batch's amortises the claim and delete of an
-    # import's events; a fresh review waits behind at most one such batch.
-    outbox_history_batch: int = Field(2000, gt=0)

@@ -83,7 +83,6 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
             pool=pool, connect=functools.partial(_connect_bus, settings, metrics), channel=reviews_repository.OUTBOX_CHANNEL,
             batch=settings.outbox_batch, poll_seconds=settings.outbox_poll_seconds, stop=stop,
             metrics=metrics, sample_seconds=settings.metrics_sample_seconds, history_suffix=topology.HISTORY_SUFFIX,
-            history_batch=settings.outbox_history_batch,
         ),
         name="outbox-relay",
     )
