@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO))
 
 import asyncpg  # noqa: E402
 
-from libs import db  # noqa: E402
+from libs import db, topology  # noqa: E402
 from libs.bus import Bus  # noqa: E402
 from libs.embedded import EmbeddedNats, EmbeddedPostgres, ensure_database, free_port  # noqa: E402
 from reviewguard.ingest.v1 import ingest_pb2  # noqa: E402
@@ -89,7 +89,7 @@ async def import_end_to_end(dsn: str, nats_url: str, path: Path, *, batch: int) 
     await bus.ensure_streams()
     ingest = IngestService(pool=pool, limits=Limits(max_title_chars=500, max_body_chars=20_000), max_batch=500)
     imports = ImportService(pool=pool, ingest=ingest, max_bytes=1 << 30, batch=batch)
-    relay = OutboxRelay(pool=pool, bus=bus, channel=OUTBOX_CHANNEL, batch=500, poll_seconds=0.2)
+    relay = OutboxRelay(pool=pool, bus=bus, channel=OUTBOX_CHANNEL, batch=500, poll_seconds=0.2, history_suffix=topology.HISTORY_SUFFIX)
     stop = asyncio.Event()
     relay_task = asyncio.create_task(relay.run(stop))
     tenant = str(uuid.uuid4())

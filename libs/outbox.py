@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -65,11 +66,50 @@ async def add(conn: asyncpg.Connection, events: Sequence[Event], *, channel: str
     await conn.execute("SELECT pg_notify($1, '')", channel)
 
 
+async def add_selected(conn: asyncpg.Connection, select: str, *args, channel: str) -> int:
+    """Queues the events a SELECT of (subject, msg_id, payload, headers) yields, in its order; like `add`.
+
+    NOTE: for a batch whose payloads the database can build itself (an import's thousands of
+    events), so they never travel to Python and back.
+    """
+    status = await conn.execute(f"INSERT INTO outbox (subject, msg_id, payload, headers) {select}", *args)
+    queued = int(status.split()[-1])
+    if queued:
+        await conn.execute("SELECT pg_notify($1, '')", channel)
+    return queued
+
+
 async def claim(conn: asyncpg.Connection, limit: int, *, skip_locked: bool = True) -> list[asyncpg.Record]:
     """Locks the oldest pending entries for this transaction; other relays skip them, unless
     `skip_locked` is false (ordered mode: a skipped row would let a later one overtake it)."""
     lock = "FOR UPDATE SKIP LOCKED" if skip_locked else "FOR UPDATE"
     return await conn.fetch(f"SELECT id, subject, msg_id, payload, headers FROM outbox ORDER BY id LIMIT $1 {lock}", limit)
+
+
+def _history_like(suffix: str) -> str:
+    if not re.fullmatch(r"[a-z0-9_.-]+", suffix):
+        raise ValueError(f"bad history subject suffix {suffix!r}")
+    return f"'%{suffix}'"
+
+
+async def claim_live_first(conn: asyncpg.Connection, limit: int, history_suffix: str) -> list[asyncpg.Record]:
+    """Like `claim`, but rows whose subject ends in `history_suffix` only when fewer live rows wait.
+
+    NOTE: an import queues its events by the ten thousand; claimed in id order, a tenant's fresh
+    review would wait until the relay had published all of them. The pattern is written into the
+    statement so a service's partial index on its live rows (ingest's migration 0008) serves it.
+    """
+    like = _history_like(history_suffix)
+    rows = await conn.fetch(
+        f"SELECT id, subject, msg_id, payload, headers FROM outbox WHERE subject NOT LIKE {like} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+        limit,
+    )
+    if len(rows) < limit:
+        rows += await conn.fetch(
+            f"SELECT id, subject, msg_id, payload, headers FROM outbox WHERE subject LIKE {like} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+            limit - len(rows),
+        )
+    return rows
 
 
 async def delete(conn: asyncpg.Connection, ids: Sequence[int]) -> None:
@@ -113,10 +153,25 @@ class Store(Protocol):
 
 
 class OutboxTable:
-    """The `outbox` table of the service's schema (ingest's, alerting's)."""
+    """The `outbox` table of the service's schema (ingest's, alerting's).
+
+    With `history_suffix` (topology.HISTORY_SUFFIX) live rows are claimed first and history rows
+    (an import's thousands) only when fewer live rows wait (`claim_live_first`); that reorders by
+    design, so it does not combine with ordered mode.
+    """
+
+    def __init__(self, *, history_suffix: str | None = None) -> None:
+        if history_suffix is not None:
+            _history_like(history_suffix)
+        self._history_suffix = history_suffix
 
     async def claim(self, conn: asyncpg.Connection, limit: int, *, ordered: bool) -> list[Pending]:
-        rows = await claim(conn, limit, skip_locked=not ordered)
+        if self._history_suffix is not None:
+            if ordered:
+                raise ValueError("live-first claiming reorders rows: not with an ordered relay")
+            rows = await claim_live_first(conn, limit, self._history_suffix)
+        else:
+            rows = await claim(conn, limit, skip_locked=not ordered)
         # NOTE: a batch's rows mostly share one trace context (an import writes thousands per
         # transaction): each distinct header set is decoded once.
         headers = {h: json.loads(h) for h in {r["headers"] for r in rows}}
@@ -143,6 +198,7 @@ class OutboxRelay:
     def __init__(
         self, *, pool: asyncpg.Pool, bus: Bus, channel: str, batch: int, poll_seconds: float,
         metrics: Metrics | None = None, sample_seconds: float = 10.0, ordered: bool = False, store: Store | None = None,
+        history_suffix: str | None = None,
     ) -> None:
         self._pool = pool
         self._bus = bus
@@ -150,7 +206,11 @@ class OutboxRelay:
         self._batch = batch
         self._poll = poll_seconds
         self._ordered = ordered
-        self._store: Store = store or OutboxTable()
+        # NOTE: with `history_suffix` (topology.HISTORY_SUFFIX), subjects ending in it are published
+        # only when no live row waits (OutboxTable's live-first claim).
+        if store is not None and history_suffix is not None:
+            raise ValueError("history_suffix belongs to the default store (OutboxTable)")
+        self._store: Store = store or OutboxTable(history_suffix=history_suffix)
         self._wake = asyncio.Event()
         self._backlog = self._published = None
         if metrics is not None:
@@ -254,7 +314,7 @@ class OutboxRelay:
 
 async def relay_when_bus_ready(
     *, pool: asyncpg.Pool, connect, channel: str, batch: int, poll_seconds: float, stop: asyncio.Event,
-    metrics: Metrics | None = None, sample_seconds: float = 10.0,
+    metrics: Metrics | None = None, sample_seconds: float = 10.0, history_suffix: str | None = None,
 ) -> None:
     """Connects to the bus (waiting as long as it takes, via `connect`) and relays until `stop`:
     a service accepts writes as soon as its database is up; the outbox holds their events."""
@@ -269,6 +329,7 @@ async def relay_when_bus_ready(
                 await asyncio.sleep(1.0)
         await OutboxRelay(
             pool=pool, bus=bus, channel=channel, batch=batch, poll_seconds=poll_seconds, metrics=metrics, sample_seconds=sample_seconds,
+            history_suffix=history_suffix,
         ).run(stop)
     finally:
         await bus.close()

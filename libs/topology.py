@@ -44,8 +44,11 @@ REVIEW_ANALYZED = "reviews.analyzed"
 # that a tenant's 100k-review import never queues in front of another tenant's fresh 1-star review:
 # each consumer serves these only while its live lane is idle. Token-exact matching means a filter
 # on "reviews.ingested" never sees "reviews.ingested.history".
-REVIEW_INGESTED_HISTORY = "reviews.ingested.history"
-REVIEW_ANALYZED_HISTORY = "reviews.analyzed.history"
+HISTORY_SUFFIX = ".history"
+REVIEW_INGESTED_HISTORY = "reviews.ingested" + HISTORY_SUFFIX
+REVIEW_ANALYZED_HISTORY = "reviews.analyzed" + HISTORY_SUFFIX
+# NOTE: the same lane in an outbox: a relay given HISTORY_SUFFIX publishes those rows only while
+# no live row waits (libs/outbox.claim_live_first).
 REVIEW_UPDATED = "reviews.updated"
 REVIEW_TRANSLATED = "reviews.translated"
 ALERT_FIRED = "alerts.fired"

@@ -87,7 +87,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         outbox.relay_when_bus_ready(
             pool=pool, connect=functools.partial(_connect_bus, settings, metrics), channel=reviews_repository.OUTBOX_CHANNEL,
             batch=settings.outbox_batch, poll_seconds=settings.outbox_poll_seconds, stop=stop,
-            metrics=metrics, sample_seconds=settings.metrics_sample_seconds,
+            metrics=metrics, sample_seconds=settings.metrics_sample_seconds, history_suffix=topology.HISTORY_SUFFIX,
         ),
         name="outbox-relay",
     )

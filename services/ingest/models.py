@@ -20,13 +20,13 @@ from reviewguard.ingest.v1 import review_pb2
 _PLATFORM = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
 _MARKETPLACE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
-_MAX_ID_CHARS = 200
+MAX_ID_CHARS = 200
 _MAX_SHORT_CHARS = 200
-_MAX_MEDIA = 20
-_MAX_URL_CHARS = 2000
+MAX_MEDIA = 20
+MAX_URL_CHARS = 2000
 # NOTE: platforms' clocks drift and time zones get mislabeled; beyond a day ahead is a bad record.
-_MAX_CLOCK_SKEW = timedelta(days=1)
-_EARLIEST = datetime(1995, 1, 1, tzinfo=timezone.utc)
+MAX_CLOCK_SKEW = timedelta(days=1)
+EARLIEST = datetime(1995, 1, 1, tzinfo=timezone.utc)
 
 STATUSES = ("published", "removed")
 # How a review reached ReviewGuard; capture lag is reported per channel.
@@ -80,13 +80,13 @@ def validate(review: review_pb2.Review, *, path: str, limits: Limits, now: datet
         value = getattr(review, field)
         if not value.strip():
             fail(field, "is required")
-        elif len(value) > _MAX_ID_CHARS:
-            fail(field, f"must be at most {_MAX_ID_CHARS} characters")
+        elif len(value) > MAX_ID_CHARS:
+            fail(field, f"must be at most {MAX_ID_CHARS} characters")
     for field in ("store_id", "product_line", "order_id", "reply_state"):
         if len(getattr(review, field)) > _MAX_SHORT_CHARS:
             fail(field, f"must be at most {_MAX_SHORT_CHARS} characters")
-    if len(review.reviewer.id) > _MAX_ID_CHARS or len(review.reviewer.name) > _MAX_SHORT_CHARS:
-        fail("reviewer", f"id and name must be at most {_MAX_ID_CHARS} characters")
+    if len(review.reviewer.id) > MAX_ID_CHARS or len(review.reviewer.name) > _MAX_SHORT_CHARS:
+        fail("reviewer", f"id and name must be at most {MAX_ID_CHARS} characters")
     if not 1 <= review.rating <= 5:
         fail("rating", f"must be a whole number of stars from 1 to 5, got {review.rating}")
     if len(review.title) > limits.max_title_chars:
@@ -112,15 +112,15 @@ def validate(review: review_pb2.Review, *, path: str, limits: Limits, now: datet
         fail("posted_at", "is required")
     else:
         posted = utc(review.posted_at)
-        if posted > now + _MAX_CLOCK_SKEW:
+        if posted > now + MAX_CLOCK_SKEW:
             fail("posted_at", "is in the future")
-        elif posted < _EARLIEST:
+        elif posted < EARLIEST:
             fail("posted_at", "is before 1995")
     if review.status and review.status not in STATUSES:
         fail("status", f"must be one of {', '.join(STATUSES)}")
-    if len(review.media_urls) > _MAX_MEDIA:
-        fail("media_urls", f"at most {_MAX_MEDIA} media per review")
-    elif any(len(u) > _MAX_URL_CHARS or not u.startswith(("http://", "https://")) for u in review.media_urls):
+    if len(review.media_urls) > MAX_MEDIA:
+        fail("media_urls", f"at most {MAX_MEDIA} media per review")
+    elif any(len(u) > MAX_URL_CHARS or not u.startswith(("http://", "https://")) for u in review.media_urls):
         fail("media_urls", "each must be an http(s) URL of at most 2000 characters")
     return bad
 

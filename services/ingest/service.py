@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from dataclasses import dataclass
@@ -208,18 +209,56 @@ class IngestService:
             events.append((subject, f"review:{review.id}:v{review.version}", events_pb2.ReviewIngested(review=review).SerializeToString()))
             old = previous.get(w.id)
             if not w.created and old is not None:
-                change = events_pb2.ReviewUpdated(
-                    review=review,
-                    previous_version=old["version"],
-                    changed_fields=list(old["changed_fields"]),
-                    old_rating=old["rating"],
-                    new_rating=review.rating,
-                    old_status=old["status"],
-                    new_status=review.status,
-                )
-                change.changed_at.FromDatetime(old["superseded_at"])
-                events.append((REVIEW_UPDATED, f"review:{review.id}:v{review.version}:updated", change.SerializeToString()))
+                events.append(_updated_event(review, old))
         return events
+
+    def history_cutoff(self) -> tuple[datetime, datetime]:
+        """Now, and the oldest posting time still live (not history)."""
+        now = self._clock()
+        return now, now - self._history_age
+
+    def import_rows(self, reviews: list[review_pb2.Review], *, live: bool) -> list[dict]:
+        """The storage form of validated file-import rows (history unless `live`)."""
+        return self._rows(reviews, channel="import", source_id="", live=live, now=self._clock())
+
+    async def store_staged(self, conn: asyncpg.Connection, tenant: uuid.UUID, keys: dict[int, dict]) -> tuple[dict[tuple[str, str], reviews_repository.Written], dict[int, str]]:
+        """Stores the import rows staged on `conn` (in its transaction) and queues their events.
+
+        `keys` holds, by staged `ord`, each row's platform, external_id, syndication_group and texts.
+        Like `store_import`, a row whose texts only break a stored review's encoding is refused.
+        Returns what was written by key, and the refused ords with why.
+        """
+        unchanged, changed = await reviews_repository.staged_vs_stored(conn, tenant)
+        refused = {o: why for o, stored in changed.items() if (why := _damaged(keys[o], stored))}
+        if refused:
+            await reviews_repository.unstage(conn, list(refused))
+        kept = [row for o, row in keys.items() if o not in refused]
+        written = await reviews_repository.upsert_staged(conn, tenant, kept)
+        # NOTE: reviews.ingested is encoded by the database for every written review; only the rare
+        # edit (reviews.updated, with what changed) goes through Python.
+        ids = [w.id for w in written.values()]
+        await reviews_repository.queue_ingested(
+            conn, tenant, ids, live_subject=topology.REVIEW_INGESTED, history_subject=topology.REVIEW_INGESTED_HISTORY,
+            headers=json.dumps(current_traceparent()),
+        )  # fmt: skip
+        updated = [w for w in written.values() if not w.created]
+        if updated:
+            previous = {
+                r["review_id"]: r
+                for r in await history_repository.superseded_versions(conn, [w.id for w in updated], [w.version - 1 for w in updated])
+            }
+            events = [
+                _updated_event(review, previous[row["id"]])
+                for row in await reviews_repository.reviews_by_ids(conn, tenant, [w.id for w in updated])
+                if row["id"] in previous and (review := models.from_row(row))
+            ]
+            headers = current_traceparent()
+            await outbox.add(conn, [outbox.Event(s, m, p, headers) for s, m, p in events], channel=reviews_repository.OUTBOX_CHANNEL)
+        created = [w.id for w in written.values() if w.created]
+        if self._metrics is not None and created:
+            self._metrics.observe_captured((r["platform"], r["channel"], r["lag"]) for r in await reviews_repository.capture_lags(conn, created))
+        log.info("reviews stored", extra={"fields": {"tenant": str(tenant), "count": len(keys), "events": len(ids) + len(updated), "rejected": len(refused)}})
+        return written, refused
 
     async def get(self, tenant_id: str, review_id: str) -> review_pb2.Review:
         row = await get_for_tenant(
@@ -311,6 +350,20 @@ class IngestService:
                 for r in rows
             ],
         )
+
+
+def _updated_event(review: review_pb2.Review, old: asyncpg.Record) -> tuple[str, str, bytes]:
+    change = events_pb2.ReviewUpdated(
+        review=review,
+        previous_version=old["version"],
+        changed_fields=list(old["changed_fields"]),
+        old_rating=old["rating"],
+        new_rating=review.rating,
+        old_status=old["status"],
+        new_status=review.status,
+    )
+    change.changed_at.FromDatetime(old["superseded_at"])
+    return REVIEW_UPDATED, f"review:{review.id}:v{review.version}:updated", change.SerializeToString()
 
 
 def _damaged(row: dict, stored: reviews_repository.StoredText) -> str:

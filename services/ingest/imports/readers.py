@@ -119,32 +119,31 @@ def _to_reviews(
     encoding: str,
 ) -> Iterator[tuple[int, review_pb2.Review | RowError]]:
     now = now or datetime.now(timezone.utc)
-    undecodable = f"contains bytes that are not valid {encoding}: not imported (is the file in another encoding? name it)"
     for line, record in records:
-        if isinstance(record, RowError):
-            yield line, record
-            continue
-        try:
-            review = mapper.to_review(record)
-        except RowProblem as problem:
-            yield line, RowError(line, str(problem))
-            continue
-        if "\ufffd" in review.title or "\ufffd" in review.body or "\ufffd" in review.reviewer.name:
-            yield line, RowError(line, undecodable)
-            continue
-        violations = models.validate(review, path="row", limits=limits, now=now)
-        if violations:
-            reason = "; ".join(f"{v.field.removeprefix('row.')} {v.description}" for v in violations)
-            yield line, RowError(line, reason)
-            continue
-        yield line, review
+        yield line, record if isinstance(record, RowError) else review_or_error(line, record, mapper, limits, now, encoding)
 
 
-def _csv_records(text: TextIO, mapping: ColumnMapping, delimiter: str | None) -> Iterator[tuple[int, dict[str, str] | RowError]]:
+def review_or_error(
+    line: int, record: Mapping[str, Any], mapper: RowMapper, limits: models.Limits, now: datetime, encoding: str
+) -> review_pb2.Review | RowError:
+    """The review one record maps to, or the RowError saying why it is not imported."""
+    try:
+        review = mapper.to_review(record)
+    except RowProblem as problem:
+        return RowError(line, str(problem))
+    if "\ufffd" in review.title or "\ufffd" in review.body or "\ufffd" in review.reviewer.name:
+        return RowError(line, f"contains bytes that are not valid {encoding}: not imported (is the file in another encoding? name it)")
+    violations = models.validate(review, path="row", limits=limits, now=now)
+    if violations:
+        return RowError(line, "; ".join(f"{v.field.removeprefix('row.')} {v.description}" for v in violations))
+    return review
+
+
+def read_csv_header(text: TextIO, mapping: ColumnMapping, delimiter: str | None) -> tuple[list[str], str] | RowError:
+    """The header's column names and the delimiter (detected when None), or the fatal RowError."""
     header_line = text.readline()
     if not header_line.strip():
-        yield 1, RowError(1, "the file is empty: a CSV export starts with a header row", fatal=True)
-        return
+        return RowError(1, "the file is empty: a CSV export starts with a header row", fatal=True)
     if delimiter is None:
         counts = {d: header_line.count(d) for d in (",", ";", "\t")}
         delimiter = max(counts, key=counts.__getitem__) if any(counts.values()) else ","
@@ -153,8 +152,16 @@ def _csv_records(text: TextIO, mapping: ColumnMapping, delimiter: str | None) ->
     missing = [group for group in mapping.required_columns() if not present & set(group)]
     if missing:
         names = "; ".join(" or ".join(repr(n) for n in group) for group in missing)
-        yield 1, RowError(1, f"missing column {names} in the header (found: {', '.join(header)})", fatal=True)
+        return RowError(1, f"missing column {names} in the header (found: {', '.join(header)})", fatal=True)
+    return header, delimiter
+
+
+def _csv_records(text: TextIO, mapping: ColumnMapping, delimiter: str | None) -> Iterator[tuple[int, dict[str, str] | RowError]]:
+    read = read_csv_header(text, mapping, delimiter)
+    if isinstance(read, RowError):
+        yield read.line, read
         return
+    header, delimiter = read
     width = len(header)
     reader = csv.reader(text, delimiter=delimiter)
     end = 1  # NOTE: reader.line_num counts from after the header we read ourselves.

@@ -13,6 +13,8 @@ from datetime import datetime
 
 import asyncpg
 
+from libs import outbox
+
 # Columns a submission sets, in the order they are copied into the staging table.
 _INPUT_COLUMNS = (
     ("platform", "text"),
@@ -121,8 +123,12 @@ def _uuid4(random: bytes) -> uuid.UUID:
     return uuid.UUID(bytes=random, version=4)
 
 
-async def stage_reviews(conn: asyncpg.Connection, rows: Sequence[dict]) -> None:
-    """COPYs the batch (keys unique) into this transaction's staging table, `ord` = position."""
+async def ensure_staging(conn: asyncpg.Connection) -> None:
+    await conn.execute(_CREATE_STAGING)
+
+
+async def stage_reviews(conn: asyncpg.Connection, rows: Sequence[dict], ords: Sequence[int] | None = None) -> None:
+    """COPYs the batch (keys unique) into this transaction's staging table, `ord` = position (or `ords`)."""
     await conn.execute(_CREATE_STAGING)
     # NOTE: ids for new reviews are drawn here, 16 random bytes each from one read: the database's
     # gen_random_uuid() was a tenth of the cost of storing a row. A stored review keeps its id.
@@ -130,7 +136,8 @@ async def stage_reviews(conn: asyncpg.Connection, rows: Sequence[dict]) -> None:
     records = []
     for i, row in enumerate(rows):
         values = _ROW_VALUES(row)
-        records.append((i, _uuid4(random[16 * i : 16 * i + 16]), *values[:_MEDIA], json.dumps(values[_MEDIA]), *values[_MEDIA + 1 :]))
+        ord_ = i if ords is None else ords[i]
+        records.append((ord_, _uuid4(random[16 * i : 16 * i + 16]), *values[:_MEDIA], json.dumps(values[_MEDIA]), *values[_MEDIA + 1 :]))
     await conn.copy_records_to_table(_STAGING, records=records, columns=_STAGING_COLUMNS, schema_name="pg_temp")
 
 
@@ -144,6 +151,82 @@ async def staged_vs_stored(conn: asyncpg.Connection, tenant_id: uuid.UUID) -> tu
         else:
             changed[r["ord"]] = StoredText(r["title"], r["body"], r["reviewer_name"])
     return unchanged, changed
+
+
+async def drop_repeated_keys(conn: asyncpg.Connection) -> None:
+    """Keeps, of staged rows sharing a key, the last one (one statement cannot write a row twice)."""
+    # NOTE: a window over the (unindexed, never analysed) staging table: a self-join there is a
+    # nested loop over every pair of staged rows.
+    await conn.execute(
+        f"""DELETE FROM {_STAGING} WHERE ord IN (
+                SELECT ord FROM (
+                    SELECT ord, row_number() OVER (PARTITION BY platform, external_id ORDER BY ord DESC) AS n FROM {_STAGING}
+                ) AS ranked WHERE n > 1)"""
+    )
+
+
+async def staged_texts(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """The staged rows' keys and the texts their syndication group and the encoding guard read."""
+    return await conn.fetch(f"SELECT ord, platform, external_id, product_id, title, body, reviewer_name, reviewer_id FROM {_STAGING}")
+
+
+async def set_syndication_groups(conn: asyncpg.Connection, ords: Sequence[int], groups: Sequence[str]) -> None:
+    await conn.execute(
+        f"""UPDATE {_STAGING} s SET syndication_group = g.grp FROM unnest($1::int[], $2::text[]) AS g(ord, grp)
+            WHERE s.ord = g.ord""",
+        list(ords),
+        list(groups),
+    )
+
+
+# events.v1.ReviewIngested of stored reviews, equal to ReviewIngested(review=models.from_row(r))
+# (fields in number order, proto3 defaults left out; reviewer and the timestamps always written, as
+# Python sets them). NOTE: built in levels, each MATERIALIZED, so a submessage is a column when its
+# length is written and the pb_* helpers (migration 0004) inline; tests/services/ingest/imports/
+# test_copy_import.py compares the result with Python's and fails when Review gains a field.
+_INGESTED_EVENTS = """
+WITH k AS MATERIALIZED (
+    SELECT r.*, k.n, pb_string(1, r.reviewer_id) || pb_string(2, r.reviewer_name) AS reviewer_pb,
+           pb_timestamp_body(r.posted_at) AS posted_pb, pb_timestamp_body(r.captured_at) AS captured_pb,
+           coalesce((SELECT string_agg(pb_field(18, convert_to(u, 'UTF8')), '\\x'::bytea ORDER BY m.i)
+                     FROM jsonb_array_elements_text(r.media_urls) WITH ORDINALITY AS m(u, i)), '\\x'::bytea) AS media_pb
+    FROM unnest($5::uuid[]) WITH ORDINALITY AS k(id, n) JOIN reviews r ON r.id = k.id AND r.tenant_id = $1
+), review AS MATERIALIZED (
+    SELECT n, id, version, history,
+           pb_string(1, id::text) || pb_string(2, tenant_id::text) || pb_string(3, platform) || pb_string(4, marketplace)
+        || pb_string(5, store_id) || pb_string(6, external_id) || pb_string(7, product_id) || pb_string(8, product_line)
+        || pb_string(9, order_id) || pb_field(10, reviewer_pb) || pb_uint(11, rating) || pb_string(12, title)
+        || pb_string(13, body) || pb_string(14, language) || pb_field(15, posted_pb) || pb_field(16, captured_pb)
+        || pb_bool(17, verified_purchase) || media_pb || pb_string(19, reply_state) || pb_uint(20, version)
+        || pb_bool(21, competitor) || pb_string(22, status) || pb_string(23, syndication_group)
+        || pb_string(24, coalesce(syndicated_from::text, '')) || pb_string(25, coalesce(source_id::text, ''))
+        || pb_bool(26, history) AS pb
+    FROM k
+)
+SELECT CASE WHEN history THEN $3 ELSE $2 END, 'review:' || id || ':v' || version, pb_field(1, pb), $4::jsonb
+FROM review ORDER BY n
+"""
+
+
+async def queue_ingested(
+    conn: asyncpg.Connection, tenant_id: uuid.UUID, ids: Sequence[uuid.UUID], *, live_subject: str, history_subject: str, headers: str
+) -> int:
+    """Queues reviews.ingested (or .history) for the stored reviews `ids`, in that order, encoded by the database."""
+    return await outbox.add_selected(
+        conn, _INGESTED_EVENTS, tenant_id, live_subject, history_subject, headers, list(ids), channel=OUTBOX_CHANNEL
+    )
+
+
+async def reviews_by_ids(conn: asyncpg.Connection, tenant_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT * FROM reviews WHERE tenant_id = $1 AND id = ANY($2::uuid[])", tenant_id, list(ids))
+
+
+async def capture_lags(conn: asyncpg.Connection, ids: Sequence[uuid.UUID]) -> list[asyncpg.Record]:
+    """(platform, channel, seconds from posted to captured) of the given reviews."""
+    return await conn.fetch(
+        "SELECT platform, channel, extract(epoch FROM captured_at - posted_at)::float8 AS lag FROM reviews WHERE id = ANY($1::uuid[])",
+        list(ids),
+    )
 
 
 async def unstage(conn: asyncpg.Connection, ords: Sequence[int]) -> None:

@@ -17,12 +17,14 @@ import asyncpg
 import pytest
 
 from libs import topology
+from libs.outbox import OutboxRelay
 from reviewguard.events.v1 import events_pb2
 from reviewguard.ingest.v1 import ingest_pb2, review_pb2
 from services.gateway.schemas import ReviewRead
 from services.ingest.grpc_api import IngestServicer
 from services.ingest.import_jobs import ImportService
 from services.ingest.models import Limits
+from services.ingest.reviews.repository import OUTBOX_CHANNEL
 from services.ingest.service import IngestService
 from tests.services.ingest.conftest import outbox_events
 
@@ -212,3 +214,33 @@ async def test_the_grpc_adapter_takes_live_from_the_import_start(ingest, imports
     published = await lanes(ingest_pool)
     assert [r.external_id for r in published[topology.REVIEW_INGESTED]] == ["LIVE"]
     assert [r.external_id for r in published[topology.REVIEW_INGESTED_HISTORY]] == ["PAST"]
+
+
+async def test_the_relay_publishes_a_fresh_review_before_another_tenants_queued_import(imports, ingest: IngestService, ingest_pool, bus) -> None:
+    """Issue 12: an import queues its events by the thousand; a fresh review must not wait for them."""
+    job = await run(imports, amazon_csv([(f"OLD{i}", NOW - timedelta(days=400 + i % 300)) for i in range(3000)]))
+    assert job.created == 3000
+    other_tenant = str(uuid.uuid4())
+    [fresh] = await ingest.submit(other_tenant, [api_review("FRESH", NOW - timedelta(minutes=5))])
+    relay = OutboxRelay(pool=ingest_pool, bus=bus, channel=OUTBOX_CHANNEL, batch=500, poll_seconds=0.2, history_suffix=topology.HISTORY_SUFFIX)
+
+    assert await relay.publish_pending() == 500
+    published = await published_on(bus, topology.REVIEW_INGESTED)
+    async with ingest_pool.acquire() as conn:
+        history_waiting = await conn.fetchval("SELECT count(*) FROM outbox WHERE subject = $1", topology.REVIEW_INGESTED_HISTORY)
+    assert [r.id for r in published] == [fresh.id], "the fresh review went out in the first batch"
+    assert history_waiting == 3000 - 499, "while all but 499 of the import's events still wait"
+
+    while await relay.publish_pending():
+        pass
+    assert len(await published_on(bus, topology.REVIEW_INGESTED_HISTORY)) == 3000, "the import still drains, each event once"
+
+
+async def published_on(bus, subject: str) -> list[review_pb2.Review]:
+    info = await bus.jetstream.stream_info(topology.REVIEWS.name)
+    found = []
+    for seq in range(info.state.first_seq, info.state.last_seq + 1 if info.state.messages else 0):
+        msg = await bus.jetstream.get_msg(topology.REVIEWS.name, seq)
+        if msg.subject == subject:
+            found.append(events_pb2.ReviewIngested.FromString(msg.data).review)
+    return found

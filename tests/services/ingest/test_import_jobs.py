@@ -42,7 +42,7 @@ async def chunks(data: bytes, size: int = 7):
 
 @pytest.fixture
 def imports(ingest_pool: asyncpg.Pool, ingest: IngestService, tmp_path) -> ImportService:
-    return ImportService(pool=ingest_pool, ingest=ingest, max_bytes=1_000_000, spool_dir=tmp_path, batch=2)
+    return ImportService(pool=ingest_pool, ingest=ingest, max_bytes=1_000_000, spool_dir=tmp_path, batch=2, copy_batch=2)
 
 
 def start(**overrides) -> ingest_pb2.ImportStart:
