@@ -296,3 +296,12 @@ class Settings(BaseSettings):
     sso_discovery_ttl_seconds: float = Field(300.0, ge=0)
     sso_state_max_age_seconds: int = Field(600, gt=0)
     sso_http_timeout_seconds: float = Field(10.0, gt=0)
+    # --- added by h/console2 ---
+    # People's sessions (services/gateway/people/): a session unused this long is over (idle
+    # timeout), and none outlives `session_lifetime_seconds` however busy; after
+    # `login_max_failures` failed sign-ins for one account or from one address within
+    # `login_failure_window_seconds`, sign-ins there are refused (429) until the window moves on.
+    session_idle_seconds: float = Field(1800.0, gt=0)
+    session_lifetime_seconds: float = Field(12 * 3600.0, gt=0)
+    login_max_failures: int = Field(5, ge=1)
+    login_failure_window_seconds: float = Field(900.0, gt=0)

@@ -31,6 +31,11 @@ async def user(conn: asyncpg.Connection, tenant_id: uuid.UUID, user_id: uuid.UUI
     return await conn.fetchrow(f"SELECT {_USER_COLUMNS} FROM users WHERE tenant_id = $1 AND id = $2", tenant_id, user_id)
 
 
+async def user_by_id(conn: asyncpg.Connection, user_id: uuid.UUID) -> asyncpg.Record | None:
+    """A user found by id alone: for an invitation's user, whose tenant the token stood for."""
+    return await conn.fetchrow(f"SELECT {_USER_COLUMNS} FROM users WHERE id = $1", user_id)
+
+
 async def user_for_login(conn: asyncpg.Connection, tenant_id: uuid.UUID, email: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
         f"SELECT {_USER_COLUMNS}, password_hash FROM users WHERE tenant_id = $1 AND email = $2", tenant_id, email
