@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from libs import paging
-from services.gateway.people import repository
+from services.gateway.people import guard, repository
 from services.gateway.people.principal import Principal
 
 log = logging.getLogger(__name__)
@@ -79,8 +79,7 @@ async def _record(scope, state: dict, status: int) -> None:
     who = _who(state)
     if who is None:
         return
-    route = scope.get("route")
-    template = route.path if route is not None else scope["path"]
+    template = guard.route_template(scope) or scope["path"]
     target = who.target or _path_ids(scope.get("path_params") or {})
     try:
         async with scope["app"].state.pool.acquire() as conn:

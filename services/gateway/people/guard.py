@@ -23,10 +23,23 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 CASE_ROUTES = "/v1/cases/{case_id}"
 
 
+def route_template(scope) -> str | None:
+    """The matched route's template as the OpenAPI document names it ("/v1/cases/{case_id}").
+
+    NOTE: FastAPI keeps a route included through nested routers in scope["route"] under its own
+    router's path ("/departments/product"); the effective context it records holds the full one.
+    """
+    effective = scope.get("fastapi", {}).get("effective_route_context")
+    if effective is not None and getattr(effective, "path_format", None):
+        return effective.path_format
+    route = scope.get("route")
+    return route.path if route is not None else None
+
+
 def route_access(request: Request) -> Access:
     """The rule of the matched route; a route without one is refused (deny by default)."""
-    route = request.scope.get("route")
-    access = access_for(request.method, route.path) if route is not None else None
+    template = route_template(request.scope)
+    access = access_for(request.method, template) if template is not None else None
     if access is None:
         raise PermissionDenied("no access rule covers this route, so it is refused")
     return access
@@ -62,8 +75,7 @@ async def team_markets(request: Request, principal: Principal) -> frozenset[str]
 async def check_case_scope(request: Request, principal: Principal) -> None:
     """403 for an agent on a case outside its team's markets. The same answer whether the case is
     outside them or is another's, so nothing about other markets' cases is told."""
-    route = request.scope["route"].path
-    if principal.sees_every_market or not route.startswith(CASE_ROUTES):
+    if principal.sees_every_market or not (route_template(request.scope) or "").startswith(CASE_ROUTES):
         return
     case = await request.app.state.backends.resolution.GetCase(
         resolution_pb2.GetCaseRequest(tenant_id=str(principal.tenant_id), case_id=request.path_params["case_id"])
