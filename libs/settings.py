@@ -305,3 +305,7 @@ class Settings(BaseSettings):
     session_lifetime_seconds: float = Field(12 * 3600.0, gt=0)
     login_max_failures: int = Field(5, ge=1)
     login_failure_window_seconds: float = Field(900.0, gt=0)
+    # Failed sign-ins one address may make over all accounts within the window (0: ten times
+    # `login_max_failures`): a guesser spreading tries over many accounts is stopped too, an
+    # office behind one NAT address is not locked out by a few people's typos.
+    login_max_failures_per_address: int = Field(0, ge=0)

@@ -131,6 +131,7 @@ def create_app(settings: Settings, *, on_identity: sso_routes.OnIdentity | None 
         app.state.sessions = Sessions(pool, app.state.passwords, SessionPolicy(
             idle_seconds=settings.session_idle_seconds, lifetime_seconds=settings.session_lifetime_seconds,
             max_failures=settings.login_max_failures, failure_window_seconds=settings.login_failure_window_seconds,
+            max_address_failures=settings.login_max_failures_per_address,
         ))  # fmt: skip
         app.state.sso = sso_routes.build(settings, on_identity or people_routes.sso_sign_in)
         app.state.rate_limits = RateLimits(per_key=settings.rate_limit_per_key, daily_quota=settings.daily_quota_per_tenant)

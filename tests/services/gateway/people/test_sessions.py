@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tests.services.gateway.people.conftest import PASSWORD
+import json
+
+from services.gateway.app import create_app
+from tests.services.gateway.people.conftest import PASSWORD, Gateway, settings_for
 
 
 async def test_sign_in_sets_a_secure_http_only_cookie_and_who_am_i_answers(gateway) -> None:
@@ -110,3 +113,54 @@ async def test_a_disabled_user_is_signed_out_and_cannot_sign_in(gateway) -> None
         assert (await browser.get("/v1/session")).status_code == 401
         again = await browser.post("/v1/session", json={"tenant": tenant.name, "email": user["email"], "password": PASSWORD})
         assert again.status_code == 401
+
+
+async def test_bad_sign_in_and_invitation_input_is_a_422_naming_the_field_and_changes_nothing(gateway) -> None:
+    tenant = await gateway.tenant()
+    async with gateway.client(Authorization=f"Bearer {tenant.admin_key}") as admin:
+        invited = await admin.post("/v1/users", json={"email": "ana@acme.example", "role": "agent"})
+        token = invited.json()["token"]
+        for body, field in (
+            ({"token": token, "password": "short"}, "password"),
+            ({"token": token, "password": "long enough \ud800 text"}, "password"),
+            ({"token": token, "password": 1234567890}, "password"),
+        ):
+            # NOTE: json.dumps escapes the lone surrogate as JSON may ("\ud800"); httpx's json= cannot send it.
+            answer = await admin.post("/v1/invitations/accept", content=json.dumps(body), headers={"Content-Type": "application/json"})
+            assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == field, answer.text
+            assert "\ud800" not in answer.text and "short" not in answer.text
+        assert (await admin.post("/v1/users", json={"email": "not-an-email", "role": "agent"})).json()["errors"][0]["field"] == "email"
+        assert (await admin.post("/v1/users", json={"email": "bo@acme.example", "role": "root"})).json()["errors"][0]["field"] == "role"
+        # The token still works: the refused attempts did not use it up.
+        assert (await admin.post("/v1/invitations/accept", json={"token": token, "password": PASSWORD})).status_code == 200
+        assert (await admin.post("/v1/invitations/accept", json={"token": token, "password": PASSWORD})).status_code == 404
+    async with gateway.client() as browser:
+        odd = await browser.post("/v1/session", content=json.dumps({"tenant": tenant.name, "email": "ana@acme.example", "password": "\ud800"}),
+                                 headers={"Content-Type": "application/json"})
+        assert odd.status_code == 422 and odd.json()["errors"][0]["field"] == "password"
+
+
+async def test_one_locked_account_does_not_lock_out_colleagues_behind_the_same_address(gateway) -> None:
+    tenant = await gateway.tenant()
+    guessed, colleague = await gateway.person(tenant, "agent"), await gateway.person(tenant, "agent")
+    async with gateway.client() as office:
+        for _ in range(gateway.settings.login_max_failures):
+            await office.post("/v1/session", json={"tenant": tenant.name, "email": guessed["email"], "password": "typo-typo-typo"})
+        assert (await office.post("/v1/session", json={"tenant": tenant.name, "email": guessed["email"], "password": PASSWORD})).status_code == 429
+        ok = await office.post("/v1/session", json={"tenant": tenant.name, "email": colleague["email"], "password": PASSWORD})
+        assert ok.status_code == 200, ok.text
+
+
+async def test_an_address_guessing_over_many_accounts_is_stopped(database_url, resolution_port) -> None:
+    settings = settings_for(database_url, resolution_port, login_max_failures_per_address=3)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        gateway = Gateway(app, settings, database_url)
+        tenant = await gateway.tenant()
+        user = await gateway.person(tenant, "viewer")
+        async with gateway.client() as guesser:
+            for n in range(3):
+                wrong = await guesser.post("/v1/session", json={"tenant": tenant.name, "email": f"u{n}@acme.example", "password": "guess-guess"})
+                assert wrong.status_code == 401
+            stopped = await guesser.post("/v1/session", json={"tenant": tenant.name, "email": user["email"], "password": PASSWORD})
+            assert stopped.status_code == 429 and int(stopped.headers["Retry-After"]) > 0
