@@ -158,7 +158,8 @@ def create_app(settings: Settings, *, on_identity: sso_routes.OnIdentity | None 
         title="ReviewGuard",
         version="0.1.0",
         description="Collect, understand, alert on and resolve marketplace reviews. "
-        "Authenticate with `Authorization: Bearer <API key>`.",
+        "Authenticate with `Authorization: Bearer <API key>`, or as a person with the session cookie "
+        "of `POST /v1/session` (state-changing requests then send `X-CSRF-Token`).",
         lifespan=lifespan,
         dependencies=[Depends(refuse_unsafe_parameters)],
     )

@@ -6,8 +6,6 @@ whether the rule table, the CSRF token and, for an agent, the team's markets let
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import HTTPException, Request, status
 
 from libs.errors import PermissionDenied
@@ -15,8 +13,6 @@ from reviewguard.resolution.v1 import resolution_pb2
 from services.gateway.people import sessions as people_sessions
 from services.gateway.people.permissions import Access, access_for
 from services.gateway.people.principal import Principal
-
-log = logging.getLogger(__name__)
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # Routes about one case: an agent reaches them only for a case of its team's markets.
@@ -52,6 +48,8 @@ async def from_cookie(request: Request, session_id: str) -> Principal:
     if request.method not in SAFE_METHODS and not people_sessions.csrf_matches(signed_in, request.headers.get(people_sessions.CSRF_HEADER)):
         # NOTE: a page on another site can make the browser send the cookie, not read the token.
         raise PermissionDenied(f"missing or wrong {people_sessions.CSRF_HEADER} header (the session's CSRF token)")
+    # NOTE: GET /v1/session answers the CSRF token from it, without reading the session again.
+    request.state.signed_in = signed_in
     return Principal(
         tenant_id=signed_in.tenant_id, actor=f"user:{signed_in.email}", limit_key=signed_in.session_digest,
         role=signed_in.role, team=signed_in.team, user_id=signed_in.user_id, by_cookie=True,

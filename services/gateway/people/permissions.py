@@ -2,7 +2,7 @@
 
 Roles are ranked (a higher role may do everything a lower one may); an API key is checked by its
 scopes instead. A route missing from the table is refused (deny by default), and
-tests/services/gateway/people/test_permissions.py walks every route of the app against it, so a
+tests/services/gateway/people/test_route_walk.py walks every route of the app against it, so a
 new route cannot ship without a rule.
 """
 

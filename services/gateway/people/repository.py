@@ -104,6 +104,14 @@ async def live_session(conn: asyncpg.Connection, id_hash: bytes, idle_seconds: f
     )  # fmt: skip
 
 
+async def delete_ended_sessions(conn: asyncpg.Connection, user_id: uuid.UUID, idle_seconds: float, lifetime_seconds: float) -> None:
+    await conn.execute(
+        """DELETE FROM sessions WHERE user_id = $1 AND (last_seen_at <= now() - make_interval(secs => $2::float8)
+                                                    OR created_at <= now() - make_interval(secs => $3::float8))""",
+        user_id, idle_seconds, lifetime_seconds,
+    )  # fmt: skip
+
+
 async def touch_session(conn: asyncpg.Connection, id_hash: bytes) -> None:
     await conn.execute("UPDATE sessions SET last_seen_at = now() WHERE id_hash = $1", id_hash)
 

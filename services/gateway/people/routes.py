@@ -136,9 +136,7 @@ async def sign_in(request: Request, response: Response, body: SignIn) -> Session
 async def who_am_i(request: Request, principal: PrincipalDep) -> SessionRead:
     if not principal.is_person:
         return SessionRead(kind="key", tenant_id=principal.tenant_id, actor=principal.actor, scopes=sorted(principal.scopes))
-    signed_in = await request.app.state.sessions.resolve(request.cookies[COOKIE])
-    if signed_in is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "the session has ended: sign in again")
+    signed_in: SignedIn = request.state.signed_in
     return _signed_in_read(request, signed_in, await _user_read(request, principal.tenant_id, signed_in.user_id))
 
 

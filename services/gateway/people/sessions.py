@@ -121,6 +121,8 @@ class Sessions:
 
     async def _start(self, conn: asyncpg.Connection, user: asyncpg.Record) -> tuple[str, SignedIn]:
         session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        # NOTE: the user's ended sessions go now, so the table holds live ones (plus whoever never returns).
+        await repository.delete_ended_sessions(conn, user["id"], self._policy.idle_seconds, self._policy.lifetime_seconds)
         await repository.insert_session(conn, token_digest(session_id), user["id"], csrf)
         return session_id, _signed_in(token_digest(session_id), csrf, user)
 

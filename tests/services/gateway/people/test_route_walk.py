@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from fastapi import FastAPI
 
 from services.gateway.dependencies import TenantDep
 from services.gateway.people.permissions import ROLES, SCOPES, Access, access_for, role_allows, scopes_allow
