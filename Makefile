@@ -58,6 +58,7 @@ bench: $(STAMP)
 	$(PY) -m bench.ingest_import
 	$(PY) -m bench.reporting
 	$(PY) -m bench.capacity
+	$(PY) -m bench.gateway_people
 
 clean:
 	rm -rf $(VENV) .data
