@@ -81,12 +81,17 @@ async def _record(scope, state: dict, status: int) -> None:
         return
     template = guard.route_template(scope) or scope["path"]
     target = who.target or _path_ids(scope.get("path_params") or {})
+    await record(scope["app"].state.pool, who, scope["method"], template, target, status)
+
+
+async def record(pool: asyncpg.Pool, who: Audited, method: str, route: str, target: str | None, status: int) -> None:
+    """One row; also for a change that is not a state-changing method (the SSO callback's sign-in)."""
     try:
-        async with scope["app"].state.pool.acquire() as conn:
-            await repository.insert_audit(conn, who.tenant_id, who.actor, scope["method"], template, target, status)
+        async with pool.acquire() as conn:
+            await repository.insert_audit(conn, who.tenant_id, who.actor, method, route, target, status)
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
         # NOTE: the change is done (a backend made it); failing its answer now would only hide it.
-        log.error("audit row not written", extra={"fields": {"route": template, "actor": who.actor, "error": type(error).__name__}})
+        log.error("audit row not written", extra={"fields": {"route": route, "actor": who.actor, "error": type(error).__name__}})
 
 
 def _path_ids(params: dict) -> str | None:

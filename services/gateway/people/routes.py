@@ -175,11 +175,14 @@ async def sso_sign_in(request: Request, identity: Identity) -> Response:
         return JSONResponse({"detail": "the provider did not vouch for a verified email, which a ReviewGuard user is known by"},
                             status_code=403)  # fmt: skip
     try:
-        session_id, _ = await request.app.state.sessions.sign_in_identity(
+        session_id, signed_in = await request.app.state.sessions.sign_in_identity(
             tenant_id=identity.tenant_id, email=identity.email, default_role=identity.default_role
         )
     except SignInRefused as refused:
         return JSONResponse({"detail": str(refused)}, status_code=403)
+    # NOTE: a GET (the provider's redirect), so the audit middleware, which records changing methods, does not see it.
+    who = audit.Audited(signed_in.tenant_id, f"user:{signed_in.email}")
+    await audit.record(request.app.state.pool, who, "GET", "/auth/sso/callback", f"user_id={signed_in.user_id}", 303)
     answer = RedirectResponse("/", status_code=303)
     _session_cookie(request, answer, session_id)
     return answer

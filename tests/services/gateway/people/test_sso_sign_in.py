@@ -60,7 +60,10 @@ async def test_a_verified_person_is_provisioned_with_the_default_role_and_signed
         await again.get(f"/auth/sso/{tenant.name}/start", follow_redirects=True)
         assert (await again.get("/v1/session")).status_code == 200
     async with sso_gateway.client(Authorization=f"Bearer {tenant.admin_key}") as admin:
-        assert [u["email"] for u in (await admin.get("/v1/users")).json()["items"]] == ["li.wei@acme.example"]
+        users = (await admin.get("/v1/users")).json()["items"]
+        assert [u["email"] for u in users] == ["li.wei@acme.example"]
+        signed_in = [(e["actor"], e["route"], e["target"]) for e in (await admin.get("/v1/audit")).json()["items"] if e["method"] == "GET"]
+        assert signed_in == [("user:li.wei@acme.example", "/auth/sso/callback", f"user_id={users[0]['id']}")] * 2
 
 
 async def test_a_disabled_user_is_refused_by_single_sign_on_too(sso_gateway, idp) -> None:
