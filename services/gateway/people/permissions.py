@@ -63,7 +63,7 @@ _RULES: list[tuple[tuple[str, ...], str, Access]] = [
     (("POST",), r"/v1/webhooks/\{kind\}/\{source_id\}", Access.PUBLIC),
     (("POST",), r"/v1/session", Access.PUBLIC),
     (("POST",), r"/v1/invitations/accept", Access.PUBLIC),
-    (_GET + ("DELETE",), r"/v1/session", Access.SIGNED_IN),
+    (_GET + ("PATCH", "DELETE"), r"/v1/session", Access.SIGNED_IN),
     # What a viewer reads: reviews (the inbox) and reports.
     (_GET, r"/v1/reviews(/\{review_id\}(/history)?)?", Access.READ),
     (_GET, r"/v1/reports/.*", Access.READ),

@@ -60,6 +60,14 @@ async def update_user(
     )  # fmt: skip
 
 
+async def set_preferences(conn: asyncpg.Connection, user_id: uuid.UUID, locale: str | None, time_zone: str | None) -> asyncpg.Record:
+    return await conn.fetchrow(
+        f"""UPDATE users SET locale = coalesce($2, locale), time_zone = coalesce($3, time_zone)
+            WHERE id = $1 RETURNING {_USER_COLUMNS}""",
+        user_id, locale, time_zone,
+    )  # fmt: skip
+
+
 async def set_password(conn: asyncpg.Connection, user_id: uuid.UUID, password_hash: str) -> None:
     await conn.execute("UPDATE users SET password_hash = $2 WHERE id = $1", user_id, password_hash)
 

@@ -22,6 +22,7 @@ from services.gateway.people.schemas import (
     InvitationAccept,
     InvitationCreate,
     InvitationCreated,
+    PreferencesUpdate,
     SessionRead,
     SignIn,
     UserList,
@@ -138,6 +139,16 @@ async def who_am_i(request: Request, principal: PrincipalDep) -> SessionRead:
         return SessionRead(kind="key", tenant_id=principal.tenant_id, actor=principal.actor, scopes=sorted(principal.scopes))
     signed_in: SignedIn = request.state.signed_in
     return _signed_in_read(request, signed_in, await _user_read(request, principal.tenant_id, signed_in.user_id))
+
+
+@router.patch("/v1/session", response_model=SessionRead, summary="Change my language or time zone")
+async def update_preferences(request: Request, principal: PrincipalDep, body: PreferencesUpdate) -> SessionRead:
+    """The console's language and the time zone dates are shown in, for the signed-in person."""
+    if not principal.is_person:
+        raise Conflict("this request was made with an API key, which has no person's preferences")
+    async with request.app.state.pool.acquire() as conn:
+        row = await repository.set_preferences(conn, principal.user_id, body.locale, body.time_zone)
+    return _signed_in_read(request, request.state.signed_in, UserRead.from_row(row))
 
 
 @router.delete("/v1/session", status_code=204, summary="Sign out")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import asyncpg
 from pydantic import AfterValidator, BaseModel, Field, SecretStr, field_validator
@@ -13,6 +14,9 @@ from services.gateway.edge import RequestModel, text_problem
 from services.gateway.people.permissions import ROLES
 
 Role = Literal[ROLES]  # type: ignore[valid-type]
+# The console's languages (BCP 47): English and Simplified Chinese.
+LOCALES = ("en", "zh-Hans")
+Locale = Literal[LOCALES]  # type: ignore[valid-type]
 
 
 def _safe_secret(value: SecretStr) -> SecretStr:
@@ -38,7 +42,7 @@ class UserRead(BaseModel):
     email: str
     role: Role
     team: str | None = Field(description="the resolution team (GET /v1/teams) whose markets an agent works on")
-    locale: str
+    locale: Locale
     time_zone: str
     disabled: bool
     created_at: datetime
@@ -73,6 +77,24 @@ class UserUpdate(RequestModel):
     role: Role | None = None
     team: str | None = Field(None, max_length=200)
     disabled: bool | None = Field(None, description="true ends the user's sessions at once")
+
+
+class PreferencesUpdate(RequestModel):
+    """A person's own settings; only the fields sent change."""
+
+    locale: Locale | None = None
+    time_zone: str | None = Field(None, max_length=64, examples=["Asia/Shanghai"], description="an IANA time zone")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone such as Europe/Berlin or Asia/Shanghai") from None
+        return value
 
 
 class InvitationAccept(RequestModel):

@@ -164,3 +164,18 @@ async def test_an_address_guessing_over_many_accounts_is_stopped(database_url, r
                 assert wrong.status_code == 401
             stopped = await guesser.post("/v1/session", json={"tenant": tenant.name, "email": user["email"], "password": PASSWORD})
             assert stopped.status_code == 429 and int(stopped.headers["Retry-After"]) > 0
+
+
+async def test_a_person_sets_their_language_and_time_zone(gateway) -> None:
+    tenant = await gateway.tenant()
+    user = await gateway.person(tenant, "viewer")
+    browser = await gateway.browser(tenant, user["email"])
+    changed = await browser.patch("/v1/session", json={"locale": "zh-Hans", "time_zone": "Asia/Shanghai"})
+    assert changed.status_code == 200, changed.text
+    me = (await browser.get("/v1/session")).json()["user"]
+    assert (me["locale"], me["time_zone"]) == ("zh-Hans", "Asia/Shanghai")
+    for body, field in (({"time_zone": "Mars/Olympus"}, "time_zone"), ({"locale": "klingon"}, "locale")):
+        refused = await browser.patch("/v1/session", json=body)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == field
+    me = (await browser.get("/v1/session")).json()["user"]
+    assert (me["locale"], me["time_zone"]) == ("zh-Hans", "Asia/Shanghai"), "a refused change changed nothing"
