@@ -59,6 +59,7 @@ bench: $(STAMP)
 	$(PY) -m bench.reporting
 	$(PY) -m bench.capacity
 	$(PY) -m bench.console_pages
+	$(PY) -m bench.gateway_people
 
 clean:
 	rm -rf $(VENV) .data

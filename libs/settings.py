@@ -105,13 +105,18 @@ class GatewaySettings(Section):
     sso_discovery_ttl_seconds: float = Field(300.0, ge=0)
     sso_state_max_age_seconds: int = Field(600, gt=0)
     sso_http_timeout_seconds: float = Field(10.0, gt=0)
-    # Console sessions (services/gateway/people/sessions.py): signed out after this long without a
-    # request, or this long after sign-in whatever happens; sign-ins refused for the window after
-    # this many failures for one account or address.
-    session_idle_seconds: float = Field(30 * 60.0, gt=0)
+    # People's sessions (services/gateway/people/): a session unused this long is over (idle
+    # timeout), and none outlives `session_lifetime_seconds` however busy; after
+    # `login_max_failures` failed sign-ins for one account or from one address within
+    # `login_failure_window_seconds`, sign-ins there are refused (429) until the window moves on.
+    session_idle_seconds: float = Field(1800.0, gt=0)
     session_lifetime_seconds: float = Field(12 * 3600.0, gt=0)
-    login_max_failures: int = Field(10, ge=1)
-    login_failure_window_seconds: float = Field(15 * 60.0, gt=0)
+    login_max_failures: int = Field(5, ge=1)
+    login_failure_window_seconds: float = Field(900.0, gt=0)
+    # Failed sign-ins one address may make over all accounts within the window (0: ten times
+    # `login_max_failures`): a guesser spreading tries over many accounts is stopped too, an
+    # office behind one NAT address is not locked out by a few people's typos.
+    login_max_failures_per_address: int = Field(0, ge=0)
     # How often the console's inbox asks for new reviews (services/gateway/console/).
     console_poll_seconds: float = Field(3.0, gt=0)
 

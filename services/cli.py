@@ -90,9 +90,19 @@ def _tenant(settings: Settings, args: argparse.Namespace) -> int:
             return 1
         print(f"revoked {key[:8]}… (the gateway refuses it within {settings.gateway.api_key_cache_seconds:g} s)")
         return 0
-    tenant_id, key = asyncio.run(provision_tenant(settings.database_dsn(), args.name, args.api_key, pepper=pepper))
-    print(f"tenant {args.name} ({tenant_id})\napi key: {key}")
+    scopes = tuple(sorted({s.strip() for s in args.scopes.split(",") if s.strip()}))
+    tenant_id, key = asyncio.run(provision_tenant(settings.database_dsn(), args.name, args.api_key, pepper=pepper, scopes=scopes))
+    print(f"tenant {args.name} ({tenant_id})\napi key: {key}\nscopes: {', '.join(scopes)}")
     return 0
+
+
+def _scopes(value: str) -> str:
+    from services.gateway.people.permissions import SCOPES
+
+    unknown = {s.strip() for s in value.split(",") if s.strip()} - set(SCOPES)
+    if unknown or not value.strip():
+        raise argparse.ArgumentTypeError(f"scopes are a comma-separated list of {', '.join(SCOPES)}")
+    return value
 
 
 def _grpc_client(settings: Settings, args: argparse.Namespace) -> int:
@@ -209,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     create = tenant_commands.add_parser("create", help="create a tenant (if missing) and print an API key for it")
     create.add_argument("name")
     create.add_argument("--api-key", help="register this key instead of generating one")
+    create.add_argument("--scopes", type=_scopes, default="read,write,admin",
+                        help="comma-separated scopes of the key: read, write, admin (default: all three)")
     # NOTE: the key is read from standard input so it stays out of the shell history and `ps`.
     tenant_commands.add_parser("revoke-key", help="revoke the API key read from standard input")
     grpc_client = commands.add_parser("grpc-client", help="manage internal teams' tokens for the gRPC APIs")

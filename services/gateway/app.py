@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 import grpc
 import uvicorn
+from argon2 import PasswordHasher
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -30,6 +31,9 @@ from services.gateway.api_keys import ApiKeys, KeyHasher
 from services.gateway.console import site as console
 from services.gateway.dependencies import Backends
 from services.gateway.edge import refuse_unsafe_parameters
+from services.gateway.people import routes as people_routes
+from services.gateway.people.accounts import Passwords
+from services.gateway.people.audit import AuditTrail
 from services.gateway.rate_limits import RateLimits
 from services.gateway.routes import alerts, cases, health, inbox, nlp_settings, notifications, reports, reviews
 from services.gateway.routes import ingest as ingest_routes
@@ -98,7 +102,7 @@ def create_app(settings: Settings, *, on_identity: sso_routes.OnIdentity | None 
     """The gateway app; its lifespan opens the pool and channels and closes them in reverse.
 
     `on_identity` signs in a person whom the tenant's OIDC provider vouched for (services/gateway/sso/);
-    without it, a verified single sign-on answers 501."""
+    by default a session of services/gateway/people/ (people_routes.sso_sign_in)."""
     metrics = Metrics("gateway")
 
     @asynccontextmanager
@@ -114,8 +118,9 @@ def create_app(settings: Settings, *, on_identity: sso_routes.OnIdentity | None 
         app.state.pool = pool
         app.state.nats_probe = health.NatsProbe(settings.nats_url)
         app.state.api_keys = ApiKeys(pool=pool, hasher=hasher, ttl=settings.gateway.api_key_cache_seconds)
-        app.state.sso = sso_routes.build(settings, on_identity)
-        app.state.sessions = console.sessions_for(pool, settings)
+        app.state.passwords = Passwords(PasswordHasher())
+        app.state.sessions = console.sessions_for(pool, settings, app.state.passwords)
+        app.state.sso = sso_routes.build(settings, on_identity or people_routes.sso_sign_in)
         app.state.rate_limits = RateLimits(per_key=settings.gateway.rate_limit_per_key, daily_quota=settings.gateway.daily_quota_per_tenant)
         app.state.backends = Backends(
             ingest=ingest_pb2_grpc.IngestServiceStub(channels["ingest"]),
@@ -140,11 +145,13 @@ def create_app(settings: Settings, *, on_identity: sso_routes.OnIdentity | None 
         title="ReviewGuard",
         version="0.1.0",
         description="Collect, understand, alert on and resolve marketplace reviews. "
-        "Authenticate with `Authorization: Bearer <API key>`.",
+        "Authenticate with `Authorization: Bearer <API key>`, or as a person with the session cookie "
+        "of `POST /v1/session` (state-changing requests then send `X-CSRF-Token`).",
         lifespan=lifespan,
         dependencies=[Depends(refuse_unsafe_parameters)],
     )
     app.state.metrics = metrics
+    app.state.settings = settings
     app.include_router(health.router)
 
     # NOTE: Prometheus scrapes it here, on the gateway's port (the backends serve theirs on a
@@ -166,6 +173,7 @@ def create_app(settings: Settings, *, on_identity: sso_routes.OnIdentity | None 
     app.include_router(reports.router)
     app.include_router(sso_routes.router)
     app.include_router(sso_routes.browser)
+    app.include_router(people_routes.router)
     console.mount(app, settings)
 
     # Errors map once per transport: gRPC status -> HTTP by libs.errors.grpc_to_http (its one
@@ -224,6 +232,8 @@ def create_app(settings: Settings, *, on_identity: sso_routes.OnIdentity | None 
 
     _errors_as_json(app)
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,livez,readyz,metrics")
+    # NOTE: inside the size limit: a refused body changed nothing, so it leaves no audit row.
+    app.add_middleware(AuditTrail)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes, exempt_prefixes=("/v1/imports",))
     # NOTE: outermost of ours, so a 413 from the size limit is counted too; scrapes are not.
     app.add_middleware(AsgiMetrics, metrics=metrics, exclude=("/metrics",))

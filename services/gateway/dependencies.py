@@ -1,4 +1,5 @@
-"""FastAPI dependencies: the backends' gRPC stubs and the tenant an API key acts for."""
+"""FastAPI dependencies: the backends' gRPC stubs and who a request acts for (a Principal: an API
+key or a signed-in person), checked against the rule table of services/gateway/people/permissions.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Annotated
 import asyncpg
 import grpc
 from fastapi import Depends, HTTPException, Request, status
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from libs.errors import Unavailable
 from reviewguard.alerting.v1 import alerting_pb2_grpc
@@ -18,6 +19,9 @@ from reviewguard.ingest.v1 import ingest_pb2_grpc
 from reviewguard.nlp.v1 import nlp_pb2_grpc
 from reviewguard.reporting.v1 import reporting_pb2_grpc
 from reviewguard.resolution.v1 import resolution_pb2_grpc
+from services.gateway.people import guard
+from services.gateway.people.principal import Principal
+from services.gateway.people.sessions import COOKIE
 
 log = logging.getLogger(__name__)
 
@@ -56,32 +60,69 @@ _DB_DOWN = (
 _DB_TIMEOUT_SECONDS = 10.0
 
 _bearer = HTTPBearer(auto_error=False, description="an API key: `Authorization: Bearer rg_...`")
+_session = APIKeyCookie(
+    name=COOKIE, auto_error=False,
+    description="a person's session (POST /v1/session); state-changing requests also send `X-CSRF-Token`",
+)  # fmt: skip
 
 
-async def get_tenant(
+async def get_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> uuid.UUID:
-    """The tenant the bearer API key belongs to; 401 without a valid key, 429 (with Retry-After)
-    once the key's rate limit or the tenant's daily quota is spent."""
-    if credentials is None or not credentials.credentials:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "missing API key: send `Authorization: Bearer <key>`",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+    session_id: Annotated[str | None, Depends(_session)],
+) -> Principal:
+    """Who the request acts for (a bearer API key, else the session cookie), allowed by the rule
+    table for this route and method: 401 without a valid key or live session, 403 when the role,
+    scopes, CSRF token or (for an agent) the case's market refuse it, 429 (with Retry-After) once
+    the key's or session's rate limit or the tenant's daily quota is spent."""
+    access = guard.route_access(request)
     try:
-        digest, grant = await request.app.state.api_keys.verify(credentials.credentials, timeout=_DB_TIMEOUT_SECONDS)
+        if credentials is not None and credentials.credentials:
+            principal = await _from_key(request, credentials.credentials)
+        elif session_id:
+            principal = await guard.from_cookie(request, session_id)
+        else:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                "missing credentials: send `Authorization: Bearer <key>` or sign in (POST /v1/session)",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
     except _DB_DOWN as error:
-        log.warning("API key store unreachable", extra={"fields": {"error": type(error).__name__}})
-        raise Unavailable("the API key store is unavailable; retry later") from None
-    if grant is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
-    refused = await request.app.state.rate_limits.check(digest, grant.tenant_id)
+        log.warning("API key or session store unreachable", extra={"fields": {"error": type(error).__name__}})
+        raise Unavailable("the API key and session store is unavailable; retry later") from None
+    # NOTE: from here on the request is someone's: the audit trail (people/audit.py) names them.
+    request.state.principal = principal
+    refused = await request.app.state.rate_limits.check(principal.limit_key, principal.tenant_id)
     if refused is not None:
         raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, refused.reason, headers={"Retry-After": str(refused.retry_after)})
-    return grant.tenant_id
+    guard.authorize(principal, access)
+    await guard.check_case_scope(request, principal)
+    return principal
+
+
+async def _from_key(request: Request, api_key: str) -> Principal:
+    digest, grant = await request.app.state.api_keys.verify(api_key, timeout=_DB_TIMEOUT_SECONDS)
+    if grant is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
+    return Principal(tenant_id=grant.tenant_id, actor=f"key:{grant.prefix}", limit_key=digest, scopes=grant.scopes)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+async def get_tenant(principal: PrincipalDep) -> uuid.UUID:
+    """The tenant the request acts for, once get_principal let it through."""
+    return principal.tenant_id
+
+
+async def get_case_markets(request: Request, tenant: Annotated[uuid.UUID, Depends(get_tenant)]) -> frozenset[str] | None:
+    """The markets whose cases the caller sees; None: all (everyone but an agent)."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None or principal.sees_every_market:
+        return None
+    return await guard.team_markets(request, principal)
 
 
 BackendsDep = Annotated[Backends, Depends(get_backends)]
 TenantDep = Annotated[uuid.UUID, Depends(get_tenant)]
+CaseMarketsDep = Annotated[frozenset[str] | None, Depends(get_case_markets)]

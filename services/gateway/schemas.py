@@ -344,8 +344,8 @@ def _error(description: str, retry_after: bool = False) -> dict:
 # documenting 422 here also replaces FastAPI's HTTPValidationError, which is not the body sent.
 ERROR_RESPONSES: dict[int | str, dict] = {
     400: _error("the body is not valid JSON"),
-    401: _error("missing, unknown or revoked API key (a webhook: bad or missing signature)"),
-    403: _error("the API key may not do this"),
+    401: _error("missing, unknown or revoked API key, or no live session (a webhook: bad or missing signature)"),
+    403: _error("the key's scopes, the person's role or team, or a missing CSRF token do not allow this"),
     404: _error("no such resource for this tenant"),
     409: _error("conflicts with the resource's current state"),
     413: _error("request body over the size limit"),

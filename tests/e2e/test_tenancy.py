@@ -79,6 +79,8 @@ async def make_tenant_a(api: httpx.AsyncClient) -> dict:
     assert mail.status_code == 200, mail.text
     schedule = await api.post("/v1/report-schedules", json={**SCHEDULE, "receiver": f"mail-{MARK}"})
     assert schedule.status_code == 201, schedule.text
+    user = await api.post("/v1/users", json={"email": f"ana-{MARK}@acme.example", "role": "agent", "team": team["id"]})
+    assert user.status_code == 201, user.text
 
     case = await case_of(api, review_id)
     cid = case["id"]
@@ -105,7 +107,7 @@ async def make_tenant_a(api: httpx.AsyncClient) -> dict:
     return {
         "review_id": review_id, "review2_id": review2_id, "alert_id": alert["id"], "case_id": cid, "offer_id": offer.json()["id"],
         "import_id": imported.json()["id"], "source_id": source.json()["id"], "name": f"ops-{MARK}", "silence_id": silence.json()["id"],
-        "schedule_id": schedule.json()["id"], "reply_id": reply.json()["id"],
+        "schedule_id": schedule.json()["id"], "reply_id": reply.json()["id"], "user_id": user.json()["user"]["id"],
         "agent_id": agent.json()["id"], "team_id": team["id"], "backlog_review_id": backlog["review_id"], "kind": "trustpilot",
     }
 
@@ -141,6 +143,7 @@ PATH_OPERATIONS: dict[tuple[str, str], dict | None] = {
     ("PUT", "/v1/alert-receivers/{name}"): {"config": {"kind": "webhook", "url": "http://127.0.0.1:9/globex", "secret": "globex-webhook-secret-01"}},
     ("DELETE", "/v1/silences/{silence_id}"): None,
     ("DELETE", "/v1/report-schedules/{schedule_id}"): None,
+    ("PATCH", "/v1/users/{user_id}"): {"role": "viewer", "disabled": True},
     ("GET", "/v1/imports/{import_id}"): None,
     ("GET", "/v1/sources/{source_id}"): None,
     ("PATCH", "/v1/sources/{source_id}"): {"name": "mallory", "status": "paused"},
@@ -161,6 +164,7 @@ def body_operations(a: dict) -> list[tuple[str, str, dict, dict, str]]:
         ("POST", "/v1/rating-changes", {"review_id": a["review2_id"], "old_rating": 4, "new_rating": 1}, {}, a["review2_id"]),
         ("POST", "/v1/backlog/promote", {"review_ids": [a["backlog_review_id"]], "actor": "mallory"}, {}, a["backlog_review_id"]),
         ("PUT", "/v1/agents", {"name": "mallory", "team_id": a["team_id"], "languages": ["de"]}, {}, a["team_id"]),
+        ("POST", "/v1/users", {"email": "mallory@globex.example", "role": "agent", "team": a["team_id"]}, {}, a["team_id"]),
         ("GET", "/v1/alerts", None, {"review_id": a["review_id"]}, a["review_id"]),
         ("GET", "/v1/cases", None, {"review_id": a["review_id"]}, a["review_id"]),
         ("GET", "/v1/rating-changes", None, {"review_id": a["review2_id"]}, a["review2_id"]),
@@ -211,6 +215,7 @@ async def snapshot(api: httpx.AsyncClient, a: dict) -> dict:
         "receivers": [(r["name"], r["config"].get("url")) for r in (await api.get("/v1/alert-receivers")).json()],
         "silences": [s["id"] for s in (await api.get("/v1/silences")).json()],
         "schedules": [s["id"] for s in (await api.get("/v1/report-schedules")).json()["items"]],
+        "users": [(u["id"], u["role"], u["team"], u["disabled"]) for u in (await api.get("/v1/users")).json()["items"]],
         "source": (source["name"], source["status"], source["has_webhook_secret"]),
         "import": (await api.get(f"/v1/imports/{a['import_id']}")).json()["status"],
         "agents": [(g["id"], g["name"], g["away"], g["team_id"]) for g in (await api.get("/v1/agents")).json()],

@@ -27,9 +27,12 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC), name="console-static")
 
 
-def sessions_for(pool: asyncpg.Pool, settings: Settings) -> Sessions:
-    """The people's sessions over the gateway's pool, with the settings' timeouts and login throttle."""
-    return Sessions(pool, Passwords(PasswordHasher()), SessionPolicy(
-        idle_seconds=settings.gateway.session_idle_seconds, lifetime_seconds=settings.gateway.session_lifetime_seconds,
-        max_failures=settings.gateway.login_max_failures, failure_window_seconds=settings.gateway.login_failure_window_seconds,
+def sessions_for(pool: asyncpg.Pool, settings: Settings, passwords: Passwords | None = None) -> Sessions:
+    """The people's sessions over the gateway's pool, with the settings' timeouts and login throttle
+    (the one construction: the wiring root and the console's tests use it)."""
+    own = settings.gateway
+    return Sessions(pool, passwords or Passwords(PasswordHasher()), SessionPolicy(
+        idle_seconds=own.session_idle_seconds, lifetime_seconds=own.session_lifetime_seconds,
+        max_failures=own.login_max_failures, failure_window_seconds=own.login_failure_window_seconds,
+        max_address_failures=own.login_max_failures_per_address,
     ))  # fmt: skip

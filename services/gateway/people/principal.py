@@ -20,6 +20,8 @@ class Principal:
     team: str | None = None
     user_id: uuid.UUID | None = None
     scopes: frozenset[str] = frozenset()
+    # Signed in with the session cookie (not a key): state-changing requests then need the CSRF token.
+    by_cookie: bool = False
 
     @property
     def is_person(self) -> bool:
@@ -31,5 +33,13 @@ class Principal:
     @property
     def grant_role(self) -> str:
         """The highest role this principal may hand out: a person's own; an admin-scoped key acts
-        as an admin (it cannot make owners: only a person who is an owner can)."""
-        return self.role if self.is_person else ("admin" if "admin" in self.scopes else ROLES[0])
+        as an owner.
+
+        NOTE: the tenant's admin key is its root credential (made with the tenant by the operator);
+        without it nobody could invite a tenant's first owner."""
+        return self.role if self.is_person else ("owner" if "admin" in self.scopes else ROLES[0])
+
+    @property
+    def sees_every_market(self) -> bool:
+        """Whether team markets narrow what this principal sees of cases: only an agent's do."""
+        return self.role != "agent"

@@ -31,6 +31,11 @@ async def user(conn: asyncpg.Connection, tenant_id: uuid.UUID, user_id: uuid.UUI
     return await conn.fetchrow(f"SELECT {_USER_COLUMNS} FROM users WHERE tenant_id = $1 AND id = $2", tenant_id, user_id)
 
 
+async def user_by_id(conn: asyncpg.Connection, user_id: uuid.UUID) -> asyncpg.Record | None:
+    """A user found by id alone: for an invitation's user, whose tenant the token stood for."""
+    return await conn.fetchrow(f"SELECT {_USER_COLUMNS} FROM users WHERE id = $1", user_id)
+
+
 async def user_for_login(conn: asyncpg.Connection, tenant_id: uuid.UUID, email: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
         f"SELECT {_USER_COLUMNS}, password_hash FROM users WHERE tenant_id = $1 AND email = $2", tenant_id, email
@@ -52,6 +57,14 @@ async def update_user(
                                                 WHEN $6 THEN coalesce(disabled_at, now()) ELSE NULL END
             WHERE tenant_id = $1 AND id = $2 RETURNING {_USER_COLUMNS}""",
         tenant_id, user_id, role, team, clear_team, disabled,
+    )  # fmt: skip
+
+
+async def set_preferences(conn: asyncpg.Connection, user_id: uuid.UUID, locale: str | None, time_zone: str | None) -> asyncpg.Record:
+    return await conn.fetchrow(
+        f"""UPDATE users SET locale = coalesce($2, locale), time_zone = coalesce($3, time_zone)
+            WHERE id = $1 RETURNING {_USER_COLUMNS}""",
+        user_id, locale, time_zone,
     )  # fmt: skip
 
 
@@ -96,6 +109,14 @@ async def live_session(conn: asyncpg.Connection, id_hash: bytes, idle_seconds: f
               AND s.last_seen_at > now() - make_interval(secs => $2::float8)
               AND s.created_at > now() - make_interval(secs => $3::float8)""",
         id_hash, idle_seconds, lifetime_seconds,
+    )  # fmt: skip
+
+
+async def delete_ended_sessions(conn: asyncpg.Connection, user_id: uuid.UUID, idle_seconds: float, lifetime_seconds: float) -> None:
+    await conn.execute(
+        """DELETE FROM sessions WHERE user_id = $1 AND (last_seen_at <= now() - make_interval(secs => $2::float8)
+                                                    OR created_at <= now() - make_interval(secs => $3::float8))""",
+        user_id, idle_seconds, lifetime_seconds,
     )  # fmt: skip
 
 

@@ -59,6 +59,14 @@ class SessionPolicy:
     lifetime_seconds: float
     max_failures: int
     failure_window_seconds: float
+    # Failures one address may make (over any accounts) within the window; 0: ten times
+    # `max_failures`, so one office behind one NAT is not locked out by a few typos.
+    max_address_failures: int = 0
+
+    def limit_for(self, subject: str) -> int:
+        if subject.startswith("ip:"):
+            return self.max_address_failures or 10 * self.max_failures
+        return self.max_failures
 
 
 class Sessions:
@@ -113,6 +121,8 @@ class Sessions:
 
     async def _start(self, conn: asyncpg.Connection, user: asyncpg.Record) -> tuple[str, SignedIn]:
         session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        # NOTE: the user's ended sessions go now, so the table holds live ones (plus whoever never returns).
+        await repository.delete_ended_sessions(conn, user["id"], self._policy.idle_seconds, self._policy.lifetime_seconds)
         await repository.insert_session(conn, token_digest(session_id), user["id"], csrf)
         return session_id, _signed_in(token_digest(session_id), csrf, user)
 
@@ -122,7 +132,7 @@ class Sessions:
         waits = [
             window - (now - row["oldest"]).total_seconds()
             for row in await repository.recent_failures(conn, subjects, window)
-            if row["failures"] >= self._policy.max_failures
+            if row["failures"] >= self._policy.limit_for(row["subject"])
         ]
         if waits:
             raise TooManyAttempts(max(1, math.ceil(max(waits))))

@@ -13,7 +13,7 @@ from fastapi import APIRouter, HTTPException, Query, Response
 
 from libs.errors import FieldViolation, InvalidArgument
 from reviewguard.resolution.v1 import resolution_pb2
-from services.gateway.dependencies import BackendsDep, TenantDep
+from services.gateway.dependencies import BackendsDep, CaseMarketsDep, TenantDep
 from services.gateway.routes.resolution_schemas import (
     REASON_BY_NAME,
     AppealCreate,
@@ -49,11 +49,14 @@ CaseStatusName = Literal[tuple(CASE_STATUS_BY_NAME)]  # type: ignore[valid-type]
 async def list_cases(
     tenant: TenantDep,
     backends: BackendsDep,
+    markets: CaseMarketsDep,
     review_id: uuid.UUID | None = None,
     status: CaseStatusName | None = None,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
     page_token: str = "",
 ) -> CaseDetailPage:
+    """Newest first. An agent sees its team's markets only, so one of its pages may hold fewer than
+    `page_size` cases (even none) while `next_page_token` says more follow."""
     response = await backends.resolution.ListCases(
         resolution_pb2.ListCasesRequest(
             tenant_id=str(tenant),
@@ -63,7 +66,8 @@ async def list_cases(
             page_token=page_token,
         )
     )
-    return CaseDetailPage(cases=[CaseDetail.from_proto(c) for c in response.cases], next_page_token=response.next_page_token or None)
+    cases = [c for c in response.cases if markets is None or c.marketplace.upper() in markets]
+    return CaseDetailPage(cases=[CaseDetail.from_proto(c) for c in cases], next_page_token=response.next_page_token or None)
 
 
 async def _detail(backends, tenant: uuid.UUID, case) -> CaseDetail:

@@ -42,7 +42,9 @@ def gateway(pool, *, clock=None, per_key: str = "", daily_quota: int = 0) -> htt
     """The real authentication dependency in front of one route that answers the caller's tenant."""
     app = FastAPI()
 
-    @app.get("/whoami")
+    # NOTE: a path of the rule table (services/gateway/people/permissions.py) open to any key:
+    # a route without a rule is refused to everyone.
+    @app.get("/v1/session")
     async def whoami(tenant: TenantDep) -> dict:
         return {"tenant": str(tenant)}
 
@@ -62,8 +64,8 @@ async def test_a_dump_of_the_keys_table_does_not_reveal_a_chosen_key(database_ur
         stored = await conn.fetchval("SELECT key_hash FROM api_keys WHERE tenant_id = $1", tenant)
     assert stored != hashlib.sha256(chosen.encode()).digest(), "a guess hashed offline must not match the dump"
     async with gateway(pool) as api:
-        assert (await api.get("/whoami", headers=bearer(chosen))).json() == {"tenant": str(tenant)}
-        wrong = await api.get("/whoami", headers=bearer(chosen + "x"))
+        assert (await api.get("/v1/session", headers=bearer(chosen))).json() == {"tenant": str(tenant)}
+        wrong = await api.get("/v1/session", headers=bearer(chosen + "x"))
         assert wrong.status_code == 401 and chosen not in wrong.text
 
 
@@ -74,7 +76,7 @@ async def test_a_key_stored_before_the_pepper_still_works_and_is_rehashed(pool) 
         await conn.execute("INSERT INTO api_keys (tenant_id, key_hash, key_prefix) VALUES ($1, $2, $3)",
                            tenant, hashlib.sha256(key.encode()).digest(), key[:8])
     async with gateway(pool) as api:
-        assert (await api.get("/whoami", headers=bearer(key))).status_code == 200
+        assert (await api.get("/v1/session", headers=bearer(key))).status_code == 200
     async with pool.acquire() as conn:
         row = await conn.fetchrow("SELECT key_hash, hash_kind FROM api_keys WHERE tenant_id = $1", tenant)
     assert row["hash_kind"] == "hmac" and row["key_hash"] == KeyHasher(PEPPER).digest(key)
@@ -85,7 +87,7 @@ async def test_a_revoked_key_stops_working_within_the_cache_time(database_url: s
     tenant, key = await provision_tenant(database_url, f"t-{uuid.uuid4()}", pepper=PEPPER)
     env = {**os.environ, "DATABASE_URL": database_url, "REVIEWGUARD_API_KEY_PEPPER": PEPPER}
     async with gateway(pool, clock=clock) as api:
-        assert (await api.get("/whoami", headers=bearer(key))).status_code == 200
+        assert (await api.get("/v1/session", headers=bearer(key))).status_code == 200
         revoked = subprocess.run(
             [sys.executable, "-c", "import sys; from services.cli import main; sys.exit(main(sys.argv[1:]))", "tenant", "revoke-key"],
             input=key + "\n", capture_output=True, text=True, env=env, timeout=60,
@@ -93,9 +95,9 @@ async def test_a_revoked_key_stops_working_within_the_cache_time(database_url: s
         assert revoked.returncode == 0, revoked.stderr
         assert key not in revoked.stdout, "the CLI names the key by its prefix only"
         clock.now += 4.0
-        assert (await api.get("/whoami", headers=bearer(key))).status_code == 200, "still cached"
+        assert (await api.get("/v1/session", headers=bearer(key))).status_code == 200, "still cached"
         clock.now += 1.5
-        assert (await api.get("/whoami", headers=bearer(key))).status_code == 401, "refused within 5 s of the revocation"
+        assert (await api.get("/v1/session", headers=bearer(key))).status_code == 401, "refused within 5 s of the revocation"
 
 
 async def test_a_key_over_its_rate_gets_429_with_retry_after_and_others_go_on(database_url: str, pool) -> None:
@@ -103,12 +105,12 @@ async def test_a_key_over_its_rate_gets_429_with_retry_after_and_others_go_on(da
     _, first = await provision_tenant(database_url, name, pepper=PEPPER)
     _, second = await provision_tenant(database_url, name, pepper=PEPPER)
     async with gateway(pool, per_key="3/minute") as api:
-        answers = [(await api.get("/whoami", headers=bearer(first))).status_code for _ in range(4)]
+        answers = [(await api.get("/v1/session", headers=bearer(first))).status_code for _ in range(4)]
         assert answers == [200, 200, 200, 429]
-        refused = await api.get("/whoami", headers=bearer(first))
+        refused = await api.get("/v1/session", headers=bearer(first))
         assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 60
         assert "rate limit" in refused.json()["detail"]
-        assert (await api.get("/whoami", headers=bearer(second))).status_code == 200, "the limit is the key's, not the tenant's"
+        assert (await api.get("/v1/session", headers=bearer(second))).status_code == 200, "the limit is the key's, not the tenant's"
 
 
 async def test_a_tenant_over_its_daily_quota_is_refused_on_every_key(database_url: str, pool) -> None:
@@ -118,10 +120,10 @@ async def test_a_tenant_over_its_daily_quota_is_refused_on_every_key(database_ur
     _, other_tenant = await provision_tenant(database_url, f"t-{uuid.uuid4()}", pepper=PEPPER)
     async with gateway(pool, daily_quota=3) as api:
         for key in (first, second, first):
-            assert (await api.get("/whoami", headers=bearer(key))).status_code == 200
-        over = await api.get("/whoami", headers=bearer(second))
+            assert (await api.get("/v1/session", headers=bearer(key))).status_code == 200
+        over = await api.get("/v1/session", headers=bearer(second))
         assert over.status_code == 429 and "daily quota" in over.json()["detail"] and int(over.headers["Retry-After"]) > 0
-        assert (await api.get("/whoami", headers=bearer(other_tenant))).status_code == 200
+        assert (await api.get("/v1/session", headers=bearer(other_tenant))).status_code == 200
 
 
 async def test_the_gateway_refuses_to_start_without_a_pepper(database_url: str) -> None:
