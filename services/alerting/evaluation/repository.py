@@ -190,7 +190,7 @@ async def aspect_counts(
     if exact:
         rows = await conn.fetch(
             """SELECT k.tenant_id, k.marketplace, aspect, f.local_day, count(*) AS n
-               FROM unnest($1::uuid[], $2::text[], $3::date[], $4::date[], $5::int[], $6::int[], $7::float8[])
+               FROM unnest($1::uuid[], $2::text[], $3::date[], $4::date[], $5::int[], $6::int[], $7::real[])
                     AS k(tenant_id, marketplace, first, last, negative_max, scored_max, negative_score)
                JOIN review_facts f ON f.tenant_id = k.tenant_id AND f.marketplace = k.marketplace
                     AND f.local_day BETWEEN k.first AND k.last AND NOT f.competitor

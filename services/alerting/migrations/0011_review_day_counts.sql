@@ -29,12 +29,21 @@ CREATE TABLE review_aspect_counts (
     PRIMARY KEY (tenant_id, marketplace, local_day, aspect, rating, score_bucket)
 );
 
+-- The hundredths bucket of a negative score: the largest k with score >= (k / 100) as a real, the very
+-- comparison a spike's threshold makes, so a whole-hundredths threshold k counts exactly the buckets
+-- >= k (-1: unscored, never counted).
+CREATE FUNCTION review_score_bucket(score real) RETURNS smallint LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce(
+        (SELECT max(k) FROM generate_series(greatest(floor(score * 100)::int - 1, 0), least(floor(score * 100)::int + 1, 100)) AS k
+         WHERE score >= (k / 100.0)::real),
+        -1)::smallint
+$$;
+
 -- NOTE: kept by statement triggers with transition tables rather than by the upsert's own CTEs: a
 -- trigger sees the exact row versions a statement replaced, also when another transaction wrote the
 -- same review meanwhile (a CTE would read its old values from a snapshot taken before the wait).
 -- Each written row version counts +1, each replaced one -1; the two branches differ only in that
--- an INSERT has no old rows (its trigger cannot name old_facts). The score is scaled in float8:
--- float4 arithmetic would round 0.28999999 up to 29 hundredths.
+-- an INSERT has no old rows (its trigger cannot name old_facts).
 CREATE FUNCTION review_day_counts_apply() RETURNS trigger LANGUAGE plpgsql
 SET search_path FROM CURRENT AS $$
 BEGIN
@@ -51,7 +60,7 @@ BEGIN
             DO UPDATE SET reviews = review_day_counts.reviews + EXCLUDED.reviews;
         INSERT INTO review_aspect_counts (tenant_id, marketplace, aspect, local_day, rating, score_bucket, reviews)
         SELECT d.tenant_id, d.marketplace, a.aspect, d.local_day, d.rating,
-               coalesce(floor(d.negative_score::float8 * 100), -1)::smallint, sum(d.n)
+               review_score_bucket(d.negative_score), sum(d.n)
         FROM (SELECT tenant_id, marketplace, store_id, product_id, aspects, local_day, rating, negative_score, competitor, 1 AS n FROM new_facts) AS d, unnest(d.aspects) AS a(aspect)
         WHERE NOT d.competitor AND d.rating <= 4
         GROUP BY 1, 2, 3, 4, 5, 6
@@ -73,7 +82,7 @@ BEGIN
             DO UPDATE SET reviews = review_day_counts.reviews + EXCLUDED.reviews;
         INSERT INTO review_aspect_counts (tenant_id, marketplace, aspect, local_day, rating, score_bucket, reviews)
         SELECT d.tenant_id, d.marketplace, a.aspect, d.local_day, d.rating,
-               coalesce(floor(d.negative_score::float8 * 100), -1)::smallint, sum(d.n)
+               review_score_bucket(d.negative_score), sum(d.n)
         FROM (SELECT tenant_id, marketplace, store_id, product_id, aspects, local_day, rating, negative_score, competitor, 1 AS n FROM new_facts
               UNION ALL SELECT tenant_id, marketplace, store_id, product_id, aspects, local_day, rating, negative_score, competitor, -1 FROM old_facts) AS d, unnest(d.aspects) AS a(aspect)
         WHERE NOT d.competitor AND d.rating <= 4
@@ -99,7 +108,7 @@ WHERE NOT f.competitor
 GROUP BY 1, 2, 3, 4, 5;
 
 INSERT INTO review_aspect_counts (tenant_id, marketplace, aspect, local_day, rating, score_bucket, reviews)
-SELECT f.tenant_id, f.marketplace, a.aspect, f.local_day, f.rating, coalesce(floor(f.negative_score::float8 * 100), -1)::smallint,
+SELECT f.tenant_id, f.marketplace, a.aspect, f.local_day, f.rating, review_score_bucket(f.negative_score),
        count(*)
 FROM review_facts f, unnest(f.aspects) AS a(aspect)
 WHERE NOT f.competitor AND f.rating <= 4
