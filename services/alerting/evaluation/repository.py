@@ -138,14 +138,18 @@ async def daily_figures(
         return {}
     tenants, values, firsts, lasts, negative_max = (list(c) for c in zip(*keys))
     rows = await conn.fetch(
-        """SELECT k.tenant_id, k.value, c.local_day, sum(c.reviews) AS reviews, sum(c.rating * c.reviews) AS rating_sum,
-                  sum(c.rating * c.rating * c.reviews) AS rating_sq_sum,
-                  coalesce(sum(c.reviews) FILTER (WHERE c.rating <= k.negative_max), 0) AS negatives
-           FROM unnest($1::uuid[], $2::text[], $3::date[], $4::date[], $5::int[]) AS k(tenant_id, value, first, last, negative_max)
-           JOIN review_day_counts c ON c.tenant_id = k.tenant_id AND c.kind = $6 AND c.value = k.value
-                AND c.local_day BETWEEN k.first AND k.last
-           GROUP BY k.tenant_id, k.value, c.local_day
-           HAVING sum(c.reviews) > 0""",
+        # NOTE: LATERAL, so each key is an index range scan of its own (a join of the unnest would be
+        # planned as a scan of every tenant's counts).
+        """SELECT k.tenant_id, k.value, c.local_day, c.reviews, c.rating_sum, c.rating_sq_sum, c.negatives
+           FROM unnest($1::uuid[], $2::text[], $3::date[], $4::date[], $5::int[]) AS k(tenant_id, value, first, last, negative_max),
+                LATERAL (SELECT n.local_day, sum(n.reviews) AS reviews, sum(n.rating * n.reviews) AS rating_sum,
+                                sum(n.rating * n.rating * n.reviews) AS rating_sq_sum,
+                                coalesce(sum(n.reviews) FILTER (WHERE n.rating <= k.negative_max), 0) AS negatives
+                         FROM review_day_counts n
+                         WHERE n.tenant_id = k.tenant_id AND n.kind = $6 AND n.value = k.value
+                           AND n.local_day BETWEEN k.first AND k.last
+                         GROUP BY n.local_day
+                         HAVING sum(n.reviews) > 0) AS c""",
         tenants, values, firsts, lasts, negative_max, kind,
     )
     figures: dict[tuple[uuid.UUID, str], dict[date, DayFigure]] = defaultdict(dict)
@@ -175,14 +179,16 @@ async def aspect_counts(
     exact = [k for k in keys if score_bucket(k[6]) is None]
     if bucketed:
         rows = await conn.fetch(
-            """SELECT k.tenant_id, k.marketplace, c.aspect, c.local_day, sum(c.reviews) AS n
+            """SELECT k.tenant_id, k.marketplace, c.aspect, c.local_day, c.n
                FROM unnest($1::uuid[], $2::text[], $3::date[], $4::date[], $5::int[], $6::int[], $7::int[])
-                    AS k(tenant_id, marketplace, first, last, negative_max, scored_max, bucket)
-               JOIN review_aspect_counts c ON c.tenant_id = k.tenant_id AND c.marketplace = k.marketplace
-                    AND c.local_day BETWEEN k.first AND k.last
-                    AND (c.rating <= k.negative_max OR (c.rating <= k.scored_max AND c.score_bucket >= k.bucket))
-               GROUP BY k.tenant_id, k.marketplace, c.aspect, c.local_day
-               HAVING sum(c.reviews) > 0""",
+                    AS k(tenant_id, marketplace, first, last, negative_max, scored_max, bucket),
+                    LATERAL (SELECT a.aspect, a.local_day, sum(a.reviews) AS n
+                             FROM review_aspect_counts a
+                             WHERE a.tenant_id = k.tenant_id AND a.marketplace = k.marketplace
+                               AND a.local_day BETWEEN k.first AND k.last
+                               AND (a.rating <= k.negative_max OR (a.rating <= k.scored_max AND a.score_bucket >= k.bucket))
+                             GROUP BY a.aspect, a.local_day
+                             HAVING sum(a.reviews) > 0) AS c""",
             *[list(c) for c in zip(*bucketed)],
         )
         for r in rows:
@@ -212,15 +218,12 @@ async def busiest_products(
         return {}
     tenants, since, limits = (list(c) for c in zip(*keys))
     rows = await conn.fetch(
-        """SELECT tenant_id, value FROM (
-               SELECT c.tenant_id, c.value, k.lim,
-                      row_number() OVER (PARTITION BY c.tenant_id ORDER BY sum(c.reviews) DESC, c.value) AS rank
-               FROM unnest($1::uuid[], $2::date[], $3::int[]) AS k(tenant_id, since, lim)
-               JOIN review_day_counts c ON c.tenant_id = k.tenant_id AND c.kind = 'product' AND c.local_day >= k.since
-               GROUP BY c.tenant_id, c.value, k.lim
-               HAVING sum(c.reviews) > 0) AS ranked
-           WHERE rank <= lim
-           ORDER BY tenant_id, rank""",
+        """SELECT k.tenant_id, c.value
+           FROM unnest($1::uuid[], $2::date[], $3::int[]) AS k(tenant_id, since, lim),
+                LATERAL (SELECT n.value FROM review_day_counts n
+                         WHERE n.tenant_id = k.tenant_id AND n.kind = 'product' AND n.local_day >= k.since
+                         GROUP BY n.value HAVING sum(n.reviews) > 0
+                         ORDER BY sum(n.reviews) DESC, n.value LIMIT k.lim) AS c""",
         tenants, since, limits,
     )
     found: dict[uuid.UUID, list[str]] = {t: [] for t in tenants}
