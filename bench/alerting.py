@@ -1,21 +1,33 @@
 """`make bench` (alerting): analysed reviews/s through the rules, and post → delivered webhook latency.
 
-1. In one process against embedded PostgreSQL and NATS: 5,000 analysed reviews (50 products,
-   3 marketplaces, 30 days) through AlertingService.handle_analyzed (facts, grading, baselines,
-   crises, spikes, routing), beside the named baseline of the grading rule alone (no storage).
+1. In one process against embedded PostgreSQL and NATS: 5,000 analysed reviews of 4 tenants (50
+   products, 3 marketplaces, 30 days) through AlertingService.handle_analyzed (facts, grading,
+   bursts, baselines, crises, spikes, routing, outbox) in fetched batches of 64 and of 8 (a steady
+   stream fetches small batches), with database round trips and commits per review (every
+   statement the pool sends, counted by asyncpg's query logger); then a tenant grown to 30,000
+   reviews of today: ms per batch of 10 fresh reviews beside the same on an empty tenant (judging
+   must not grow with the tenant). Beside the named baseline of the grading rule alone.
 2. The whole system (`reviewguard run`'s launcher) with a signed-webhook receiver served by this
    process: 1★ reviews posted through the gateway at 200 reviews/s for 10 s; p50/p99 seconds from
    the start of each POST to the webhook request carrying its alert.
-Figures go to bench/results/alerting.json.
+
+`--baseline-ref REF` also runs part 1 on the code of git commit REF (exported to a temporary folder,
+this file copied in), in the same run on the same machine: the before of a change. `--in-process`
+skips part 2. Figures go to bench/results/alerting.json.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
+import os
 import random
+import shutil
 import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -23,6 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import asyncpg
 import httpx
 import uvicorn
 from starlette.requests import Request
@@ -30,8 +43,8 @@ from starlette.responses import JSONResponse
 
 from bench.pipeline import percentile
 from libs import db, topology
-from libs.bus import Bus, Delivery
-from libs.embedded import EmbeddedNats, EmbeddedPostgres, ensure_database, free_port
+from libs.bus import Delivery
+from libs.embedded import EmbeddedPostgres, ensure_database, free_port
 from libs.settings import Settings
 from libs.telemetry import extract_context
 from reviewguard.events.v1 import events_pb2
@@ -46,6 +59,7 @@ from services.launcher import LocalSystem
 
 RESULTS = Path(__file__).parent / "results" / "alerting.json"
 RULE_REVIEWS = 5000
+GROWN_REVIEWS = 30000
 RATE = 200
 SECONDS = 10
 
@@ -65,36 +79,95 @@ def analysed(tenant: str, rng: random.Random, now: datetime) -> Delivery:
                     headers={}, context=extract_context({}), deliveries=1, stream_sequence=0, raw=None)
 
 
+class Counter:
+    """Counts the statements and commits the pool's connections send."""
+
+    def __init__(self) -> None:
+        self.queries = 0
+        self.commits = 0
+
+    def __call__(self, record) -> None:
+        self.queries += 1
+        if record.query.strip().upper().startswith("COMMIT"):
+            self.commits += 1
+
+
+async def _through(service: AlertingService, counter: Counter, items: list[Delivery], batch: int) -> dict:
+    counter.queries = counter.commits = 0
+    start = time.perf_counter()
+    for i in range(0, len(items), batch):
+        await service.handle_analyzed(items[i : i + batch])
+    seconds = time.perf_counter() - start
+    return {
+        "batch": batch, "reviews": len(items), "reviews_per_s": round(len(items) / seconds, 1),
+        "ms_per_review": round(seconds * 1000 / len(items), 3),
+        "round_trips_per_review": round(counter.queries / len(items), 2), "commits_per_review": round(counter.commits / len(items), 3),
+    }
+
+
+def _today(tenant: str, rng: random.Random, now: datetime) -> Delivery:
+    delivery = analysed(tenant, rng, now)
+    review = delivery.message.review
+    review.marketplace, review.product_id = "DE", f"SKU-{rng.randrange(20)}"
+    review.posted_at.FromDatetime(now - timedelta(seconds=rng.randrange(3600)))
+    return delivery
+
+
 async def rules_throughput(root: Path) -> dict:
     pg = EmbeddedPostgres(root / "pg", delete_on_stop=True)
     dsn = await ensure_database(pg.start(), "bench")
-    nats = EmbeddedNats(root / "nats", port=free_port())
-    nats.start()
     try:
         await db.migrate(dsn, schema=alerting_app.SCHEMA, directory=alerting_app.MIGRATIONS)
-        pool = await db.create_pool(dsn, schema=alerting_app.SCHEMA)
-        bus = await Bus.connect(nats.url, name="bench")
-        await bus.ensure_streams()
+        counter = Counter()
+
+        async def count(conn: asyncpg.Connection) -> None:
+            conn.add_query_logger(counter)
+
+        pool = await asyncpg.create_pool(dsn, min_size=2, max_size=4, init=count,
+                                         server_settings={"search_path": f"{alerting_app.SCHEMA},public"})
         service = AlertingService(pool=pool)
         rng = random.Random(7)
         now = datetime.now(timezone.utc)
-        tenant = str(uuid.uuid4())
-        batch = [analysed(tenant, rng, now) for _ in range(RULE_REVIEWS)]
-        start = time.perf_counter()
-        for i in range(0, RULE_REVIEWS, 64):
-            await service.handle_analyzed(batch[i : i + 64])
-        full = RULE_REVIEWS / (time.perf_counter() - start)
+        figures = {}
+        for batch in (64, 8):
+            tenants = [str(uuid.uuid4()) for _ in range(4)]
+            figures[f"batches_of_{batch}"] = await _through(
+                service, counter, [analysed(tenants[i % 4], rng, now) for i in range(RULE_REVIEWS)], batch
+            )
+        grown = {}
+        for size in (0, GROWN_REVIEWS):
+            tenant = str(uuid.uuid4())
+            history = [_today(tenant, rng, now) for _ in range(size)]
+            for i in range(0, size, 500):
+                await service.handle_analyzed(history[i : i + 500])
+            grown[f"tenant_with_{size}"] = await _through(service, counter, [_today(tenant, rng, now) for _ in range(200)], 10)
+        figures["grown_tenant"] = grown | {
+            "ms_per_batch_of_10_ratio": round(grown[f"tenant_with_{GROWN_REVIEWS}"]["ms_per_review"] / grown["tenant_with_0"]["ms_per_review"], 2)
+        }
         review_rules = ReviewRules()
+        items = [analysed(str(uuid.uuid4()), rng, now) for _ in range(RULE_REVIEWS)]
         start = time.perf_counter()
-        for d in batch:
+        for d in items:
             rules.evaluate_review(d.message.review, d.message.analysis, review_rules)
-        rule_only = RULE_REVIEWS / (time.perf_counter() - start)
-        await bus.close()
+        figures["baseline_grading_rule_only_per_s"] = round(RULE_REVIEWS / (time.perf_counter() - start), 1)
         await pool.close()
     finally:
-        nats.stop()
         pg.stop()
-    return {"reviews": RULE_REVIEWS, "full_handler_per_s": round(full, 1), "baseline_grading_rule_only_per_s": round(rule_only, 1)}
+    return figures
+
+
+def baseline_at(ref: str) -> dict:
+    """Part 1 on the code of commit `ref`: its tree exported, this file copied in, run in a child process."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "tree"
+        tree.mkdir()
+        archive = subprocess.run(["git", "archive", ref], capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+        shutil.copy(Path(__file__), tree / "bench" / "alerting.py")
+        env = {**os.environ, "PYTHONPATH": f"{tree / 'libs' / 'gen'}:{tree}"}
+        out = subprocess.run([sys.executable, "-m", "bench.alerting", "--in-process", "--print-only"], cwd=tree, env=env,
+                             capture_output=True, text=True, check=True).stdout
+    return json.loads(out[out.index("{"):])
 
 
 class Hook:
@@ -158,34 +231,57 @@ async def webhook_latency(system: LocalSystem, key: str) -> dict:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--baseline-ref", help="also run the in-process part on this git commit's code")
+    parser.add_argument("--in-process", action="store_true", help="skip the whole-system webhook latency")
+    parser.add_argument("--print-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         root.chmod(0o755)
         rules_figures = asyncio.run(rules_throughput(root / "rules"))
-        settings = Settings(
-            data_dir=root / "system", embedded_nats_port=free_port(), ingest_port=free_port(), nlp_port=free_port(),
-            alerting_port=free_port(), resolution_port=free_port(), gateway_port=free_port(), ingest_metrics_port=free_port(),
-            nlp_metrics_port=free_port(), alerting_metrics_port=free_port(), resolution_metrics_port=free_port(),
-            nlp_languages="en,de,fr,es,it,ja,zh",
-        )
-        system = LocalSystem(settings=settings, log_dir=root / "logs", restart_crashed=False)
-        system.start_infrastructure()
-        try:
-            system.start_services()
-            system.wait_ready()
-            _, key = asyncio.run(provision_tenant(system.dsn, "bench", pepper=system.api_key_pepper()))
-            latency = asyncio.run(webhook_latency(system, key))
-        finally:
-            system.stop()
+        if args.print_only:
+            print(json.dumps(rules_figures))
+            return
+        latency = None if args.in_process else _webhook_latency_run(root)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     result = {
-        "benchmark": "alerting: rules throughput in process; post -> delivered webhook through every service",
+        "benchmark": "alerting: handler throughput in process; post -> delivered webhook through every service",
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "commit": commit,
+        "machine": f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end",
         "rules": rules_figures,
-        "webhook_latency": latency,
     }
+    if args.baseline_ref:
+        result["baseline"] = {"commit": args.baseline_ref, "rules": baseline_at(args.baseline_ref)}
+    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    if latency is not None:
+        result["webhook_latency"] = latency
+    elif "webhook_latency" in previous:
+        # NOTE: an in-process run keeps the last whole-system figure, marked with when it was measured.
+        result["webhook_latency"] = {"from_measured_at": previous["webhook_latency"].get("from_measured_at", previous.get("measured_at")),
+                                     **{k: v for k, v in previous["webhook_latency"].items() if k != "from_measured_at"}}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
+
+
+def _webhook_latency_run(root: Path) -> dict:
+    settings = Settings(
+        data_dir=root / "system", embedded_nats_port=free_port(), ingest_port=free_port(), nlp_port=free_port(),
+        alerting_port=free_port(), resolution_port=free_port(), gateway_port=free_port(), ingest_metrics_port=free_port(),
+        nlp_metrics_port=free_port(), alerting_metrics_port=free_port(), resolution_metrics_port=free_port(),
+        nlp_languages="en,de,fr,es,it,ja,zh",
+    )
+    system = LocalSystem(settings=settings, log_dir=root / "logs", restart_crashed=False)
+    system.start_infrastructure()
+    try:
+        system.start_services()
+        system.wait_ready()
+        _, key = asyncio.run(provision_tenant(system.dsn, "bench", pepper=system.api_key_pepper()))
+        return asyncio.run(webhook_latency(system, key))
+    finally:
+        system.stop()
 
 
 if __name__ == "__main__":

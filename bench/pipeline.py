@@ -412,7 +412,9 @@ def main() -> None:
         "benchmark": "pipeline: POST /v1/reviews -> ingest -> nlp -> alerting -> resolution, all services on",
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "commit": commit,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_average_at_end": round(os.getloadavg()[0], 1),
+                    # NOTE: e.g. "shared by 8 engineers' builds and tests": what else the figures competed with.
+                    "note": os.environ.get("BENCH_MACHINE_NOTE", "")},
         "replicas": args.replicas or "one of each",
         **figures,
     }

@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 import asyncpg
@@ -44,33 +44,32 @@ DELIVERIES_PER_ROUND = 100
 
 
 async def route_alerts(
-    conn: asyncpg.Connection, alerts: Sequence[alert_pb2.Alert], policy: AlertPolicy, now: datetime, *,
-    metrics: DeliveryMetrics,
+    conn: asyncpg.Connection, alerts: Sequence[alert_pb2.Alert], policy: AlertPolicy | Mapping[uuid.UUID, AlertPolicy],
+    now: datetime, *, metrics: DeliveryMetrics,
 ) -> int:
-    """Files new alerts (of one tenant's policy) into the notification group of every route they
-    match, in a constant number of round trips whatever the batch size; returns how many filings.
+    """Files new alerts into the notification group of every route they match, in a constant number
+    of round trips whatever the batch size and however many tenants it holds (`policy`: one policy
+    for all, or each tenant's); returns how many filings.
 
     An alert that reaches no configured receiver is labelled `undeliverable` (with the reason),
     counted (on `metrics`, the service's registry), and kept in history."""
+    if not alerts:
+        return 0
     entries, matched = [], []
     for alert in alerts:
+        tenant_policy = policy if isinstance(policy, AlertPolicy) else policy[uuid.UUID(alert.tenant_id)]
         labels = routing.alert_labels(alert)
-        targets = routing.match_routes(policy.routing.route, labels)
+        targets = routing.match_routes(tenant_policy.routing.route, labels)
         matched.append((alert, labels, targets))
-    names_by_tenant: dict[uuid.UUID, set[str]] = {}
-    for alert, _, targets in matched:
-        names_by_tenant.setdefault(uuid.UUID(alert.tenant_id), set()).update(t.receiver for t in targets if t.receiver)
-    known: dict[uuid.UUID, set[str]] = {}
-    for tenant, names in names_by_tenant.items():
-        # NOTE: one tenant per call in practice (one policy), so this is one round trip.
-        known[tenant] = await notifications_repository.existing_receivers(conn, tenant, sorted(names)) if names else set()
+    wanted = {(uuid.UUID(alert.tenant_id), t.receiver) for alert, _, targets in matched for t in targets if t.receiver}
+    known = await notifications_repository.existing_receivers_of(conn, sorted(wanted)) if wanted else set()
     undeliverable: list[tuple[uuid.UUID, str, str]] = []
     for alert, labels, targets in matched:
         tenant = uuid.UUID(alert.tenant_id)
         named = [t for t in targets if t.receiver]
         if not named:
             undeliverable.append((uuid.UUID(alert.id), "no receiver configured for its route", "no_receiver"))
-        elif not any(t.receiver in known[tenant] for t in named):
+        elif not any((tenant, t.receiver) in known for t in named):
             missing = ", ".join(sorted({t.receiver for t in named}))
             undeliverable.append((uuid.UUID(alert.id), f"receiver not configured: {missing}", "missing_receiver"))
         for target in named:

@@ -14,12 +14,13 @@ from services.alerting.context import Context
 
 
 async def handle_case_opened(ctx: Context, batch: list[Delivery[events_pb2.CaseOpened]]) -> None:
-    """Links each alert to the case opened for it."""
+    """Links each alert to the case opened for it: the whole batch in one statement (idempotent)."""
+    links = []
+    for delivery in batch:
+        case = delivery.message.case
+        links.append(require_uuids({"case.tenant_id": case.tenant_id, "case.alert_id": case.alert_id, "case.id": case.id}))
     async with ctx.pool.acquire() as conn:
-        for delivery in batch:
-            case = delivery.message.case
-            tenant, alert, case_id = require_uuids({"case.tenant_id": case.tenant_id, "case.alert_id": case.alert_id, "case.id": case.id})
-            await repository.link_case(conn, tenant, alert, case_id)
+        await repository.link_cases(conn, links)
 
 
 async def acknowledge(ctx: Context, tenant_id: str, alert_id: str, actor: str) -> alert_pb2.Alert:

@@ -225,8 +225,16 @@ async def set_status(
     return row
 
 
-async def link_case(conn: asyncpg.Connection, tenant_id: uuid.UUID, alert_id: uuid.UUID, case_id: uuid.UUID) -> None:
-    await conn.execute("UPDATE alerts SET case_id = $3 WHERE tenant_id = $1 AND id = $2", tenant_id, alert_id, case_id)
+async def link_cases(conn: asyncpg.Connection, links: Sequence[tuple[uuid.UUID, uuid.UUID, uuid.UUID]]) -> None:
+    """Sets the case of many alerts, each (tenant, alert, case), in one statement."""
+    if not links:
+        return
+    await conn.execute(
+        """UPDATE alerts a SET case_id = l.case_id
+           FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS l(tenant_id, alert_id, case_id)
+           WHERE a.tenant_id = l.tenant_id AND a.id = l.alert_id AND a.case_id IS DISTINCT FROM l.case_id""",
+        [link[0] for link in links], [link[1] for link in links], [link[2] for link in links],
+    )
 
 
 async def log_actor(conn: asyncpg.Connection, alert_ids: Sequence[uuid.UUID], at: datetime, action: str, actor: str) -> None:

@@ -55,8 +55,12 @@ class Consumers:
             require_uuids(ids)
         async with self._ctx.pool.acquire() as conn, conn.transaction():
             opened = await cases.open_for_alerts(self._ctx, conn, [d.message.alert for d in wanted])
+        # NOTE: one publish round for the batch, after the commit and before the bus acks it; a crash
+        # in between redelivers the batch, which finds its cases and announces them again (same ids).
         await asyncio.gather(*(self._announce(d, repository.to_proto(o.row)) for d, o in zip(wanted, opened)))
-        await self._relay.run()
+        # NOTE: opening moves no case along the state machine, so there are no follow-on effects to
+        # apply here, only the assignment entries to publish (a leftover effect waits for the scheduled round).
+        await self._relay.publish_pending()
 
     async def _announce(self, delivery: Delivery, case: case_pb2.Case) -> None:
         with tracer.start_as_current_span("resolution.open_case", context=delivery.context) as span:

@@ -13,9 +13,6 @@ import asyncpg
 from services.alerting.trends import DayFigure
 
 
-SCOPE_COLUMNS = {"store": "store_id", "product": "product_id", "marketplace": "marketplace"}
-
-
 async def latest_incidents(conn: asyncpg.Connection, tenant_id: uuid.UUID, keys: Sequence[str]) -> dict[str, asyncpg.Record]:
     """The most recent alert of each incident key (whatever its status)."""
     rows = await conn.fetch(
@@ -99,18 +96,20 @@ async def upsert_facts(conn: asyncpg.Connection, facts: Sequence[dict]) -> None:
     )
 
 
-async def cluster_negatives(
-    conn: asyncpg.Connection, tenant_id: uuid.UUID, cluster_ids: Sequence[str], *, negative_max: int
-) -> list[asyncpg.Record]:
-    """The negative, non-competitor reviews of the given near-duplicate clusters, oldest first."""
+async def cluster_negatives(conn: asyncpg.Connection, keys: Sequence[tuple[uuid.UUID, str, int]]) -> list[asyncpg.Record]:
+    """The negative (rated at most the key's threshold), non-competitor reviews of many (tenant,
+    near-duplicate cluster) pairs in one query, oldest first."""
+    if not keys:
+        return []
+    tenants, clusters, negative_max = (list(c) for c in zip(*keys))
     return await conn.fetch(
-        """SELECT review_id, duplicate_cluster_id, product_id, platform, marketplace, posted_at, malicious
-           FROM review_facts
-           WHERE tenant_id = $1 AND duplicate_cluster_id = ANY($2::text[]) AND rating <= $3 AND NOT competitor
-           ORDER BY posted_at, review_id""",
-        tenant_id,
-        list(cluster_ids),
-        negative_max,
+        """SELECT f.tenant_id, f.review_id, f.duplicate_cluster_id, f.product_id, f.platform, f.marketplace, f.posted_at,
+                  f.malicious
+           FROM unnest($1::uuid[], $2::text[], $3::int[]) AS k(tenant_id, cluster, negative_max)
+           JOIN review_facts f ON f.tenant_id = k.tenant_id AND f.duplicate_cluster_id = k.cluster
+                AND f.rating <= k.negative_max AND NOT f.competitor
+           ORDER BY f.posted_at, f.review_id""",
+        tenants, clusters, negative_max,
     )
 
 
@@ -131,64 +130,106 @@ async def history_coverage(
 
 
 async def daily_figures(
-    conn: asyncpg.Connection, tenant_id: uuid.UUID, *, kind: str, values: Sequence[str], first: date, last: date,
-    negative_max: int,
-) -> dict[str, dict[date, DayFigure]]:
-    """Each scope value's daily figures between two days, in one query for all values."""
-    column = SCOPE_COLUMNS[kind]
+    conn: asyncpg.Connection, *, kind: str, keys: Sequence[tuple[uuid.UUID, str, date, date, int]],
+) -> dict[tuple[uuid.UUID, str], dict[date, DayFigure]]:
+    """Daily figures of many (tenant, scope value) pairs, each between its own first and last day and
+    with its tenant's negative threshold, in one query over the day counts (not the facts)."""
+    if not keys:
+        return {}
+    tenants, values, firsts, lasts, negative_max = (list(c) for c in zip(*keys))
     rows = await conn.fetch(
-        f"""SELECT {column} AS value, local_day, count(*) AS reviews, sum(rating) AS rating_sum,
-                   sum(rating * rating) AS rating_sq_sum, count(*) FILTER (WHERE rating <= $5) AS negatives
-            FROM review_facts
-            WHERE tenant_id = $1 AND {column} = ANY($2::text[]) AND local_day BETWEEN $3 AND $4 AND NOT competitor
-            GROUP BY {column}, local_day""",
-        tenant_id,
-        list(values),
-        first,
-        last,
-        negative_max,
+        # NOTE: LATERAL, so each key is an index range scan of its own (a join of the unnest would be
+        # planned as a scan of every tenant's counts).
+        """SELECT k.tenant_id, k.value, c.local_day, c.reviews, c.rating_sum, c.rating_sq_sum, c.negatives
+           FROM unnest($1::uuid[], $2::text[], $3::date[], $4::date[], $5::int[]) AS k(tenant_id, value, first, last, negative_max),
+                LATERAL (SELECT n.local_day, sum(n.reviews) AS reviews, sum(n.rating * n.reviews) AS rating_sum,
+                                sum(n.rating * n.rating * n.reviews) AS rating_sq_sum,
+                                coalesce(sum(n.reviews) FILTER (WHERE n.rating <= k.negative_max), 0) AS negatives
+                         FROM review_day_counts n
+                         WHERE n.tenant_id = k.tenant_id AND n.kind = $6 AND n.value = k.value
+                           AND n.local_day BETWEEN k.first AND k.last
+                         GROUP BY n.local_day
+                         HAVING sum(n.reviews) > 0) AS c""",
+        tenants, values, firsts, lasts, negative_max, kind,
     )
-    figures: dict[str, dict[date, DayFigure]] = defaultdict(dict)
+    figures: dict[tuple[uuid.UUID, str], dict[date, DayFigure]] = defaultdict(dict)
     for r in rows:
-        figures[r["value"]][r["local_day"]] = DayFigure(r["reviews"], r["rating_sum"], r["negatives"], r["rating_sq_sum"])
+        figures[(r["tenant_id"], r["value"])][r["local_day"]] = DayFigure(
+            r["reviews"], r["rating_sum"], r["negatives"], r["rating_sq_sum"]
+        )
     return figures
 
 
+def score_bucket(threshold: float) -> int | None:
+    """The aspect counts' score bucket (hundredths) that a negative-score threshold starts, or None
+    when the threshold lies inside a bucket (then only the facts can answer exactly)."""
+    scaled = round(threshold * 100)
+    return scaled if abs(threshold * 100 - scaled) < 1e-9 else None
+
+
 async def aspect_counts(
-    conn: asyncpg.Connection, tenant_id: uuid.UUID, *, marketplaces: Sequence[str], first: date, last: date,
-    negative_max: int, scored_max: int, negative_score: float,
-) -> dict[str, dict[str, dict[date, int]]]:
-    """marketplace → aspect → day → negative reviews mentioning it (see SpikeRules: praise is no complaint)."""
-    rows = await conn.fetch(
-        """SELECT marketplace, aspect, local_day, count(*) AS n
-           FROM review_facts, unnest(aspects) AS aspect
-           WHERE tenant_id = $1 AND marketplace = ANY($2::text[]) AND local_day BETWEEN $3 AND $4 AND NOT competitor
-             AND (rating <= $5 OR (rating <= $6 AND negative_score >= $7))
-           GROUP BY marketplace, aspect, local_day""",
-        tenant_id,
-        list(marketplaces),
-        first,
-        last,
-        negative_max,
-        scored_max,
-        negative_score,
-    )
-    counts: dict[str, dict[str, dict[date, int]]] = defaultdict(lambda: defaultdict(dict))
-    for r in rows:
-        counts[r["marketplace"]][r["aspect"]][r["local_day"]] = r["n"]
+    conn: asyncpg.Connection, *, keys: Sequence[tuple[uuid.UUID, str, date, date, int, int, float]],
+) -> dict[tuple[uuid.UUID, str], dict[str, dict[date, int]]]:
+    """(tenant, marketplace) → aspect → day → negative reviews mentioning it (see SpikeRules: praise
+    is no complaint), for many pairs in one query; each key: tenant, marketplace, first, last,
+    negative_max, scored_max, negative_score. Read from the aspect counts (a threshold in whole
+    hundredths, as every default is) or else from the facts."""
+    counts: dict[tuple[uuid.UUID, str], dict[str, dict[date, int]]] = defaultdict(lambda: defaultdict(dict))
+    bucketed = [k[:6] + (score_bucket(k[6]),) for k in keys if score_bucket(k[6]) is not None]
+    exact = [k for k in keys if score_bucket(k[6]) is None]
+    if bucketed:
+        rows = await conn.fetch(
+            """SELECT k.tenant_id, k.marketplace, c.aspect, c.local_day, c.n
+               FROM unnest($1::uuid[], $2::text[], $3::date[], $4::date[], $5::int[], $6::int[], $7::int[])
+                    AS k(tenant_id, marketplace, first, last, negative_max, scored_max, bucket),
+                    LATERAL (SELECT a.aspect, a.local_day, sum(a.reviews) AS n
+                             FROM review_aspect_counts a
+                             WHERE a.tenant_id = k.tenant_id AND a.marketplace = k.marketplace
+                               AND a.local_day BETWEEN k.first AND k.last
+                               AND (a.rating <= k.negative_max OR (a.rating <= k.scored_max AND a.score_bucket >= k.bucket))
+                             GROUP BY a.aspect, a.local_day
+                             HAVING sum(a.reviews) > 0) AS c""",
+            *[list(c) for c in zip(*bucketed)],
+        )
+        for r in rows:
+            counts[(r["tenant_id"], r["marketplace"])][r["aspect"]][r["local_day"]] = r["n"]
+    if exact:
+        rows = await conn.fetch(
+            """SELECT k.tenant_id, k.marketplace, aspect, f.local_day, count(*) AS n
+               FROM unnest($1::uuid[], $2::text[], $3::date[], $4::date[], $5::int[], $6::int[], $7::real[])
+                    AS k(tenant_id, marketplace, first, last, negative_max, scored_max, negative_score)
+               JOIN review_facts f ON f.tenant_id = k.tenant_id AND f.marketplace = k.marketplace
+                    AND f.local_day BETWEEN k.first AND k.last AND NOT f.competitor
+                    AND (f.rating <= k.negative_max OR (f.rating <= k.scored_max AND f.negative_score >= k.negative_score)),
+                    unnest(f.aspects) AS aspect
+               GROUP BY k.tenant_id, k.marketplace, aspect, f.local_day""",
+            *[list(c) for c in zip(*exact)],
+        )
+        for r in rows:
+            counts[(r["tenant_id"], r["marketplace"])][r["aspect"]][r["local_day"]] = r["n"]
     return counts
 
 
-async def busiest_products(conn: asyncpg.Connection, tenant_id: uuid.UUID, *, since: date, limit: int) -> list[str]:
+async def busiest_products(
+    conn: asyncpg.Connection, keys: Sequence[tuple[uuid.UUID, date, int]]
+) -> dict[uuid.UUID, list[str]]:
+    """Each tenant's `limit` products with most reviews since its day, for many tenants in one query."""
+    if not keys:
+        return {}
+    tenants, since, limits = (list(c) for c in zip(*keys))
     rows = await conn.fetch(
-        """SELECT product_id FROM review_facts
-           WHERE tenant_id = $1 AND local_day >= $2 AND NOT competitor
-           GROUP BY product_id ORDER BY count(*) DESC, product_id LIMIT $3""",
-        tenant_id,
-        since,
-        limit,
+        """SELECT k.tenant_id, c.value
+           FROM unnest($1::uuid[], $2::date[], $3::int[]) AS k(tenant_id, since, lim),
+                LATERAL (SELECT n.value FROM review_day_counts n
+                         WHERE n.tenant_id = k.tenant_id AND n.kind = 'product' AND n.local_day >= k.since
+                         GROUP BY n.value HAVING sum(n.reviews) > 0
+                         ORDER BY sum(n.reviews) DESC, n.value LIMIT k.lim) AS c""",
+        tenants, since, limits,
     )
-    return [r["product_id"] for r in rows]
+    found: dict[uuid.UUID, list[str]] = {t: [] for t in tenants}
+    for r in rows:
+        found[r["tenant_id"]].append(r["value"])
+    return found
 
 
 async def active_scopes(conn: asyncpg.Connection, tenant_id: uuid.UUID, *, since: date) -> list[asyncpg.Record]:

@@ -154,6 +154,16 @@ async def existing_receivers(conn: asyncpg.Connection, tenant_id: uuid.UUID, nam
     return {r["name"] for r in rows}
 
 
+async def existing_receivers_of(conn: asyncpg.Connection, keys: Sequence[tuple[uuid.UUID, str]]) -> set[tuple[uuid.UUID, str]]:
+    """Which of many (tenant, receiver name) pairs are configured, in one query."""
+    rows = await conn.fetch(
+        """SELECT r.tenant_id, r.name FROM receivers r
+           JOIN unnest($1::uuid[], $2::text[]) AS k(tenant_id, name) ON r.tenant_id = k.tenant_id AND r.name = k.name""",
+        [k[0] for k in keys], [k[1] for k in keys],
+    )
+    return {(r["tenant_id"], r["name"]) for r in rows}
+
+
 async def mark_undeliverable(conn: asyncpg.Connection, alert_ids: Sequence[uuid.UUID], reasons: Sequence[str]) -> None:
     """Labels alerts no receiver will hear of (`undeliverable=<reason>`), so /v1/alerts shows it."""
     await conn.execute(

@@ -70,8 +70,10 @@ async def list_teams(conn: asyncpg.Connection, tenant_id: uuid.UUID) -> list[Tea
     return [to_team(r) for r in rows]
 
 
-_AGENTS = """SELECT a.*, (SELECT count(*) FROM cases c
-                          WHERE c.tenant_id = a.tenant_id AND c.owner_agent_id = a.id AND c.status = ANY($2::smallint[]))::int AS open_cases
+# NOTE: an agent's load is read from agent_case_counts (kept by triggers on cases), not counted
+# from the cases: a few rows per agent however many cases the tenant has.
+_AGENTS = """SELECT a.*, (SELECT coalesce(sum(n.cases), 0) FROM agent_case_counts n
+                          WHERE n.tenant_id = a.tenant_id AND n.agent_id = a.id AND n.status = ANY($2::smallint[]))::int AS open_cases
              FROM agents a WHERE a.tenant_id = $1"""
 
 
@@ -145,9 +147,9 @@ async def list_agents_of(conn: asyncpg.Connection, tenant_ids: list[uuid.UUID], 
     rows = await conn.fetch(
         """SELECT a.*, coalesce(l.open_cases, 0)::int AS open_cases
            FROM agents a
-           LEFT JOIN (SELECT owner_agent_id, count(*) AS open_cases FROM cases
-                      WHERE tenant_id = ANY($1::uuid[]) AND status = ANY($2::smallint[]) AND owner_agent_id IS NOT NULL
-                      GROUP BY owner_agent_id) l ON l.owner_agent_id = a.id
+           LEFT JOIN (SELECT agent_id, sum(cases) AS open_cases FROM agent_case_counts
+                      WHERE tenant_id = ANY($1::uuid[]) AND status = ANY($2::smallint[])
+                      GROUP BY agent_id) l ON l.agent_id = a.id
            WHERE a.tenant_id = ANY($1::uuid[]) ORDER BY a.tenant_id, a.name""",
         tenant_ids, open_statuses,
     )
