@@ -67,11 +67,13 @@ _RULES: list[tuple[tuple[str, ...], str, Access]] = [
     # What a viewer reads: reviews (the inbox) and reports.
     (_GET, r"/v1/reviews(/\{review_id\}(/history)?)?", Access.READ),
     (_GET, r"/v1/reports/.*", Access.READ),
+    # The tenant's report time zone: a viewer's reports are drawn in it, so a viewer may read it.
+    (_GET, r"/v1/report-settings", Access.READ),
     # People, keys and the audit trail.
     (_GET + _WRITE, r"/v1/(users|invitations|audit|api-keys|sso)(/.*)?", Access.ADMINISTER),
     # Settings: read by the desk (an agent needs to see teams and policies), changed by managers.
     (_WRITE, r"/v1/(alert-policies(/routing)?|alert-receivers/\{name\}|nlp-settings|translation-settings"
-             r"|sources(/\{source_id\})?|teams|agents|resolution-policy|report-schedules(/\{schedule_id\})?)", Access.CONFIGURE),
+             r"|sources(/\{source_id\})?|teams|agents|resolution-policy|report-schedules(/\{schedule_id\})?|report-settings)", Access.CONFIGURE),
     # The desk's work: everything else a person does on reviews, alerts, cases and imports.
     (_WRITE, r"/v1/(reviews|alerts/.*|backlog/promote|cases/.*|silences(/.*)?|rating-changes|imports"
              r"|agents/\{agent_id\}/away|compliance/check|orders)", Access.WORK),

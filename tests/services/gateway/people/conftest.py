@@ -15,7 +15,7 @@ from reviewguard.resolution.v1 import resolution_pb2_grpc
 from services.gateway.app import create_app
 from services.gateway.tenants import provision_tenant
 from services.resolution.grpc_api import ResolutionServicer
-from tests.services.resolution.conftest import clock, pool, sender, toolkit, workflow  # noqa: F401 - fixtures
+from tests.services.resolution.conftest import clock, pool, toolkit, workflow  # noqa: F401 - fixtures
 
 PEPPER = "people-test-pepper-0001"
 # NOTE: https, so the client sends the Secure session cookie back as a browser would.
