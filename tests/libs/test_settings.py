@@ -41,6 +41,12 @@ SECTION_VARIABLES = [
     ("REVIEWGUARD_SSO_DISCOVERY_TTL_SECONDS", "gateway.sso_discovery_ttl_seconds", "30", 30.0),
     ("REVIEWGUARD_SSO_STATE_MAX_AGE_SECONDS", "gateway.sso_state_max_age_seconds", "120", 120),
     ("REVIEWGUARD_SSO_HTTP_TIMEOUT_SECONDS", "gateway.sso_http_timeout_seconds", "2.5", 2.5),
+    ("REVIEWGUARD_SESSION_IDLE_SECONDS", "gateway.session_idle_seconds", "600", 600.0),
+    ("REVIEWGUARD_SESSION_LIFETIME_SECONDS", "gateway.session_lifetime_seconds", "7200", 7200.0),
+    ("REVIEWGUARD_LOGIN_MAX_FAILURES", "gateway.login_max_failures", "3", 3),
+    ("REVIEWGUARD_LOGIN_FAILURE_WINDOW_SECONDS", "gateway.login_failure_window_seconds", "60", 60.0),
+    ("REVIEWGUARD_LOGIN_MAX_FAILURES_PER_ADDRESS", "gateway.login_max_failures_per_address", "40", 40),
+    ("REVIEWGUARD_CONSOLE_POLL_SECONDS", "gateway.console_poll_seconds", "5", 5.0),
 ]
 
 
@@ -88,7 +94,7 @@ def test_every_variable_the_manifests_and_readme_name_is_a_field() -> None:
         names |= set(re.findall(r"\bREVIEWGUARD_([A-Z0-9_]+)", path.read_text(encoding="utf-8")))
     known = {n.upper() for n in Settings.model_fields if n not in SECTIONS} | {n.upper() for m in SECTIONS.values() for n in m.model_fields}
     # NOTE: variables of the test and bench harnesses, not of a service.
-    harness = {n for n in names if n.startswith(("TEST_", "BENCH_")) or n in {"MARC_DIR", "UPDATE_GOLDEN"}}
+    harness = {n for n in names if n.startswith(("TEST_", "BENCH_")) or n in {"MARC_DIR", "UPDATE_GOLDEN", "SCREENSHOT_DIR"}}
     assert names - harness <= known, sorted(names - harness - known)
 
 

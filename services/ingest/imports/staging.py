@@ -116,9 +116,10 @@ class ChunkMapper:
         words = self._param(sorted(TRUE_WORDS))
         url_split = self._param(_URL_SPLIT)
         fffd = "\ufffd"
+        # NOTE: read from the `raw` step's v_* columns: the steps after it see no raw cN column.
         reply = (
-            f"coalesce({v['reply_state']}, 'none')" if "reply_state" in mapping.columns or "reply_state" in mapping.constants
-            else f"CASE WHEN {v['reply']} IS NOT NULL THEN 'replied' ELSE 'none' END"
+            "coalesce(v_reply_state, 'none')" if "reply_state" in mapping.columns or "reply_state" in mapping.constants
+            else "CASE WHEN v_reply IS NOT NULL THEN 'replied' ELSE 'none' END"
         )  # fmt: skip
         # NOTE: each CASE guards the casts after it: a value that fails a check never reaches one.
         # Each step is MATERIALIZED: inlined, every later reference would recompute the regexp
