@@ -232,6 +232,17 @@ class Bus:
     def connected(self) -> bool:
         return self._nc.is_connected
 
+    async def ensure_streams_when_ready(self, stop: asyncio.Event, *, retry_seconds: float = 1.0) -> None:
+        """`ensure_streams`, retried until JetStream answers or `stop`: a service that starts before
+        NATS (or while its cluster elects a leader) waits here instead of failing."""
+        while not stop.is_set():
+            try:
+                await self.ensure_streams()
+                return
+            except Exception:  # noqa: BLE001 - JetStream not ready yet
+                log.warning("cannot declare streams yet; retrying", exc_info=True)
+                await asyncio.sleep(retry_seconds)
+
     async def ensure_streams(self, specs: Sequence[topology.StreamSpec] = topology.ALL_STREAMS) -> None:
         """Creates each stream, or brings an existing one to this configuration.
 

@@ -320,13 +320,7 @@ async def relay_when_bus_ready(
     a service accepts writes as soon as its database is up; the outbox holds their events."""
     bus: Bus = await connect()
     try:
-        while not stop.is_set():
-            try:
-                await bus.ensure_streams()
-                break
-            except Exception:  # noqa: BLE001 - JetStream not ready yet
-                log.warning("cannot declare streams yet; retrying", exc_info=True)
-                await asyncio.sleep(1.0)
+        await bus.ensure_streams_when_ready(stop)
         await OutboxRelay(
             pool=pool, bus=bus, channel=channel, batch=batch, poll_seconds=poll_seconds, metrics=metrics, sample_seconds=sample_seconds,
             history_suffix=history_suffix,

@@ -134,13 +134,7 @@ async def _send_to_platforms(
     (ingest serves without it meanwhile)."""
     bus = await _connect_bus(settings, metrics)
     try:
-        while not stop.is_set():
-            try:
-                await bus.ensure_streams()
-                break
-            except Exception:  # noqa: BLE001 - JetStream not ready yet
-                log.warning("cannot declare streams yet; retrying", exc_info=True)
-                await asyncio.sleep(1.0)
+        await bus.ensure_streams_when_ready(stop)
         tasks = bus.start_consumer(
             stream=topology.REPLIES.name, durable="ingest-replies", subject=topology.REPLY_PUBLISH_REQUESTED,
             message_type=events_pb2.ReplyPublishRequested, handler=publisher.handle, stop=stop, batch=8,

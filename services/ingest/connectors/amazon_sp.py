@@ -22,13 +22,12 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlencode
 
 import httpx
 from pydantic import BaseModel, Field, SecretStr
 
 from services.ingest.connectors.errors import BadResponse, CredentialsRejected, RequestRejected
-from services.ingest.connectors.http import RetryPolicy, send
+from services.ingest.connectors.http import RetryPolicy, grant_token, send
 from services.ingest.connectors.pacing import Pacer
 
 log = logging.getLogger(__name__)
@@ -102,21 +101,12 @@ class AmazonSolicitations:
             "grant_type": "refresh_token", "refresh_token": config.refresh_token.get_secret_value(),
             "client_id": config.client_id, "client_secret": config.client_secret.get_secret_value(),
         }
-        try:
-            response = await send(
-                self._client, "POST", config.token_url, source=SOURCE, policy=self._retry, content=urlencode(form).encode(),
-                headers={"Content-Type": "application/x-www-form-urlencoded;charset=UTF-8", "Accept": "application/json"},
-                secrets=[form["refresh_token"], form["client_secret"]],
-            )
-        except RequestRejected as refused:
-            raise CredentialsRejected(
-                f"{SOURCE}: Login with Amazon refused the refresh token (HTTP {refused.status}, invalid_grant); authorise the app in Seller Central again",
-                source=SOURCE, status=refused.status,
-            ) from None
-        try:
-            self._access_token = str(response.json()["access_token"])
-        except (ValueError, KeyError, TypeError):
-            raise BadResponse(f"{SOURCE}: the token answer has no access_token", source=SOURCE) from None
+        self._access_token = await grant_token(
+            self._client, config.token_url, form, source=SOURCE, policy=self._retry,
+            headers={"Content-Type": "application/x-www-form-urlencoded;charset=UTF-8", "Accept": "application/json"},
+            secrets=[form["refresh_token"], form["client_secret"]],
+            refused="Login with Amazon refused the refresh token", advice="authorise the app in Seller Central again",
+        )
         return self._access_token
 
     async def _call(self, method: str, path: str, marketplace_id: str) -> httpx.Response:

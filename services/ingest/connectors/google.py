@@ -28,7 +28,6 @@ import json
 import logging
 from datetime import datetime
 from typing import Any, ClassVar
-from urllib.parse import urlencode
 
 import httpx
 from pydantic import BaseModel, Field, SecretStr
@@ -36,7 +35,7 @@ from pydantic import BaseModel, Field, SecretStr
 from reviewguard.ingest.v1 import review_pb2
 from services.ingest.connectors.base import Cursor, Page, PlatformConnector, PublishedReply, RepliesTo, ReplyTarget, Skipped, credential_digest
 from services.ingest.connectors.errors import BadResponse, CredentialsRejected, RequestRejected
-from services.ingest.connectors.http import Limiter, RetryPolicy, parse_timestamp, send
+from services.ingest.connectors.http import Limiter, RetryPolicy, grant_token, parse_timestamp, send
 from services.ingest.connectors.pacing import Pacer
 
 log = logging.getLogger(__name__)
@@ -94,22 +93,13 @@ class GoogleConnector(PlatformConnector, RepliesTo):
             "client_id": config.client_id, "client_secret": config.client_secret.get_secret_value(),
             "refresh_token": config.refresh_token.get_secret_value(), "grant_type": "refresh_token",
         }
-        try:
-            response = await send(
-                self._client, "POST", config.token_url, source=SOURCE, policy=self._retry, content=urlencode(form).encode(),
-                headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
-                secrets=[form["client_secret"], form["refresh_token"]],
-            )
-        except RequestRejected as refused:
+        self._access_token = await grant_token(
+            self._client, config.token_url, form, source=SOURCE, policy=self._retry,
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
+            secrets=[form["client_secret"], form["refresh_token"]],
             # NOTE: 400 invalid_grant: the owner revoked access or the grant expired; only a new consent helps.
-            raise CredentialsRejected(
-                f"{SOURCE}: the refresh token was refused (HTTP {refused.status}, invalid_grant); connect the Google account again",
-                source=SOURCE, status=refused.status,
-            ) from None
-        try:
-            self._access_token = str(response.json()["access_token"])
-        except (ValueError, KeyError, TypeError):
-            raise BadResponse(f"{SOURCE}: the token answer has no access_token", source=SOURCE) from None
+            refused="the refresh token was refused", advice="connect the Google account again",
+        )
         return self._access_token
 
     async def _call(self, method: str, path: str, *, params: dict | None = None, body: dict | None = None) -> httpx.Response:

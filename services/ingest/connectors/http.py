@@ -8,6 +8,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import time
+from urllib.parse import urlencode
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -19,7 +20,7 @@ from tenacity.wait import wait_exponential_jitter
 
 from libs import redact
 from libs.outbound import OutboundRefused
-from services.ingest.connectors.errors import CredentialsRejected, RequestRejected, SourceUnavailable
+from services.ingest.connectors.errors import BadResponse, CredentialsRejected, RequestRejected, SourceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -235,3 +236,24 @@ def parse_timestamp(value: object) -> datetime:
         # NOTE: platforms documented here send UTC; a bare time is read as UTC rather than refused.
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed
+
+
+async def grant_token(
+    client: httpx.AsyncClient, url: str, form: Mapping[str, str], *, source: str, policy: RetryPolicy,
+    headers: Mapping[str, str], secrets: Iterable[str], refused: str, advice: str,
+) -> str:
+    """An OAuth 2.0 token request (RFC 6749 §4.3, §6): the answer's access_token.
+
+    A refused grant (400 invalid_grant: revoked, expired, a changed password) is CredentialsRejected
+    saying `refused` and `advice`: only the owner signing in again helps. No secret is in any message.
+    """
+    try:
+        response = await send(
+            client, "POST", url, source=source, policy=policy, content=urlencode(form).encode(), headers=dict(headers), secrets=list(secrets),
+        )
+    except RequestRejected as error:
+        raise CredentialsRejected(f"{source}: {refused} (HTTP {error.status}, invalid_grant); {advice}", source=source, status=error.status) from None
+    try:
+        return str(response.json()["access_token"])
+    except (ValueError, KeyError, TypeError):
+        raise BadResponse(f"{source}: the token answer has no access_token", source=source) from None

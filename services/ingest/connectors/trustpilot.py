@@ -27,14 +27,13 @@ import json
 import logging
 from datetime import datetime
 from typing import ClassVar
-from urllib.parse import urlencode
 
 from pydantic import BaseModel, Field, SecretStr
 
 from reviewguard.ingest.v1 import review_pb2
 from services.ingest.connectors.base import Cursor, Page, PlatformConnector, PublishedReply, RepliesTo, ReplyTarget, credential_digest
 from services.ingest.connectors.errors import BadResponse, CredentialsRejected, RequestRejected
-from services.ingest.connectors.http import parse_timestamp, send
+from services.ingest.connectors.http import grant_token, parse_timestamp, send
 
 log = logging.getLogger(__name__)
 
@@ -82,21 +81,12 @@ class TrustpilotConnector(PlatformConnector, RepliesTo):
         else:
             form = {"grant_type": "password", "username": config.username, "password": config.password.get_secret_value()}
         secrets = [key, secret, basic, *(v for k, v in form.items() if k != "grant_type")]
-        try:
-            response = await send(
-                self._client, "POST", url, source=SOURCE, policy=self._retry, content=urlencode(form).encode(), secrets=secrets,
-                headers={"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"},
-            )
-        except RequestRejected as refused:
-            # NOTE: OAuth answers 400 invalid_grant for a revoked refresh token or a changed password.
-            raise CredentialsRejected(
-                f"{SOURCE}: the business login was refused (HTTP {refused.status}, invalid_grant); sign in to Trustpilot again",
-                source=SOURCE, status=refused.status,
-            ) from None
-        try:
-            self._access_token = str(response.json()["access_token"])
-        except (ValueError, KeyError, TypeError):
-            raise BadResponse(f"{SOURCE}: the token answer has no access_token", source=SOURCE) from None
+        # NOTE: OAuth answers 400 invalid_grant for a revoked refresh token or a changed password.
+        self._access_token = await grant_token(
+            self._client, url, form, source=SOURCE, policy=self._retry, secrets=secrets,
+            headers={"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"},
+            refused="the business login was refused", advice="sign in to Trustpilot again",
+        )
         return self._access_token
 
     async def _private(self, method: str, path: str, body: bytes | None) -> None:
