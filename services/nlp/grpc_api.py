@@ -33,16 +33,16 @@ class NlpServicer(nlp_pb2_grpc.NlpServiceServicer):
         return nlp_pb2.AnalyzeTextResponse(analyses=analyses)
 
     async def GetTenantSettings(self, request: nlp_pb2.GetTenantSettingsRequest, context) -> nlp_pb2.TenantSettings:
-        return await self._service.get_settings(request.tenant_id)
+        return await self._service.tenant_settings.get_settings(request.tenant_id)
 
     async def PutTenantSettings(self, request: nlp_pb2.PutTenantSettingsRequest, context) -> nlp_pb2.TenantSettings:
-        return await self._service.put_settings(
+        return await self._service.tenant_settings.put_settings(
             request.tenant_id, aspect_tags_json=request.aspect_tags_json, competitor_brands=list(request.competitor_brands),
             extra_languages=list(request.extra_languages),
         )
 
     async def GetTranslationSettings(self, request: nlp_pb2.GetTranslationSettingsRequest, context) -> nlp_pb2.TranslationSettings:
-        return await self._service.get_translation_settings(request.tenant_id)
+        return await self._service.tenant_settings.get_translation_settings(request.tenant_id)
 
     async def PutTranslationSettings(self, request: nlp_pb2.PutTranslationSettingsRequest, context) -> nlp_pb2.TranslationSettings:
-        return await self._service.put_translation_settings(request.tenant_id, request.settings_json)
+        return await self._service.tenant_settings.put_translation_settings(request.tenant_id, request.settings_json)

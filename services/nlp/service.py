@@ -14,20 +14,19 @@ from datetime import timedelta, timezone
 
 import asyncpg
 from opentelemetry import trace
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from libs import topology
 from libs.bus import Bus, Delivery
 from libs.crypto import SecretBox
 from libs.db import get_for_tenant
-from libs.errors import FieldViolation, InvalidArgument, Unavailable, require_uuid, violations_of
-from libs.outbound import OutboundPolicy, OutboundRefused
+from libs.outbound import OutboundPolicy
 from reviewguard.events.v1 import events_pb2
 from reviewguard.ingest.v1 import review_pb2
-from reviewguard.nlp.v1 import analysis_pb2, nlp_pb2
+from reviewguard.nlp.v1 import analysis_pb2
 from services.nlp import marketplaces, repository
 from services.nlp.analyzer import Analyzer, TenantLexicons, TextAnalysis, review_text
-from services.nlp.aspects import AspectTagger, TenantTag
+from services.nlp.aspects import AspectTagger
 from services.nlp.duplicates.index import DuplicateIndex
 from services.nlp.duplicates.signature import values_from_bytes
 from services.nlp.language import LanguageDetector, ScopedDetectors
@@ -36,6 +35,7 @@ from services.nlp.model_registry import ModelRegistry
 from services.nlp.suspicion.models import BurstStats, ReviewerHistory, Signals
 from services.nlp.suspicion.score import score as suspicion_score
 from services.nlp.suspicion.signals import CompetitorMatcher
+from services.nlp.tenant_settings import TENANT_TAGS, TenantSettingsService
 from services.nlp.translation.config import TranslationSettings
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,6 @@ CATCH_UP_PAGE = 20_000
 INLINE_CATCH_UP = 1_000
 # Suspicion reasons that are evidence of an attack (Analysis.malicious), not just a weak signal.
 ATTACK_EVIDENCE = {"near_duplicate", "competitor_brand", "competitor_cue"}
-_TAGS = TypeAdapter(list[TenantTag])
 
 
 def to_proto(result: TextAnalysis, *, review_id: str = "", tenant_id: str = "", version: str) -> analysis_pb2.Analysis:
@@ -88,8 +87,6 @@ class NlpService:
     ) -> None:
         self._pool = pool
         self._metrics = metrics
-        # NOTE: a provider's base_url is checked against the outbound policy when saved (and on every request).
-        self._outbound = outbound or OutboundPolicy()
         self._analyzer = analyzer
         self._executor = executor
         self._bus = bus
@@ -101,6 +98,10 @@ class NlpService:
         self._lexicons: dict[uuid.UUID, tuple[int, TenantLexicons]] = {}
         self._duplicates: dict[uuid.UUID, tuple[int, DuplicateIndex]] = {}
         self._translation: dict[uuid.UUID, tuple[bytes | None, TranslationSettings | None]] = {}
+        self.tenant_settings = TenantSettingsService(
+            pool=pool, box=box, outbound=outbound or OutboundPolicy(), languages=self.languages,
+            detection_languages=lambda row: self._detector(row).codes, on_translations_queued=on_translations_queued,
+        )
 
     @property
     def languages(self) -> list[str]:
@@ -118,7 +119,7 @@ class NlpService:
         cached = self._lexicons.get(tenant)
         if cached and cached[0] == row["version"]:
             return cached[1]
-        tags = _TAGS.validate_json(row["aspect_tags"])
+        tags = TENANT_TAGS.validate_json(row["aspect_tags"])
         lexicons = TenantLexicons(
             aspects=AspectTagger.load(tenant_tags=tags), competitors=CompetitorMatcher(brands=json.loads(row["competitor_brands"]))
         )
@@ -296,116 +297,3 @@ class NlpService:
             missing=f"no analysis for review {review_id} yet",
         )
         return repository.to_proto(row)
-
-    async def get_settings(self, tenant_id: str) -> nlp_pb2.TenantSettings:
-        tenant = require_uuid(tenant_id, field="tenant_id")
-        async with self._pool.acquire() as conn:
-            row = await repository.get_tenant_settings(conn, tenant)
-        if row is None:
-            return nlp_pb2.TenantSettings(aspect_tags_json="[]", detection_languages=self.languages)
-        return nlp_pb2.TenantSettings(
-            aspect_tags_json=row["aspect_tags"], competitor_brands=json.loads(row["competitor_brands"]),
-            version=row["version"], marketplaces=row["marketplaces"], extra_languages=row["extra_languages"],
-            detection_languages=self._detector(row).codes,
-        )
-
-    async def put_settings(
-        self, tenant_id: str, *, aspect_tags_json: str, competitor_brands: list[str], extra_languages: list[str] = ()
-    ) -> nlp_pb2.TenantSettings:
-        """Replaces the tenant's tags, brands and extra languages; they apply from the next batch."""
-        tenant = require_uuid(tenant_id, field="tenant_id")
-        try:
-            tags = _TAGS.validate_json(aspect_tags_json or "[]")
-        except ValidationError as error:
-            raise InvalidArgument("invalid aspect tags; nothing was changed", violations_of(error, prefix="aspect_tags")) from None
-        brands = [b.strip() for b in competitor_brands if b.strip()]
-        if any(len(b) > 100 for b in brands) or len(brands) > 500:
-            raise InvalidArgument("too many or too long competitor brands", [FieldViolation("competitor_brands", "at most 500 of 100 characters")])
-        languages = sorted({code.strip().lower() for code in extra_languages if code.strip()})
-        unknown = [code for code in languages if code not in self.languages]
-        if unknown:
-            raise InvalidArgument(
-                f"cannot detect {', '.join(unknown)}; nothing was changed",
-                [FieldViolation("extra_languages", f"this deployment detects only {', '.join(self.languages)}")],
-            )
-        async with self._pool.acquire() as conn:
-            await repository.put_tenant_settings(
-                conn, tenant, aspect_tags=[t.model_dump(mode="json") for t in tags], competitor_brands=brands,
-                extra_languages=languages,
-            )
-        return await self.get_settings(tenant_id)
-
-    async def get_translation_settings(self, tenant_id: str) -> nlp_pb2.TranslationSettings:
-        tenant = require_uuid(tenant_id, field="tenant_id")
-        async with self._pool.acquire() as conn:
-            row = await repository.get_tenant_settings(conn, tenant)
-        stored = self._open_translation(row)
-        return nlp_pb2.TranslationSettings(settings_json=json.dumps(_redacted(stored or TranslationSettings())))
-
-    async def put_translation_settings(self, tenant_id: str, settings_json: str) -> nlp_pb2.TranslationSettings:
-        """Validates, seals and stores a tenant's translation settings; an invalid body changes nothing."""
-        tenant = require_uuid(tenant_id, field="tenant_id")
-        if self._box is None:
-            raise Unavailable("no encryption key configured (REVIEWGUARD_SECRET_KEYS); translation settings cannot be stored")
-        try:
-            body = json.loads(settings_json or "{}")
-        except ValueError:
-            raise InvalidArgument("settings are not JSON", [FieldViolation("body", "a JSON object")]) from None
-        async with self._pool.acquire() as conn:
-            stored = self._open_translation(await repository.get_tenant_settings(conn, tenant))
-            provider = body.get("provider") if isinstance(body, dict) else None
-            if (
-                isinstance(provider, dict) and "api_key" not in provider and stored is not None and stored.provider is not None
-                and stored.provider.provider == provider.get("provider") and getattr(stored.provider, "api_key", None)
-            ):
-                # NOTE: a client edits settings it read, and reads never include the key: keep the stored one.
-                provider["api_key"] = stored.provider.api_key.get_secret_value()
-            try:
-                settings = TranslationSettings.model_validate(body)
-            except ValidationError as error:
-                raise InvalidArgument("invalid translation settings; nothing was changed", violations_of(error, default="body")) from None
-            base_url = getattr(settings.provider, "base_url", None) if settings.provider is not None else None
-            if base_url:
-                try:
-                    await self._outbound.check_url(base_url)
-                except OutboundRefused as refused:
-                    raise InvalidArgument(
-                        "provider destination refused by the outbound policy; nothing was changed",
-                        [FieldViolation("provider.base_url", refused.reason)],
-                    ) from None
-            if settings.enabled and settings.provider is None:
-                raise InvalidArgument(
-                    "translation cannot be enabled without a provider; nothing was changed",
-                    [FieldViolation("provider", "deepl, google or libretranslate settings")],
-                )
-            async with conn.transaction():
-                await repository.put_translation_settings(conn, tenant, self._box.seal(_revealed(settings)))
-                backfilled = 0
-                if settings.enabled:
-                    backfilled = await repository.backfill_translations(conn, tenant, settings.target, settings.backfill_days)
-        if backfilled:
-            log.info("tenant %s: %d recent reviews queued for translation into %s", tenant, backfilled, settings.target)
-            self._on_translations_queued()
-        return nlp_pb2.TranslationSettings(settings_json=json.dumps(_redacted(settings)))
-
-    def _open_translation(self, row: asyncpg.Record | None) -> TranslationSettings | None:
-        if row is None or row["translation"] is None:
-            return None
-        if self._box is None:
-            raise Unavailable("no encryption key configured (REVIEWGUARD_SECRET_KEYS)")
-        return TranslationSettings.model_validate(self._box.open(row["translation"]))
-
-
-def _revealed(settings: TranslationSettings) -> dict:
-    """The settings with the key in clear, for sealing only (never for logs or answers)."""
-    data = settings.model_dump(mode="json")
-    if settings.provider is not None and getattr(settings.provider, "api_key", None) is not None:
-        data["provider"]["api_key"] = settings.provider.api_key.get_secret_value()
-    return data
-
-
-def _redacted(settings: TranslationSettings) -> dict:
-    data = settings.model_dump(mode="json")
-    if data.get("provider") is not None:
-        data["provider"]["api_key_set"] = data["provider"].pop("api_key", None) is not None
-    return data

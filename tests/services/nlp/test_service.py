@@ -109,15 +109,15 @@ async def _first(service, batch):
 
 async def test_tenant_tags_and_competitor_brands_apply_from_the_next_batch(service: NlpService) -> None:
     tags = [{"name": "heatwave", "language": "de", "keywords": ["hitzewelle"]}]
-    stored = await service.put_settings(TENANT, aspect_tags_json=json.dumps(tags), competitor_brands=["KettleKing"])
+    stored = await service.tenant_settings.put_settings(TENANT, aspect_tags_json=json.dumps(tags), competitor_brands=["KettleKing"])
     assert stored.version == 1
     await service.handle_ingested([delivery("t1", "de", title="Hitzewelle", body="Bei der Hitzewelle kaputt gegangen, kauft lieber KettleKing.")])
     stored = await service.get(TENANT, str(uuid.uuid5(uuid.NAMESPACE_URL, "t1")))
     assert "heatwave" in stored.aspects
     assert any("KettleKing" in reason for reason in stored.suspicion_reasons)
     with pytest.raises(InvalidArgument):
-        await service.put_settings(TENANT, aspect_tags_json=json.dumps([{"name": "Bad Name!"}]), competitor_brands=[])
-    assert (await service.get_settings(TENANT)).version == 1
+        await service.tenant_settings.put_settings(TENANT, aspect_tags_json=json.dumps([{"name": "Bad Name!"}]), competitor_brands=[])
+    assert (await service.tenant_settings.get_settings(TENANT)).version == 1
 
 
 async def test_detection_is_limited_to_the_tenant_marketplaces_languages_plus_its_own(service: NlpService) -> None:
@@ -132,16 +132,16 @@ async def test_detection_is_limited_to_the_tenant_marketplaces_languages_plus_it
 
     # A tenant selling only on amazon.de: German, English and the storefront's other languages.
     first = await analyse("it-1")
-    settings = await service.get_settings(tenant)
+    settings = await service.tenant_settings.get_settings(tenant)
     assert list(settings.marketplaces) == ["DE"]
     assert set(settings.detection_languages) == {"de", "en"}  # the others are not in this deployment
     assert first.language != "it"
     # The seller adds Italian: from the next batch such reviews are read as Italian.
-    await service.put_settings(tenant, aspect_tags_json="[]", competitor_brands=[], extra_languages=["it"])
+    await service.tenant_settings.put_settings(tenant, aspect_tags_json="[]", competitor_brands=[], extra_languages=["it"])
     assert (await analyse("it-2")).language == "it"
     with pytest.raises(InvalidArgument, match="klingon|tlh"):
-        await service.put_settings(tenant, aspect_tags_json="[]", competitor_brands=[], extra_languages=["tlh"])
-    assert list((await service.get_settings(tenant)).extra_languages) == ["it"]
+        await service.tenant_settings.put_settings(tenant, aspect_tags_json="[]", competitor_brands=[], extra_languages=["tlh"])
+    assert list((await service.tenant_settings.get_settings(tenant)).extra_languages) == ["it"]
 
 
 async def test_a_second_replica_and_a_restart_find_the_clusters_the_first_one_made(

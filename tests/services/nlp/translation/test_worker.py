@@ -69,7 +69,7 @@ def libre(url: str, **retry) -> str:
 async def test_a_tenant_with_translation_gets_its_foreign_reviews_translated_originals_kept(parts, providers: FakeProviders, bus: Bus) -> None:
     service, worker, pool = parts
     tenant, other = str(uuid.uuid4()), str(uuid.uuid4())
-    view = json.loads((await service.put_translation_settings(tenant, libre(providers.url))).settings_json)
+    view = json.loads((await service.tenant_settings.put_translation_settings(tenant, libre(providers.url))).settings_json)
     assert view["enabled"] and view["provider"]["api_key_set"] and LIBRE_KEY not in json.dumps(view)
 
     batch = [review_of(tenant, "de", "de"), review_of(tenant, "en", "en"), review_of(tenant, "ja", "ja"), review_of(other, "fr", "fr")]
@@ -101,7 +101,7 @@ async def test_a_tenant_with_translation_gets_its_foreign_reviews_translated_ori
 async def test_provider_outage_postpones_and_a_later_round_translates(parts, providers: FakeProviders) -> None:
     service, worker, pool = parts
     tenant = str(uuid.uuid4())
-    await service.put_translation_settings(tenant, libre(providers.url))
+    await service.tenant_settings.put_translation_settings(tenant, libre(providers.url))
     item = review_of(tenant, "de", "de")
     providers.fail.append((503, {}))
     await service.handle_ingested([item])
@@ -120,7 +120,7 @@ async def test_provider_outage_postpones_and_a_later_round_translates(parts, pro
 async def test_stored_settings_that_no_longer_validate_are_recorded_without_the_key(parts, providers: FakeProviders) -> None:
     service, worker, pool = parts
     tenant = str(uuid.uuid4())
-    await service.put_translation_settings(tenant, libre(providers.url))
+    await service.tenant_settings.put_translation_settings(tenant, libre(providers.url))
     item = review_of(tenant, "de", "de")
     await service.handle_ingested([item])
     # NOTE: settings sealed by an older version (a provider since removed), key and all.
@@ -138,14 +138,14 @@ async def test_a_refused_key_fails_until_the_tenant_fixes_it(parts, providers: F
     tenant = str(uuid.uuid4())
     wrong = json.loads(libre(providers.url))
     wrong["provider"]["api_key"] = "not-the-key"
-    await service.put_translation_settings(tenant, json.dumps(wrong))
+    await service.tenant_settings.put_translation_settings(tenant, json.dumps(wrong))
     item = review_of(tenant, "fr", "fr")
     await service.handle_ingested([item])
     await worker.translate_due()
     failed = await service.get(tenant, item.message.review.id)
     assert failed.translation.status == "failed" and "key" in failed.translation.error
     assert await worker.translate_due() == 0  # not retried on its own
-    await service.put_translation_settings(tenant, libre(providers.url))
+    await service.tenant_settings.put_translation_settings(tenant, libre(providers.url))
     assert await worker.translate_due() == 1
     assert (await service.get(tenant, item.message.review.id)).translation.status == "done"
 
@@ -153,7 +153,7 @@ async def test_a_refused_key_fails_until_the_tenant_fixes_it(parts, providers: F
 async def test_a_worker_that_dies_mid_call_leaves_nothing_behind(parts, providers: FakeProviders) -> None:
     service, worker, pool = parts
     tenant = str(uuid.uuid4())
-    await service.put_translation_settings(tenant, libre(providers.url))
+    await service.tenant_settings.put_translation_settings(tenant, libre(providers.url))
     item = review_of(tenant, "es", "es")
     await service.handle_ingested([item])
     async with pool.acquire() as conn:
@@ -168,18 +168,18 @@ async def test_a_worker_that_dies_mid_call_leaves_nothing_behind(parts, provider
 async def test_settings_are_validated_sealed_and_keys_never_shown(parts, providers: FakeProviders) -> None:
     service, _, pool = parts
     tenant = str(uuid.uuid4())
-    off = json.loads((await service.get_translation_settings(tenant)).settings_json)
+    off = json.loads((await service.tenant_settings.get_translation_settings(tenant)).settings_json)
     assert off["enabled"] is False and off["provider"] is None
     deepl = {"enabled": True, "target": "zh", "provider": {"provider": "deepl", "api_key": DEEPL_KEY, "base_url": providers.url}}
-    await service.put_translation_settings(tenant, json.dumps(deepl))
+    await service.tenant_settings.put_translation_settings(tenant, json.dumps(deepl))
     async with pool.acquire() as conn:
         sealed = await conn.fetchval("SELECT translation FROM tenant_settings WHERE tenant_id = $1", uuid.UUID(tenant))
     assert DEEPL_KEY.encode() not in sealed
     # Editing what was read (no key in it) keeps the stored key.
-    read = json.loads((await service.get_translation_settings(tenant)).settings_json)
+    read = json.loads((await service.tenant_settings.get_translation_settings(tenant)).settings_json)
     read["target"] = "en"
     read["provider"].pop("api_key_set")
-    await service.put_translation_settings(tenant, json.dumps(read))
+    await service.tenant_settings.put_translation_settings(tenant, json.dumps(read))
     item = review_of(tenant, "de", "de")
     await service.handle_ingested([item])
     async with outbound_client(OutboundPolicy(["127.0.0.1"])) as http:
@@ -195,10 +195,10 @@ async def test_settings_are_validated_sealed_and_keys_never_shown(parts, provide
     ]
     for body in bad:
         with pytest.raises(InvalidArgument):
-            await service.put_translation_settings(tenant, json.dumps(body))
+            await service.tenant_settings.put_translation_settings(tenant, json.dumps(body))
     with pytest.raises(InvalidArgument):
-        await service.put_translation_settings(tenant, "{not json")
-    assert json.loads((await service.get_translation_settings(tenant)).settings_json)["provider"]["provider"] == "deepl"
+        await service.tenant_settings.put_translation_settings(tenant, "{not json")
+    assert json.loads((await service.tenant_settings.get_translation_settings(tenant)).settings_json)["provider"]["provider"] == "deepl"
 
 
 async def test_turning_translation_on_translates_the_last_days_reviews_too(parts, providers: FakeProviders) -> None:
@@ -212,12 +212,12 @@ async def test_turning_translation_on_translates_the_last_days_reviews_too(parts
 
     settings = json.loads(libre(providers.url))
     settings["backfill_days"] = 0
-    await service.put_translation_settings(tenant, json.dumps(settings))
+    await service.tenant_settings.put_translation_settings(tenant, json.dumps(settings))
     assert await worker.translate_due() == 0  # 0 days: only reviews analysed from now on
 
     worker.wake.clear()
     settings["backfill_days"] = 7
-    view = json.loads((await service.put_translation_settings(tenant, json.dumps(settings))).settings_json)
+    view = json.loads((await service.tenant_settings.put_translation_settings(tenant, json.dumps(settings))).settings_json)
     assert view["backfill_days"] == 7 and worker.wake.is_set()
     assert await worker.translate_due() == 2  # German and Japanese of this week; English is the target
     german = await service.get(tenant, before[0].message.review.id)
@@ -226,10 +226,10 @@ async def test_turning_translation_on_translates_the_last_days_reviews_too(parts
     assert not (await service.get(other, before[4].message.review.id)).HasField("translation")  # other tenant
 
     # Saving again changes nothing already done; a new target re-translates into it.
-    await service.put_translation_settings(tenant, json.dumps(settings))
+    await service.tenant_settings.put_translation_settings(tenant, json.dumps(settings))
     assert await worker.translate_due() == 0
     settings["target"] = "de"
-    await service.put_translation_settings(tenant, json.dumps(settings))
+    await service.tenant_settings.put_translation_settings(tenant, json.dumps(settings))
     assert await worker.translate_due() == 2  # Japanese again, English now; German is the new target
     japanese = await service.get(tenant, before[1].message.review.id)
     assert japanese.translation.target_language == "de" and japanese.translation.status == "done"
@@ -248,15 +248,15 @@ async def test_backfill_window_is_validated(parts, providers: FakeProviders) -> 
         body = json.loads(libre(providers.url))
         body["backfill_days"] = days
         with pytest.raises(InvalidArgument):
-            await service.put_translation_settings(tenant, json.dumps(body))
-    assert json.loads((await service.get_translation_settings(tenant)).settings_json)["enabled"] is False
+            await service.tenant_settings.put_translation_settings(tenant, json.dumps(body))
+    assert json.loads((await service.tenant_settings.get_translation_settings(tenant)).settings_json)["enabled"] is False
 
 
 @pytest.mark.parametrize("base_url", ["http://169.254.169.254/", "http://192.168.0.10:5000", "http://localhost:5000"])
 async def test_a_provider_url_pointing_inside_is_refused_naming_the_field(parts, base_url: str) -> None:
     service, _, _ = parts
     with pytest.raises(InvalidArgument) as refused:
-        await service.put_translation_settings(str(uuid.uuid4()), libre(base_url))
+        await service.tenant_settings.put_translation_settings(str(uuid.uuid4()), libre(base_url))
     assert [v.field for v in refused.value.violations] == ["provider.base_url"]
 
 
@@ -266,7 +266,7 @@ async def test_a_translation_stored_while_nats_is_down_is_announced_once_when_it
     """reviews.translated is written with the translation (the outbox), so the inbox's search gets it."""
     service, worker, pool = parts
     tenant = str(uuid.uuid4())
-    await service.put_translation_settings(tenant, libre(providers.url))
+    await service.tenant_settings.put_translation_settings(tenant, libre(providers.url))
     batch = [review_of(tenant, "de", "de"), review_of(tenant, "ja", "ja")]
     await service.handle_ingested(batch)
 
