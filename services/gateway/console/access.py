@@ -64,10 +64,12 @@ class Viewer:
     def team_markets(self, teams: list[dict]) -> frozenset[str] | None:
         """The markets this person's cases are limited to; None = every market.
 
-        NOTE: managers and above see every case; an agent or viewer without a team too (the
-        users table's `team`: none = every market). A team that no longer exists scopes to none."""
-        if self.signed_in.team is None or self.signed_in.role not in ("agent", "viewer"):
+        NOTE: the API's rule (people/guard.py, README "People, roles"): only an agent is narrowed to
+        its team's markets, and an agent without a team (or whose team is gone) sees none."""
+        if self.signed_in.role != "agent":
             return None
+        if not self.signed_in.team:
+            return frozenset()
         for team in teams:
             if self.signed_in.team in (team.get("id"), team.get("name")):
                 return frozenset(m.upper() for m in team.get("markets", []))

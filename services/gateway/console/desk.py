@@ -47,9 +47,10 @@ async def desk(
     viewer.require("GET", "/v1/cases")
     teams = await teams_of(viewer, backends)
     markets = viewer.team_markets(teams)
-    page = await case_routes.list_cases(tenant=viewer.tenant, backends=backends, review_id=None, status=status, page_size=200, page_token="")
-    # NOTE: the list API has no market filter yet: the team's scope is applied to the page here.
-    cases = [c for c in page.cases if markets is None or c.marketplace.upper() in markets]
+    page = await case_routes.list_cases(
+        tenant=viewer.tenant, backends=backends, markets=markets, review_id=None, status=status, page_size=200, page_token=""
+    )
+    cases = page.cases
     if view == "mine":
         cases = [c for c in cases if _is_mine(viewer, c.owner)]
     elif status is None:

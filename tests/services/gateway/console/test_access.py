@@ -71,4 +71,6 @@ def test_an_agents_cases_are_its_teams_markets_and_a_manager_sees_every_market()
     # By id as well as by name; a team that is gone scopes to nothing rather than to everything.
     assert _viewer("agent", "t2").team_markets(teams) == {"US"}
     assert _viewer("agent", "gone").team_markets(teams) == frozenset()
-    assert _viewer("manager", "DE").team_markets(teams) is None and _viewer("agent", None).team_markets(teams) is None
+    # The API's rule (people/guard.py): only agents are narrowed, and an agent without a team sees no cases.
+    assert _viewer("manager", "DE").team_markets(teams) is None and _viewer("viewer", "DE").team_markets(teams) is None
+    assert _viewer("agent", None).team_markets(teams) == frozenset()
