@@ -50,6 +50,7 @@ ZONE = "Europe/Berlin"
 # consumer); the consumer's own rate is still measured, on a third tenant's FEED_SAMPLE reviews.
 LOADER = os.environ.get("REVIEWGUARD_BENCH_REPORT_LOADER", "copy" if REVIEWS > 50_000 else "consumer")
 FEED_SAMPLE = 5_000
+HOLD = os.environ.get("REVIEWGUARD_BENCH_REPORT_HOLD", "")
 
 
 def deliveries(messages: list) -> list[Delivery]:
@@ -230,6 +231,11 @@ async def main() -> None:
         RESULTS.write_text(json.dumps(result, indent=2) + "\n")
         print(json.dumps(result, indent=2))
         await pool.close()
+        if HOLD:
+            # NOTE: keeps the loaded database up for EXPLAIN ANALYZE until the file written here is removed.
+            Path(HOLD).write_text(dsn + "\n")
+            while Path(HOLD).exists():
+                await asyncio.sleep(2)
     finally:
         pg.stop()
 
