@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(PY) -m bench.nlp_duplicates
 	$(PY) -m bench.ingest_import
 	$(PY) -m bench.reporting
+	REVIEWGUARD_BENCH_REPORT_REVIEWS=1000000 REVIEWGUARD_BENCH_REPORT_RESULTS=bench/results/reporting_1m.json $(PY) -m bench.reporting
 	$(PY) -m bench.capacity
 	$(PY) -m bench.console_pages
 	$(PY) -m bench.gateway_people
