@@ -48,8 +48,9 @@ async def desk(
     viewer.require("GET", "/v1/cases")
     teams = await teams_of(viewer, backends)
     markets = viewer.team_markets(teams)
-    page = await case_routes.list_cases(tenant=viewer.tenant, backends=backends, review_id=None, status=status, page_size=200, page_token="")
-    # NOTE: the list API has no market filter yet: the team's scope is applied to the page here.
+    # NOTE: the team's scope is applied to the page here, from the viewer's teams (markets=None).
+    page = await case_routes.list_cases(tenant=viewer.tenant, backends=backends, markets=None, review_id=None, status=status,
+                                        page_size=200, page_token="")  # fmt: skip
     cases = [c for c in page.items if markets is None or c.marketplace.upper() in markets]
     if view == "mine":
         cases = [c for c in cases if _is_mine(viewer, c.owner)]
