@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import asyncpg
 import grpc
@@ -129,6 +130,9 @@ TenantDep = Annotated[uuid.UUID, Depends(get_tenant)]
 CaseMarketsDep = Annotated[frozenset[str] | None, Depends(get_case_markets)]
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
 class PageRequest:
     """`page_size` + `page_token` of a list call (README, "Paging"): the one convention of every list."""
@@ -136,7 +140,7 @@ class PageRequest:
     size: int = paging.DEFAULT_PAGE_SIZE
     token: str = ""
 
-    def of(self, items):
+    def of(self, items: Sequence[T]) -> tuple[list[T], str | None]:
         """This page of a list a service answered whole, and the next page's token (None on the last)."""
         page, next_token = paging.window_page(items, self.size, self.token)
         return page, next_token or None
