@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-from libs import db
+from libs import db, paging
 from libs.errors import DomainError, InvalidArgument, domain_to_http, grpc_to_http, violations_of
 from libs.grpc_client import open_peer_channel
 from libs.metrics import AsgiMetrics, Metrics
@@ -180,7 +180,7 @@ def create_app(settings: Settings, *, on_identity: sso_routes.OnIdentity | None 
     # table), DomainError -> HTTP by domain_to_http; anything else is a 500 that shows no internals.
     @app.exception_handler(grpc.aio.AioRpcError)
     async def _grpc_error(request: Request, error: grpc.aio.AioRpcError) -> JSONResponse:
-        code, body, headers = grpc_to_http(error)
+        code, body, headers = _page_token_is_malformed(*grpc_to_http(error))
         if code >= 500:
             # NOTE: the gRPC debug text (peer addresses) goes to the log only, never to the caller.
             log.error(
@@ -215,7 +215,7 @@ def create_app(settings: Settings, *, on_identity: sso_routes.OnIdentity | None 
 
     @app.exception_handler(DomainError)
     async def _domain_error(request: Request, error: DomainError) -> JSONResponse:
-        code, body, headers = domain_to_http(error)
+        code, body, headers = _page_token_is_malformed(*domain_to_http(error))
         return JSONResponse(body, status_code=code, headers=headers)
 
     @app.exception_handler(Exception)
@@ -238,6 +238,14 @@ def create_app(settings: Settings, *, on_identity: sso_routes.OnIdentity | None 
     # NOTE: outermost of ours, so a 413 from the size limit is counted too; scrapes are not.
     app.add_middleware(AsgiMetrics, metrics=metrics, exclude=("/metrics",))
     return app
+
+
+def _page_token_is_malformed(code: int, body: dict, headers: dict[str, str]) -> tuple[int, dict, dict[str, str]]:
+    """A page token the API did not issue (altered, or from another query) is a malformed request,
+    400 on every list, not a bad value (422); services raise it as an invalid `page_token`."""
+    if code == 422 and [(e["field"], e["message"]) for e in body.get("errors", [])] == [("page_token", paging.NOT_ISSUED)]:
+        return 400, body, headers
+    return code, body, headers
 
 
 def _errors_as_json(app: FastAPI) -> None:

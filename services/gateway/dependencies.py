@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import asyncpg
 import grpc
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Query, Request, status
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
+from libs import paging
 from libs.errors import Unavailable
 from reviewguard.alerting.v1 import alerting_pb2_grpc
 from reviewguard.ingest.v1 import ingest_pb2_grpc
@@ -126,3 +128,29 @@ async def get_case_markets(request: Request, tenant: Annotated[uuid.UUID, Depend
 BackendsDep = Annotated[Backends, Depends(get_backends)]
 TenantDep = Annotated[uuid.UUID, Depends(get_tenant)]
 CaseMarketsDep = Annotated[frozenset[str] | None, Depends(get_case_markets)]
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """`page_size` + `page_token` of a list call (README, "Paging"): the one convention of every list."""
+
+    size: int = paging.DEFAULT_PAGE_SIZE
+    token: str = ""
+
+    def of(self, items: Sequence[T]) -> tuple[list[T], str | None]:
+        """This page of a list a service answered whole, and the next page's token (None on the last)."""
+        page, next_token = paging.window_page(items, self.size, self.token)
+        return page, next_token or None
+
+
+def get_page(
+    page_size: Annotated[int, Query(ge=1, le=paging.MAX_PAGE_SIZE, description="items per page")] = paging.DEFAULT_PAGE_SIZE,
+    page_token: Annotated[str, Query(description="the previous page's next_page_token; empty for the first page")] = "",
+) -> PageRequest:
+    return PageRequest(page_size, page_token)
+
+
+PageDep = Annotated[PageRequest, Depends(get_page)]

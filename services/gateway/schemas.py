@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from libs.errors import FieldViolation
 from reviewguard.alerting.v1 import alert_pb2
@@ -258,9 +258,19 @@ class AlertRead(BaseModel):
         )
 
 
+def page_of(item: type[BaseModel], name: str) -> type[BaseModel]:
+    """The response of a list: one page of `item`s and the token of the next (README, "Paging")."""
+    return create_model(
+        name, __doc__="One page; pass `next_page_token` back as `page_token` (with the same filters) for the next.",
+        items=(list[item], ...), next_page_token=(str | None, Field(description="null on the last page")),
+    )
+
+
 class AlertPage(BaseModel):
-    alerts: list[AlertRead]
-    next_page_token: str | None
+    """One page; pass `next_page_token` back as `page_token` (with the same filters) for the next."""
+
+    items: list[AlertRead]
+    next_page_token: str | None = Field(description="null on the last page")
 
 
 class AlertAction(RequestModel):
@@ -343,7 +353,7 @@ def _error(description: str, retry_after: bool = False) -> dict:
 # NOTE: the one list of error answers, applied to every router (`APIRouter(responses=ERROR_RESPONSES)`);
 # documenting 422 here also replaces FastAPI's HTTPValidationError, which is not the body sent.
 ERROR_RESPONSES: dict[int | str, dict] = {
-    400: _error("the body is not valid JSON"),
+    400: _error("the body is not valid JSON, or a page_token the API did not issue"),
     401: _error("missing, unknown or revoked API key, or no live session (a webhook: bad or missing signature)"),
     403: _error("the key's scopes, the person's role or team, or a missing CSRF token do not allow this"),
     404: _error("no such resource for this tenant"),

@@ -41,7 +41,7 @@ async def test_one_star_run_turns_red_on_day_one_and_level_two_crisis_on_day_thr
         await eventually(history_counted, timeout=90)
 
         async def trend_alerts(rule: str) -> list[dict]:
-            return (await api.get("/v1/alerts", params={"rule": rule, "page_size": 500})).json()["alerts"]
+            return (await api.get("/v1/alerts", params={"rule": rule, "page_size": 500})).json()["items"]
 
         for n in range(3):
             day = day1 + timedelta(days=n)
@@ -72,7 +72,7 @@ async def test_one_star_run_turns_red_on_day_one_and_level_two_crisis_on_day_thr
             return alert if alert["case_id"] else None
 
         linked = await eventually(linked_case, timeout=30)
-        cases = (await api.get("/v1/cases", params={"page_size": 500})).json()["cases"]
+        cases = (await api.get("/v1/cases", params={"page_size": 500})).json()["items"]
         assert linked["case_id"] in {c["id"] for c in cases}
 
         acked = await api.post(f"/v1/alerts/{crisis['id']}/acknowledge", json={"actor": "brand-owner@globex.example"})
@@ -136,7 +136,7 @@ async def test_a_one_star_review_reaches_a_signed_webhook_within_seconds(system,
             assert request.json()["alert"]["severity"] == "critical"
             # NOTE: the receiver has the request before the dispatcher records its answer.
             async def recorded():
-                log = (await api.get("/v1/deliveries")).json()
+                log = (await api.get("/v1/deliveries")).json()["items"]
                 return log if log and log[0]["status"] != "pending" else None
 
             log = await eventually(recorded, timeout=30)

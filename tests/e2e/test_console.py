@@ -89,7 +89,7 @@ async def post_review(base_url: str, key: str, **review) -> str:
 async def case_of(base_url: str, key: str, review_id: str) -> str:
     async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {key}"}, timeout=20) as api:
         async def opened():
-            return (await api.get("/v1/cases", params={"review_id": review_id})).json()["cases"]
+            return (await api.get("/v1/cases", params={"review_id": review_id})).json()["items"]
 
         (case,) = await eventually(opened, timeout=90, interval=0.5)
         return case["id"]

@@ -54,7 +54,7 @@ async def test_a_fresh_1_star_review_is_alerted_before_another_tenants_import_ha
         review_id = (await b.post("/v1/reviews", json={"reviews": [review]})).json()["ids"][0]
 
         async def b_alerted():
-            return [x for x in (await b.get("/v1/alerts")).json()["alerts"] if x["review_id"] == review_id]
+            return [x for x in (await b.get("/v1/alerts")).json()["items"] if x["review_id"] == review_id]
 
         await eventually(b_alerted, timeout=120)
         conn = await asyncpg.connect(system.dsn)

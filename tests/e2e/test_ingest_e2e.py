@@ -66,7 +66,7 @@ async def test_file_import_reports_bad_rows_a_rerun_adds_nothing_and_competitor_
         assert job["competitor"] and job["created"] == 2
 
         async def alerts() -> list[dict]:
-            return (await api.get("/v1/alerts")).json().get("alerts", [])
+            return (await api.get("/v1/alerts")).json().get("items", [])
 
         # The tenant's own 1-star review alerts; the competitor's equally bad one never does.
         own = await eventually(alerts, timeout=30)
@@ -198,8 +198,8 @@ async def test_onboarding_a_history_pages_no_one_and_the_team_turns_chosen_ones_
 
         backlog = await eventually(whole_backlog, timeout=120)
         assert {i["rating"] for i in backlog} == {1} and all(i["posted_at"].startswith("2015-") for i in backlog)
-        assert (await api.get("/v1/alerts")).json()["alerts"] == [], "history opened no alert"
-        assert (await api.get("/v1/cases")).json()["cases"] == [], "and no case"
+        assert (await api.get("/v1/alerts")).json()["items"] == [], "history opened no alert"
+        assert (await api.get("/v1/cases")).json()["items"] == [], "and no case"
 
         chosen = [backlog[0]["review_id"], backlog[1]["review_id"], backlog[2]["review_id"]]
         refused = await api.post("/v1/backlog/promote", json={"review_ids": [chosen[0], "00000000-0000-0000-0000-000000000000"]})
@@ -209,7 +209,7 @@ async def test_onboarding_a_history_pages_no_one_and_the_team_turns_chosen_ones_
         assert [a["review_id"] for a in promoted.json()["alerts"]] == chosen
 
         async def their_cases():
-            cases = (await api.get("/v1/cases", params={"page_size": 500})).json()["cases"]
+            cases = (await api.get("/v1/cases", params={"page_size": 500})).json()["items"]
             return cases if len(cases) == 3 else None
 
         cases = await eventually(their_cases, timeout=60)

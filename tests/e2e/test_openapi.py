@@ -152,7 +152,7 @@ def _seed(schema, run: Run) -> dict[str, str]:
 
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        cases = call("GET", "/v1/cases", query={"review_id": ids["review_id"]})["cases"]
+        cases = call("GET", "/v1/cases", query={"review_id": ids["review_id"]})["items"]
         if cases:
             break
         time.sleep(0.5)

@@ -62,11 +62,11 @@ async def test_german_one_star_review_becomes_analysis_alert_and_case(system, ap
         assert stored["analysis"]["language"] == "de"
 
         async def case_for_review():
-            cases = (await api.get("/v1/cases", params={"review_id": review_id})).json()["cases"]
+            cases = (await api.get("/v1/cases", params={"review_id": review_id})).json()["items"]
             return cases[0] if cases else None
 
         case = await eventually(case_for_review)
-        alerts = (await api.get("/v1/alerts", params={"review_id": review_id})).json()["alerts"]
+        alerts = (await api.get("/v1/alerts", params={"review_id": review_id})).json()["items"]
         assert len(alerts) == 1 and alerts[0]["severity"] == "high" and "rating 1" in alerts[0]["reasons"]
         assert case["alert_id"] == alerts[0]["id"] and case["status"] == "new"
         hours = (datetime.fromisoformat(case["due_at"]) - datetime.fromisoformat(case["opened_at"])).total_seconds() / 3600
@@ -76,7 +76,7 @@ async def test_german_one_star_review_becomes_analysis_alert_and_case(system, ap
         again = await api.post("/v1/reviews", json={"reviews": [GERMAN_ONE_STAR]})
         assert again.json()["ids"] == [review_id]
         await asyncio.sleep(1.0)
-        assert len((await api.get("/v1/cases", params={"review_id": review_id})).json()["cases"]) == 1
+        assert len((await api.get("/v1/cases", params={"review_id": review_id})).json()["items"]) == 1
 
 
 async def test_one_trace_runs_from_the_gateway_to_the_case(system, api_keys, base_url) -> None:
@@ -105,7 +105,7 @@ async def test_one_trace_runs_from_the_gateway_to_the_case(system, api_keys, bas
 
 
 async def _has_case(api: httpx.AsyncClient, review_id: str) -> bool:
-    return bool((await api.get("/v1/cases", params={"review_id": review_id})).json()["cases"])
+    return bool((await api.get("/v1/cases", params={"review_id": review_id})).json()["items"])
 
 
 async def test_bad_input_gets_a_clear_4xx_and_stores_nothing(system, api_keys, base_url) -> None:
@@ -155,9 +155,9 @@ async def test_a_tenant_sees_only_its_own_data(system, api_keys, base_url) -> No
         review_id = (await acme.post("/v1/reviews", json={"reviews": [review()]})).json()["ids"][0]
         await eventually(lambda: _has_case(acme, review_id))
         assert (await globex.get(f"/v1/reviews/{review_id}")).status_code == 404
-        assert (await globex.get("/v1/alerts", params={"review_id": review_id})).json()["alerts"] == []
-        assert (await globex.get("/v1/cases", params={"review_id": review_id})).json()["cases"] == []
-        assert all(c["review_id"] != review_id for c in (await globex.get("/v1/cases")).json()["cases"])
+        assert (await globex.get("/v1/alerts", params={"review_id": review_id})).json()["items"] == []
+        assert (await globex.get("/v1/cases", params={"review_id": review_id})).json()["items"] == []
+        assert all(c["review_id"] != review_id for c in (await globex.get("/v1/cases")).json()["items"])
 
 
 async def test_every_backend_speaks_grpc_health_and_reflection(system) -> None:

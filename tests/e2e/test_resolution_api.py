@@ -28,7 +28,7 @@ async def case_for(api: httpx.AsyncClient, review: dict) -> dict:
     review_id = posted.json()["ids"][0]
 
     async def opened():
-        return (await api.get("/v1/cases", params={"review_id": review_id})).json()["cases"]
+        return (await api.get("/v1/cases", params={"review_id": review_id})).json()["items"]
 
     (case,) = await eventually(opened, timeout=60)
     return case
@@ -91,10 +91,10 @@ async def test_a_case_from_review_to_knowledge_base(system, api_keys, base_url) 
         resolved = await api.post(f"/v1/cases/{cid}/transitions", json={"status": "resolved", "reason": "customer_satisfied", "note": "Ersatz angekommen"})
         assert resolved.json()["resolution_reason"] == "customer_satisfied"
 
-        kinds = [e["kind"] for e in (await api.get(f"/v1/cases/{cid}/events")).json()]
+        kinds = [e["kind"] for e in (await api.get(f"/v1/cases/{cid}/events")).json()["items"]]
         assert kinds[0] == "opened" and "reply_sent" in kinds and "offer_approved" in kinds and "appeal_filed" not in kinds
         assert kinds.count("evidence_added") == 3
-        found = (await api.get("/v1/knowledge", params={"q": "Ersatz", "type": "damaged", "region": "EU", "outcome": "customer_satisfied"})).json()
+        found = (await api.get("/v1/knowledge", params={"q": "Ersatz", "type": "damaged", "region": "EU", "outcome": "customer_satisfied"})).json()["items"]
         assert [e["case_id"] for e in found] == [cid]
         kpis = (await api.get("/v1/kpis")).json()
         assert kpis["resolved"] >= 1 and kpis["response_rate_target"] == 0.95
@@ -112,7 +112,7 @@ async def test_a_case_from_review_to_knowledge_base(system, api_keys, base_url) 
     async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {api_keys['globex']}"}, timeout=10) as other:
         assert (await other.get(f"/v1/cases/{cid}")).status_code == 404
         assert (await other.get(f"/v1/cases/{cid}/evidence/verify")).status_code == 404
-        assert (await other.get("/v1/knowledge", params={"q": "Ersatz"})).json() == []
+        assert (await other.get("/v1/knowledge", params={"q": "Ersatz"})).json()["items"] == []
 
 
 async def test_orders_get_review_requests_and_policy_is_validated(system, api_keys, base_url) -> None:
@@ -127,7 +127,7 @@ async def test_orders_get_review_requests_and_policy_is_validated(system, api_ke
         posted = await api.post("/v1/orders", json={"orders": orders})
         assert posted.status_code == 202, posted.text
         assert posted.json()["accepted"] == 2 and len(posted.json()["scheduled"]) == 2
-        requests = {r["order_id"]: r for r in (await api.get("/v1/review-requests", params={"status": "scheduled"})).json()}
+        requests = {r["order_id"]: r for r in (await api.get("/v1/review-requests", params={"status": "scheduled"})).json()["items"]}
         assert requests["249-0000001-1"]["tier"] == "vip" and requests["249-0000001-1"]["channels"] == ["message", "email"]
         assert requests["12-34567-89012"]["channels"] == ["order_page_button"] and requests["12-34567-89012"]["language"] == "de"
         assert (await api.post("/v1/orders", json={"orders": orders})).json()["duplicates"] == 2
@@ -148,7 +148,7 @@ async def test_a_raised_rating_counts_as_recovered(system, api_keys, base_url) -
         assert edited.status_code == 202
 
         async def noted():
-            events = (await api.get(f"/v1/cases/{case['id']}/events")).json()
+            events = (await api.get(f"/v1/cases/{case['id']}/events")).json()["items"]
             return [e for e in events if e["kind"] == "rating_changed"]
 
         (event,) = await eventually(noted, timeout=30)

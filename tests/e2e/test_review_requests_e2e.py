@@ -49,7 +49,7 @@ async def test_an_amazon_order_is_solicited_and_the_outcome_readable(system, api
             assert posted.status_code == 202, posted.text
 
         async def outcome(headers: dict, status: str):
-            return (await api.get("/v1/review-requests", headers=headers, params={"status": status})).json()
+            return (await api.get("/v1/review-requests", headers=headers, params={"status": status})).json()["items"]
 
         (sent,) = await eventually(lambda: outcome(acme, "sent"), timeout=90, interval=0.5)
         (manual,) = await eventually(lambda: outcome(globex, "manual"), timeout=90, interval=0.5)

@@ -203,7 +203,7 @@ async def post_all(api: httpx.AsyncClient, reviews: list[dict], *, parallel: int
 async def alerts(api: httpx.AsyncClient, **params) -> list[dict]:
     response = await api.get("/v1/alerts", params={"page_size": 500, **params})
     assert response.status_code == 200, response.text
-    return response.json()["alerts"]
+    return response.json()["items"]
 
 
 async def trend_alerts(api: httpx.AsyncClient) -> list[dict]:
@@ -340,7 +340,7 @@ async def test_three_days_of_damaged_kettles_are_one_alert_per_rule_and_scope(se
             return alert if alert["case_id"] else None
 
         linked = await eventually(linked_case, timeout=60, interval=0.5)
-        cases = (await api.get("/v1/cases", params={"page_size": 500})).json()["cases"]
+        cases = (await api.get("/v1/cases", params={"page_size": 500})).json()["items"]
         (case,) = [c for c in cases if c["id"] == linked["case_id"]]
         assert case["alert_id"] == crisis["id"] and case["product_id"] == "B0KETTLE-M1"
 
@@ -482,7 +482,7 @@ async def test_a_kettle_that_caught_fire_reaches_the_manual_review_queue(system,
             return linked if all(linked) else None
 
         case_ids = await eventually(cases_opened, timeout=60, interval=0.5)
-        cases = {c["id"]: c for c in (await api.get("/v1/cases", params={"page_size": 500})).json()["cases"]}
+        cases = {c["id"]: c for c in (await api.get("/v1/cases", params={"page_size": 500})).json()["items"]}
         assert all(cases[c]["severity"] == "critical" for c in case_ids)
 
 
@@ -511,8 +511,8 @@ async def test_routes_name_only_receivers_that_exist_and_a_receiver_in_use_canno
         in_use = await api.delete("/v1/alert-receivers/oncall")
         assert in_use.status_code == 409, in_use.text
         assert {e["field"] for e in in_use.json()["errors"]} == {"routing.route.receiver"}
-        assert [r["name"] for r in (await api.get("/v1/alert-receivers")).json()] == ["oncall"]
+        assert [r["name"] for r in (await api.get("/v1/alert-receivers")).json()["items"]] == ["oncall"]
 
         assert (await api.put("/v1/alert-policies", json={})).status_code == 200
         assert (await api.delete("/v1/alert-receivers/oncall")).status_code == 204
-        assert (await api.get("/v1/alert-receivers")).json() == []
+        assert (await api.get("/v1/alert-receivers")).json()["items"] == []

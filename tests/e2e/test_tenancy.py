@@ -39,7 +39,7 @@ def auth(key: str) -> dict[str, str]:
 
 async def case_of(api: httpx.AsyncClient, review_id: str) -> dict:
     async def opened():
-        return (await api.get("/v1/cases", params={"review_id": review_id})).json()["cases"]
+        return (await api.get("/v1/cases", params={"review_id": review_id})).json()["items"]
 
     (case,) = await eventually(opened, timeout=60)
     return case
@@ -91,7 +91,7 @@ async def make_tenant_a(api: httpx.AsyncClient) -> dict:
     offer = await api.post(f"/v1/cases/{cid}/offers", json=OFFER)
     assert offer.status_code == 201 and offer.json()["status"] == "pending_approval", offer.text
     assert (await api.post(f"/v1/cases/{cid}/evidence", json=EVIDENCE)).status_code == 201
-    (alert,) = (await api.get("/v1/alerts", params={"review_id": review_id})).json()["alerts"]
+    (alert,) = (await api.get("/v1/alerts", params={"review_id": review_id})).json()["items"]
 
     async def in_backlog():
         items = (await api.get("/v1/backlog", params={"page_size": 500})).json()["items"]
@@ -204,21 +204,21 @@ async def snapshot(api: httpx.AsyncClient, a: dict) -> dict:
     source = (await api.get(f"/v1/sources/{a['source_id']}")).json()
     return {
         "case": {k: case[k] for k in ("status", "owner", "issue_type", "customer_id", "order_id", "language")},
-        "events": [e["kind"] for e in (await api.get(f"/v1/cases/{cid}/events")).json()],
+        "events": [e["kind"] for e in (await api.get(f"/v1/cases/{cid}/events")).json()["items"]],
         "alert": {k: alert[k] for k in ("status", "acknowledged_at", "acknowledged_by", "resolved_at", "case_id")},
         "review": (review["rating"], review["title"], review["body"]),
         "history": len((await api.get(f"/v1/reviews/{a['review_id']}/history")).json()["versions"]),
-        "offers": [(o["id"], o["status"]) for o in (await api.get(f"/v1/cases/{cid}/offers")).json()],
-        "replies": [(r["text"], r["deleted"]) for r in (await api.get(f"/v1/cases/{cid}/replies")).json()],
-        "evidence": len((await api.get(f"/v1/cases/{cid}/evidence")).json()),
+        "offers": [(o["id"], o["status"]) for o in (await api.get(f"/v1/cases/{cid}/offers")).json()["items"]],
+        "replies": [(r["text"], r["deleted"]) for r in (await api.get(f"/v1/cases/{cid}/replies")).json()["items"]],
+        "evidence": len((await api.get(f"/v1/cases/{cid}/evidence")).json()["items"]),
         "intact": (await api.get(f"/v1/cases/{cid}/evidence/verify")).json()["intact"],
-        "receivers": [(r["name"], r["config"].get("url")) for r in (await api.get("/v1/alert-receivers")).json()],
-        "silences": [s["id"] for s in (await api.get("/v1/silences")).json()],
+        "receivers": [(r["name"], r["config"].get("url")) for r in (await api.get("/v1/alert-receivers")).json()["items"]],
+        "silences": [s["id"] for s in (await api.get("/v1/silences")).json()["items"]],
         "schedules": [s["id"] for s in (await api.get("/v1/report-schedules")).json()["items"]],
         "users": [(u["id"], u["role"], u["team"], u["disabled"]) for u in (await api.get("/v1/users")).json()["items"]],
         "source": (source["name"], source["status"], source["has_webhook_secret"]),
         "import": (await api.get(f"/v1/imports/{a['import_id']}")).json()["status"],
-        "agents": [(g["id"], g["name"], g["away"], g["team_id"]) for g in (await api.get("/v1/agents")).json()],
+        "agents": [(g["id"], g["name"], g["away"], g["team_id"]) for g in (await api.get("/v1/agents")).json()["items"]],
         "backlog": a["backlog_review_id"] in {i["review_id"] for i in (await api.get("/v1/backlog", params={"page_size": 500})).json()["items"]},
         "rating_changes": (await api.get("/v1/rating-changes", params={"review_id": a["review2_id"]})).json()["items"],
     }

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from libs import paging
+
+from services.gateway.dependencies import PageRequest
 from services.gateway.people.permissions import access_for
 from services.gateway.routes import resolution as resolution_routes
 from services.gateway.people.principal import Principal
@@ -119,4 +122,6 @@ async def teams_of(viewer: Viewer, backends) -> list[dict]:
     """The tenant's teams (with their markets) when the viewer's cases are scoped by one; else none needed."""
     if viewer.team_markets([]) is None:
         return []
-    return await resolution_routes.list_teams(tenant=viewer.tenant, backends=backends)
+    # NOTE: a tenant's teams are few (README, "Paging"): one page holds them.
+    page = PageRequest(paging.MAX_PAGE_SIZE)
+    return (await resolution_routes.list_teams(tenant=viewer.tenant, backends=backends, page=page))["items"]

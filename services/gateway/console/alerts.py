@@ -27,7 +27,7 @@ async def alerts_page(
     page = await alert_routes.list_alerts(tenant=viewer.tenant, backends=backends, review_id=None, rule="", status=status, label=[],
                                           page_size=100, page_token="")  # fmt: skip
     markets = viewer.team_markets(await teams_of(viewer, backends))
-    alerts = [a for a in page.alerts if markets is None or not a.marketplace or a.marketplace.upper() in markets]
+    alerts = [a for a in page.items if markets is None or not a.marketplace or a.marketplace.upper() in markets]
     return request.app.state.console.render(request, "alerts.html", formats=viewer.formats, viewer=viewer, alerts=alerts, status=status,
                                             statuses=list(ALERT_STATUS_BY_NAME), may_act=viewer.may("POST", "/v1/alerts/{alert_id}/acknowledge"))  # fmt: skip
 

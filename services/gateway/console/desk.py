@@ -10,10 +10,11 @@ import grpc
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from libs import paging
 from libs.errors import DomainError, domain_to_http, grpc_to_http
 from services.gateway.console.access import Viewer, acting_viewer, current_viewer, teams_of
 from services.gateway.console.errors import ConsoleRoute
-from services.gateway.dependencies import Backends, get_backends
+from services.gateway.dependencies import Backends, PageRequest, get_backends
 from services.gateway.routes import alerts as alert_routes
 from services.gateway.routes import cases as case_routes
 from services.gateway.routes import resolution as resolution_routes
@@ -50,7 +51,7 @@ async def desk(
     page = await case_routes.list_cases(
         tenant=viewer.tenant, backends=backends, markets=markets, review_id=None, status=status, page_size=200, page_token=""
     )
-    cases = page.cases
+    cases = page.items
     if view == "mine":
         cases = [c for c in cases if _is_mine(viewer, c.owner)]
     elif status is None:
@@ -64,9 +65,11 @@ async def _case_page(request: Request, viewer: Viewer, backends: Backends, case_
     viewer.require("GET", "/v1/cases/{case_id}")
     case = await case_routes.get_case(case_id=case_id, tenant=viewer.tenant, backends=backends)
     viewer.require_market(await teams_of(viewer, backends), case.marketplace)
-    events = await case_routes.case_events(case_id=case_id, tenant=viewer.tenant, backends=backends)
-    replies = await case_routes.list_replies(case_id=case_id, tenant=viewer.tenant, backends=backends)
-    offers = await case_routes.list_offers(case_id=case_id, tenant=viewer.tenant, backends=backends)
+    # NOTE: a case's events, replies and offers are few (README, "Paging"): its page shows one page of each.
+    whole = PageRequest(paging.MAX_PAGE_SIZE)
+    events = (await case_routes.case_events(case_id=case_id, tenant=viewer.tenant, backends=backends, page=whole)).items
+    replies = (await case_routes.list_replies(case_id=case_id, tenant=viewer.tenant, backends=backends, page=whole)).items
+    offers = (await case_routes.list_offers(case_id=case_id, tenant=viewer.tenant, backends=backends, page=whole))["items"]
     review = None
     if case.review_id:
         review = await review_routes.get_review(review_id=uuid.UUID(case.review_id), tenant=viewer.tenant, backends=backends)

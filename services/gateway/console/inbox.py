@@ -129,10 +129,10 @@ async def review_page(request: Request, review_id: uuid.UUID, viewer: ViewerDep,
     if viewer.may("GET", "/v1/alerts"):
         alerts = (await alert_routes.list_alerts(
             tenant=viewer.tenant, backends=backends, review_id=review_id, rule="", status=None, label=[], page_size=50, page_token=""
-        )).alerts  # fmt: skip
+        )).items  # fmt: skip
     if viewer.may("GET", "/v1/cases"):
         cases = (await case_routes.list_cases(tenant=viewer.tenant, backends=backends, markets=viewer.team_markets(teams),
-                                              review_id=review_id, status=None, page_size=10, page_token="")).cases  # fmt: skip
+                                              review_id=review_id, status=None, page_size=10, page_token="")).items  # fmt: skip
     return request.app.state.console.render(request, "review.html", formats=viewer.formats, viewer=viewer, review=review,
                                             history=history.versions, alerts=alerts, cases=cases)  # fmt: skip
 

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from libs.errors import Conflict, FieldViolation, InvalidArgument
 from reviewguard.resolution.v1 import resolution_pb2
-from services.gateway.dependencies import PrincipalDep
+from services.gateway.dependencies import PageDep, PrincipalDep
 from services.gateway.people import accounts, audit, repository
 from services.gateway.people.schemas import (
     AuditEntryRead,
@@ -45,10 +45,11 @@ async def _check_team(request: Request, tenant_id: uuid.UUID, team: str | None) 
 
 
 @router.get("/v1/users", response_model=UserList, summary="The tenant's users")
-async def list_users(request: Request, principal: PrincipalDep) -> UserList:
+async def list_users(request: Request, principal: PrincipalDep, page: PageDep) -> UserList:
     async with request.app.state.pool.acquire() as conn:
         rows = await repository.users(conn, principal.tenant_id)
-    return UserList(items=[UserRead.from_row(r) for r in rows])
+    items, next_token = page.of(rows)
+    return UserList(items=[UserRead.from_row(r) for r in items], next_page_token=next_token)
 
 
 @router.post("/v1/users", status_code=201, response_model=InvitationCreated, summary="Invite a person")

@@ -54,7 +54,10 @@ class UserRead(BaseModel):
 
 
 class UserList(BaseModel):
+    """One page; pass `next_page_token` back as `page_token` for the next."""
+
     items: list[UserRead]
+    next_page_token: str | None = Field(description="null on the last page")
 
 
 class InvitationCreate(RequestModel):

@@ -46,7 +46,7 @@ async def list_alerts(
         )
     )
     return AlertPage(
-        alerts=[AlertRead.from_proto(a) for a in response.alerts], next_page_token=response.next_page_token or None
+        items=[AlertRead.from_proto(a) for a in response.alerts], next_page_token=response.next_page_token or None
     )
 
 

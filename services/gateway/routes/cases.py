@@ -13,18 +13,22 @@ from fastapi import APIRouter, HTTPException, Query, Response
 
 from libs.errors import FieldViolation, InvalidArgument
 from reviewguard.resolution.v1 import resolution_pb2
-from services.gateway.dependencies import BackendsDep, CaseMarketsDep, TenantDep
+from services.gateway.dependencies import BackendsDep, CaseMarketsDep, PageDep, TenantDep
 from services.gateway.routes.resolution_schemas import (
     REASON_BY_NAME,
     AppealCreate,
     AppealRead,
     CompensationRecommendationRead,
+    EvidenceLinkPage,
     EvidenceLinkRead,
     EvidenceVerificationRead,
+    OfferPage,
     OfferRead,
+    ReplyPage,
     ReplyRead,
     CaseDetail,
     CaseDetailPage,
+    CaseEventPage,
     CaseEventRead,
     CaseUpdate,
     EvidenceCreate,
@@ -67,7 +71,7 @@ async def list_cases(
         )
     )
     cases = [c for c in response.cases if markets is None or c.marketplace.upper() in markets]
-    return CaseDetailPage(cases=[CaseDetail.from_proto(c) for c in cases], next_page_token=response.next_page_token or None)
+    return CaseDetailPage(items=[CaseDetail.from_proto(c) for c in cases], next_page_token=response.next_page_token or None)
 
 
 async def _detail(backends, tenant: uuid.UUID, case) -> CaseDetail:
@@ -106,11 +110,12 @@ async def transition_case(case_id: uuid.UUID, body: TransitionCreate, tenant: Te
     return CaseDetail.from_proto(case)
 
 
-@router.get("/{case_id}/events", response_model=list[CaseEventRead])
-async def case_events(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep) -> list[CaseEventRead]:
+@router.get("/{case_id}/events", response_model=CaseEventPage)
+async def case_events(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep, page: PageDep) -> CaseEventPage:
     """The case's audit trail, oldest first."""
     response = await backends.resolution.ListCaseEvents(resolution_pb2.ListCaseEventsRequest(tenant_id=str(tenant), case_id=str(case_id)))
-    return [CaseEventRead.from_proto(e) for e in response.events]
+    items, next_token = page.of(response.events)
+    return CaseEventPage(items=[CaseEventRead.from_proto(e) for e in items], next_page_token=next_token)
 
 
 @router.post("/{case_id}/assign", response_model=CaseDetail)
@@ -133,11 +138,12 @@ async def send_reply(case_id: uuid.UUID, body: ReplyCreate, tenant: TenantDep, b
     return ReplyRead.from_proto(reply)
 
 
-@router.get("/{case_id}/replies", response_model=list[ReplyRead])
-async def list_replies(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep) -> list[ReplyRead]:
+@router.get("/{case_id}/replies", response_model=ReplyPage)
+async def list_replies(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep, page: PageDep) -> ReplyPage:
     """The case's replies, each with its publish state on the platform."""
     response = await backends.resolution.ListReplies(resolution_pb2.ListRepliesRequest(tenant_id=str(tenant), case_id=str(case_id)))
-    return [ReplyRead.from_proto(r) for r in response.replies]
+    items, next_token = page.of(response.replies)
+    return ReplyPage(items=[ReplyRead.from_proto(r) for r in items], next_page_token=next_token)
 
 
 @router.patch("/{case_id}/replies/{reply_id}", response_model=ReplyRead)
@@ -178,10 +184,11 @@ async def record_offer(case_id: uuid.UUID, body: OfferCreate, tenant: TenantDep,
     return as_dict(offer)
 
 
-@router.get("/{case_id}/offers", response_model=list[OfferRead], response_model_exclude_unset=True)
-async def list_offers(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep) -> list[dict[str, Any]]:
+@router.get("/{case_id}/offers", response_model=OfferPage, response_model_exclude_unset=True)
+async def list_offers(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep, page: PageDep) -> dict[str, Any]:
     response = await backends.resolution.ListOffers(resolution_pb2.ListOffersRequest(tenant_id=str(tenant), case_id=str(case_id)))
-    return [as_dict(o) for o in response.offers]
+    items, next_token = page.of(response.offers)
+    return {"items": [as_dict(o) for o in items], "next_page_token": next_token}
 
 
 @router.post("/{case_id}/offers/{offer_id}/approve", response_model=OfferRead, response_model_exclude_unset=True)
@@ -238,10 +245,11 @@ async def add_evidence(case_id: uuid.UUID, body: EvidenceCreate, tenant: TenantD
     return as_dict(await backends.resolution.AddEvidence(request))
 
 
-@router.get("/{case_id}/evidence", response_model=list[EvidenceLinkRead], response_model_exclude_unset=True)
-async def list_evidence(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep) -> list[dict[str, Any]]:
+@router.get("/{case_id}/evidence", response_model=EvidenceLinkPage, response_model_exclude_unset=True)
+async def list_evidence(case_id: uuid.UUID, tenant: TenantDep, backends: BackendsDep, page: PageDep) -> dict[str, Any]:
     response = await backends.resolution.ListEvidence(resolution_pb2.ListEvidenceRequest(tenant_id=str(tenant), case_id=str(case_id)))
-    return [as_dict(link) for link in response.links]
+    items, next_token = page.of(response.links)
+    return {"items": [as_dict(link) for link in items], "next_page_token": next_token}
 
 
 @router.get("/{case_id}/evidence/verify", response_model=EvidenceVerificationRead, response_model_exclude_unset=True)

@@ -5,12 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Annotated, Literal
 
-import grpc
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
-from libs.errors import grpc_to_http
 from reviewguard.reporting.v1 import reporting_pb2
 from services.gateway.dependencies import BackendsDep, TenantDep
 from services.gateway.schemas import ERROR_RESPONSES
@@ -108,12 +105,6 @@ async def search_reviews(
     for name, value in (("posted_from", posted_from), ("posted_to", posted_to)):
         if value is not None:
             getattr(request, name).FromDatetime(value.astimezone(timezone.utc))
-    try:
-        response = await backends.reporting.SearchReviews(request)
-    except grpc.aio.AioRpcError as error:
-        code, body, headers = grpc_to_http(error)
-        # NOTE: a page token that fails its signature is a malformed request (400), not a bad value.
-        if code == 422 and [e["field"] for e in body.get("errors", [])] == ["page_token"]:
-            return JSONResponse(body, status_code=400)
-        raise
+    # NOTE: a page token that fails its signature is a 400 (the app's error handler, for every list).
+    response = await backends.reporting.SearchReviews(request)
     return InboxPage(items=[InboxReviewRead.from_proto(r) for r in response.items], next_page_token=response.next_page_token or None)

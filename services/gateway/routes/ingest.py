@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile,
 from pydantic import AwareDatetime
 
 from reviewguard.ingest.v1 import ingest_pb2
-from services.gateway.dependencies import BackendsDep, TenantDep
+from services.gateway.dependencies import BackendsDep, PageDep, TenantDep
 from services.gateway.schemas import ERROR_RESPONSES
 from services.gateway.routes.ingest_schemas import (
     CaptureLagRead,
@@ -20,6 +20,7 @@ from services.gateway.routes.ingest_schemas import (
     ReviewHistoryRead,
     ReviewVersionRead,
     SourceCreate,
+    SourcePage,
     SourceRead,
     SourceUpdate,
     WebhookAccepted,
@@ -115,10 +116,11 @@ async def create_source(body: SourceCreate, tenant: TenantDep, backends: Backend
     return SourceRead.from_proto(await backends.ingest.CreateSource(body.to_proto(str(tenant))))
 
 
-@router.get("/v1/sources", response_model=list[SourceRead])
-async def list_sources(tenant: TenantDep, backends: BackendsDep) -> list[SourceRead]:
+@router.get("/v1/sources", response_model=SourcePage)
+async def list_sources(tenant: TenantDep, backends: BackendsDep, page: PageDep) -> SourcePage:
     response = await backends.ingest.ListSources(ingest_pb2.ListSourcesRequest(tenant_id=str(tenant)))
-    return [SourceRead.from_proto(s) for s in response.sources]
+    items, next_token = page.of(response.sources)
+    return SourcePage(items=[SourceRead.from_proto(s) for s in items], next_page_token=next_token)
 
 
 @router.get("/v1/sources/{source_id}", response_model=SourceRead)

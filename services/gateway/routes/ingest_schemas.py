@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from reviewguard.ingest.v1 import ingest_pb2, review_pb2
 from services.gateway.edge import RequestModel
+from services.gateway.schemas import page_of
 
 
 def _ts(ts) -> datetime | None:
@@ -186,3 +187,6 @@ class LagStatRead(BaseModel):
 class CaptureLagRead(BaseModel):
     window_seconds: int
     stats: list[LagStatRead]
+
+
+SourcePage = page_of(SourceRead, "SourcePage")

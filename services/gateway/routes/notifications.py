@@ -7,12 +7,13 @@ import uuid
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response, status
+from fastapi import APIRouter, Body, Response, status
 from pydantic import BaseModel, Field
 
+from libs import paging
 from reviewguard.alerting.v1 import alerting_pb2
-from services.gateway.dependencies import BackendsDep, TenantDep
-from services.gateway.schemas import ERROR_RESPONSES
+from services.gateway.dependencies import BackendsDep, PageDep, TenantDep
+from services.gateway.schemas import ERROR_RESPONSES, page_of
 from services.gateway.edge import IsoDatetime, JsonObject, RequestModel
 
 router = APIRouter(tags=["notifications"], responses=ERROR_RESPONSES)
@@ -31,10 +32,14 @@ def _receiver(r: alerting_pb2.Receiver) -> ReceiverRead:
     )
 
 
-@router.get("/v1/alert-receivers", response_model=list[ReceiverRead])
-async def list_receivers(tenant: TenantDep, backends: BackendsDep) -> list[ReceiverRead]:
+ReceiverPage = page_of(ReceiverRead, "ReceiverPage")
+
+
+@router.get("/v1/alert-receivers", response_model=ReceiverPage)
+async def list_receivers(tenant: TenantDep, backends: BackendsDep, page: PageDep) -> ReceiverPage:
     response = await backends.alerting.ListReceivers(alerting_pb2.ListReceiversRequest(tenant_id=str(tenant)))
-    return [_receiver(r) for r in response.receivers]
+    items, next_token = page.of(response.receivers)
+    return ReceiverPage(items=[_receiver(r) for r in items], next_page_token=next_token)
 
 
 @router.put("/v1/alert-receivers/{name}", response_model=ReceiverRead)
@@ -80,6 +85,9 @@ class SilenceRead(BaseModel):
     created_by: str
 
 
+SilencePage = page_of(SilenceRead, "SilencePage")
+
+
 def _silence(s: alerting_pb2.Silence) -> SilenceRead:
     return SilenceRead(
         id=s.id, matchers=list(s.matchers), starts_at=s.starts_at.ToDatetime(tzinfo=timezone.utc),
@@ -101,10 +109,11 @@ async def create_silence(body: SilenceCreate, tenant: TenantDep, backends: Backe
     return _silence(created)
 
 
-@router.get("/v1/silences", response_model=list[SilenceRead])
-async def list_silences(tenant: TenantDep, backends: BackendsDep) -> list[SilenceRead]:
+@router.get("/v1/silences", response_model=SilencePage)
+async def list_silences(tenant: TenantDep, backends: BackendsDep, page: PageDep) -> SilencePage:
     response = await backends.alerting.ListSilences(alerting_pb2.ListSilencesRequest(tenant_id=str(tenant)))
-    return [_silence(s) for s in response.silences]
+    items, next_token = page.of(response.silences)
+    return SilencePage(items=[_silence(s) for s in items], next_page_token=next_token)
 
 
 @router.delete("/v1/silences/{silence_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -125,19 +134,24 @@ class DeliveryRead(BaseModel):
     delivered_at: datetime | None
 
 
-@router.get("/v1/deliveries", response_model=list[DeliveryRead])
-async def list_deliveries(
-    tenant: TenantDep, backends: BackendsDep, alert_id: uuid.UUID | None = None, page_size: Annotated[int, Query(ge=1, le=500)] = 50
-) -> list[DeliveryRead]:
-    """The delivery log, newest first: what went to which receiver, and what is still retrying."""
+DeliveryPage = page_of(DeliveryRead, "DeliveryPage")
+
+
+@router.get("/v1/deliveries", response_model=DeliveryPage)
+async def list_deliveries(tenant: TenantDep, backends: BackendsDep, page: PageDep, alert_id: uuid.UUID | None = None) -> DeliveryPage:
+    """The delivery log, newest first: what went to which receiver, and what is still retrying; pages
+    reach the newest 500 deliveries."""
+    # NOTE: the service answers the newest N (at most 500); a page asks for those up to its own end, and one more.
+    wanted = min(paging.window_end(page.size, page.token), paging.MAX_PAGE_SIZE)
     response = await backends.alerting.ListDeliveries(
-        alerting_pb2.ListDeliveriesRequest(tenant_id=str(tenant), alert_id=str(alert_id) if alert_id else "", page_size=page_size)
+        alerting_pb2.ListDeliveriesRequest(tenant_id=str(tenant), alert_id=str(alert_id) if alert_id else "", page_size=wanted)
     )
-    return [
+    items, next_token = page.of(response.deliveries)
+    return DeliveryPage(items=[
         DeliveryRead(
             id=d.id, receiver=d.receiver, kind=d.kind, alert_ids=list(d.alert_ids), status=d.status, attempts=d.attempts,
             last_error=d.last_error, created_at=d.created_at.ToDatetime(tzinfo=timezone.utc),
             delivered_at=d.delivered_at.ToDatetime(tzinfo=timezone.utc) if d.HasField("delivered_at") else None,
         )
-        for d in response.deliveries
-    ]
+        for d in items
+    ], next_page_token=next_token)

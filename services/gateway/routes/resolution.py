@@ -10,30 +10,36 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query
 from pydantic import AwareDatetime
 
+from libs import paging
 from reviewguard.resolution.v1 import resolution_pb2
-from services.gateway.dependencies import BackendsDep, TenantDep
+from services.gateway.dependencies import BackendsDep, PageDep, TenantDep
 from services.gateway.schemas import ERROR_RESPONSES
 from services.gateway.routes.resolution_schemas import (
+    AgentPage,
     AgentPut,
     AgentRead,
     AwayUpdate,
     ComplianceCheck,
     ComplianceResult,
-    KnowledgeEntryRead,
+    KnowledgePage,
     KpisRead,
     OrderBatch,
     OrdersAccepted,
     RatingChange,
     RatingChangeRecorded,
     ResolutionPolicyRead,
-    ReviewRequestRead,
+    ReviewRequestPage,
+    TeamPage,
     TeamPut,
     TeamRead,
-    VariantStatsRead,
+    VariantStatsPage,
     as_dict,
 )
 
 router = APIRouter(tags=["resolution"], responses=ERROR_RESPONSES)
+
+# The most matches the resolution service answers for one knowledge search.
+KNOWLEDGE_MATCHES = 200
 
 
 @router.put("/v1/teams", status_code=200, response_model=TeamRead, response_model_exclude_unset=True)
@@ -43,10 +49,11 @@ async def put_team(body: TeamPut, tenant: TenantDep, backends: BackendsDep) -> d
     return as_dict(team)
 
 
-@router.get("/v1/teams", response_model=list[TeamRead], response_model_exclude_unset=True)
-async def list_teams(tenant: TenantDep, backends: BackendsDep) -> list[dict[str, Any]]:
+@router.get("/v1/teams", response_model=TeamPage, response_model_exclude_unset=True)
+async def list_teams(tenant: TenantDep, backends: BackendsDep, page: PageDep) -> dict[str, Any]:
     response = await backends.resolution.ListTeams(resolution_pb2.ListTeamsRequest(tenant_id=str(tenant)))
-    return [as_dict(t) for t in response.teams]
+    items, next_token = page.of(response.teams)
+    return {"items": [as_dict(t) for t in items], "next_page_token": next_token}
 
 
 @router.put("/v1/agents", response_model=AgentRead, response_model_exclude_unset=True)
@@ -56,10 +63,11 @@ async def put_agent(body: AgentPut, tenant: TenantDep, backends: BackendsDep) ->
     return as_dict(agent)
 
 
-@router.get("/v1/agents", response_model=list[AgentRead], response_model_exclude_unset=True)
-async def list_agents(tenant: TenantDep, backends: BackendsDep) -> list[dict[str, Any]]:
+@router.get("/v1/agents", response_model=AgentPage, response_model_exclude_unset=True)
+async def list_agents(tenant: TenantDep, backends: BackendsDep, page: PageDep) -> dict[str, Any]:
     response = await backends.resolution.ListAgents(resolution_pb2.ListAgentsRequest(tenant_id=str(tenant)))
-    return [as_dict(a) for a in response.agents]
+    items, next_token = page.of(response.agents)
+    return {"items": [as_dict(a) for a in items], "next_page_token": next_token}
 
 
 @router.post("/v1/agents/{agent_id}/away", response_model=AgentRead, response_model_exclude_unset=True)
@@ -136,13 +144,14 @@ async def check_compliance(body: ComplianceCheck, tenant: TenantDep, backends: B
     return as_dict(result)
 
 
-@router.get("/v1/templates/stats", response_model=list[VariantStatsRead], response_model_exclude_unset=True)
-async def template_stats(tenant: TenantDep, backends: BackendsDep, scenario: str = "", language: str = "") -> list[dict[str, Any]]:
+@router.get("/v1/templates/stats", response_model=VariantStatsPage, response_model_exclude_unset=True)
+async def template_stats(tenant: TenantDep, backends: BackendsDep, page: PageDep, scenario: str = "", language: str = "") -> dict[str, Any]:
     """A/B results: per template variant, the cases it was sent in and how many responded and resolved."""
     response = await backends.resolution.GetVariantStats(
         resolution_pb2.GetVariantStatsRequest(tenant_id=str(tenant), scenario=scenario, language=language)
     )
-    return [as_dict(v) for v in response.variants]
+    items, next_token = page.of(response.variants)
+    return {"items": [as_dict(v) for v in items], "next_page_token": next_token}
 
 
 @router.post("/v1/orders", status_code=202, response_model=OrdersAccepted, response_model_exclude_unset=True)
@@ -156,32 +165,38 @@ async def submit_orders(body: OrderBatch, tenant: TenantDep, backends: BackendsD
     return as_dict(await backends.resolution.SubmitOrders(request))
 
 
-@router.get("/v1/review-requests", response_model=list[ReviewRequestRead], response_model_exclude_unset=True)
+@router.get("/v1/review-requests", response_model=ReviewRequestPage, response_model_exclude_unset=True)
 async def list_review_requests(
     tenant: TenantDep,
     backends: BackendsDep,
+    page: PageDep,
     status: Literal[
         "scheduled", "sending", "sent", "refused", "failed", "manual", "skipped_open_case", "skipped_negative_review", "blocked_compliance"
     ] | None = None,
-) -> list[dict[str, Any]]:
+) -> dict[str, Any]:
+    """By send time, soonest first."""
     response = await backends.resolution.ListReviewRequests(
         resolution_pb2.ListReviewRequestsRequest(tenant_id=str(tenant), status=status or "")
     )
-    return [as_dict(r) for r in response.requests]
+    items, next_token = page.of(response.requests)
+    return {"items": [as_dict(r) for r in items], "next_page_token": next_token}
 
 
-@router.get("/v1/knowledge", response_model=list[KnowledgeEntryRead], response_model_exclude_unset=True)
+@router.get("/v1/knowledge", response_model=KnowledgePage, response_model_exclude_unset=True)
 async def search_knowledge(
     tenant: TenantDep,
     backends: BackendsDep,
+    page: PageDep,
     q: str = "",
     type: str = Query("", description="issue type, e.g. damaged"),
     region: str = Query("", description="marketplace (DE) or region (EU, NA, APAC)"),
     outcome: str = Query("", description="review_updated, customer_satisfied, no_response, appeal_accepted"),
-    limit: Annotated[int, Query(ge=1, le=200)] = 20,
-) -> list[dict[str, Any]]:
-    """Handled cases, best match first."""
+) -> dict[str, Any]:
+    """Handled cases, best match first; a search reaches its best KNOWLEDGE_MATCHES matches (pages of them)."""
+    # NOTE: the service answers the best N; a page asks for the matches up to its own end, and one more.
+    wanted = min(paging.window_end(page.size, page.token), KNOWLEDGE_MATCHES)
     response = await backends.resolution.SearchKnowledge(
-        resolution_pb2.SearchKnowledgeRequest(tenant_id=str(tenant), query=q, issue_type=type, region=region, outcome=outcome, limit=limit)
+        resolution_pb2.SearchKnowledgeRequest(tenant_id=str(tenant), query=q, issue_type=type, region=region, outcome=outcome, limit=wanted)
     )
-    return [as_dict(e) for e in response.entries]
+    items, next_token = page.of(response.entries)
+    return {"items": [as_dict(e) for e in items], "next_page_token": next_token}

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from reviewguard.alerting.v1 import alert_pb2
 from reviewguard.resolution.v1 import case_pb2, resolution_pb2
 from services.gateway.edge import IsoDatetime, RequestModel
+from services.gateway.schemas import page_of
 from services.gateway.proto_json import proto_model
 
 REASON_BY_NAME = {
@@ -110,8 +111,10 @@ class CaseDetail(BaseModel):
 
 
 class CaseDetailPage(BaseModel):
-    cases: list[CaseDetail]
-    next_page_token: str | None
+    """One page; pass `next_page_token` back as `page_token` (with the same filters) for the next."""
+
+    items: list[CaseDetail]
+    next_page_token: str | None = Field(description="null on the last page")
 
 
 class CaseEventRead(BaseModel):
@@ -292,6 +295,10 @@ OfferRead = proto_model(resolution_pb2.Offer, "OfferRead")
 AppealRead = proto_model(resolution_pb2.Appeal, "AppealRead")
 EvidenceLinkRead = proto_model(resolution_pb2.EvidenceLink, "EvidenceLinkRead")
 EvidenceVerificationRead = proto_model(resolution_pb2.EvidenceVerification, "EvidenceVerificationRead")
+TeamPage, AgentPage = page_of(TeamRead, "TeamPage"), page_of(AgentRead, "AgentPage")
+VariantStatsPage, ReviewRequestPage = page_of(VariantStatsRead, "VariantStatsPage"), page_of(ReviewRequestRead, "ReviewRequestPage")
+KnowledgePage, OfferPage = page_of(KnowledgeEntryRead, "KnowledgePage"), page_of(OfferRead, "OfferPage")
+EvidenceLinkPage = page_of(EvidenceLinkRead, "EvidenceLinkPage")
 
 
 class ResolutionPolicyRead(BaseModel):
@@ -353,3 +360,6 @@ class ReplyRead(BaseModel):
             platform_reply_id=r.platform_reply_id or None, published_at=_ts(r.published_at), publish_error=r.publish_error or None,
             revision=r.revision, deleted=r.deleted, private=r.private,
         )
+
+
+CaseEventPage, ReplyPage = page_of(CaseEventRead, "CaseEventPage"), page_of(ReplyRead, "ReplyPage")

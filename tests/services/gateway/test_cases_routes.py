@@ -53,7 +53,7 @@ async def test_the_case_shows_its_order_and_the_ladder_holds(api, workflow) -> N
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "offered" and approved.json()["approved_by"] == "team-lead"
     assert (await api.get(f"/v1/cases/{case.id}")).json()["status"] == "compensation_offered"
-    kinds = [e["kind"] for e in (await api.get(f"/v1/cases/{case.id}/events")).json()]
+    kinds = [e["kind"] for e in (await api.get(f"/v1/cases/{case.id}/events")).json()["items"]]
     assert [k for k in kinds if k.startswith("offer_")] == ["offer_recorded", "offer_approved", "offer_offered"]
 
 

@@ -90,3 +90,22 @@ def test_proto_models_describe_as_dict_exactly() -> None:
         sent = as_dict(message)
         assert model.model_validate(sent).model_dump(mode="json", exclude_unset=True) == sent, model.__name__
     assert "approved_at" not in as_dict(offer) and "approved_at" not in OfferRead.model_json_schema()["required"]
+
+
+def test_every_list_pages_one_way(document):
+    """README, "Paging": no operation answers a bare array; every list takes page_size and
+    page_token and answers items with next_page_token."""
+    schemas = document["components"]["schemas"]
+    off = []
+    for label, operation in _operations(document):
+        schema = operation["responses"].get("200", {}).get("content", {}).get("application/json", {}).get("schema", {})
+        if schema.get("type") == "array":
+            off.append(f"{label}: a bare array")
+            continue
+        properties = schemas.get(schema.get("$ref", "").rsplit("/", 1)[-1], {}).get("properties", {})
+        if properties.get("items", {}).get("type") != "array":
+            continue
+        parameters = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+        if not {"page_size", "page_token"} <= parameters or "next_page_token" not in properties:
+            off.append(f"{label}: {sorted(parameters)} -> {sorted(properties)}")
+    assert not off, off

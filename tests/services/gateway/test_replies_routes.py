@@ -35,7 +35,7 @@ async def test_a_published_reply_shows_its_state_and_its_edit_and_deletion_are_q
     deleted = await api.delete(f"/v1/cases/{cid}/replies/{reply['id']}")
     assert deleted.status_code == 200 and deleted.json()["deleted"] is True
     assert await queued(pool) == [f"reply-publish:{reply['id']}:{n}" for n in (1, 2, 3)]
-    listed = {r["id"]: r for r in (await api.get(f"/v1/cases/{cid}/replies")).json()}
+    listed = {r["id"]: r for r in (await api.get(f"/v1/cases/{cid}/replies")).json()["items"]}
     assert listed[reply["id"]]["publish_state"] == "queued" and listed[reply["id"]]["deleted"] is True
     assert listed[kept.json()["id"]]["publish_state"] == "not_requested"
 
@@ -48,7 +48,7 @@ async def test_an_81_character_ebay_reply_is_a_422_naming_text_and_nothing_is_qu
     refused = await api.post(f"/v1/cases/{cid}/replies", json={"text": "x" * 81, "publish": True})
     assert refused.status_code == 422, refused.text
     assert [e["field"] for e in refused.json()["errors"]] == ["text"] and "80 characters" in refused.json()["detail"]
-    assert await queued(pool) == [] and (await api.get(f"/v1/cases/{cid}/replies")).json() == []
+    assert await queued(pool) == [] and (await api.get(f"/v1/cases/{cid}/replies")).json()["items"] == []
 
 
 async def test_a_non_compliant_reply_is_a_422_and_nothing_is_published(api, workflow, pool) -> None:

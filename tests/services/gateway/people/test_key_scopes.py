@@ -27,7 +27,7 @@ async def test_a_read_scoped_key_from_the_cli_reads_but_changes_nothing(gateway)
         assert (await reader.get("/v1/teams")).status_code == 200
         refused = await reader.put("/v1/teams", json={"name": "DACH", "markets": ["DE"]})
         assert refused.status_code == 403 and "read" in refused.json()["detail"]
-        assert (await reader.get("/v1/teams")).json() == []
+        assert (await reader.get("/v1/teams")).json()["items"] == []
         me = (await reader.get("/v1/session")).json()
         assert me["kind"] == "key" and me["scopes"] == ["read"] and key not in str(me)
 

@@ -25,7 +25,7 @@ async def test_an_agent_of_team_de_cannot_read_or_change_a_us_case(gateway, work
 
     listed = await desk.get("/v1/cases")
     assert listed.status_code == 200
-    assert [c["id"] for c in listed.json()["cases"]] == [de_case.id]
+    assert [c["id"] for c in listed.json()["items"]] == [de_case.id]
 
     assert (await desk.get(f"/v1/cases/{de_case.id}")).status_code == 200
     refused = await desk.get(f"/v1/cases/{us_case.id}")
@@ -37,7 +37,7 @@ async def test_an_agent_of_team_de_cannot_read_or_change_a_us_case(gateway, work
     async with gateway.client(Authorization=f"Bearer {tenant.admin_key}") as admin:
         assert (await admin.get(f"/v1/cases/{us_case.id}")).json()["status"] == "new", "the refused change did not happen"
         # A manager (and a key) sees every market's cases.
-        assert {c["id"] for c in (await admin.get("/v1/cases")).json()["cases"]} == {de_case.id, us_case.id}
+        assert {c["id"] for c in (await admin.get("/v1/cases")).json()["items"]} == {de_case.id, us_case.id}
     assert (await desk.post(f"/v1/cases/{de_case.id}/transitions", json={"status": "assigned"})).status_code == 200
 
     manager = await gateway.person(tenant, "manager", team=teams["DACH"])
@@ -50,7 +50,7 @@ async def test_an_agent_without_a_team_sees_no_cases(gateway, workflow) -> None:
     case = await open_case(workflow, str(tenant.id), marketplace="DE")
     agent = await gateway.person(tenant, "agent")
     desk = await gateway.browser(tenant, agent["email"])
-    assert (await desk.get("/v1/cases")).json()["cases"] == []
+    assert (await desk.get("/v1/cases")).json()["items"] == []
     assert (await desk.get(f"/v1/cases/{case.id}")).status_code == 403
 
 
